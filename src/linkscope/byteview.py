@@ -1,0 +1,123 @@
+"""One bounded view over untrusted bytes; every read of a binary goes through it.
+
+A view is a window ``[base, base+size)`` of an immutable buffer (an mmap or bytes), with its
+endianness fixed when it is made. Each read is checked against the window before it happens,
+and counts or sizes that the remaining bytes cannot hold are refused before anything is
+allocated (the lesson of Go's internal/saferio). Offsets in errors are absolute file offsets.
+"""
+from __future__ import annotations
+
+import struct
+
+from .errors import Malformed, Truncated
+
+_LE = {n: struct.Struct("<" + c) for n, c in (("u8", "B"), ("u16", "H"), ("u32", "I"), ("u64", "Q"), ("i32", "i"), ("i64", "q"))}
+_BE = {n: struct.Struct(">" + c) for n, c in (("u8", "B"), ("u16", "H"), ("u32", "I"), ("u64", "Q"), ("i32", "i"), ("i64", "q"))}
+
+
+class ByteView:
+    __slots__ = ("buf", "base", "size", "little", "_s", "path")
+
+    def __init__(self, buf, base: int = 0, size: int | None = None, little: bool = True, path: str | None = None):
+        total = len(buf)
+        if size is None:
+            size = total - base
+        if base < 0 or size < 0 or base + size > total:
+            raise Truncated("window beyond end of file", offset=base)
+        self.buf = buf
+        self.base = base
+        self.size = size
+        self.little = little
+        self._s = _LE if little else _BE
+        self.path = path
+
+    def __len__(self) -> int:
+        return self.size
+
+    # -- derived views -------------------------------------------------------------------------
+    def with_endian(self, little: bool) -> "ByteView":
+        return ByteView(self.buf, self.base, self.size, little, self.path)
+
+    def sub(self, off: int, size: int, what: str = "structure") -> "ByteView":
+        self.check(off, size, what)
+        return ByteView(self.buf, self.base + off, size, self.little, self.path)
+
+    # -- checks --------------------------------------------------------------------------------
+    def check(self, off: int, size: int, what: str = "structure") -> None:
+        if off < 0 or size < 0:
+            raise Malformed(f"{what}: negative offset or size", offset=self.base + max(off, 0))
+        if off + size > self.size:
+            if off > self.size:
+                raise Malformed(f"{what} starts beyond end of data ({off:#x} > {self.size:#x})", offset=self.base + off)
+            raise Truncated(f"{what} needs {size} bytes, {self.size - off} available", offset=self.base + off)
+
+    def check_array(self, off: int, count: int, entsize: int, what: str = "table") -> None:
+        """Refuse a table whose declared count cannot fit, before anything iterates or allocates."""
+        if count < 0 or entsize <= 0:
+            raise Malformed(f"{what}: bad count {count} or entry size {entsize}", offset=self.base + off)
+        self.check(off, count * entsize, f"{what} of {count} entries of {entsize} bytes")
+
+    # -- scalar reads --------------------------------------------------------------------------
+    def _unpack(self, name: str, off: int, size: int):
+        if off < 0 or off + size > self.size:
+            self.check(off, size, name)
+        return self._s[name].unpack_from(self.buf, self.base + off)[0]
+
+    def u8(self, off: int) -> int:
+        return self._unpack("u8", off, 1)
+
+    def u16(self, off: int) -> int:
+        return self._unpack("u16", off, 2)
+
+    def u32(self, off: int) -> int:
+        return self._unpack("u32", off, 4)
+
+    def u64(self, off: int) -> int:
+        return self._unpack("u64", off, 8)
+
+    def i32(self, off: int) -> int:
+        return self._unpack("i32", off, 4)
+
+    def i64(self, off: int) -> int:
+        return self._unpack("i64", off, 8)
+
+    def uword(self, off: int, bits: int) -> int:
+        return self.u64(off) if bits == 64 else self.u32(off)
+
+    def unpack(self, st: struct.Struct, off: int) -> tuple:
+        """Unpack a precompiled struct (its own endianness) at ``off``, bounds-checked."""
+        if off < 0 or off + st.size > self.size:
+            self.check(off, st.size, "record")
+        return st.unpack_from(self.buf, self.base + off)
+
+    def bytes(self, off: int, size: int, what: str = "bytes") -> bytes:
+        self.check(off, size, what)
+        return bytes(self.buf[self.base + off: self.base + off + size])
+
+    def cstring(self, off: int, limit: int = 4096, what: str = "string") -> str:
+        """A NUL-terminated string starting at ``off``, at most ``limit`` bytes long."""
+        if off < 0 or off >= self.size:
+            raise Malformed(f"{what} offset {off:#x} outside its table of {self.size:#x} bytes", offset=self.base + max(off, 0))
+        start = self.base + off
+        stop = min(self.base + self.size, start + limit)
+        end = self.buf.find(b"\0", start, stop)
+        if end < 0:
+            raise Malformed(f"{what} not terminated within {stop - start} bytes", offset=start)
+        return bytes(self.buf[start:end]).decode("utf-8", "surrogateescape")
+
+    def find(self, needle: bytes, start: int = 0, end: int | None = None) -> int:
+        """Offset of ``needle`` within the view, or -1 (C-speed search, no copy)."""
+        stop = self.base + (self.size if end is None else min(end, self.size))
+        pos = self.buf.find(needle, self.base + max(start, 0), stop)
+        return -1 if pos < 0 else pos - self.base
+
+    def uleb128(self, off: int, what: str = "uleb128") -> tuple[int, int]:
+        """(value, offset after it); at most 10 bytes, as a u64 needs."""
+        result = shift = 0
+        for i in range(10):
+            b = self.u8(off + i)
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return result, off + i + 1
+            shift += 7
+        raise Malformed(f"{what} longer than 10 bytes", offset=self.base + off)

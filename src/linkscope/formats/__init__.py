@@ -1,0 +1,1 @@
+"""Container formats. Each module parses one format into an Image with the same small verbs."""

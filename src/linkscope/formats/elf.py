@@ -1,0 +1,512 @@
+"""ELF: 32/64-bit, either endianness, every machine.
+
+Read the way the loader reads it: interpreter, dynamic table and its strings through the program
+headers; section headers only for what only they hold (symbol tables, debug info, section names)
+and as a fallback for files without segments (objects).
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..byteview import ByteView
+from ..errors import Malformed, Truncated
+from ..model import Section
+from .base import Image
+
+# e_type
+ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
+# p_type
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_PHDR, PT_TLS = 1, 2, 3, 4, 6, 7
+PT_GNU_EH_FRAME, PT_GNU_STACK, PT_GNU_RELRO, PT_GNU_PROPERTY = 0x6474E550, 0x6474E551, 0x6474E552, 0x6474E553
+PF_X, PF_W, PF_R = 1, 2, 4
+# sh_type
+SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM = 0, 1, 2, 3, 7, 8, 11
+SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR, SHF_COMPRESSED = 0x1, 0x2, 0x4, 0x800
+SHN_UNDEF, SHN_XINDEX = 0, 0xFFFF
+PN_XNUM = 0xFFFF
+# d_tag
+DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT = 0, 1, 4, 5, 6, 10, 11
+DT_SONAME, DT_RPATH, DT_SYMBOLIC, DT_TEXTREL, DT_BIND_NOW = 14, 15, 16, 22, 24
+DT_RUNPATH, DT_FLAGS = 29, 30
+DT_GNU_HASH = 0x6FFFFEF5
+DT_VERSYM, DT_FLAGS_1, DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM = (
+    0x6FFFFFF0, 0x6FFFFFFB, 0x6FFFFFFC, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF)
+DF_ORIGIN, DF_SYMBOLIC, DF_TEXTREL, DF_BIND_NOW, DF_STATIC_TLS = 0x1, 0x2, 0x4, 0x8, 0x10
+DF_1_NOW, DF_1_NODEFLIB, DF_1_PIE = 0x1, 0x800, 0x08000000
+# notes
+NT_GNU_ABI_TAG, NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0 = 1, 3, 5
+NT_GO_BUILD_ID = 4
+
+# Every Go architecture by its GOARCH name; the rest by the machine's name.
+_MACHINES = {
+    2: "sparc", 3: "386", 4: "m68k", 8: "mips", 10: "mips-rs3le", 15: "parisc", 18: "sparc32plus",
+    20: "ppc", 21: "ppc64", 22: "s390", 40: "arm", 42: "sh", 43: "sparc64", 50: "ia64",
+    62: "amd64", 183: "arm64", 243: "riscv", 247: "bpf", 258: "loong64", 164: "hexagon",
+    106: "blackfin", 92: "openrisc", 94: "xtensa", 83: "avr", 113: "altera-nios2", 105: "msp430",
+    6: "486", 7: "860", 9: "s370", 36: "v800", 46: "h8-300", 53: "68hc12", 75: "vax",
+    87: "v850", 88: "m32r", 89: "mn10300", 93: "arc-compact", 195: "arc-compact2", 252: "csky",
+    220: "z80",
+}
+_OSABI = {0: None, 1: "hpux", 2: "netbsd", 3: "linux", 4: "hurd", 6: "solaris", 7: "aix", 8: "irix",
+          9: "freebsd", 10: "tru64", 11: "modesto", 12: "openbsd", 13: "openvms", 14: "nsk",
+          15: "aros", 16: "fenixos", 17: "cloudabi", 97: "arm", 255: "standalone"}
+_ABI_TAG_OS = {0: "linux", 1: "hurd", 2: "solaris", 3: "freebsd", 4: "netbsd", 5: "syllable", 6: "nacl"}
+_NOTE_OS = {b"NetBSD\0": "netbsd", b"OpenBSD\0": "openbsd", b"FreeBSD\0": "freebsd",
+            b"DragonFly\0": "dragonfly", b"Android\0": "android", b"SuSE\0": "linux"}
+
+# Section counts beyond this are refused even when the file could hold their headers: Go's own
+# tests use 65,298; the extended-numbering maximum is 2**32.
+MAX_SECTIONS = 1 << 20
+MAX_DYNAMIC = 1 << 16
+MAX_NOTES = 4096
+
+
+def arch_name(machine: int, bits: int, little: bool) -> str:
+    if machine == 21:
+        return "ppc64le" if little else "ppc64"
+    if machine == 20:
+        return "ppc" if not little else "ppcle"
+    if machine == 8:
+        base = "mips64" if bits == 64 else "mips"
+        return base + ("le" if little else "")
+    if machine == 22:
+        return "s390x" if bits == 64 else "s390"
+    if machine == 243:
+        return "riscv64" if bits == 64 else "riscv32"
+    if machine == 40 and bits == 32:
+        return "arm"
+    if machine == 62 and bits == 32:
+        return "amd64p32"
+    return _MACHINES.get(machine, f"EM_{machine}")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+    align: int
+
+
+@dataclass(frozen=True, slots=True)
+class ElfSection:
+    name: str
+    type: int
+    flags: int
+    addr: int
+    offset: int
+    size: int
+    link: int
+    info: int
+    entsize: int
+
+    @property
+    def file_size(self) -> int:
+        return 0 if self.type == SHT_NOBITS else self.size
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    name: bytes
+    type: int
+    desc: bytes
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionNeed:
+    file: str
+    versions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DynSymbol:
+    name: str
+    version: str | None    # from the version needs (imports) or definitions
+    defined: bool
+    bind: int
+    type: int
+    hidden_version: bool = False
+
+
+class ElfImage(Image):
+    format = "elf"
+
+    def __init__(self, view: ByteView):
+        super().__init__(view)
+        v = view
+        if v.size < 16:
+            raise Truncated("ELF identification is 16 bytes", offset=v.base)
+        cls, data = v.buf[v.base + 4], v.buf[v.base + 5]
+        if cls not in (1, 2):
+            raise Malformed(f"bad ELF class {cls}", offset=v.base + 4)
+        if data not in (1, 2):
+            raise Malformed(f"bad ELF data encoding {data}", offset=v.base + 5)
+        self.bits = 32 if cls == 1 else 64
+        self.little = data == 1
+        self.view = v = v.with_endian(self.little)
+        self.osabi = v.u8(7)
+        self.abiversion = v.u8(8)
+        hdr = struct.Struct(("<" if self.little else ">") + ("HHIIIIIHHHHHH" if cls == 1 else "HHIQQQIHHHHHH"))
+        if v.size < 16 + hdr.size:
+            raise Truncated(f"ELF header needs {16 + hdr.size} bytes, file has {v.size}", offset=v.base)
+        (self.e_type, self.machine, _ver, self.entry, self.phoff, self.shoff, self.eflags, _ehsize,
+         phentsize, phnum, shentsize, shnum, shstrndx) = v.unpack(hdr, 16)
+        self.arch = arch_name(self.machine, self.bits, self.little)
+        self._phentsize, self._shentsize = phentsize, shentsize
+        self.segments = self._read_segments(phnum)
+        self.elf_sections = self._read_sections(shnum, shstrndx)
+
+    # -- tables ----------------------------------------------------------------------------------
+    def _section0(self):
+        """The first section header holds the real counts when they overflow the ELF header."""
+        if not self.shoff:
+            return None
+        want = 40 if self.bits == 32 else 64
+        if self._shentsize < want:
+            raise Malformed(f"section header entry size {self._shentsize} < {want}", offset=self.view.base + (46 if self.bits == 32 else 58))
+        v = self.view
+        if self.bits == 32:
+            return v.u32(self.shoff + 20), v.u32(self.shoff + 24), v.u32(self.shoff + 28)  # size, link, info
+        return v.u64(self.shoff + 32), v.u32(self.shoff + 40), v.u32(self.shoff + 44)
+
+    def _read_segments(self, phnum: int) -> list[Segment]:
+        if not self.phoff or not phnum:
+            return []
+        if phnum == PN_XNUM:
+            s0 = self._section0()
+            phnum = s0[2] if s0 else phnum
+        want = 32 if self.bits == 32 else 56
+        if self._phentsize < want:
+            raise Malformed(f"program header entry size {self._phentsize} < {want}", offset=self.view.base + (42 if self.bits == 32 else 54))
+        self.view.check_array(self.phoff, phnum, self._phentsize, "program header table")
+        end = "<" if self.little else ">"
+        if self.bits == 32:
+            st = struct.Struct(end + "IIIIIIII")
+            out = []
+            for i in range(phnum):
+                t, off, va, _pa, fs, ms, fl, al = self.view.unpack(st, self.phoff + i * self._phentsize)
+                out.append(Segment(t, fl, off, va, fs, ms, al))
+            return out
+        st = struct.Struct(end + "IIQQQQQQ")
+        out = []
+        for i in range(phnum):
+            t, fl, off, va, _pa, fs, ms, al = self.view.unpack(st, self.phoff + i * self._phentsize)
+            out.append(Segment(t, fl, off, va, fs, ms, al))
+        return out
+
+    def _read_sections(self, shnum: int, shstrndx: int) -> list[ElfSection]:
+        if not self.shoff:
+            return []
+        s0 = self._section0()
+        if shnum == 0:
+            shnum = s0[0]
+        if shstrndx == SHN_XINDEX:
+            shstrndx = s0[1]
+        if shnum == 0:
+            return []
+        if shnum > MAX_SECTIONS:
+            raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted", offset=self.view.base + self.shoff)
+        self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
+        end = "<" if self.little else ">"
+        st = struct.Struct(end + ("IIIIIIIIII" if self.bits == 32 else "IIQQQQIIQQ"))
+        raw = [self.view.unpack(st, self.shoff + i * self._shentsize) for i in range(shnum)]
+        names = None
+        if 0 < shstrndx < shnum:
+            _n, t, _f, _a, off, size, *_ = raw[shstrndx]
+            if t != SHT_NOBITS:
+                try:
+                    names = self.view.sub(off, size, "section name table")
+                except Malformed:
+                    names = None
+        out = []
+        for name_off, t, fl, addr, off, size, link, info, _al, ent in raw:
+            name = ""
+            if names is not None and name_off < names.size:
+                try:
+                    name = names.cstring(name_off, 256, "section name")
+                except Malformed:
+                    name = ""
+            out.append(ElfSection(name, t, fl, addr, off, size, link, info, ent))
+        return out
+
+    # -- address mapping -------------------------------------------------------------------------
+    def vaddr_to_offset(self, addr: int, size: int = 1) -> int | None:
+        for s in self.segments:
+            if s.type == PT_LOAD and s.vaddr <= addr and addr + size <= s.vaddr + s.filesz:
+                return s.offset + (addr - s.vaddr)
+        return None
+
+    def read_vaddr(self, addr: int, size: int) -> bytes | None:
+        for s in self.segments:
+            if s.type == PT_LOAD and s.vaddr <= addr < s.vaddr + s.filesz:
+                n = min(size, s.vaddr + s.filesz - addr)
+                off = s.offset + (addr - s.vaddr)
+                n = max(0, min(n, self.view.size - off))
+                return self.view.bytes(off, n, "segment data") if n else b""
+        for s in self.elf_sections:  # objects: sections carry the addresses
+            if s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.addr <= addr < s.addr + s.size:
+                n = min(size, s.addr + s.size - addr)
+                return self.view.bytes(s.offset + (addr - s.addr), n, "section data")
+        return None
+
+    def go_data_start(self) -> tuple[int, int] | None:
+        # debug/buildinfo: the .go.buildinfo section, else the first writable, non-executable PT_LOAD.
+        for s in self.elf_sections:
+            if s.name == ".go.buildinfo":
+                return s.addr, s.size
+        for p in self.segments:
+            if p.type == PT_LOAD and p.flags & (PF_X | PF_W) == PF_W:
+                return p.vaddr, p.memsz
+        return None
+
+    def section(self, name: str) -> ElfSection | None:
+        for s in self.elf_sections:
+            if s.name == name:
+                return s
+        return None
+
+    def section_data(self, s: ElfSection) -> ByteView:
+        if s.type == SHT_NOBITS:
+            return self.view.sub(0, 0)
+        return self.view.sub(s.offset, s.size, f"section {s.name or '#'}")
+
+    def sections(self) -> list[Section]:
+        return [Section(s.name, s.addr, s.offset, s.file_size, str(s.type)) for s in self.elf_sections if s.type != SHT_NULL]
+
+    # -- dynamic table ---------------------------------------------------------------------------
+    @cached_property
+    def dynamic(self) -> list[tuple[int, int]]:
+        """(tag, value) pairs up to DT_NULL, read through PT_DYNAMIC (section as fallback)."""
+        region = None
+        for p in self.segments:
+            if p.type == PT_DYNAMIC:
+                region = (p.offset, p.filesz)
+                break
+        if region is None:
+            for s in self.elf_sections:
+                if s.type == 6:  # SHT_DYNAMIC
+                    region = (s.offset, s.size)
+                    break
+        if region is None:
+            return []
+        ent = 8 if self.bits == 32 else 16
+        off, size = region
+        count = min(size // ent, MAX_DYNAMIC)
+        self.view.check_array(off, count, ent, "dynamic table")
+        st = struct.Struct(("<" if self.little else ">") + ("iI" if self.bits == 32 else "qQ"))
+        out = []
+        for i in range(count):
+            tag, val = self.view.unpack(st, off + i * ent)
+            if tag == DT_NULL:
+                break
+            out.append((tag & 0xFFFFFFFFFFFFFFFF if tag < 0 else tag, val))
+        return out
+
+    def dyn(self, tag: int) -> list[int]:
+        return [v for t, v in self.dynamic if t == tag]
+
+    def dyn1(self, tag: int) -> int | None:
+        for t, v in self.dynamic:
+            if t == tag:
+                return v
+        return None
+
+    @cached_property
+    def _dynstr(self) -> ByteView | None:
+        addr = self.dyn1(DT_STRTAB)
+        if addr is None:
+            return None
+        size = self.dyn1(DT_STRSZ)
+        off = self.vaddr_to_offset(addr)
+        if off is None:
+            # Objects whose dynamic table is not mapped (rare): fall back to the linked section.
+            for s in self.elf_sections:
+                if s.type == 6 and 0 < s.link < len(self.elf_sections):
+                    return self.section_data(self.elf_sections[s.link])
+            raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=self.view.base)
+        if size is None or off + size > self.view.size:
+            size = self.view.size - off
+        return self.view.sub(off, size, "dynamic string table")
+
+    def dynstr(self, off: int) -> str:
+        if self._dynstr is None:
+            raise Malformed("dynamic table has strings but no DT_STRTAB", offset=self.view.base)
+        return self._dynstr.cstring(off, 4096, "dynamic string")
+
+    @cached_property
+    def needed(self) -> tuple[str, ...]:
+        return tuple(self.dynstr(v) for v in self.dyn(DT_NEEDED))
+
+    def _paths(self, tag: int) -> tuple[str, ...]:
+        out: list[str] = []
+        for v in self.dyn(tag):
+            out.extend(self.dynstr(v).split(":"))
+        return tuple(out)
+
+    @cached_property
+    def rpath(self) -> tuple[str, ...]:
+        return self._paths(DT_RPATH)
+
+    @cached_property
+    def runpath(self) -> tuple[str, ...]:
+        return self._paths(DT_RUNPATH)
+
+    @cached_property
+    def soname(self) -> str | None:
+        v = self.dyn1(DT_SONAME)
+        return None if v is None else self.dynstr(v)
+
+    @property
+    def flags(self) -> int:
+        return self.dyn1(DT_FLAGS) or 0
+
+    @property
+    def flags_1(self) -> int:
+        return self.dyn1(DT_FLAGS_1) or 0
+
+    @cached_property
+    def interpreter(self) -> str | None:
+        for p in self.segments:
+            if p.type == PT_INTERP:
+                raw = self.view.bytes(p.offset, min(p.filesz, 4096), "PT_INTERP")
+                return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        return None
+
+    # -- notes -----------------------------------------------------------------------------------
+    @cached_property
+    def notes(self) -> list[Note]:
+        regions = [(p.offset, p.filesz) for p in self.segments if p.type == PT_NOTE]
+        if not regions:
+            regions = [(s.offset, s.size) for s in self.elf_sections if s.type == SHT_NOTE]
+        out: list[Note] = []
+        for off, size in regions:
+            try:
+                region = self.view.sub(off, size, "note segment")
+            except Malformed:
+                continue  # a note region past the end: the rest of the file is still reported
+            pos = 0
+            while pos + 12 <= region.size and len(out) < MAX_NOTES:
+                namesz, descsz, ntype = region.u32(pos), region.u32(pos + 4), region.u32(pos + 8)
+                name_off = pos + 12
+                desc_off = name_off + ((namesz + 3) & ~3)
+                nxt = desc_off + ((descsz + 3) & ~3)
+                if nxt > region.size or desc_off + descsz > region.size:
+                    break
+                out.append(Note(region.bytes(name_off, namesz), ntype, region.bytes(desc_off, descsz), region.base + pos))
+                pos = nxt
+        return out
+
+    def note(self, name: bytes, ntype: int) -> Note | None:
+        for n in self.notes:
+            if n.type == ntype and n.name == name:
+                return n
+        return None
+
+    @property
+    def gnu_build_id(self) -> str | None:
+        n = self.note(b"GNU\0", NT_GNU_BUILD_ID)
+        return n.desc.hex() if n else None
+
+    @property
+    def go_build_id(self) -> str | None:
+        n = self.note(b"Go\0\0", NT_GO_BUILD_ID)
+        if n is None:
+            return None
+        return n.desc.rstrip(b"\0").decode("utf-8", "replace")
+
+    # -- symbol versions (what glibc floor the binary needs) -------------------------------------
+    @cached_property
+    def version_needs(self) -> tuple[VersionNeed, ...]:
+        addr, num = self.dyn1(DT_VERNEED), self.dyn1(DT_VERNEEDNUM)
+        if addr is None or not num:
+            return ()
+        off = self.vaddr_to_offset(addr)
+        if off is None:
+            raise Malformed(f"DT_VERNEED address {addr:#x} is not in any loaded segment", offset=self.view.base)
+        v = self.view
+        out = []
+        for _ in range(min(num, 4096)):
+            _ver, cnt, file_off, aux, nxt = v.u16(off), v.u16(off + 2), v.u32(off + 4), v.u32(off + 8), v.u32(off + 12)
+            names = []
+            a = off + aux
+            for _ in range(min(cnt, 4096)):
+                _hash, _flags, _other, name_off, anext = v.u32(a), v.u16(a + 4), v.u16(a + 6), v.u32(a + 8), v.u32(a + 12)
+                names.append(self.dynstr(name_off))
+                if not anext:
+                    break
+                a += anext
+            out.append(VersionNeed(self.dynstr(file_off), tuple(names)))
+            if not nxt:
+                break
+            off += nxt
+        return tuple(out)
+
+    # -- facts -----------------------------------------------------------------------------------
+    @property
+    def elf_type(self) -> str | None:
+        t = self.e_type
+        if t == ET_EXEC:
+            return "executable"
+        if t == ET_DYN:
+            # file(1): DF_1_PIE marks a PIE executable; any other ET_DYN is a shared object.
+            return "pie-executable" if self.flags_1 & DF_1_PIE else "shared-library"
+        if t == ET_REL:
+            return "object"
+        if t == ET_CORE:
+            return "core"
+        return None
+
+    @property
+    def linkage(self) -> str | None:
+        if self.e_type not in (ET_EXEC, ET_DYN):
+            return None
+        if not any(p.type == PT_DYNAMIC for p in self.segments):
+            return "static"
+        if self.flags_1 & DF_1_PIE and not self.dyn(DT_NEEDED):
+            return "static-pie"
+        return "dynamic"
+
+    @property
+    def os_name(self) -> str | None:
+        os_ = _OSABI.get(self.osabi)
+        if os_ and os_ not in ("arm", "standalone"):
+            return os_
+        for n in self.notes:
+            if n.name == b"GNU\0" and n.type == NT_GNU_ABI_TAG and len(n.desc) >= 4:
+                code = struct.unpack_from("<I" if self.little else ">I", n.desc)[0]
+                return _ABI_TAG_OS.get(code, f"abi-tag-{code}")
+            if n.name in _NOTE_OS:
+                return _NOTE_OS[n.name]
+        interp = self.interpreter or ""
+        if interp.startswith("/system/bin/linker"):
+            return "android"
+        if "ld-linux" in interp or "ld-musl" in interp or interp.startswith("/lib/ld64.so") or interp.startswith("/lib/ld.so"):
+            return "linux"
+        return os_ or None
+
+    @property
+    def stripped(self) -> bool:
+        return not any(s.type == SHT_SYMTAB for s in self.elf_sections)
+
+    @property
+    def debug_info(self) -> bool:
+        return any(s.name in (".debug_info", ".zdebug_info") for s in self.elf_sections)
+
+    def facts(self) -> dict:
+        return dict(
+            format="elf", arch=self.arch, bits=self.bits, endian="little" if self.little else "big",
+            os=self.os_name, type=self.elf_type, linkage=self.linkage, interpreter=self.interpreter,
+            needed=self.needed, rpath=self.rpath, runpath=self.runpath, soname=self.soname,
+            stripped=self.stripped, debug_info=self.debug_info,
+            gnu_build_id=self.gnu_build_id, go_build_id=self.go_build_id,
+        )
+
+
+def parse(view: ByteView) -> ElfImage:
+    return ElfImage(view)

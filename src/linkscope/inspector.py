@@ -1,0 +1,126 @@
+"""bytes -> format image -> a frozen Binary record. Nothing here prints."""
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import stat
+from dataclasses import replace
+from typing import Iterator
+
+from . import sniff as sn
+from .byteview import ByteView
+from .errors import InputError, LinkscopeError, Malformed, UnsupportedFormat
+from .model import Binary, ErrorInfo
+
+
+def _parse(view: ByteView):
+    head = bytes(view.buf[view.base:view.base + 64])
+    kind = sn.sniff(head)
+    if kind == sn.ELF:
+        from .formats import elf
+        return elf.parse(view)
+    if kind == sn.MACHO:
+        from .formats import macho
+        return macho.parse(view)
+    if kind == sn.UNIVERSAL:
+        from .formats import universal
+        return universal.parse(view)
+    if kind in (sn.PE, sn.COFF):
+        from .formats import pe
+        return pe.parse(view)
+    if kind == sn.WASM:
+        from .formats import wasm
+        return wasm.parse(view)
+    raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
+
+
+@contextlib.contextmanager
+def open_image(path: str) -> Iterator[tuple[object, os.stat_result]]:
+    """The parsed image of ``path`` and its stat, valid inside the ``with`` block (the file stays
+    mapped until then). Raises a LinkscopeError for anything that is not a readable binary."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file")
+    if st.st_size == 0:
+        raise UnsupportedFormat("empty file")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
+    try:
+        try:
+            mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as e:
+            raise InputError(f"cannot map file: {e}") from None
+        try:
+            view = ByteView(mm, path=path)
+            yield _parse(view), st
+        finally:
+            with contextlib.suppress(BufferError):
+                mm.close()
+    finally:
+        os.close(fd)
+
+
+def error_record(path: str, err: LinkscopeError, size: int = 0) -> Binary:
+    return Binary(path=path, error=ErrorInfo(err.kind, err.message, err.offset), size=size)
+
+
+def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
+    """The Binary record of a parsed image (a universal image yields one record per slice)."""
+    from . import gobuild
+
+    if getattr(image, "format", None) == "macho-universal":
+        slices = []
+        for sl in image.slices:
+            if isinstance(sl, LinkscopeError):
+                slices.append(error_record(path, sl))
+            else:
+                slices.append(_guard(path, lambda sl=sl: describe(sl, path)))
+        facts = image.facts()
+        rec = Binary(path=path, slices=tuple(slices), **facts)
+    else:
+        facts = image.facts()
+        go = gobuild.read_buildinfo(image)
+        if go is not None and facts.get("os") in (None, "sysv"):
+            facts["os"] = go.setting("GOOS") or facts.get("os")
+        rec = Binary(path=path, go=go, **facts)
+    if st is not None:
+        rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
+    return rec
+
+
+def _guard(path: str, fn):
+    try:
+        return fn()
+    except LinkscopeError as e:
+        return error_record(path, e)
+    except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError) as e:
+        # A format module missed a check: report it as malformed input, never a traceback.
+        return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"))
+
+
+def inspect(path: str | os.PathLike) -> Binary:
+    """Everything linkscope can tell about one file, without executing it. Never raises for bad
+    input: the record's ``error`` says what was wrong."""
+    path = os.fspath(path)
+    size = 0
+
+    def run():
+        nonlocal size
+        with open_image(path) as (image, st):
+            size = st.st_size
+            return describe(image, path, st)
+
+    rec = _guard(path, run)
+    if rec.error is not None and not rec.size and size:
+        rec = replace(rec, size=size)
+    return rec

@@ -1,0 +1,98 @@
+"""The facts linkscope reports: frozen, slotted records that compare by value.
+
+Field names are the JSON contract (see schema/linkscope.schema.json); later work adds
+fields, none is ever renamed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    path: str
+    version: str = ""
+    sum: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dep:
+    path: str
+    version: str = ""
+    sum: str = ""
+    replace: Module | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoInfo:
+    """Go build information, exactly what `go version -m` prints."""
+
+    version: str
+    path: str = ""
+    main: Module | None = None
+    deps: tuple[Dep, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def settings_dict(self) -> dict[str, str]:
+        return dict(self.settings)
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        for k, v in self.settings:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A named region of the file, common to all formats (ELF section, Mach-O section, PE section)."""
+
+    name: str
+    addr: int
+    offset: int
+    size: int          # bytes in the file (0 for NOBITS / zerofill)
+    kind: str = ""     # format-specific type name, for readers
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    kind: str
+    message: str
+    offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    path: str
+    error: ErrorInfo | None = None
+    format: str = "unknown"
+    arch: str | None = None
+    bits: int | None = None
+    endian: str | None = None
+    os: str | None = None
+    type: str | None = None
+    linkage: str | None = None
+    interpreter: str | None = None
+    needed: tuple[str, ...] = ()
+    rpath: tuple[str, ...] = ()
+    runpath: tuple[str, ...] = ()
+    soname: str | None = None
+    stripped: bool | None = None
+    debug_info: bool | None = None
+    gnu_build_id: str | None = None
+    go_build_id: str | None = None
+    go: GoInfo | None = None
+    setuid: bool = False
+    setgid: bool = False
+    size: int = 0
+    slices: tuple["Binary", ...] = ()
+
+    def to_json(self) -> dict:
+        from .render.jsonout import binary_to_json
+
+        return binary_to_json(self)
+
+
+def field_names(cls) -> list[str]:
+    return [f.name for f in fields(cls)]
