@@ -381,9 +381,12 @@ class ElfImage(Image):
     # -- notes -----------------------------------------------------------------------------------
     @cached_property
     def notes(self) -> list[Note]:
+        # Segments first (they survive section stripping), then note sections outside them: Go's
+        # internal linker maps only its own note, leaving .note.gnu.build-id to the section table.
         regions = [(p.offset, p.filesz) for p in self.segments if p.type == PT_NOTE]
-        if not regions:
-            regions = [(s.offset, s.size) for s in self.elf_sections if s.type == SHT_NOTE]
+        for s in self.elf_sections:
+            if s.type == SHT_NOTE and not any(o <= s.offset < o + n for o, n in regions):
+                regions.append((s.offset, s.size))
         out: list[Note] = []
         for off, size in regions:
             try:
@@ -488,7 +491,11 @@ class ElfImage(Image):
             return "android"
         if "ld-linux" in interp or "ld-musl" in interp or interp.startswith("/lib/ld64.so") or interp.startswith("/lib/ld.so"):
             return "linux"
-        return os_ or None
+        if os_ is None and self.e_type in (ET_EXEC, ET_DYN):
+            # OSABI 0 and no OS note: Linux is the one major OS that marks nothing (static Go, musl);
+            # the BSDs and Solaris all leave an OSABI value or an ident note.
+            return "linux"
+        return os_
 
     @property
     def stripped(self) -> bool:

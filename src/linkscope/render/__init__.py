@@ -1,0 +1,1 @@
+"""Renderers: the only code that turns results into text."""

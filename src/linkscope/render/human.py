@@ -1,0 +1,100 @@
+"""Human output: one compact line per file by default, the full record with -v."""
+from __future__ import annotations
+
+from ..model import Binary
+
+_FMT = {"elf": "ELF", "macho": "Mach-O", "macho-universal": "Mach-O universal", "pe": "PE", "wasm": "wasm"}
+
+
+def _head(b: Binary) -> str:
+    fmt = _FMT.get(b.format, b.format)
+    if b.format == "pe" and b.bits:
+        fmt = "PE32+" if b.bits == 64 else "PE32"
+    elif b.bits and b.format != "wasm":
+        fmt = f"{fmt} {b.bits}-bit"
+    parts = [" ".join(x for x in (fmt, b.endian == "big" and "big-endian" or None, b.arch, b.os) if x)]
+    if b.type:
+        parts.append(b.type)
+    if b.linkage:
+        link = b.linkage
+        if b.interpreter:
+            link += f" (interpreter {b.interpreter})"
+        parts.append(link)
+    return ", ".join(parts)
+
+
+def line(b: Binary) -> str:
+    """One line, like file(1) but richer."""
+    if b.error is not None:
+        where = f" at offset {b.error.offset:#x}" if b.error.offset is not None else ""
+        return f"{b.path}: error: {b.error.message}{where}"
+    if b.slices:
+        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None else f"error: {s.error.message}") for s in b.slices)
+        return f"{b.path}: Mach-O universal, {len(b.slices)} slices: {inner}"
+    return f"{b.path}: {_tail(b)}"
+
+
+def _tail(b: Binary) -> str:
+    parts = [_head(b)]
+    if b.needed:
+        shown = ", ".join(b.needed[:4]) + (f", +{len(b.needed) - 4} more" if len(b.needed) > 4 else "")
+        parts.append(f"needs {shown}")
+    if b.go is not None:
+        parts.append(f"Go {b.go.version}" + (f" ({b.go.path})" if b.go.path else ""))
+    if b.stripped is not None:
+        parts.append("stripped" if b.stripped else "not stripped")
+    if b.debug_info:
+        parts.append("with debug_info")
+    if b.setuid:
+        parts.append("setuid")
+    if b.setgid:
+        parts.append("setgid")
+    return ", ".join(parts)
+
+
+def full(b: Binary, indent: str = "") -> str:
+    """Every field, one per line; Go build info in the layout `go version -m` uses."""
+    out = [f"{indent}{b.path}:"]
+    pad = indent + "  "
+    if b.error is not None:
+        where = f" (offset {b.error.offset:#x})" if b.error.offset is not None else ""
+        out.append(f"{pad}error: {b.error.kind}: {b.error.message}{where}")
+        return "\n".join(out)
+
+    def kv(k, v):
+        if v is None or v == () or v == "":
+            return
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        elif isinstance(v, tuple):
+            v = ", ".join(v)
+        out.append(f"{pad}{k + ':':<14}{v}")
+
+    kv("format", b.format)
+    kv("arch", b.arch)
+    kv("bits", b.bits)
+    kv("endian", b.endian)
+    kv("os", b.os)
+    kv("type", b.type)
+    kv("linkage", b.linkage)
+    kv("interpreter", b.interpreter)
+    kv("needed", b.needed)
+    kv("rpath", b.rpath)
+    kv("runpath", b.runpath)
+    kv("soname", b.soname)
+    kv("stripped", b.stripped)
+    kv("debug_info", b.debug_info)
+    kv("gnu build id", b.gnu_build_id)
+    kv("go build id", b.go_build_id)
+    kv("setuid", b.setuid or None)
+    kv("setgid", b.setgid or None)
+    kv("size", f"{b.size:,} bytes" if b.size else None)
+    if b.go is not None:
+        from ..gobuild import format_go_version_m
+
+        out.append(f"{pad}go build info:")
+        for ln in format_go_version_m("", b.go).splitlines()[1:]:
+            out.append(f"{pad}  {ln.lstrip()}" if not ln.startswith("\t\t") else f"{pad}    {ln.strip()}")
+    for s in b.slices:
+        out.append(full(s, pad))
+    return "\n".join(out)

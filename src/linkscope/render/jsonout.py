@@ -1,0 +1,61 @@
+"""The JSON contract (schema/linkscope.schema.json). Field names never change; new ones are added."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+SCHEMA_VERSION = 1
+
+
+def _module(m) -> dict | None:
+    if m is None:
+        return None
+    return {"path": m.path, "version": m.version, "sum": m.sum}
+
+
+def go_to_json(go) -> dict | None:
+    if go is None:
+        return None
+    return {
+        "version": go.version,
+        "path": go.path,
+        "main": _module(go.main),
+        "deps": [{"path": d.path, "version": d.version, "sum": d.sum, "replace": _module(d.replace)} for d in go.deps],
+        "settings": dict(go.settings),
+    }
+
+
+def binary_to_json(b) -> dict[str, Any]:
+    return {
+        "path": b.path,
+        "error": None if b.error is None else {"kind": b.error.kind, "message": b.error.message, "offset": b.error.offset},
+        "format": b.format,
+        "arch": b.arch,
+        "bits": b.bits,
+        "endian": b.endian,
+        "os": b.os,
+        "type": b.type,
+        "linkage": b.linkage,
+        "interpreter": b.interpreter,
+        "needed": list(b.needed),
+        "rpath": list(b.rpath),
+        "runpath": list(b.runpath),
+        "soname": b.soname,
+        "stripped": b.stripped,
+        "debug_info": b.debug_info,
+        "build_id": {"gnu": b.gnu_build_id, "go": b.go_build_id},
+        "go": go_to_json(b.go),
+        "setuid": b.setuid,
+        "setgid": b.setgid,
+        "size": b.size,
+        "slices": [binary_to_json(s) for s in b.slices],
+    }
+
+
+def document(results: Iterable[dict]) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "results": list(results)}
+
+
+def dumps(doc: dict, pretty: bool = True) -> str:
+    # ASCII escapes keep names that are not valid UTF-8 (kept as surrogates) valid JSON.
+    return json.dumps(doc, indent=2 if pretty else None, ensure_ascii=True)

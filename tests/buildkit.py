@@ -1,0 +1,158 @@
+"""Real binaries for the tests, built with the real toolchains and cached between runs.
+
+Every fixture binary is made here from the sources under tests/programs by the command its
+spec spells out; nothing prebuilt is committed. The cache key covers the sources, the command
+and the toolchain version, so a change to any of them rebuilds. Cache root: $LINKSCOPE_TEST_CACHE,
+else <repo>/.cache/test-builds.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PROGRAMS = REPO / "tests" / "programs"
+CACHE = Path(os.environ.get("LINKSCOPE_TEST_CACHE", REPO / ".cache" / "test-builds"))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One binary: ``tool`` is go, gcc or zig; ``args`` the build arguments after the tool's verb."""
+
+    name: str
+    tool: str
+    program: str
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    out: str = "prog"
+    sources: tuple[str, ...] = ("hello.c",)  # for C builds
+
+    @property
+    def goos(self) -> str:
+        return dict(self.env).get("GOOS", "linux")
+
+    @property
+    def goarch(self) -> str:
+        return dict(self.env).get("GOARCH", "amd64")
+
+
+def _go_env(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GOCACHE=str(CACHE / "gocache"), GOPATH=str(CACHE / "gopath"), GOFLAGS="-buildvcs=false",
+        GOPROXY="off", GOTOOLCHAIN="local", GOTELEMETRY="off", GOWORK="off",
+        ZIG_GLOBAL_CACHE_DIR=str(CACHE / "zigcache"), ZIG_LOCAL_CACHE_DIR=str(CACHE / "zigcache"),
+    )
+    for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOARM", "GO386"):
+        env.pop(k, None)
+    env.update(extra)
+    return env
+
+
+@lru_cache(maxsize=None)
+def toolchain_version(tool: str) -> str:
+    cmd = {"go": ["go", "version"], "gcc": ["gcc", "--version"], "zig": zig_cmd() + ["version"]}[tool]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=_go_env({})).stdout.strip()
+
+
+@lru_cache(maxsize=None)
+def zig_cmd() -> list[str]:
+    exe = shutil.which("python-zig")
+    return [exe] if exe else [sys.executable, "-m", "ziglang"]
+
+
+def _key(spec: Spec) -> str:
+    h = hashlib.sha256(repr((spec, toolchain_version(spec.tool))).encode())
+    for p in sorted((PROGRAMS / spec.program).rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build(spec: Spec) -> Path:
+    """The path of the built binary, building it if the cache does not hold it."""
+    outdir = CACHE / "bin" / f"{spec.name}-{_key(spec)}"
+    target = outdir / spec.out
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; concurrent runs wait, then reuse
+        if target.exists():
+            return target
+        tmp = outdir.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        src = PROGRAMS / spec.program
+        if spec.tool == "go":
+            cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
+        elif spec.tool == "gcc":
+            cmd = ["gcc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+        else:
+            cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+        r = subprocess.run(cmd, cwd=src, env=_go_env(dict(spec.env)), capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+        (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
+        os.replace(tmp, outdir) if not outdir.exists() else shutil.rmtree(tmp)
+    return target
+
+
+def go(name, program="hello", *args, out="prog", **env) -> Spec:
+    return Spec(name, "go", program, tuple(args), tuple(sorted(env.items())), out)
+
+
+# The named builds the issue-2 tests run over: every linking mode, every target it lists.
+EXT_STATIC = "-ldflags=-linkmode external -extldflags -static"
+SPECS: dict[str, Spec] = {s.name: s for s in [
+    go("go-default", "netapp"),
+    go("go-netgo", "netapp", "-tags", "netgo"),
+    go("go-cgo0", "netapp", CGO_ENABLED="0"),
+    go("go-extstatic", "netapp", EXT_STATIC),
+    go("go-sw", "netapp", "-ldflags=-s -w"),
+    go("go-pie", "netapp", "-buildmode=pie"),
+    go("go-cshared", "hello", "-buildmode=c-shared", out="libhello.so"),
+    go("go-hello", "hello"),
+    go("go-linux-arm64", "hello", GOOS="linux", GOARCH="arm64"),
+    go("go-linux-386", "hello", GOOS="linux", GOARCH="386"),
+    go("go-linux-arm", "hello", GOOS="linux", GOARCH="arm", GOARM="7"),
+    go("go-linux-riscv64", "hello", GOOS="linux", GOARCH="riscv64"),
+    go("go-linux-s390x", "hello", GOOS="linux", GOARCH="s390x"),
+    go("go-linux-ppc64le", "hello", GOOS="linux", GOARCH="ppc64le"),
+    go("go-linux-ppc64", "hello", GOOS="linux", GOARCH="ppc64"),
+    go("go-linux-mips", "hello", GOOS="linux", GOARCH="mips"),
+    go("go-linux-mips64le", "hello", GOOS="linux", GOARCH="mips64le"),
+    go("go-linux-loong64", "hello", GOOS="linux", GOARCH="loong64"),
+    go("go-windows-amd64", "hello", GOOS="windows", GOARCH="amd64", out="prog.exe"),
+    go("go-windows-386", "hello", GOOS="windows", GOARCH="386", out="prog.exe"),
+    go("go-darwin-amd64", "hello", GOOS="darwin", GOARCH="amd64"),
+    go("go-darwin-arm64", "hello", GOOS="darwin", GOARCH="arm64"),
+    go("go-js-wasm", "hello", GOOS="js", GOARCH="wasm", out="prog.wasm"),
+    go("go-wasip1-wasm", "hello", GOOS="wasip1", GOARCH="wasm", out="prog.wasm"),
+    Spec("gcc-dynamic", "gcc", "cprog", ("-O1",)),
+    Spec("gcc-static", "gcc", "cprog", ("-O1", "-static")),
+    Spec("gcc-static-pie", "gcc", "cprog", ("-O1", "-static-pie")),
+    Spec("zig-musl-static", "zig", "cprog", ("-target", "x86_64-linux-musl", "-static")),
+    Spec("zig-musl-dynamic", "zig", "cprog", ("-target", "aarch64-linux-musl", "-dynamic")),
+    Spec("zig-glibc-2.28", "zig", "cprog", ("-target", "aarch64-linux-gnu.2.28",)),
+    Spec("zig-macos", "zig", "cprog", ("-target", "aarch64-macos",)),
+    Spec("zig-windows", "zig", "cprog", ("-target", "x86_64-windows-gnu",), out="prog.exe"),
+    Spec("zig-windows-dll", "zig", "cprog", ("-target", "x86_64-windows-gnu", "-shared"), out="lib.dll",
+         sources=("lib.c",)),
+]}
+
+
+def get(name: str) -> Path:
+    return build(SPECS[name])
+
+
+def go_root() -> Path:
+    return Path(subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True,
+                               env=_go_env({})).stdout.strip())

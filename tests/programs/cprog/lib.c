@@ -1,0 +1,2 @@
+/* A shared library for the zig builds of the tests. */
+int answer(void) { return 42; }

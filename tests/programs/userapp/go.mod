@@ -1,0 +1,3 @@
+module example.com/userapp
+
+go 1.22

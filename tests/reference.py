@@ -1,0 +1,136 @@
+"""What the independent tools say about a file, parsed into linkscope's vocabulary.
+
+The tolerated differences between linkscope and these tools live here, in TOLERATED, and
+nowhere else: each names the field, the case and why.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+# field -> reason. A differential test skips a field for a file only through `tolerated()`.
+TOLERATED = {
+    # file(1) calls any ET_DYN with DF_1_PIE "pie executable"; for ET_DYN without it and with an
+    # interpreter (old-style PIE) file says "shared object" and so do we, so no tolerance is needed.
+    # Mach-O / PE: file prints no linkage; only ELF is compared for linkage.
+    "file:static-pie-library": "file 5.44 calls any ELF with PT_DYNAMIC, a DT_FLAGS_1 tag (any bit) and no "
+                               "DT_NEEDED 'static-pie linked', shared libraries included (checked: gcc -shared "
+                               "-nostdlib -Wl,-z,now); linkscope says static-pie only when DF_1_PIE is set, as "
+                               "FACTS.md and the loader mean it, and 'dynamic' for such libraries",
+    "readelf:empty-interp": "readelf prints no 'Requesting program interpreter' line for an empty PT_INTERP; "
+                            "linkscope reports it as '' (file: '*empty*')",
+    "file:go_build_id": "file prints the Go BuildID only when the Go note is among the first notes it "
+                        "reads; Go external links put it fourth (FACTS.md), so absence in file is not a "
+                        "disagreement, but a value it prints must match",
+}
+
+
+def run(cmd: list[str]) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace").stdout
+
+
+def have(tool: str) -> bool:
+    return shutil.which(tool) is not None
+
+
+# -- file(1) ---------------------------------------------------------------------------------------
+_FILE_TYPES = [("pie executable", "pie-executable"), ("shared object", "shared-library"),
+               ("relocatable", "object"), ("core file", "core"), ("executable", "executable")]
+
+
+def file_elf(path: Path | str) -> dict:
+    """The fields `file -b` prints for an ELF file."""
+    out = run(["file", "-b", str(path)]).strip()
+    d: dict = {"raw": out}
+    m = re.match(r"(?:set[ug]id,? )*ELF (32|64)-bit (LSB|MSB) ", out)
+    if not m:
+        return d
+    d["bits"] = int(m.group(1))
+    d["endian"] = "little" if m.group(2) == "LSB" else "big"
+    rest = out[m.end():]
+    for word, kind in _FILE_TYPES:
+        if rest.startswith(word):
+            d["type"] = kind
+            break
+    if "static-pie linked" in out:
+        d["linkage"] = "static-pie"
+    elif "dynamically linked" in out:
+        d["linkage"] = "dynamic"
+    elif "statically linked" in out:
+        d["linkage"] = "static"
+    m = re.search(r"interpreter ([^,]+)", out)
+    if m:
+        # file prints an empty PT_INTERP as "*empty*"
+        d["interpreter"] = "" if m.group(1) == "*empty*" else m.group(1)
+    m = re.search(r"BuildID\[[^\]]+\]=([0-9a-f]+)", out)
+    if m:
+        d["gnu_build_id"] = m.group(1)
+    m = re.search(r"Go BuildID=([^,\s]+)", out)
+    if m:
+        d["go_build_id"] = m.group(1)
+    if ", not stripped" in out:
+        d["stripped"] = False
+    elif ", stripped" in out:
+        d["stripped"] = True
+    if "with debug_info" in out:
+        d["debug_info"] = True
+    return d
+
+
+# -- readelf ---------------------------------------------------------------------------------------
+def readelf_dynamic(path: Path | str) -> dict:
+    """NEEDED (in order), RPATH, RUNPATH, SONAME from `readelf -dW`."""
+    out = run(["readelf", "-dW", str(path)])
+    d: dict = {"needed": [], "rpath": [], "runpath": [], "soname": None}
+    for line in out.splitlines():
+        m = re.search(r"\((NEEDED|RPATH|RUNPATH|SONAME)\)\s+\S+ \S*: \[(.*)\]$", line)
+        if not m:
+            continue
+        tag, val = m.groups()
+        if tag == "NEEDED":
+            d["needed"].append(val)
+        elif tag == "SONAME":
+            d["soname"] = val
+        else:
+            d[tag.lower()].extend(val.split(":"))
+    return d
+
+
+def readelf_header(path: Path | str) -> dict:
+    out = run(["readelf", "-hW", str(path)])
+    d = {}
+    for key in ("Class", "Data", "Type", "Machine", "OS/ABI"):
+        m = re.search(rf"^\s*{re.escape(key)}:\s+(.*)$", out, re.M)
+        if m:
+            d[key] = m.group(1).strip()
+    return d
+
+
+def readelf_notes(path: Path | str) -> dict:
+    out = run(["readelf", "-nW", str(path)])
+    d = {}
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    if m:
+        d["gnu_build_id"] = m.group(1)
+    return d
+
+
+def readelf_interp(path: Path | str) -> str | None:
+    m = re.search(r"\[Requesting program interpreter: (.*)\]", run(["readelf", "-lW", str(path)]))
+    return m.group(1) if m else None
+
+
+def readelf_glibc_versions(path: Path | str) -> list[str]:
+    """The GLIBC_x.y names readelf lists under the version needs (.gnu.version_r)."""
+    out = run(["readelf", "-VW", str(path)])
+    sect = out.split("Version needs section", 1)
+    if len(sect) < 2:
+        return []
+    return re.findall(r"Name: (GLIBC_[0-9.]+)", sect[1])
+
+
+# -- go version -m ---------------------------------------------------------------------------------
+def go_version_m(path: Path | str) -> str:
+    return run(["go", "version", "-m", str(path)])
