@@ -89,10 +89,15 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
         rec = Binary(path=path, slices=tuple(slices), **facts)
     else:
         facts = image.facts()
-        go = gobuild.read_buildinfo(image)
-        if go is not None and facts.get("os") in (None, "sysv"):
-            facts["os"] = go.setting("GOOS") or facts.get("os")
-        rec = Binary(path=path, go=go, **facts)
+        go_error = None
+        try:
+            go = gobuild.read_buildinfo(image)
+        except LinkscopeError as e:
+            # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
+            go, go_error = None, ErrorInfo(e.kind, f"Go build info: {e.message}", e.offset)
+        if go is not None and facts.get("os") is None:
+            facts["os"] = go.setting("GOOS")
+        rec = Binary(path=path, go=go, error=go_error, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
     return rec

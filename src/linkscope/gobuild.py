@@ -1,0 +1,572 @@
+"""Go build information: the toolchain version and module list a Go binary carries.
+
+A port of Go's ``debug/buildinfo`` (reading the blob) and ``runtime/debug`` (``ParseBuildInfo``
+and ``BuildInfo.String``), written once over the two-method interface every format image offers:
+``go_data_start() -> (vaddr, size) | None`` and ``read_vaddr(addr, n) -> bytes | None``.
+
+The blob the linker leaves (``cmd/link/internal/ld.(*Link).buildinfo``) is 16-byte aligned::
+
+    magic "\\xff Go buildinf:" (14) | pointer size (1) | flags (1) | 16 bytes
+    flags bit 0: big-endian pointers; bit 1: inline strings (Go 1.18+)
+    inline:  uvarint len, version bytes, uvarint len, modinfo bytes
+    pointer: at 16 and 16+ptrsize, the addresses of two Go string headers (data pointer, length)
+
+The modinfo string is framed by two 16-byte sentinels (``cmd/go/internal/modload.infoStart`` and
+``infoEnd``), stripped the way Go strips them: only if the string is at least 33 bytes long and
+its 17th byte from the end is a newline; the sentinels themselves are not compared.
+
+Go's js/wasm and wasip1/wasm linker writes no blob at all: the version is in the ``producers``
+custom section and the framed modinfo text sits in a data segment (see :func:`_read_wasm`).
+
+Outcomes: ``None`` when there is no build information (not a Go binary); :class:`Malformed`
+(or :class:`Truncated`) when the blob is found but cannot be decoded. Where Go reports a found
+but undecodable blob as "not a Go executable", linkscope reports it as malformed.
+
+Tolerated differences from Go, all on hostile input only:
+- Go (1.27) returns a wrong address when a misaligned magic precedes the aligned one in the same
+  1 MiB chunk (``searchMagic`` reslices ``data`` but keeps using the index into it as an offset
+  from the chunk start); linkscope tracks the absolute position.
+- A ``=>`` line after the ``mod`` line (a replaced main module) is accepted but dropped:
+  :class:`~linkscope.model.Module` has no ``replace`` field. ``cmd/go`` never writes one.
+- ``strconv.Quote`` decides printability from Go's Unicode tables (17.0), linkscope from
+  Python's (``str.isprintable``, same categories, Python's Unicode version).
+"""
+from __future__ import annotations
+
+from .errors import Malformed, Truncated
+from .model import Dep, GoInfo, Module
+
+BUILDINFO_MAGIC = b"\xff Go buildinf:"
+BUILDINFO_ALIGN = 16
+BUILDINFO_HEADER_SIZE = 32
+# cmd/go/internal/modload: the sentinels around the modinfo text.
+MODINFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
+MODINFO_END = bytes.fromhex("f932433186182072008242104116d8f2")
+
+SEARCH_CHUNK = 1 << 20        # Go's searchChunkSize; a multiple of the alignment
+MAX_SEARCH = 64 << 20         # never scan more than this for the magic
+MAX_STRING = 16 << 20         # a version or modinfo string longer than this is refused unread
+_READ_CHUNK = 1 << 20         # strings are read in pieces, so a lying length fails at the end of data
+
+_FLAG_BIG_ENDIAN = 0x1
+_FLAG_INLINE = 0x2
+
+
+# -- reading the blob -----------------------------------------------------------------------------
+def read_buildinfo(image) -> GoInfo | None:
+    """The Go build information of a parsed image, or None when it has none."""
+    if getattr(image, "format", None) == "wasm":
+        return _read_wasm(image)
+    raw = read_raw_buildinfo(image)
+    if raw is None:
+        return None
+    vers, mod, mod_addr = raw
+    return parse_modinfo(mod, vers, offset=_file_offset(image, mod_addr))
+
+
+def read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
+    """(Go version, modinfo text without its sentinels, address of the modinfo string), or None
+    when the image holds no build info blob. Raises Malformed for a blob that cannot be decoded."""
+    region = image.go_data_start()
+    if region is None:
+        return None
+    start, size = region
+    if size <= 0:
+        return None
+    addr = search_magic(image, start, size)
+    if addr is None:
+        return None
+    header = image.read_vaddr(addr, BUILDINFO_HEADER_SIZE)
+    if header is None or len(header) < BUILDINFO_HEADER_SIZE:
+        raise Truncated("Go build info header needs 32 bytes", offset=_file_offset(image, addr))
+    flags = header[15]
+    if flags & _FLAG_INLINE:
+        vers, nxt = _decode_string(image, addr + BUILDINFO_HEADER_SIZE, "Go version")
+        mod_addr = nxt
+        mod, _ = _decode_string(image, nxt, "Go module info")
+    else:
+        ptr_size = header[14]
+        if ptr_size not in (4, 8):
+            raise Malformed(f"Go build info pointer size {ptr_size} (want 4 or 8)", offset=_file_offset(image, addr + 14))
+        order = "big" if flags & _FLAG_BIG_ENDIAN else "little"
+        vers_ptr = int.from_bytes(header[16:16 + ptr_size], order)
+        mod_ptr = int.from_bytes(header[16 + ptr_size:16 + 2 * ptr_size], order)
+        vers = _read_go_string(image, vers_ptr, ptr_size, order)
+        mod = _read_go_string(image, mod_ptr, ptr_size, order)
+        mod_addr = mod_ptr
+    if not vers:
+        raise Malformed("Go build info has an empty toolchain version", offset=_file_offset(image, addr))
+    return vers.decode("utf-8", "surrogateescape"), strip_modinfo_sentinels(mod), mod_addr
+
+
+def strip_modinfo_sentinels(mod: bytes) -> bytes:
+    """The modinfo text between the sentinels, tested the way debug/buildinfo tests it."""
+    if len(mod) >= 33 and mod[-17] == 0x0A:
+        return mod[16:-16]
+    return b""
+
+
+def search_magic(image, start: int, size: int) -> int | None:
+    """Address of the first 16-byte-aligned build info magic in [start, start+size), or None.
+
+    Reads at most MAX_SEARCH bytes in chunks of SEARCH_CHUNK; the aligned magic cannot straddle
+    two chunks because every chunk starts aligned. Raises Truncated when the magic is found too
+    close to the end of the region to hold the 32-byte header."""
+    region_end = start + size
+    start = (start + BUILDINFO_ALIGN - 1) & ~(BUILDINFO_ALIGN - 1)
+    end = min(region_end, start + MAX_SEARCH)
+    pos = start
+    while pos < end:
+        want = min(SEARCH_CHUNK, end - pos)
+        data = image.read_vaddr(pos, want)
+        if not data:
+            return None
+        i = data.find(BUILDINFO_MAGIC)
+        while i >= 0:
+            if i % BUILDINFO_ALIGN == 0:
+                if region_end - (pos + i) < BUILDINFO_HEADER_SIZE:
+                    raise Truncated("Go build info magic too close to the end of its region",
+                                    offset=_file_offset(image, pos + i))
+                return pos + i
+            i = data.find(BUILDINFO_MAGIC, (i + BUILDINFO_ALIGN - 1) & ~(BUILDINFO_ALIGN - 1))
+        if len(data) < want:
+            return None  # the mapping ended inside the region: nothing further is file-backed
+        pos += want
+    return None
+
+
+def uvarint(buf: bytes) -> tuple[int, int]:
+    """encoding/binary.Uvarint: (value, bytes read); n == 0 when buf is too short, n < 0 on
+    overflow of a uint64."""
+    x = s = 0
+    for i, b in enumerate(buf):
+        if i == 10:
+            return 0, -(i + 1)
+        if b < 0x80:
+            if i == 9 and b > 1:
+                return 0, -(i + 1)
+            return x | b << s, i + 1
+        x |= (b & 0x7F) << s
+        s += 7
+    return 0, 0
+
+
+def _decode_string(image, addr: int, what: str) -> tuple[bytes, int]:
+    """A uvarint-length-prefixed string at ``addr``: (bytes, address after it)."""
+    head = image.read_vaddr(addr, 10)
+    if not head:
+        raise Truncated(f"{what}: length is outside the mapped data", offset=_file_offset(image, addr))
+    length, n = uvarint(head)
+    if n == 0:
+        raise Truncated(f"{what}: length varint runs off the mapped data", offset=_file_offset(image, addr))
+    if n < 0:
+        raise Malformed(f"{what}: length varint overflows 64 bits", offset=_file_offset(image, addr))
+    if length > MAX_STRING:
+        raise Malformed(f"{what}: length {length} exceeds the {MAX_STRING} bytes accepted", offset=_file_offset(image, addr))
+    data = _read_exact(image, addr + n, length)
+    if data is None:
+        raise Truncated(f"{what}: {length} bytes declared, the mapped data ends first", offset=_file_offset(image, addr))
+    return data, addr + n + length
+
+
+def _read_go_string(image, addr: int, ptr_size: int, order: str) -> bytes:
+    """debug/buildinfo.readString: the Go string whose header is at ``addr``; b"" when any part
+    is unreadable (a zero-valued string variable lives in .bss, which no file bytes back)."""
+    hdr = image.read_vaddr(addr, 2 * ptr_size)
+    if hdr is None or len(hdr) < 2 * ptr_size:
+        return b""
+    data_addr = int.from_bytes(hdr[:ptr_size], order)
+    length = int.from_bytes(hdr[ptr_size:], order)
+    if length > MAX_STRING:
+        return b""
+    return _read_exact(image, data_addr, length) or b""
+
+
+def _read_exact(image, addr: int, n: int) -> bytes | None:
+    """Exactly ``n`` bytes at ``addr``, read in bounded pieces, or None if the mapping ends first."""
+    if n == 0:
+        return b""
+    parts = []
+    got = 0
+    while got < n:
+        piece = image.read_vaddr(addr + got, min(_READ_CHUNK, n - got))
+        if not piece:
+            return None
+        parts.append(piece)
+        got += len(piece)
+    data = b"".join(parts)
+    return data[:n]
+
+
+def _file_offset(image, addr: int | None) -> int | None:
+    """The file offset of ``addr`` for error messages, when the image can map it back."""
+    to_off = getattr(image, "vaddr_to_offset", None)
+    if addr is None or to_off is None:
+        return None
+    try:
+        return to_off(addr)
+    except Exception:  # noqa: BLE001 - only used to decorate an error that is being raised
+        return None
+
+
+# -- wasm -------------------------------------------------------------------------------------------
+def _read_wasm(image) -> GoInfo | None:
+    """Go's wasm modules: the version from the ``producers`` section (``language: Go <version>``),
+    the module info from the sentinel-framed text in the data segments.
+
+    Without a Go producer the module is not reported as Go (as debug/buildinfo needs a version);
+    stripping ``producers`` (``wasm-opt --strip-producers``) therefore loses the build info too.
+    The producers version is ``buildcfg.Version``; native blobs carry ``runtime.buildVersion``,
+    which adds `` X:<experiments>`` when GOEXPERIMENT differs from the default."""
+    version = None
+    for name, value in image.producers.get("language", ()):
+        if name == "Go":
+            version = value
+            break
+    if not version:
+        return None
+    found = find_wasm_modinfo(image)
+    if found is None:
+        return GoInfo(version=version)
+    text, offset = found
+    return parse_modinfo(text, version, offset=offset)
+
+
+def find_wasm_modinfo(image) -> tuple[bytes, int] | None:
+    """(modinfo text, file offset) of the first sentinel-framed string in the data section.
+
+    The framed string has no run of 8 zero bytes (the text is NUL-free, the end sentinel holds a
+    single NUL) and Go's linker splits data segments only at such runs, so the frame lies inside
+    one segment and a search over the section's bytes finds it without decoding the segments."""
+    view = image.data_section_view()
+    if view is None:
+        return None
+    i = view.find(MODINFO_START)
+    while i >= 0:
+        body = i + len(MODINFO_START)
+        j = view.find(MODINFO_END, body, body + MAX_STRING + len(MODINFO_END))
+        if j < 0:
+            raise Malformed("Go module info start sentinel without its end sentinel", offset=view.base + i)
+        text = strip_modinfo_sentinels(view.bytes(i, j + len(MODINFO_END) - i, "Go module info"))
+        if text:
+            return text, view.base + body
+        i = view.find(MODINFO_START, i + 1)
+    return None
+
+
+# -- the modinfo text -------------------------------------------------------------------------------
+def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = None) -> GoInfo:
+    """runtime/debug.ParseBuildInfo: the path/mod/dep/=>/build lines as a GoInfo.
+
+    Lines are split on "\\n" and a final unterminated line is ignored; unknown lines (such as the
+    empty line Go writes after each ``=>``) are skipped. Raises Malformed with Go's message."""
+    if isinstance(text, str):
+        text = text.encode("utf-8", "surrogateescape")
+    path = b""
+    main: list | None = None
+    deps: list[list] = []
+    settings: list[tuple[bytes, bytes]] = []
+    last: list | None = None
+    line_num = 1
+
+    def fail(msg: str):
+        raise Malformed(f"could not parse Go build info: line {line_num}: {msg}", offset=offset)
+
+    def module_line(elem: list[bytes]) -> list:
+        if len(elem) not in (2, 3):
+            fail(f"expected 2 or 3 columns; got {len(elem)}")
+        return [elem[0], elem[1], elem[2] if len(elem) == 3 else b"", None]
+
+    data = text
+    while data:
+        line, sep, data = data.partition(b"\n")
+        if not sep:
+            break
+        if line.startswith(b"path\t"):
+            path = line[5:]
+        elif line.startswith(b"mod\t"):
+            main = module_line(line[4:].split(b"\t"))
+            last = main
+        elif line.startswith(b"dep\t"):
+            last = module_line(line[4:].split(b"\t"))
+            deps.append(last)
+        elif line.startswith(b"=>\t"):
+            elem = line[3:].split(b"\t")
+            if len(elem) != 3:
+                fail(f"expected 3 columns for replacement; got {len(elem)}")
+            if last is None:
+                fail("replacement with no module on previous line")
+            last[3] = elem
+            last = None
+        elif line.startswith(b"build\t"):
+            settings.append(_parse_build_line(line[6:], fail))
+        line_num += 1
+
+    def s(b: bytes) -> str:
+        return b.decode("utf-8", "surrogateescape")
+
+    main_mod = None
+    if main is not None and (main[0] or main[1] or main[2]):
+        main_mod = Module(s(main[0]), s(main[1]), s(main[2]))
+    return GoInfo(
+        version=version,
+        path=s(path),
+        main=main_mod,
+        deps=tuple(Dep(s(p), s(v), s(h), Module(*(s(x) for x in r)) if r is not None else None)
+                   for p, v, h, r in deps),
+        settings=tuple((s(k), s(v)) for k, v in settings),
+    )
+
+
+def _parse_build_line(kv: bytes, fail) -> tuple[bytes, bytes]:
+    if not kv:
+        fail("build line missing '='")
+    c = kv[0]
+    if c == 0x3D:  # '='
+        fail("build line with missing key")
+    if c in (0x60, 0x22):  # '`' '"'
+        try:
+            raw_key, _ = _unquote(kv, unescape=False)
+        except ValueError:
+            fail("invalid quoted key in build line")
+        if len(kv) == len(raw_key):
+            fail("build line missing '=' after quoted key")
+        if kv[len(raw_key)] != 0x3D:
+            fail(f"unexpected character after quoted key: {_quote_char(kv[len(raw_key)])}")
+        key = unquote_bytes(raw_key)
+        raw_value = kv[len(raw_key) + 1:]
+    else:
+        key, sep, raw_value = kv.partition(b"=")
+        if not sep:
+            fail("build line missing '=' after key")
+        if _quote_key(key):
+            fail(f"unquoted key {go_quote(key.decode('utf-8', 'surrogateescape'))} must be quoted")
+    value = b""
+    if raw_value:
+        if raw_value[0] in (0x60, 0x22):
+            try:
+                value = unquote_bytes(raw_value)
+            except ValueError:
+                fail("invalid quoted value in build line")
+        else:
+            value = raw_value
+            if _quote_value(value):
+                fail(f"unquoted value {go_quote(value.decode('utf-8', 'surrogateescape'))} must be quoted")
+    return key, value
+
+
+def _quote_char(c: int) -> str:
+    """fmt's %q of a byte (Go formats it as a rune literal)."""
+    ch = chr(c)
+    if ch == "'" or ch == "\\":
+        return "'\\" + ch + "'"
+    inner = go_quote(ch)[1:-1].replace('\\"', '"')
+    return "'" + inner + "'"
+
+
+def _quote_key(key: bytes) -> bool:
+    return not key or any(c in key for c in b'= \t\r\n"`')
+
+
+def _quote_value(value: bytes) -> bool:
+    return any(c in value for c in b' \t\r\n"`')
+
+
+# -- printing ---------------------------------------------------------------------------------------
+def modinfo_string(info: GoInfo, with_version: bool = True) -> str:
+    """runtime/debug.(*BuildInfo).String: the text ParseBuildInfo reads back (plus a ``go`` line)."""
+    out: list[str] = []
+    if with_version and info.version:
+        out.append(f"go\t{info.version}\n")
+    if info.path:
+        out.append(f"path\t{info.path}\n")
+
+    def fmt_mod(word: str, path: str, version: str, sum_: str, replace: Module | None) -> None:
+        out.append(f"{word}\t{path}\t{version}")
+        if replace is None:
+            out.append(f"\t{sum_}")
+        else:
+            out.append("\n")
+            fmt_mod("=>", replace.path, replace.version, replace.sum, None)
+        out.append("\n")
+
+    if info.main is not None and info.main != Module(""):
+        fmt_mod("mod", info.main.path, info.main.version, info.main.sum, None)
+    for d in info.deps:
+        fmt_mod("dep", d.path, d.version, d.sum, d.replace)
+    for key, value in info.settings:
+        kb, vb = key.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape")
+        if _quote_key(kb):
+            key = go_quote(key)
+        if _quote_value(vb):
+            value = go_quote(value)
+        out.append(f"build\t{key}={value}\n")
+    return "".join(out)
+
+
+def format_go_version_m(path_label: str, info: GoInfo) -> str:
+    """Exactly what ``go version -m FILE`` prints for ``info`` (cmd/go/internal/version.scanFile):
+    ``FILE: go1.x`` and the module info, each line indented by a tab."""
+    out = f"{path_label}: {info.version}\n"
+    mod = modinfo_string(info, with_version=False)
+    if mod:
+        out += "\t" + mod[:-1].replace("\n", "\n\t") + "\n"
+    return out
+
+
+# -- Go string literals (strconv) -------------------------------------------------------------------
+_SIMPLE_ESC = {0x07: "\\a", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0B: "\\v"}
+
+
+def _decode_rune(b: bytes, i: int) -> tuple[int, int]:
+    """utf8.DecodeRune: (rune, width); (-1, 1) for an invalid or incomplete sequence."""
+    c = b[i]
+    if c < 0x80:
+        return c, 1
+    if 0xC2 <= c <= 0xDF:
+        n = 2
+    elif 0xE0 <= c <= 0xEF:
+        n = 3
+    elif 0xF0 <= c <= 0xF4:
+        n = 4
+    else:
+        return -1, 1
+    try:
+        ch = b[i:i + n].decode("utf-8")  # strict: rejects overlong forms, surrogates, > U+10FFFF
+    except UnicodeDecodeError:
+        return -1, 1
+    return (ord(ch), n) if len(ch) == 1 else (-1, 1)
+
+
+def go_quote(s: str | bytes) -> str:
+    """strconv.Quote: a double-quoted Go string literal; invalid UTF-8 bytes become \\xNN."""
+    b = s if isinstance(s, bytes) else s.encode("utf-8", "surrogateescape")
+    out = ['"']
+    i = 0
+    while i < len(b):
+        r, w = _decode_rune(b, i)
+        if r < 0:
+            out.append(f"\\x{b[i]:02x}")
+        elif r in (0x22, 0x5C):
+            out.append("\\" + chr(r))
+        elif chr(r).isprintable():  # Go's IsPrint: letters, marks, numbers, punctuation, symbols, U+0020
+            out.append(chr(r))
+        elif r in _SIMPLE_ESC:
+            out.append(_SIMPLE_ESC[r])
+        elif r < 0x20 or r == 0x7F:
+            out.append(f"\\x{r:02x}")
+        elif r < 0x10000:
+            out.append(f"\\u{r:04x}")
+        else:
+            out.append(f"\\U{r:08x}")
+        i += w
+    out.append('"')
+    return "".join(out)
+
+
+def unquote(s: str | bytes) -> str:
+    """strconv.Unquote for double-quoted and back-quoted strings; ValueError on a syntax error."""
+    b = s if isinstance(s, bytes) else s.encode("utf-8", "surrogateescape")
+    return unquote_bytes(b).decode("utf-8", "surrogateescape")
+
+
+def unquote_bytes(b: bytes) -> bytes:
+    out, rem = _unquote(b, unescape=True)
+    if rem:
+        raise ValueError("invalid syntax")
+    return out
+
+
+_HEX = b"0123456789abcdefABCDEF"
+_ESCAPES = {0x61: 0x07, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A, 0x72: 0x0D, 0x74: 0x09, 0x76: 0x0B, 0x5C: 0x5C}
+
+
+def _unquote(b: bytes, unescape: bool) -> tuple[bytes, bytes]:
+    """strconv's unquote: (value, or the quoted prefix when not unescaping; remainder)."""
+    if len(b) < 2:
+        raise ValueError("invalid syntax")
+    quote = b[0]
+    end = b.find(bytes([quote]), 1)
+    if end < 0:
+        raise ValueError("invalid syntax")
+    end += 1  # position after the terminating quote, if there are no escapes
+    if quote == 0x60:  # raw string: no escapes; carriage returns are discarded
+        if not unescape:
+            return b[:end], b[end:]
+        return b[1:end - 1].replace(b"\r", b""), b[end:]
+    if quote not in (0x22, 0x27):
+        raise ValueError("invalid syntax")
+    body = b[1:end - 1]
+    if b"\\" not in b[:end] and b"\n" not in b[:end]:
+        valid = False
+        if quote == 0x22:
+            try:
+                body.decode("utf-8")
+                valid = True
+            except UnicodeDecodeError:
+                valid = False
+        else:  # Go accepts '' here (DecodeRune of "" is width 0), and so does this port
+            r, n = _decode_rune(body, 0) if body else (0, 0)
+            valid = n == len(body) and r >= 0
+        if valid:
+            return (body if unescape else b[:end]), b[end:]
+    buf = bytearray()
+    i = 1
+    n = len(b)
+    while i < n and b[i] != quote:
+        if b[i] == 0x0A:
+            raise ValueError("invalid syntax")
+        i = _unquote_char(b, i, quote, buf)
+        if quote == 0x27:
+            break
+    if not (i < n and b[i] == quote):
+        raise ValueError("invalid syntax")
+    i += 1
+    return (bytes(buf) if unescape else b[:i]), b[i:]
+
+
+def _unquote_char(b: bytes, i: int, quote: int, buf: bytearray) -> int:
+    """strconv.UnquoteChar at b[i]: append the decoded character to buf, return the next index."""
+    c = b[i]
+    if c >= 0x80:
+        r, w = _decode_rune(b, i)
+        buf += chr(r).encode("utf-8") if r >= 0 else b"\xef\xbf\xbd"
+        return i + w
+    if c != 0x5C:
+        buf.append(c)
+        return i + 1
+    if i + 1 >= len(b):
+        raise ValueError("invalid syntax")
+    c = b[i + 1]
+    i += 2
+    if c in _ESCAPES:
+        buf.append(_ESCAPES[c])
+        return i
+    if c in (0x78, 0x75, 0x55):  # x u U
+        width = {0x78: 2, 0x75: 4, 0x55: 8}[c]
+        digits = b[i:i + width]
+        if len(digits) < width or any(d not in _HEX for d in digits):
+            raise ValueError("invalid syntax")
+        v = int(digits, 16)
+        if c == 0x78:
+            buf.append(v)
+        else:
+            if v > 0x10FFFF or 0xD800 <= v <= 0xDFFF:
+                raise ValueError("invalid syntax")
+            buf += chr(v).encode("utf-8")
+        return i + width
+    if 0x30 <= c <= 0x37:
+        digits = b[i:i + 2]
+        if len(digits) < 2 or any(not 0x30 <= d <= 0x37 for d in digits):
+            raise ValueError("invalid syntax")
+        v = (c - 0x30) << 6 | (digits[0] - 0x30) << 3 | (digits[1] - 0x30)
+        if v > 255:
+            raise ValueError("invalid syntax")
+        buf.append(v)
+        return i + 2
+    if c in (0x27, 0x22):
+        if c != quote:
+            raise ValueError("invalid syntax")
+        buf.append(c)
+        return i
+    raise ValueError("invalid syntax")

@@ -1,0 +1,852 @@
+"""Go build info: the blob search and decoding, the modinfo text, and `go version -m` byte for byte.
+
+Real binaries are built with the real Go toolchain from the sources in ``SOURCES`` below (the
+command is :meth:`GoBuilder.build`), once per session; Go's build and link cache under
+the shared build cache (tests/buildkit.py) makes later runs fast. Go's own samples (``go117``, ``notgo``, the
+``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
+
+Tolerated differences from Go are documented once, in the docstring of ``linkscope.gobuild``; the
+tests that pin them are named ``test_tolerated_*``.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import buildkit
+from hypothesis import given, settings, strategies as st
+
+from linkscope import gobuild
+from linkscope.byteview import ByteView
+from linkscope.errors import LinkscopeError, Malformed, Truncated
+from linkscope.formats import elf
+from linkscope.gobuild import (BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, format_go_version_m,
+                               go_quote, modinfo_string, parse_modinfo, read_buildinfo, search_magic, unquote_bytes)
+from linkscope.model import Dep, GoInfo, Module
+
+GOCACHE = str(buildkit.CACHE / "gocache")  # shared with every other build of the tests
+
+# -- helpers shared with test_wasm.py ---------------------------------------------------------------
+# The programs the tests build: a dependency-free one, and one whose two dependencies are required
+# at a version and replaced by local directories (no network: GOPROXY=off).
+SOURCES = {
+    "hello/go.mod": "module example.com/hello\n\ngo 1.22\n",
+    "hello/main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n',
+    "lib/go.mod": "module example.com/lib\n\ngo 1.22\n",
+    "lib/lib.go": 'package lib\n\nfunc Greet() string { return "hello from lib" }\n',
+    "lib2/go.mod": "module example.org/lib2\n\ngo 1.22\n",
+    "lib2/lib2.go": 'package lib2\n\nfunc Name() string { return "lib2" }\n',
+    "app/go.mod": ("module example.com/app\n\ngo 1.22\n\n"
+                   "require (\n\texample.com/lib v1.2.3\n\texample.org/lib2 v0.0.0-20240101000000-abcdefabcdef\n)\n\n"
+                   "replace example.com/lib => ../lib\n\n"
+                   "replace example.org/lib2 v0.0.0-20240101000000-abcdefabcdef => ../lib2\n"),
+    "app/main.go": ('package main\n\nimport (\n\t"fmt"\n\n\t"example.com/lib"\n\t"example.org/lib2"\n)\n\n'
+                    'func main() { fmt.Println(lib.Greet(), lib2.Name()) }\n'),
+    # GOPATH mode (GO111MODULE=off): a path and build lines, no mod line.
+    "gopath/src/example.com/m/hello.go": "package main\n\nfunc main() {}\n",
+}
+
+
+def go_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GO", "CGO_")) and k not in ("CC", "CXX")}
+    env.update(GOCACHE=GOCACHE, GOPATH=f"{GOCACHE}/gopath", GOFLAGS="-buildvcs=false", GOPROXY="off",
+               GOTOOLCHAIN="local", GOTELEMETRY="off", GOWORK="off", GOENV="off")
+    env.update(extra)
+    return env
+
+
+def have_go() -> bool:
+    return shutil.which("go") is not None
+
+
+def go_root() -> Path:
+    out = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True, env=go_env())
+    return Path(out.stdout.strip())
+
+
+def go_version_m(path: Path | str) -> str:
+    """What `go version -m FILE` prints (its stdout), decoded the way linkscope decodes strings."""
+    r = subprocess.run(["go", "version", "-m", str(path)], capture_output=True, env=go_env())
+    return r.stdout.decode("utf-8", "surrogateescape")
+
+
+class GoBuilder:
+    """Writes SOURCES under ``root`` and builds each (program, flags, env) once per session."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.src = root / "src"
+        for rel, text in SOURCES.items():
+            p = self.src / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+        self.built: dict[tuple, Path] = {}
+
+    def build(self, program: str, *args: str, **env: str) -> Path:
+        key = (program, args, tuple(sorted(env.items())))
+        if key in self.built:
+            return self.built[key]
+        name = f"{program}-{len(self.built)}" + (".wasm" if env.get("GOARCH") == "wasm" else "")
+        out = self.root / "bin" / name
+        out.parent.mkdir(exist_ok=True)
+        if program == "gopath":
+            cwd = self.src / "gopath/src/example.com/m"
+            env = dict(env, GO111MODULE="off", GOPATH=str(self.src / "gopath"))
+        else:
+            cwd = self.src / program
+        cmd = ["go", "build", "-o", str(out), *args]
+        r = subprocess.run(cmd, cwd=cwd, env=go_env(**env), capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr}")
+        self.built[key] = out
+        return out
+
+
+_builder: GoBuilder | None = None
+
+
+@pytest.fixture(scope="session")
+def gob(tmp_path_factory) -> GoBuilder:
+    """The session's Go builder (one instance, also when test_wasm.py imports this fixture)."""
+    global _builder
+    if not have_go():
+        pytest.skip("the go toolchain is not on PATH")
+    if _builder is None:
+        _builder = GoBuilder(tmp_path_factory.mktemp("gobuild"))
+    return _builder
+
+
+def elf_image(path_or_bytes):
+    data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else Path(path_or_bytes).read_bytes()
+    return elf.parse(ByteView(data))
+
+
+class BytesImage:
+    """The two-method interface over a byte string mapped at ``base`` (what Go's tests call byteExe)."""
+
+    format = "bytes"
+
+    def __init__(self, data: bytes, base: int = 0, start: int | None = None, size: int | None = None):
+        self.data, self.base = bytes(data), base
+        self.start = base if start is None else start
+        self.size = len(data) if size is None else size
+
+    def go_data_start(self):
+        return self.start, self.size
+
+    def read_vaddr(self, addr: int, n: int):
+        off = addr - self.base
+        if off < 0 or off >= len(self.data):
+            return None
+        return self.data[off:off + n]
+
+
+def uvarint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def framed(text: bytes) -> bytes:
+    return MODINFO_START + text + MODINFO_END
+
+
+def inline_blob(version: bytes, mod: bytes, ptr_size: int = 8, big: bool = False) -> bytes:
+    header = BUILDINFO_MAGIC + bytes([ptr_size, 2 | int(big)]) + bytes(16)
+    blob = header + uvarint(len(version)) + version + uvarint(len(mod)) + mod
+    return blob + bytes(-len(blob) % 16)
+
+
+MODTEXT = (b"path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+           b"dep\texample.com/lib\tv1.2.3\n=>\t../lib\t(devel)\t\n\n"
+           b"dep\tgolang.org/x/text\tv0.3.0\th1:abc=\n"
+           b"build\t-ldflags=\"-s -w\"\nbuild\tCGO_ENABLED=0\n")
+MODINFO = GoInfo(
+    version="go1.27.3", path="example.com/app", main=Module("example.com/app", "(devel)", ""),
+    deps=(Dep("example.com/lib", "v1.2.3", "", Module("../lib", "(devel)", "")),
+          Dep("golang.org/x/text", "v0.3.0", "h1:abc=")),
+    settings=(("-ldflags", "-s -w"), ("CGO_ENABLED", "0")),
+)
+
+
+# -- the search (ported from debug/buildinfo/search_test.go) -----------------------------------------
+def _magic_at(size: int, at: int) -> bytes:
+    b = bytearray(size)
+    b[at:at + len(BUILDINFO_MAGIC)] = BUILDINFO_MAGIC
+    return bytes(b)
+
+
+SEARCH_CASES = {
+    "beginning": (_magic_at(32, 0), 0),
+    "offset": (_magic_at(512, 64), 64),
+    "second_chunk": (_magic_at(4 * SEARCH_CHUNK, SEARCH_CHUNK + 64), SEARCH_CHUNK + 64),
+    "second_chunk_short": (_magic_at(SEARCH_CHUNK + 64 + 32, SEARCH_CHUNK + 64), SEARCH_CHUNK + 64),
+    "missing": (bytes(32), None),
+    "too_short": (BUILDINFO_MAGIC, Truncated),
+    "misaligned": (_magic_at(512, 7), None),
+    "misaligned_across_chunk": (_magic_at(2 * SEARCH_CHUNK, SEARCH_CHUNK - 8), None),
+    "header_across_chunk": (_magic_at(2 * SEARCH_CHUNK, SEARCH_CHUNK - 16), SEARCH_CHUNK - 16),
+}
+# Regression: a misaligned magic before the aligned one in the same chunk. Go 1.27 reslices its
+# chunk past the misaligned hit and then returns an index into the slice (16 here, not 32).
+_mta = bytearray(512)
+_mta[7:7 + 14] = BUILDINFO_MAGIC
+_mta[32:32 + 14] = BUILDINFO_MAGIC
+SEARCH_CASES["misaligned_then_aligned"] = (bytes(_mta), 32)
+
+
+@pytest.mark.parametrize("name", SEARCH_CASES)
+def test_search_magic(name):
+    data, want = SEARCH_CASES[name]
+    img = BytesImage(data)
+    if isinstance(want, type):
+        with pytest.raises(want):
+            search_magic(img, 0, len(data))
+    else:
+        assert search_magic(img, 0, len(data)) == want
+
+
+def test_search_magic_unaligned_region_start_is_rounded_up():
+    data = _magic_at(256, 32)
+    assert search_magic(BytesImage(data, base=0x1000), 0x1001, 255) == 0x1020
+    # a magic at the region's unaligned start cannot be the blob: the search starts at 16
+    two = bytearray(_magic_at(64, 32))
+    two[1:15] = BUILDINFO_MAGIC
+    assert search_magic(BytesImage(bytes(two)), 1, 63) == 32
+
+
+def test_search_is_capped(monkeypatch):
+    """A region that claims gigabytes is scanned up to MAX_SEARCH only, in bounded chunks."""
+    reads = []
+
+    class Huge(BytesImage):
+        def read_vaddr(self, addr, n):
+            reads.append(n)
+            return bytes(n)
+
+    monkeypatch.setattr(gobuild, "MAX_SEARCH", 4 * SEARCH_CHUNK)
+    assert search_magic(Huge(b""), 0, 1 << 40) is None
+    assert sum(reads) == 4 * SEARCH_CHUNK and max(reads) == SEARCH_CHUNK
+
+
+# -- decoding the blob -----------------------------------------------------------------------------
+def test_inline_blob_whole_record():
+    blob = inline_blob(b"go1.27.3", framed(MODTEXT))
+    img = BytesImage(bytes(48) + blob + bytes(64), base=0x4000)
+    assert read_buildinfo(img) == MODINFO
+
+
+@pytest.mark.parametrize("ptr_size,big", [(8, False), (4, False), (8, True), (4, True)])
+def test_pointer_blob_pre_go118(ptr_size, big):
+    """Before Go 1.18: two pointers to Go string headers (data pointer, length)."""
+    order = ">" if big else "<"
+    word = "Q" if ptr_size == 8 else "I"
+    base = 0x10000
+    version, mod = b"go1.17.13", framed(MODTEXT)
+    layout = bytearray(256 + len(mod))
+    vers_hdr, mod_hdr, vers_data, mod_data = 64, 96, 128, 160
+    header = BUILDINFO_MAGIC + bytes([ptr_size, int(big)]) + struct.pack(order + 2 * word, base + vers_hdr, base + mod_hdr)
+    layout[0:len(header)] = header
+    layout[vers_hdr:vers_hdr + 2 * ptr_size] = struct.pack(order + 2 * word, base + vers_data, len(version))
+    layout[mod_hdr:mod_hdr + 2 * ptr_size] = struct.pack(order + 2 * word, base + mod_data, len(mod))
+    layout[vers_data:vers_data + len(version)] = version
+    layout[mod_data:mod_data + len(mod)] = mod
+    got = read_buildinfo(BytesImage(bytes(layout), base=base))
+    assert got == GoInfo(**{**{f: getattr(MODINFO, f) for f in ("path", "main", "deps", "settings")}, "version": "go1.17.13"})
+
+
+def test_pointer_blob_unreadable_modinfo_is_empty_like_go():
+    """A GOPATH-mode Go 1.17 binary's runtime.modinfo is zero-valued, in .bss: Go reads it as ""."""
+    header = BUILDINFO_MAGIC + bytes([8, 0]) + struct.pack("<QQ", 64, 0xDEAD0000)
+    data = bytearray(128)
+    data[:32] = header
+    data[64:80] = struct.pack("<QQ", 96, 6)
+    data[96:102] = b"go1.16"
+    assert read_buildinfo(BytesImage(bytes(data))) == GoInfo(version="go1.16")
+
+
+def test_modinfo_without_sentinel_framing_is_dropped_like_go():
+    # Go strips 16 bytes at each end only when the 17th byte from the end is a newline.
+    assert read_buildinfo(BytesImage(inline_blob(b"go1.22.0", b"path\tx\n"))) == GoInfo(version="go1.22.0")
+    unframed = b"A" * 16 + b"path\tx" + b"B" * 16
+    assert read_buildinfo(BytesImage(inline_blob(b"go1.22.0", unframed))) == GoInfo(version="go1.22.0")
+    # ... and never compares the sentinels themselves.
+    assert read_buildinfo(BytesImage(inline_blob(b"go1.22.0", b"A" * 16 + b"path\tx\n" + b"B" * 16))) == \
+        GoInfo(version="go1.22.0", path="x")
+
+
+BAD_BLOBS = {
+    "pointer_size_3": (BUILDINFO_MAGIC + bytes([3, 0]) + bytes(16), Malformed),
+    "empty_version": (inline_blob(b"", framed(MODTEXT)), Malformed),
+    "version_length_past_end": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + uvarint(100) + b"go1", Truncated),
+    "varint_past_end": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + b"\x80\x80", Truncated),
+    "varint_overflow": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + b"\xff" * 10 + b"\x01", Malformed),
+    "string_length_16TB": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + uvarint(16 << 40) + bytes(64), Malformed),
+    "modinfo_length_past_end": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + b"\x02go" + uvarint(500) + bytes(32), Truncated),
+    "header_cut": (BUILDINFO_MAGIC + bytes([8, 2]) + bytes(8), Truncated),
+    "bad_modinfo_line": (inline_blob(b"go1.22.0", framed(b"mod\ta\n")), Malformed),
+}
+
+
+@pytest.mark.parametrize("name", BAD_BLOBS)
+def test_damaged_blob_raises_its_error_type(name):
+    data, err = BAD_BLOBS[name]
+    with pytest.raises(err):
+        read_buildinfo(BytesImage(data))
+
+
+def test_no_region_or_no_magic_is_not_go():
+    assert read_buildinfo(BytesImage(b"", size=0)) is None
+    assert read_buildinfo(BytesImage(bytes(4096))) is None
+
+    class NoData(BytesImage):
+        def go_data_start(self):
+            return None
+
+    assert read_buildinfo(NoData(inline_blob(b"go1", b""))) is None
+
+
+def test_huge_declared_length_allocates_nothing():
+    """Go's damageStringLen (a 16 TB length) and a naive adapter that would allocate what it is asked."""
+
+    class Naive(BytesImage):
+        def read_vaddr(self, addr, n):
+            if n > 64 << 20:
+                raise AssertionError(f"asked for {n} bytes")
+            return super().read_vaddr(addr, n)
+
+    data = BUILDINFO_MAGIC + bytes([8, 2]) + bytes(16) + uvarint((16 << 20) - 1) + b"go1.2" + bytes(32)
+    tracemalloc.start()
+    try:
+        with pytest.raises(Truncated):
+            read_buildinfo(Naive(data))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20
+
+
+# -- the modinfo text (runtime/debug.ParseBuildInfo and String) --------------------------------------
+PARSE_CASES = {
+    "module_build": (MODTEXT, MODINFO),
+    "gopath_mode": (b"path\texample.com/m\nbuild\t-compiler=gc\n",
+                    GoInfo("", "example.com/m", settings=(("-compiler", "gc"),))),
+    "std_command_no_newline": (b"path\tcmd/test2json", GoInfo("")),
+    "outside_module": (b"path\trsc.io/fortune\nmod\trsc.io/fortune\tv1.0.0\n",
+                       GoInfo("", "rsc.io/fortune", Module("rsc.io/fortune", "v1.0.0"))),
+    "quoted_value_with_escape": (b'build\tCRAZY_ENV="requires\\nescaping"\n', GoInfo("", settings=(("CRAZY_ENV", "requires\nescaping"),))),
+    "quoted_key": (b'build\t"a b"=c\n', GoInfo("", settings=(("a b", "c"),))),
+    "raw_quoted_value": (b"build\tK=`x y\r`\n", GoInfo("", settings=(("K", "x y"),))),
+    "empty_value": (b"build\tCGO_CFLAGS=\n", GoInfo("", settings=(("CGO_CFLAGS", ""),))),
+    "value_with_equals": (b"build\t-gcflags=cmd/...=-dwarf=false\n", GoInfo("", settings=(("-gcflags", "cmd/...=-dwarf=false"),))),
+    "unknown_lines_skipped": (b"go\t1.18\n\nwhatever\npath\tp\n", GoInfo("", "p")),
+    "empty_main_is_none": (b"mod\t\t\n", GoInfo("")),
+    "invalid_utf8_kept_as_bytes": (b"path\tex\xffample\n", GoInfo("", "ex\udcffample")),
+}
+
+
+@pytest.mark.parametrize("name", PARSE_CASES)
+def test_parse_modinfo(name):
+    text, want = PARSE_CASES[name]
+    assert parse_modinfo(text, want.version) == want
+
+
+PARSE_ERRORS = {
+    "mod_one_column": (b"mod\ta\n", "line 1: expected 2 or 3 columns; got 1"),
+    "dep_four_columns": (b"path\tp\ndep\ta\tb\tc\td\n", "line 2: expected 2 or 3 columns; got 4"),
+    "replacement_two_columns": (b"dep\ta\tb\n=>\tc\td\n", "line 2: expected 3 columns for replacement; got 2"),
+    "replacement_first": (b"=>\ta\tb\tc\n", "line 1: replacement with no module on previous line"),
+    "double_replacement": (b"dep\ta\tb\n=>\tc\td\te\n=>\tc\td\te\n", "line 3: replacement with no module on previous line"),
+    "build_empty": (b"build\t\n", "line 1: build line missing '='"),
+    "build_no_key": (b"build\t=x\n", "line 1: build line with missing key"),
+    "build_no_equals": (b"build\tkey\n", "line 1: build line missing '=' after key"),
+    "bad_quoted_key": (b'build\t"a\n', "line 1: invalid quoted key in build line"),
+    "quoted_key_at_end": (b'build\t"a"\n', "line 1: build line missing '=' after quoted key"),
+    "quoted_key_then_junk": (b'build\t"a"x=1\n', "line 1: unexpected character after quoted key: 'x'"),
+    "key_needs_quotes": (b"build\ta`b=1\n", 'line 1: unquoted key "a`b" must be quoted'),
+    "value_needs_quotes": (b"build\tk=a b\n", 'line 1: unquoted value "a b" must be quoted'),
+    "bad_quoted_value": (b'build\tk="a"b\n', "line 1: invalid quoted value in build line"),
+}
+
+
+@pytest.mark.parametrize("name", PARSE_ERRORS)
+def test_parse_modinfo_errors(name):
+    text, msg = PARSE_ERRORS[name]
+    with pytest.raises(Malformed) as e:
+        parse_modinfo(text)
+    assert e.value.message == "could not parse Go build info: " + msg
+
+
+def test_string_writes_a_blank_line_after_each_replacement():
+    """runtime/debug.(*BuildInfo).String ends a replaced dep with "\\n" twice; go version -m prints
+    that empty line as a lone tab."""
+    assert modinfo_string(MODINFO) == "go\tgo1.27.3\n" + MODTEXT.decode()
+    assert format_go_version_m("app", MODINFO) == (
+        "app: go1.27.3\n\tpath\texample.com/app\n\tmod\texample.com/app\t(devel)\t\n"
+        "\tdep\texample.com/lib\tv1.2.3\n\t=>\t../lib\t(devel)\t\n\t\n"
+        "\tdep\tgolang.org/x/text\tv0.3.0\th1:abc=\n"
+        '\tbuild\t-ldflags="-s -w"\n\tbuild\tCGO_ENABLED=0\n')
+
+
+def test_format_without_module_info_is_the_header_line_only():
+    assert format_go_version_m("x", GoInfo("go1.21.0")) == "x: go1.21.0\n"
+
+
+def test_tolerated_replaced_main_module_is_dropped():
+    """A `=>` after `mod` parses (Go keeps it in Main.Replace) but Module cannot hold it."""
+    info = parse_modinfo(b"mod\tm\tv1\t\n=>\tr\tv2\th\n", "go1")
+    assert info == GoInfo("go1", main=Module("m", "v1"))
+
+
+QUOTE_CASES = [  # from strconv's quote_test.go, plus what build settings meet
+    ("\a\b\f\r\n\t\v", r'"\a\b\f\r\n\t\v"'),
+    ("\\", r'"\\"'),
+    ("abc\udcffdef", r'"abc\xffdef"'),
+    ("\u263a", '"\u263a"'),
+    ("\U0010ffff", r'"\U0010ffff"'),
+    ("\x04", r'"\x04"'),
+    ("!\u00a0!\u2000!\u3000!", r'"!\u00a0!\u2000!\u3000!"'),
+    ("\x7f", r'"\x7f"'),
+    ("-s -w", '"-s -w"'),
+    ('a"b`c', r'"a\"b`c"'),
+    ("\u00ad\u200b\ufeff", r'"\u00ad\u200b\ufeff"'),
+]
+
+
+@pytest.mark.parametrize("raw,quoted", QUOTE_CASES)
+def test_go_quote(raw, quoted):
+    assert go_quote(raw) == quoted
+    assert unquote_bytes(quoted.encode("utf-8", "surrogateescape")) == raw.encode("utf-8", "surrogateescape")
+
+
+UNQUOTE_CASES = [
+    (b'""', b""), (b'"\\xFF"', b"\xff"), (b'"\\377"', b"\xff"), (b'"\\u1234"', "\u1234".encode()),
+    (b'"\\U00010111"', "\U00010111".encode()), (b'"\\a\\b\\f\\n\\r\\t\\v\\\\\\""', b'\a\b\f\n\r\t\v\\"'),
+    (b"\"'\"", b"'"), (b"'a'", b"a"), (b"'\\''", b"'"), (b"``", b""), (b"`\\xFF`", b"\\xFF"),
+    (b"`a\rb`", b"ab"), (b'"\xff"', b"\xef\xbf\xbd"),
+]
+MISQUOTED = [b"", b'"', b'"a', b"\"'", b'b"', b'"\\"', b'"\\9"', b'"\\19"', b'"\\129"', b"'\\'", b"'ab'",
+             b'"\\x1!"', b'"\\U12345678"', b'"\\z"', b"`", b"`xxx", b"``x\r", b'`"', b'"\\\'"', b"'\\\"'",
+             b'"\n"', b'"\\n\n"', b"'\n'", b'"\\udead"', b'"\\ud83d\\ude4f"', b'"\\400"']
+
+
+@pytest.mark.parametrize("quoted,want", UNQUOTE_CASES)
+def test_unquote(quoted, want):
+    assert unquote_bytes(quoted) == want
+
+
+@pytest.mark.parametrize("bad", MISQUOTED)
+def test_unquote_rejects(bad):
+    with pytest.raises(ValueError):
+        unquote_bytes(bad)
+
+
+@given(st.binary(max_size=64))
+def test_quote_round_trips_any_bytes(b):
+    assert unquote_bytes(go_quote(b).encode("utf-8", "surrogateescape")) == b
+
+
+_LINE = st.one_of(
+    st.builds(lambda s: b"path\t" + s, st.binary(max_size=8)),
+    st.builds(lambda w, cols: w + b"\t".join(cols), st.sampled_from([b"mod\t", b"dep\t", b"=>\t"]),
+              st.lists(st.binary(max_size=6), min_size=1, max_size=4)),
+    st.builds(lambda k, v: b"build\t" + k + b"=" + v, st.binary(max_size=6), st.binary(max_size=6)),
+    st.builds(lambda k, v: b"build\t" + go_quote(k).encode("utf-8", "surrogateescape") + b"=" +
+              go_quote(v).encode("utf-8", "surrogateescape"), st.binary(max_size=6), st.binary(max_size=6)),
+    st.binary(max_size=10),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, max_size=8), st.booleans())
+def test_parse_string_round_trip(lines, final_newline):
+    """runtime/debug's FuzzParseBuildInfoRoundTrip: what parses prints to text that parses and prints the
+    same (Go compares the printed text: a replaced dep's own sum is not printed, so records may differ)."""
+    text = b"\n".join(lines) + (b"\n" if final_newline else b"")
+    try:
+        info = parse_modinfo(text, "go1")
+    except Malformed:
+        return
+    printed = modinfo_string(info)
+    again = parse_modinfo(printed.encode("utf-8", "surrogateescape"), "go1")
+    assert modinfo_string(again) == printed
+
+
+# -- against the Go toolchain's own implementations -------------------------------------------------
+ORACLE = r'''package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"runtime/debug"
+	"strconv"
+)
+
+type mod struct {
+	Path, Version, Sum []byte
+	Replace            *mod
+}
+
+type resp struct {
+	Out      []byte
+	Err      string
+	Path     []byte
+	Main     *mod
+	Deps     []mod
+	Settings [][2][]byte
+}
+
+func conv(m debug.Module) *mod {
+	r := &mod{Path: []byte(m.Path), Version: []byte(m.Version), Sum: []byte(m.Sum)}
+	if m.Replace != nil {
+		r.Replace = conv(*m.Replace)
+	}
+	return r
+}
+
+func main() {
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	enc := json.NewEncoder(os.Stdout)
+	for sc.Scan() {
+		var req struct {
+			Op string
+			In []byte
+		}
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			panic(err)
+		}
+		var out resp
+		switch req.Op {
+		case "quote":
+			out.Out = []byte(strconv.Quote(string(req.In)))
+		case "unquote":
+			s, err := strconv.Unquote(string(req.In))
+			out.Out = []byte(s)
+			if err != nil {
+				out.Err = err.Error()
+			}
+		case "parse":
+			bi, err := debug.ParseBuildInfo(string(req.In))
+			if err != nil {
+				out.Err = err.Error()
+				break
+			}
+			out.Out = []byte(bi.String())
+			out.Path = []byte(bi.Path)
+			out.Main = conv(bi.Main)
+			for _, d := range bi.Deps {
+				out.Deps = append(out.Deps, *conv(*d))
+			}
+			for _, s := range bi.Settings {
+				out.Settings = append(out.Settings, [2][]byte{[]byte(s.Key), []byte(s.Value)})
+			}
+		}
+		enc.Encode(out)
+	}
+}
+'''
+
+
+@pytest.fixture(scope="session")
+def go_oracle(tmp_path_factory):
+    """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, as a filter program."""
+    if not have_go():
+        pytest.skip("the go toolchain is not on PATH")
+    d = tmp_path_factory.mktemp("oracle")
+    (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
+    (d / "main.go").write_text(ORACLE)
+    r = subprocess.run(["go", "build", "-o", "oracle", "."], cwd=d, env=go_env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+    def ask(requests: list[tuple[str, bytes]]) -> list[dict]:
+        lines = "".join(json.dumps({"Op": op, "In": base64.b64encode(b).decode()}) + "\n" for op, b in requests)
+        out = subprocess.run([str(d / "oracle")], input=lines, capture_output=True, text=True, check=True).stdout
+        res = [json.loads(x) for x in out.splitlines()]
+        for r_ in res:
+            for k in ("Out", "Path"):
+                r_[k] = base64.b64decode(r_[k]) if r_.get(k) else b""
+        return res
+
+    return ask
+
+
+# Pieces the random inputs are made of: what real settings hold, and every kind of escape trouble.
+ATOMS = [b"", b"a", b"example.com/m", b"v1.2.3", b"(devel)", b"h1:abc=", b"x y", b"tab\there", b'quo"te',
+         b"back`tick", b"cr\r", b"=", b"caf\xc3\xa9", b"\xff\xfe", b"\xe2\x80\x8b", b"\xc2\xad", b"\xc2\xa0",
+         b"\xf0\x9f\x98\x80", b"\x00", b"\x7f", b"\x1b[0m", b"\\", b"\\n", b"\xed\xa0\x80", b"\xc0\x80",
+         b"\xf4\x90\x80\x80", b"\xe2\x82", b"'", b"-ldflags", b"-X main.v=1 2", b"GOEXPERIMENT", b"\xef\xbf\xbd"]
+ESCAPES = [b"\\x41", b"\\x4", b"\\u00e9", b"\\uD800", b"\\U0010FFFF", b"\\U00110000", b"\\101", b"\\400",
+           b"\\'", b'\\"', b"\\q", b"\n", b"\r", b"\\", b"\xff", b"`", b'"']
+
+
+def _rand_bytes(rng: random.Random) -> bytes:
+    return b"".join(rng.choice(ATOMS) for _ in range(rng.randint(0, 4)))
+
+
+def _rand_quoted(rng: random.Random) -> bytes:
+    kind = rng.random()
+    if kind < 0.4:
+        return go_quote(_rand_bytes(rng)).encode("utf-8", "surrogateescape")
+    if kind < 0.6:
+        return b"`" + _rand_bytes(rng).replace(b"`", b"") + b"`"
+    body = b"".join(rng.choice(ATOMS + ESCAPES) for _ in range(rng.randint(0, 4)))
+    q = rng.choice([b'"', b'"', b"`", b"'"])
+    return q + body + (q if rng.random() < 0.9 else b"")
+
+
+def _rand_modinfo(rng: random.Random) -> bytes:
+    lines = []
+    for _ in range(rng.randint(0, 8)):
+        k = rng.random()
+        if k < 0.1:
+            lines.append(b"path\t" + _rand_bytes(rng))
+        elif k < 0.45:
+            word = rng.choice([b"mod", b"dep", b"dep", b"=>"])
+            cols = [rng.choice(ATOMS[:8]) for _ in range(rng.choice([1, 2, 3, 3, 3, 4]))]
+            lines.append(word + b"\t" + b"\t".join(cols))
+        elif k < 0.9:
+            key = rng.choice([_rand_bytes(rng), _rand_quoted(rng), rng.choice(ATOMS[:8])])
+            val = rng.choice([_rand_bytes(rng), _rand_quoted(rng), rng.choice(ATOMS[:8])])
+            lines.append(b"build\t" + key + rng.choice([b"=", b"=", b""]) + val)
+        else:
+            lines.append(_rand_bytes(rng))
+    return b"\n".join(lines) + (b"\n" if rng.random() < 0.8 else b"")
+
+
+def _as_go(m: Module | Dep | None) -> dict | None:
+    if m is None:
+        return None
+    enc = lambda s: s.encode("utf-8", "surrogateescape")  # noqa: E731
+    return {"path": enc(m.path), "version": enc(m.version), "sum": enc(m.sum),
+            "replace": _as_go(getattr(m, "replace", None))}
+
+
+def _from_go(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    dec = lambda s: base64.b64decode(s) if s else b""  # noqa: E731
+    return {"path": dec(m["Path"]), "version": dec(m["Version"]), "sum": dec(m["Sum"]), "replace": _from_go(m["Replace"])}
+
+
+def test_quote_and_unquote_match_go_strconv(go_oracle):
+    rng = random.Random(1)
+    raw = [_rand_bytes(rng) + bytes(rng.randrange(256) for _ in range(rng.randint(0, 3))) for _ in range(400)]
+    quoted = [_rand_quoted(rng) for _ in range(400)] + MISQUOTED + [q for q, _ in UNQUOTE_CASES]
+    answers = go_oracle([("quote", b) for b in raw] + [("unquote", b) for b in quoted])
+    for b, ans in zip(raw, answers[:len(raw)]):
+        assert go_quote(b).encode("utf-8", "surrogateescape") == ans["Out"], b
+    for b, ans in zip(quoted, answers[len(raw):]):
+        try:
+            got, err = unquote_bytes(b), ""
+        except ValueError:
+            got, err = b"", "invalid syntax"
+        assert (got, err) == (ans["Out"], ans["Err"]), b
+
+
+def test_parse_and_string_match_go_runtime_debug(go_oracle):
+    rng = random.Random(2)
+    texts = [_rand_modinfo(rng) for _ in range(1500)] + [t for t, _ in PARSE_CASES.values()] + \
+            [t for t, _ in PARSE_ERRORS.values()]
+    compared = 0
+    for text, ans in zip(texts, go_oracle([("parse", t) for t in texts])):
+        try:
+            info, err = parse_modinfo(text), ""
+        except Malformed as e:
+            info, err = None, e.message
+        assert err == ans["Err"], text
+        if info is None:
+            continue
+        main = _from_go(ans["Main"])
+        if main["replace"] is not None:
+            continue  # test_tolerated_replaced_main_module_is_dropped
+        compared += 1
+        empty = {"path": b"", "version": b"", "sum": b"", "replace": None}
+        assert (_as_go(info.main) or empty) == main, text
+        assert [_as_go(d) for d in info.deps] == [_from_go(d) for d in ans["Deps"] or []], text
+        enc = lambda s: s.encode("utf-8", "surrogateescape")  # noqa: E731
+        assert [[enc(k), enc(v)] for k, v in info.settings] == \
+            [[base64.b64decode(k) if k else b"", base64.b64decode(v) if v else b""] for k, v in ans["Settings"] or []], text
+        assert enc(info.path) == ans["Path"], text
+        assert enc(modinfo_string(info)) == ans["Out"], text
+    assert compared > 300
+
+
+# -- real binaries: `go version -m` byte for byte -------------------------------------------------
+ELF_BUILDS = {
+    "hello": ("hello",),
+    "deps_replace": ("app",),
+    "stripped_s_w": ("app", "-ldflags=-s -w"),
+    "trimpath": ("app", "-trimpath"),
+    "ldflags_quoted_x": ("app", "-ldflags=-X 'main.v=a b' -X main.w=\"q\""),
+    "pie": ("app", "-buildmode=pie"),
+    "gopath_mode": ("gopath",),
+}
+
+
+@pytest.mark.parametrize("name", ELF_BUILDS)
+def test_go_version_m_matches_for_built_elf(gob, name):
+    path = gob.build(*ELF_BUILDS[name])
+    info = read_buildinfo(elf_image(path))
+    assert format_go_version_m(str(path), info) == go_version_m(path)
+
+
+def test_deps_replace_whole_record(gob):
+    info = read_buildinfo(elf_image(gob.build("app")))
+    go_version = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, env=go_env()).stdout.strip()
+    assert info.version == go_version
+    assert (info.path, info.main, info.deps) == (
+        "example.com/app", Module("example.com/app", "(devel)", ""),
+        (Dep("example.com/lib", "v1.2.3", "", Module("../lib", "(devel)", "")),
+         Dep("example.org/lib2", "v0.0.0-20240101000000-abcdefabcdef", "", Module("../lib2", "(devel)", ""))))
+    assert [k for k, _ in info.settings[:2]] == ["-buildmode", "-compiler"]
+    assert info.setting("GOOS") == "linux" and info.setting("GOARCH") == "amd64"
+
+
+def test_build_info_survives_section_header_stripping(gob):
+    """Without section headers the blob is found in the first writable PT_LOAD."""
+    data = bytearray(gob.build("app").read_bytes())
+    shoff_field, shnum_field, shstrndx_field = 0x28, 0x3C, 0x3E
+    data[shoff_field:shoff_field + 8] = bytes(8)
+    data[shnum_field:shnum_field + 2] = bytes(2)
+    data[shstrndx_field:shstrndx_field + 2] = bytes(2)
+    assert read_buildinfo(elf_image(bytes(data))) == read_buildinfo(elf_image(gob.build("app")))
+
+
+def _toolchain_binaries() -> list[Path]:
+    if not have_go():
+        return []
+    root = go_root()
+    return sorted([*(root / "bin").iterdir(), *(root / "pkg" / "tool").glob("*/*")])
+
+
+@pytest.mark.parametrize("path", _toolchain_binaries(), ids=lambda p: p.name)
+def test_go_version_m_matches_for_toolchain_binaries(path):
+    info = read_buildinfo(elf_image(path))
+    assert format_go_version_m(str(path), info) == go_version_m(path)
+
+
+@pytest.fixture(scope="session")
+def go_testdata(tmp_path_factory) -> Path:
+    if not have_go():
+        pytest.skip("the go toolchain is not on PATH")
+    src = go_root() / "src" / "debug" / "buildinfo" / "testdata"
+    out = tmp_path_factory.mktemp("buildinfo-testdata")
+    for name in ("go117", "notgo"):
+        (out / name).write_bytes(base64.b64decode((src / name / f"{name}.base64").read_text()))
+    return out
+
+
+def test_go117_pointer_format(go_testdata):
+    info = read_buildinfo(elf_image(go_testdata / "go117"))
+    assert info == GoInfo("go1.17", "example.com/go117", Module("example.com/go117", "(devel)", ""))
+    assert format_go_version_m(str(go_testdata / "go117"), info) == go_version_m(go_testdata / "go117")
+
+
+def test_notgo_is_not_go(go_testdata):
+    assert read_buildinfo(elf_image(go_testdata / "notgo")) is None
+
+
+def test_go_damage_cases(gob):
+    """debug/buildinfo's invalid_modules (magic damaged) and invalid_str_len (16 TB length)."""
+    data = bytearray(gob.build("hello").read_bytes())
+    i = data.find(BUILDINFO_MAGIC)
+    damaged = bytearray(data)
+    damaged[i + 2] = ord("N")
+    assert read_buildinfo(elf_image(bytes(damaged))) is None
+    damaged = bytearray(data)
+    long = uvarint(16 << 40)
+    damaged[i + 32:i + 32 + len(long)] = long
+    with pytest.raises(Malformed) as e:
+        read_buildinfo(elf_image(bytes(damaged)))
+    assert e.value.offset == i + 32
+
+
+# -- hostile input: only linkscope's errors escape ----------------------------------------------------
+def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
+    if not have_go():
+        return []
+    out = []
+    for f in sorted((go_root() / "src/debug/buildinfo/testdata/fuzz/FuzzRead").iterdir()):
+        lines = f.read_bytes().split(b"\n")
+        assert lines[0] == b"go test fuzz v1"
+        arg = lines[1].strip()
+        assert arg.startswith(b"[]byte(") and arg.endswith(b")")
+        out.append((f.name, unquote_bytes(arg[len(b"[]byte("):-1])))
+    return out
+
+
+def _only_our_errors(fn):
+    try:
+        return fn()
+    except LinkscopeError:
+        return None
+
+
+@pytest.mark.parametrize("name,data", _go_fuzz_corpus(), ids=lambda x: x if isinstance(x, str) else "")
+def test_go_fuzz_corpus(name, data):
+    _only_our_errors(lambda: read_buildinfo(BytesImage(data)))
+    _only_our_errors(lambda: read_buildinfo(BytesImage(data, base=0x400000, start=0x400000 + 5)))
+    _only_our_errors(lambda: read_buildinfo(elf_image(data)))
+
+
+def _blob_regions(img, data: bytes) -> list[tuple[int, int]]:
+    """File ranges the blob's decoding reads: the header and inline strings, or (before Go 1.18)
+    the two Go string headers and the bytes they point at."""
+    at = data.find(BUILDINFO_MAGIC)
+    if data[at + 15] & 2:
+        n1, k1 = gobuild.uvarint(data[at + 32:at + 42])
+        n2, k2 = gobuild.uvarint(data[at + 32 + k1 + n1:at + 42 + k1 + n1])
+        return [(at, at + 32 + k1 + n1 + k2 + n2)]
+    regions = [(at, at + 32)]
+    for ptr in struct.unpack_from("<QQ", data, at + 16):
+        hdr = img.vaddr_to_offset(ptr)
+        addr, length = struct.unpack_from("<QQ", data, hdr)
+        regions += [(hdr, hdr + 16), (img.vaddr_to_offset(addr), img.vaddr_to_offset(addr) + length)]
+    return regions
+
+
+def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
+    """Seeded mutations of the real blob (inline form) and of go117 (pointer form): bytes flipped
+    where the decoding reads; each read stays bounded in time, and the seeds reach every outcome."""
+    rng = random.Random(7)
+    for path in (gob.build("app"), go_testdata / "go117"):
+        original = path.read_bytes()
+        data = bytearray(original)
+        img = elf_image(original)
+        regions = _blob_regions(img, original)
+        outcomes = set()
+        for _ in range(400):
+            for _ in range(rng.randint(1, 3)):
+                lo, hi = rng.choice(regions)
+                data[rng.randrange(lo, hi)] = rng.choice([0, 0xFF, 0x80, 0x0A, 0x09, rng.randrange(256)])
+            img.view = ByteView(data)  # the ELF headers are unchanged; only payload bytes differ
+            t = time.perf_counter()
+            try:
+                outcomes.add("none" if read_buildinfo(img) is None else "info")
+            except LinkscopeError as e:
+                outcomes.add(type(e).__name__)
+            assert time.perf_counter() - t < 1.0
+            data[:] = original
+        assert {"info", "Malformed"} <= outcomes, outcomes
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=0, max_size=200), st.integers(0, 3), st.booleans())
+def test_arbitrary_blob_bytes_raise_only_our_errors(tail, ptr, inline):
+    head = BUILDINFO_MAGIC + bytes([(4, 8, 3, 0)[ptr], 2 if inline else 0])
+    _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)))
