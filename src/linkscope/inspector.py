@@ -117,15 +117,16 @@ def inspect(path: str | os.PathLike) -> Binary:
     """Everything linkscope can tell about one file, without executing it. Never raises for bad
     input: the record's ``error`` says what was wrong."""
     path = os.fspath(path)
-    size = 0
 
     def run():
-        nonlocal size
         with open_image(path) as (image, st):
-            size = st.st_size
             return describe(image, path, st)
 
     rec = _guard(path, run)
-    if rec.error is not None and not rec.size and size:
-        rec = replace(rec, size=size)
+    if rec.error is not None and not rec.size:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            if stat.S_ISREG(st.st_mode):
+                rec = replace(rec, size=st.st_size, setuid=bool(st.st_mode & stat.S_ISUID),
+                              setgid=bool(st.st_mode & stat.S_ISGID))
     return rec

@@ -160,6 +160,11 @@ class ElfImage(Image):
         self.arch = arch_name(self.machine, self.bits, self.little)
         self._phentsize, self._shentsize = phentsize, shentsize
         self.segments = self._read_segments(phnum)
+        for p in self.segments:
+            # A loadable segment the file cannot supply: the file was cut short (a download, a copy).
+            if p.type == PT_LOAD and p.filesz and p.offset + p.filesz > v.size:
+                raise Truncated(f"loadable segment needs bytes up to {p.offset + p.filesz:#x}, file has {v.size:#x}",
+                                offset=v.base + min(p.offset, v.size))
         self.elf_sections = self._read_sections(shnum, shstrndx)
 
     # -- tables ----------------------------------------------------------------------------------
@@ -171,6 +176,7 @@ class ElfImage(Image):
         if self._shentsize < want:
             raise Malformed(f"section header entry size {self._shentsize} < {want}", offset=self.view.base + (46 if self.bits == 32 else 58))
         v = self.view
+        v.check(self.shoff, want, "section header 0")
         if self.bits == 32:
             return v.u32(self.shoff + 20), v.u32(self.shoff + 24), v.u32(self.shoff + 28)  # size, link, info
         return v.u64(self.shoff + 32), v.u32(self.shoff + 40), v.u32(self.shoff + 44)

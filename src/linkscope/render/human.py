@@ -92,6 +92,7 @@ def full(b: Binary, indent: str = "") -> str:
     if b.go is not None:
         from ..gobuild import format_go_version_m
 
+        kv("go version", b.go.version)
         out.append(f"{pad}go build info:")
         for ln in format_go_version_m("", b.go).splitlines()[1:]:
             out.append(f"{pad}  {ln.lstrip()}" if not ln.startswith("\t\t") else f"{pad}    {ln.strip()}")

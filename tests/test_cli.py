@@ -1,0 +1,144 @@
+"""The command line: exit codes, output shapes, and every JSON document validated against the schema."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import buildkit
+import linkscope
+from linkscope.cli import main
+
+SCHEMA = json.loads((Path(linkscope.__file__).parent / "schema" / "linkscope.schema.json").read_text())
+
+
+def validate(doc: dict) -> dict:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    return doc
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"linkscope {linkscope.__version__}"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"]])
+def test_help(capsys, argv):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 0
+    assert "usage: linkscope" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["inspect"], ["frobnicate"], ["inspect", "--no-such-flag", "x"]])
+def test_usage_errors_exit_2(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+
+
+def test_inspect_human_line(capsys):
+    code, out, err = run(capsys, "inspect", str(buildkit.get("go-default")))
+    assert code == 0 and err == ""
+    line = out.strip()
+    assert "\n" not in line
+    assert line.startswith(f"{buildkit.get('go-default')}: ELF 64-bit amd64 linux, executable, dynamic "
+                           "(interpreter /lib64/ld-linux-x86-64.so.2), needs libc.so.6, Go go")
+    assert "example.com/netapp" in line
+
+
+def test_inspect_verbose_has_go_version_m_block(capsys):
+    path = buildkit.get("go-sw")
+    code, out, _ = run(capsys, "inspect", "-v", str(path))
+    assert code == 0
+    assert "go build info:" in out and "build\t-ldflags=\"-s -w\"" in out.replace("  build\t", "build\t")
+    assert "stripped:     yes" in out
+
+
+def test_inspect_json_all_builds_validate(capsys):
+    paths = [str(buildkit.get(n)) for n in sorted(buildkit.SPECS)]
+    code, out, _ = run(capsys, "inspect", "--json", *paths)
+    assert code == 0
+    doc = validate(json.loads(out))
+    assert [r["path"] for r in doc["results"]] == paths
+    by = {Path(r["path"]).parent.name.rsplit("-", 1)[0]: r for r in doc["results"]}
+    assert by["go-default"]["go"]["settings"]["CGO_ENABLED"] == "1"
+    assert by["go-cgo0"]["go"]["settings"]["CGO_ENABLED"] == "0"
+
+
+def test_inspect_json_universal_slices(capsys, tmp_path):
+    fat = tmp_path / "fat"
+    src = buildkit.go_root() / "src/debug/macho/testdata/fat-gcc-386-amd64-darwin-exec.base64"
+    fat.write_bytes(base64.b64decode(src.read_text()))
+    code, out, _ = run(capsys, "inspect", "--json", str(fat))
+    doc = validate(json.loads(out))
+    rec = doc["results"][0]
+    assert rec["format"] == "macho-universal"
+    assert [s["arch"] for s in rec["slices"]] == ["386", "amd64"]
+    assert all(s["format"] == "macho" and s["type"] == "executable" for s in rec["slices"])
+
+
+def test_bad_inputs_exit_1_and_others_still_reported(capsys, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    good = str(buildkit.get("go-hello"))
+    code, out, err = run(capsys, "inspect", "--json", str(tmp_path / "missing"), str(tmp_path), str(text), good)
+    assert code == 1
+    doc = validate(json.loads(out))
+    kinds = [r["error"] and r["error"]["kind"] for r in doc["results"]]
+    assert kinds == ["input", "input", "unsupported-format", None]
+    assert doc["results"][3]["linkage"] == "static"
+    errs = err.strip().splitlines()
+    assert len(errs) == 3 and all(line.startswith("linkscope: ") for line in errs)
+    assert str(text) in errs[2]
+
+
+def test_error_line_names_file_and_offset(capsys, tmp_path):
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + bytes(20))  # header cut at byte 36
+    code, out, err = run(capsys, "inspect", str(bad))
+    assert code == 1
+    assert out.strip().startswith(f"{bad}: error: ") and "offset 0x" in out
+
+
+def test_setuid_reported(capsys, tmp_path):
+    p = tmp_path / "suid"
+    p.write_bytes(buildkit.get("gcc-static").read_bytes())
+    os.chmod(p, 0o4755)
+    code, out, _ = run(capsys, "inspect", "--json", str(p))
+    rec = validate(json.loads(out))["results"][0]
+    assert rec["setuid"] is True and rec["setgid"] is False
+
+
+def test_console_script_and_module_entry():
+    path = str(buildkit.get("go-hello"))
+    for cmd in (["linkscope"], [sys.executable, "-m", "linkscope"]):
+        r = subprocess.run([*cmd, "inspect", "--json", path], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        validate(json.loads(r.stdout))
+
+
+def test_non_utf8_file_name(capsys, tmp_path):
+    name = os.fsdecode(b"bin-\xff")
+    p = tmp_path / name
+    p.write_bytes(buildkit.get("gcc-dynamic").read_bytes())
+    code, out, _ = run(capsys, "inspect", "--json", str(p))
+    assert code == 0
+    validate(json.loads(out))
