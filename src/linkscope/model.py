@@ -63,6 +63,37 @@ class ErrorInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionFloor:
+    """The newest symbol version a binary requires from one family (GLIBC, GLIBCXX, CXXABI, GCC)
+    and the imported symbols that force it."""
+
+    family: str
+    version: str
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One explanation: what is so, the evidence in the file, and what to change (if anything)."""
+
+    id: str
+    severity: str            # "info" | "warning" | "error"
+    title: str
+    evidence: tuple[str, ...] = ()
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CgoInfo:
+    """cgo as the build set it (CGO_ENABLED) versus as the binary uses it (runtime/cgo linked in),
+    and which packages caused it: "net", "os/user", "plugin", "c-code" (the program's own C)."""
+
+    enabled: bool | None
+    used: bool | None
+    causes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Binary:
     path: str
     error: ErrorInfo | None = None
@@ -87,6 +118,17 @@ class Binary:
     setgid: bool = False
     size: int = 0
     slices: tuple["Binary", ...] = ()
+    # issue 3: libc and symbol-version floors, from the file alone
+    libc: str | None = None
+    glibc_min: str | None = None
+    version_floors: tuple[VersionFloor, ...] = ()
+    # issue 4: explanations and size
+    cgo: CgoInfo | None = None
+    linker: str | None = None       # "go-internal" | "gcc" | "clang" | "zig" | "lld" | "gold" | "bfd" | "external"
+    hardening: tuple[tuple[str, str], ...] = ()   # name -> value, e.g. ("relro", "full"), ("nx", "yes")
+    findings: tuple[Finding, ...] = ()
+    size_breakdown: tuple[tuple[str, int], ...] = ()
+    strip_saving: int | None = None
 
     def to_json(self) -> dict:
         from .render.jsonout import binary_to_json

@@ -49,7 +49,20 @@ def binary_to_json(b) -> dict[str, Any]:
         "setgid": b.setgid,
         "size": b.size,
         "slices": [binary_to_json(s) for s in b.slices],
+        "libc": b.libc,
+        "glibc_min": b.glibc_min,
+        "version_floors": {f.family: {"version": f.version, "symbols": list(f.symbols)} for f in b.version_floors},
+        "cgo": None if b.cgo is None else {"enabled": b.cgo.enabled, "used": b.cgo.used, "causes": list(b.cgo.causes)},
+        "linker": b.linker,
+        "hardening": dict(b.hardening),
+        "findings": [finding_to_json(f) for f in b.findings],
+        "size_breakdown": dict(b.size_breakdown),
+        "strip_saving": b.strip_saving,
     }
+
+
+def finding_to_json(f) -> dict:
+    return {"id": f.id, "severity": f.severity, "title": f.title, "evidence": list(f.evidence), "fix": f.fix}
 
 
 def document(results: Iterable[dict]) -> dict:
