@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ins = sub.add_parser("inspect", help="what each file is: format, arch, linkage, libraries, Go build info",
                          description="Report what each file is, reading only the bytes needed; nothing is executed.")
-    ins.add_argument("paths", nargs="+", metavar="PATH")
+    ins.add_argument("paths", nargs="*", metavar="PATH")
+    ins.add_argument("--files-from", metavar="FILE", help="read more paths from FILE, one per line ('-': standard input)")
     ins.add_argument("--json", action="store_true", help="print one JSON document (see the shipped schema)")
     ins.add_argument("-v", "--verbose", action="store_true", help="the full record for each file")
     ins.set_defaults(run=_cmd_inspect)
@@ -35,9 +36,10 @@ def _cmd_inspect(args) -> int:
     from .inspector import inspect
     from .render import human, jsonout
 
-    records = [inspect(p) for p in args.paths]
+    paths = _all_paths(args)
+    records = [inspect(p) for p in paths]
     if args.json:
-        _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records)))
+        _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records), pretty=sys.stdout.isatty()))
     else:
         render = human.full if args.verbose else human.line
         _out("\n".join(render(r) for r in records))
@@ -46,6 +48,24 @@ def _cmd_inspect(args) -> int:
             print(f"linkscope: {r.path}: {r.error.message}" + (f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""),
                   file=sys.stderr)
     return EXIT_FAIL if any(r.error is not None for r in records) else EXIT_OK
+
+
+def _all_paths(args) -> list[str]:
+    paths = list(args.paths)
+    if getattr(args, "files_from", None):
+        try:
+            fh = sys.stdin if args.files_from == "-" else open(args.files_from, encoding="utf-8", errors="surrogateescape")
+        except OSError as e:
+            raise UsageError(f"--files-from {args.files_from}: {e.strerror}") from None
+        with fh:
+            paths.extend(line.rstrip("\n") for line in fh if line.strip())
+    if not paths:
+        raise UsageError("no paths given")
+    return paths
+
+
+class UsageError(Exception):
+    """A usage problem found after parsing (exit 2)."""
 
 
 def _out(text: str) -> None:
@@ -64,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.run(args)
+    except UsageError as e:
+        print(f"linkscope: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
     except BrokenPipeError:

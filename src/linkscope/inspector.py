@@ -56,6 +56,13 @@ def open_image(path: str) -> Iterator[tuple[object, os.stat_result]]:
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     try:
+        # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
+        try:
+            head = os.pread(fd, 64, 0)
+        except OSError as e:
+            raise InputError(e.strerror or str(e)) from None
+        if sn.sniff(head) is None:
+            raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
         try:
             mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as e:

@@ -69,6 +69,9 @@ def document(results: Iterable[dict]) -> dict:
     return {"schema_version": SCHEMA_VERSION, "results": list(results)}
 
 
-def dumps(doc: dict, pretty: bool = True) -> str:
+def dumps(doc: dict, pretty: bool = False) -> str:
+    """Compact by default (the C encoder: indenting forces the slow pure-Python one)."""
     # ASCII escapes keep names that are not valid UTF-8 (kept as surrogates) valid JSON.
-    return json.dumps(doc, indent=2 if pretty else None, ensure_ascii=True)
+    if pretty:
+        return json.dumps(doc, indent=2, ensure_ascii=True)
+    return json.dumps(doc, ensure_ascii=True, separators=(",", ":"))

