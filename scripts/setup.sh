@@ -17,3 +17,6 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# An editable install leaves no bytecode, and PYTHONDONTWRITEBYTECODE may forbid writing it at run
+# time: compile once so every run starts from cached bytecode, as an installed wheel would.
+python3 -m compileall -q src
