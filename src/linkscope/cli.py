@@ -16,7 +16,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; ``command`` (the first word of argv) lets costly option sets be built only for
+    the subcommand that runs."""
     p = _Parser(prog="linkscope", description="Know any executable without running it: format, linkage, "
                 "libraries, Go build info.")
     p.add_argument("--version", action="version", version=f"linkscope {__version__}")
@@ -29,6 +31,29 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--json", action="store_true", help="print one JSON document (see the shipped schema)")
     ins.add_argument("-v", "--verbose", action="store_true", help="the full record for each file")
     ins.set_defaults(run=_cmd_inspect)
+
+    chk = sub.add_parser("check", help="a CI gate: fail when a binary breaks the policy",
+                         description="Check each binary against a policy (options, or a [tool.linkscope.check] table "
+                         "in pyproject.toml / a [check] table in linkscope.toml, found from the current directory "
+                         "upward; options override the file). Prints one line per violation: PATH: RULE: message "
+                         "(evidence). Exit 0 when every binary meets the policy, 1 when one does not or cannot be "
+                         "read, 2 for usage errors.")
+    chk.add_argument("paths", nargs="+", metavar="PATH")
+    chk.add_argument("--json", action="store_true", help="print one JSON document (schema/check.schema.json)")
+    chk.add_argument("--sarif", metavar="FILE", help="also write the violations as SARIF 2.1.0 to FILE")
+    if command == "check":  # the policy options cost an import; only `check` needs them
+        from . import policy as _policy
+        _policy.add_options(chk)
+    chk.set_defaults(run=_cmd_check)
+
+    dif = sub.add_parser("diff", help="what changed between two builds",
+                         description="Compare two binaries: linkage, interpreter, needed libraries, glibc floor, cgo, "
+                         "Go version, build settings and modules, size by category, findings. Exit 0, or 1 when an "
+                         "input cannot be read.")
+    dif.add_argument("old", metavar="OLD")
+    dif.add_argument("new", metavar="NEW")
+    dif.add_argument("--json", action="store_true", help="print one JSON document (schema/diff.schema.json)")
+    dif.set_defaults(run=_cmd_diff)
     return p
 
 
@@ -68,6 +93,52 @@ class UsageError(Exception):
     """A usage problem found after parsing (exit 2)."""
 
 
+def _cmd_check(args) -> int:
+    from . import check, policy
+    from .inspector import inspect
+    from .render import check_report, jsonout
+
+    try:
+        pol, source = policy.build(policy.cli_values(args), config=args.config, use_config=not args.no_config)
+        report = check.run(pol, (inspect(p) for p in args.paths), config=None if source is None else str(source))
+    except policy.PolicyError as e:
+        print(f"linkscope check: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _out(jsonout.dumps(check_report.document(report)))
+    elif report.violations:
+        _out("\n".join(check_report.lines(report)))
+    if args.sarif:
+        from .render import sarif
+
+        try:
+            with open(args.sarif, "w", encoding="utf-8") as f:
+                f.write(jsonout.dumps(sarif.document(report)) + "\n")
+        except OSError as e:
+            print(f"linkscope check: error: cannot write {args.sarif}: {e.strerror or e}", file=sys.stderr)
+            return EXIT_USAGE
+    where = f" (policy: {source})" if source is not None else ""
+    print(f"linkscope check: {check_report.summary(report)}{where}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def _cmd_diff(args) -> int:
+    from .diff import compare
+    from .inspector import inspect
+    from .render import diff_report, jsonout
+
+    old, new = inspect(args.old), inspect(args.new)
+    for r in (old, new):
+        if r.error is not None:
+            where = f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""
+            print(f"linkscope: {r.path}: {r.error.message}{where}", file=sys.stderr)
+    if any(r.error is not None and r.format == "unknown" for r in (old, new)):
+        return EXIT_FAIL
+    d = compare(old, new)
+    _out(jsonout.dumps(diff_report.document(d)) if args.json else diff_report.text(d))
+    return EXIT_FAIL if old.error is not None or new.error is not None else EXIT_OK
+
+
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
@@ -77,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         # File names need not be UTF-8: print them escaped rather than fail.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)

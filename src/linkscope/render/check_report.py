@@ -1,0 +1,48 @@
+"""`linkscope check` output: one line per violation for people, one JSON document for programs
+(schema/check.schema.json)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..check import Report, Violation
+
+SCHEMA_VERSION = 1
+
+
+def violation_line(v: Violation) -> str:
+    """``PATH: RULE: message (evidence; evidence)``; a universal slice is named first in the message."""
+    msg = f"[{v.slice}] {v.message}" if v.slice else v.message
+    ev = f" ({'; '.join(v.evidence)})" if v.evidence else ""
+    return f"{v.path}: {v.rule}: {msg}{ev}"
+
+
+def lines(report: Report) -> list[str]:
+    return [violation_line(v) for v in report.violations]
+
+
+def summary(report: Report) -> str:
+    n = len(report.files)
+    failed = sum(not f.ok for f in report.files)
+    files = f"{n} file" + ("" if n == 1 else "s")
+    if not failed:
+        return f"{files} checked: all meet the policy"
+    count = len(report.violations)
+    return (f"{files} checked: {failed} failed the policy with {count} violation" + ("" if count == 1 else "s"))
+
+
+def document(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "check",
+        "ok": report.ok,
+        "config": report.config,
+        "policy": report.policy.to_json(),
+        "results": [
+            {"path": f.path, "ok": f.ok,
+             "violations": [{"rule": v.rule, "message": v.message, "evidence": list(v.evidence), "slice": v.slice}
+                            for v in f.violations]}
+            for f in report.files
+        ],
+        "summary": {"files": len(report.files), "failed": sum(not f.ok for f in report.files),
+                    "violations": len(report.violations)},
+    }
