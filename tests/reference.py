@@ -21,6 +21,15 @@ TOLERATED = {
                                "FACTS.md and the loader mean it, and 'dynamic' for such libraries",
     "readelf:empty-interp": "readelf prints no 'Requesting program interpreter' line for an empty PT_INTERP; "
                             "linkscope reports it as '' (file: '*empty*')",
+    "glibc:abi-dt-relr": "a GLIBC_ABI_DT_RELR version need (packed relative relocations) makes linkscope's "
+                         "glibc_min at least 2.36, the first glibc that defines it; readelf lists it as a "
+                         "name, so the readelf-side floor is raised the same way (glibc's own Debian 12 "
+                         "tools need it: /usr/bin/getconf lists GLIBC_2.34 and GLIBC_ABI_DT_RELR)",
+    "glibc:weak": "weak version needs (VER_FLG_WEAK) are not counted: glibc's loader only warns when one is "
+                  "missing (elf/dl-version.c, match_symbol); none occur on this machine",
+    "dynsym:version-symbol": "readelf prints no @VERSION for a version-definition symbol (an ABS symbol "
+                             "named like the version it defines, e.g. GLIBC_2.10 in libc.so.6); linkscope "
+                             "reports its version like any other's",
     "file:go_build_id": "file prints the Go BuildID only when the Go note is among the first notes it "
                         "reads; Go external links put it fourth (FACTS.md), so absence in file is not a "
                         "disagreement, but a value it prints must match",

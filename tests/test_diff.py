@@ -95,11 +95,12 @@ def test_strip_size_categories_shrink(capsys):
     doc = diff_json(capsys, old, new)
     cats = [c for c in doc["changes"] if c["field"] == "size_breakdown"]
     assert cats, "stripping changes some size category"
-    for c in cats:          # stripping only takes bytes away: every changed category shrinks
-        assert c["delta"] < 0 and c["kind"] in ("changed", "removed"), c
-        assert c["percent"] is None or c["percent"] < 0
-    shrunk = {c["key"] for c in cats}
-    assert shrunk & {"dwarf", "symtab"}, shrunk
+    by = {c["key"]: c for c in cats}
+    # -s -w takes the symbol table and DWARF away whole; other categories move a little (the build
+    # info records the longer -ldflags setting, alignment padding shifts with the new layout).
+    for key in ("dwarf", "symtab"):
+        assert by[key]["kind"] == "removed" and by[key]["delta"] < 0, by[key]
+    assert sum(c["delta"] for c in cats) < 0
     human = run(capsys, "diff", old, new)[1]
     assert any(ln.startswith("size ") and "bytes (-" in ln for ln in human.splitlines())
 

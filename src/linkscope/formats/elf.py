@@ -7,6 +7,8 @@ and as a fallback for files without segments (objects).
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,6 +40,12 @@ DF_1_NOW, DF_1_NODEFLIB, DF_1_PIE = 0x1, 0x800, 0x08000000
 # notes
 NT_GNU_ABI_TAG, NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0 = 1, 3, 5
 NT_GO_BUILD_ID = 4
+# symbols and versions
+STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
+STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_SECTION, STT_FILE, STT_COMMON, STT_TLS, STT_GNU_IFUNC = 0, 1, 2, 3, 4, 5, 6, 10
+VER_NDX_LOCAL, VER_NDX_GLOBAL = 0, 1
+VER_FLG_BASE, VER_FLG_WEAK = 0x1, 0x2
+VERSYM_HIDDEN = 0x8000
 
 # Every Go architecture by its GOARCH name; the rest by the machine's name.
 _MACHINES = {
@@ -61,6 +69,10 @@ _NOTE_OS = {b"NetBSD\0": "netbsd", b"OpenBSD\0": "openbsd", b"FreeBSD\0": "freeb
 MAX_SECTIONS = 1 << 20
 MAX_DYNAMIC = 1 << 16
 MAX_NOTES = 4096
+# Dynamic symbols and version records read at most; real files stay far below (a large C++ library
+# has some 10**5 dynamic symbols, libc.so.6 about 3,000).
+MAX_SYMBOLS = 1 << 20
+MAX_VERSION_RECORDS = 1 << 16
 
 
 def arch_name(machine: int, bits: int, little: bool) -> str:
@@ -132,6 +144,38 @@ class DynSymbol:
     bind: int
     type: int
     hidden_version: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRequirement:
+    """One Elf_Vernaux entry: a version this object requires of the library named ``file``.
+
+    ``index`` is vna_other without the hidden bit: the value DT_VERSYM entries use to name it."""
+
+    file: str
+    name: str
+    index: int
+    flags: int = 0
+    hidden: bool = False
+
+    @property
+    def weak(self) -> bool:
+        # glibc's loader (elf/dl-version.c, match_symbol) does not fail when a weak version is missing.
+        return bool(self.flags & VER_FLG_WEAK)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDefinition:
+    """One Elf_Verdef entry: a version this object defines (``parents`` from the further Verdaux)."""
+
+    index: int
+    name: str
+    flags: int = 0
+    parents: tuple[str, ...] = ()
+
+    @property
+    def base(self) -> bool:
+        return bool(self.flags & VER_FLG_BASE)
 
 
 class ElfImage(Image):
@@ -519,6 +563,268 @@ class ElfImage(Image):
             stripped=self.stripped, debug_info=self.debug_info,
             gnu_build_id=self.gnu_build_id, go_build_id=self.go_build_id,
         )
+
+    # -- dynamic symbols and symbol versions, read through the loader's view -----------------------
+    def _mapped(self, addr: int, what: str) -> int:
+        """File offset of a virtual address the dynamic table names (it must be in a PT_LOAD)."""
+        off = self.vaddr_to_offset(addr)
+        if off is None:
+            raise Malformed(f"{what} address {addr:#x} is not in any loaded segment", offset=self.view.base)
+        return off
+
+    def _dynamic_offset(self, tag: int, what: str) -> int | None:
+        addr = self.dyn1(tag)
+        return None if addr is None else self._mapped(addr, what)
+
+    def _chain_budget(self, off: int, count: int, entsize: int, what: str) -> None:
+        """A declared record count must fit in the bytes after ``off`` (records are at least ``entsize``)."""
+        if count > MAX_VERSION_RECORDS:
+            raise Malformed(f"{what}: {count} records declared, more than the {MAX_VERSION_RECORDS} accepted",
+                            offset=self.view.base + off)
+        self.view.check_array(off, count, entsize, what)
+
+    @cached_property
+    def version_requirements(self) -> tuple[VersionRequirement, ...]:
+        """Every Elf_Vernaux of DT_VERNEED, walked as glibc's loader walks it (elf/dl-version.c,
+        _dl_check_map_versions): vn_next / vna_next until zero, the first record's vn_version 1."""
+        off = self._dynamic_offset(DT_VERNEED, "DT_VERNEED")
+        if off is None:
+            return ()
+        num = self.dyn1(DT_VERNEEDNUM)
+        v = self.view
+        if num is not None:
+            self._chain_budget(off, num, 16, "version needs (DT_VERNEEDNUM)")
+        if v.u16(off) != 1:
+            raise Malformed(f"unsupported version {v.u16(off)} of Verneed record", offset=v.base + off)
+        out: list[VersionRequirement] = []
+        for _ in range(MAX_VERSION_RECORDS):
+            cnt, file_off, aux, nxt = v.u16(off + 2), v.u32(off + 4), v.u32(off + 8), v.u32(off + 12)
+            file = self.dynstr(file_off)
+            a = off + aux
+            if cnt:
+                self._chain_budget(a, cnt, 16, f"version need entries of {file}")
+            for _ in range(MAX_VERSION_RECORDS):
+                _hash, flags, other, name_off, anext = v.u32(a), v.u16(a + 4), v.u16(a + 6), v.u32(a + 8), v.u32(a + 12)
+                out.append(VersionRequirement(file, self.dynstr(name_off), other & 0x7FFF, flags, bool(other & VERSYM_HIDDEN)))
+                if len(out) > MAX_VERSION_RECORDS:
+                    raise Malformed(f"more than {MAX_VERSION_RECORDS} version need entries", offset=v.base + a)
+                if not anext:
+                    break
+                a += anext
+            else:
+                raise Malformed("version need entry chain does not end", offset=v.base + a)
+            if not nxt:
+                return tuple(out)
+            off += nxt
+        raise Malformed("version need chain does not end", offset=v.base + off)
+
+    @cached_property
+    def version_definitions(self) -> tuple[VersionDefinition, ...]:
+        """Every Elf_Verdef of DT_VERDEF (the base entry, VER_FLG_BASE, names the object itself)."""
+        off = self._dynamic_offset(DT_VERDEF, "DT_VERDEF")
+        if off is None:
+            return ()
+        num = self.dyn1(DT_VERDEFNUM)
+        v = self.view
+        if num is not None:
+            self._chain_budget(off, num, 20, "version definitions (DT_VERDEFNUM)")
+        out: list[VersionDefinition] = []
+        for _ in range(MAX_VERSION_RECORDS):
+            ver, flags, ndx, cnt = v.u16(off), v.u16(off + 2), v.u16(off + 4), v.u16(off + 6)
+            aux, nxt = v.u32(off + 12), v.u32(off + 16)
+            if ver != 1:
+                raise Malformed(f"unsupported version {ver} of Verdef record", offset=v.base + off)
+            names: list[str] = []
+            if cnt:
+                a = off + aux
+                self._chain_budget(a, cnt, 8, "version definition names")
+                for _ in range(cnt):
+                    name_off, anext = v.u32(a), v.u32(a + 4)
+                    names.append(self.dynstr(name_off))
+                    if not anext:
+                        break
+                    a += anext
+            if not names:
+                raise Malformed(f"version definition {ndx} has no name", offset=v.base + off)
+            out.append(VersionDefinition(ndx & 0x7FFF, names[0], flags, tuple(names[1:])))
+            if not nxt:
+                return tuple(out)
+            off += nxt
+        raise Malformed("version definition chain does not end", offset=v.base + off)
+
+    def _hash_entry_size(self, addr: int, off: int) -> int:
+        # The SysV hash table has 8-byte entries on 64-bit s390 and on Alpha (glibc's Elf_Symndx, readelf),
+        # 4 bytes everywhere else. A SHT_HASH section at that address says which its linker wrote (lld
+        # writes 4-byte entries for s390x too); without one, 8-byte words holding a count no table can
+        # have are two 4-byte words (nbucket and nchain side by side make a number above 2**32).
+        for s in self.elf_sections:
+            if s.type == 5 and s.addr == addr and s.entsize in (4, 8):  # SHT_HASH
+                return s.entsize
+        if (self.machine == 22 and self.bits == 64) or self.machine == 0x9026:
+            if self.view.u64(off) <= MAX_SYMBOLS and self.view.u64(off + 8) <= MAX_SYMBOLS:
+                return 8
+        return 4
+
+    def _count_from_hash(self) -> int | None:
+        """Symbol count from DT_HASH's nchain."""
+        off = self._dynamic_offset(DT_HASH, "DT_HASH")
+        if off is None:
+            return None
+        ent = self._hash_entry_size(self.dyn1(DT_HASH), off)
+        nchain = self.view.u64(off + ent) if ent == 8 else self.view.u32(off + 4)
+        if nchain > MAX_SYMBOLS:
+            raise Malformed(f"DT_HASH declares {nchain} symbols, more than the {MAX_SYMBOLS} accepted",
+                            offset=self.view.base + off + ent)
+        return nchain
+
+    def _count_from_gnu_hash(self) -> int | None:
+        """Symbol count from DT_GNU_HASH: one past the last symbol of the chain the highest bucket starts."""
+        off = self._dynamic_offset(DT_GNU_HASH, "DT_GNU_HASH")
+        if off is None:
+            return None
+        v = self.view
+        nbuckets, symoffset, bloom_size = v.u32(off), v.u32(off + 4), v.u32(off + 8)
+        word = self.bits // 8
+        if nbuckets > MAX_SYMBOLS or symoffset > MAX_SYMBOLS:
+            raise Malformed(f"DT_GNU_HASH declares {nbuckets} buckets from symbol {symoffset}", offset=v.base + off)
+        v.check_array(off + 16, bloom_size, word, "DT_GNU_HASH bloom filter")
+        buckets_off = off + 16 + bloom_size * word
+        v.check_array(buckets_off, nbuckets, 4, "DT_GNU_HASH buckets")
+        buckets = array("I", v.bytes(buckets_off, 4 * nbuckets, "DT_GNU_HASH buckets"))
+        if (sys.byteorder == "little") != self.little:
+            buckets.byteswap()
+        last = max(buckets, default=0)
+        if last == 0:
+            # No hashed symbols, so nothing bounds the table: linkers leave symoffset at 1 or at the
+            # count. The caller sizes it from the section or the layout, at least symoffset.
+            return -symoffset
+        if last < symoffset:
+            raise Malformed(f"DT_GNU_HASH bucket names symbol {last}, below symoffset {symoffset}", offset=v.base + buckets_off)
+        chains_off = buckets_off + 4 * nbuckets
+        i = last
+        while True:
+            if i >= MAX_SYMBOLS:
+                raise Malformed(f"DT_GNU_HASH chain runs past {MAX_SYMBOLS} symbols", offset=v.base + chains_off)
+            h = v.u32(chains_off + 4 * (i - symoffset))
+            i += 1
+            if h & 1:
+                return i
+
+    def _dynsym_section(self) -> ElfSection | None:
+        for s in self.elf_sections:
+            if s.type == SHT_DYNSYM:
+                return s
+        return None
+
+    @cached_property
+    def _dynsym_layout(self) -> tuple[int, int, int, ByteView] | None:
+        """(file offset, count, entry size, string table) of the dynamic symbol table, or None."""
+        minent = 16 if self.bits == 32 else 24
+        addr = self.dyn1(DT_SYMTAB)
+        sec = self._dynsym_section()
+        if addr is not None:
+            off = self._mapped(addr, "DT_SYMTAB")
+            ent = self.dyn1(DT_SYMENT) or minent
+            if ent < minent or ent > 1024:
+                raise Malformed(f"DT_SYMENT {ent} is not a symbol entry size", offset=self.view.base + off)
+            # Sized by the hash table the loader uses (DT_GNU_HASH before DT_HASH, as glibc does); the
+            # section and the layout only as fallbacks.
+            count = self._count_from_gnu_hash()
+            at_least = 0
+            if count is not None and count <= 0:  # a GNU hash table without hashed symbols
+                count, at_least = None, -count
+            if count is None:
+                count = self._count_from_hash()
+                if count is not None:
+                    count = max(count, at_least)
+            if count is None and sec is not None and sec.addr == addr and sec.entsize:
+                count = sec.size // sec.entsize
+            if count is None:
+                # No usable hash table and no section: GNU ld places .dynstr right after .dynsym.
+                strtab = self.dyn1(DT_STRTAB)
+                if strtab is not None and strtab > addr:
+                    count = (strtab - addr) // ent
+            if count is None and at_least:
+                count = at_least
+            if count is None:
+                raise Malformed("DT_SYMTAB without DT_HASH, DT_GNU_HASH or a .dynsym section to size it",
+                                offset=self.view.base + off)
+            if self._dynstr is None:
+                raise Malformed("DT_SYMTAB without DT_STRTAB", offset=self.view.base + off)
+            strings = self._dynstr
+        elif sec is not None:
+            off, ent = sec.offset, sec.entsize or minent
+            if ent < minent:
+                raise Malformed(f".dynsym entry size {ent} is too small", offset=self.view.base + off)
+            count = sec.size // ent
+            if not 0 < sec.link < len(self.elf_sections):
+                raise Malformed(f".dynsym links to section {sec.link}, not a string table", offset=self.view.base + off)
+            strings = self.section_data(self.elf_sections[sec.link])
+        else:
+            return None
+        if count > MAX_SYMBOLS:
+            raise Malformed(f"{count} dynamic symbols, more than the {MAX_SYMBOLS} accepted", offset=self.view.base + off)
+        self.view.check_array(off, count, ent, "dynamic symbol table")
+        return off, count, ent, strings
+
+    @property
+    def dynamic_symbol_count(self) -> int:
+        layout = self._dynsym_layout
+        return 0 if layout is None else layout[1]
+
+    @cached_property
+    def _version_names(self) -> tuple[dict[int, str], dict[int, str]]:
+        """versym index -> name, for definitions (base entry left out) and for requirements."""
+        defs = {d.index: d.name for d in self.version_definitions if not d.base}
+        reqs = {r.index: r.name for r in self.version_requirements}
+        return defs, reqs
+
+    @cached_property
+    def dynamic_symbols(self) -> tuple[DynSymbol, ...]:
+        """The dynamic symbols (entry 0 included, as in the table), each with its version name: from
+        DT_VERNEED (vna_other == versym index) or DT_VERDEF, the way readelf and the loader pair them."""
+        layout = self._dynsym_layout
+        if layout is None:
+            return ()
+        off, count, ent, strings = layout
+        v = self.view
+        versyms = None
+        vs_off = self._dynamic_offset(DT_VERSYM, "DT_VERSYM") if self.dyn1(DT_SYMTAB) is not None else None
+        if vs_off is None:
+            for s in self.elf_sections:
+                if s.type == 0x6FFFFFFF:  # SHT_GNU_versym
+                    vs_off = s.offset
+                    break
+        if vs_off is not None and count:
+            v.check_array(vs_off, count, 2, "symbol version table (DT_VERSYM)")
+            versyms = array("H", v.bytes(vs_off, 2 * count, "symbol version table"))
+            if (sys.byteorder == "little") != self.little:
+                versyms.byteswap()
+        defs, reqs = self._version_names if versyms is not None else ({}, {})
+        end = "<" if self.little else ">"
+        st = struct.Struct(end + ("IIIBBH" if self.bits == 32 else "IBBHQQ"))
+        limit = strings.size
+        out = []
+        for i in range(count):
+            rec = v.unpack(st, off + i * ent)
+            if self.bits == 32:
+                name_off, _value, _size, info, _other, shndx = rec
+            else:
+                name_off, info, _other, shndx, _value, _size = rec
+            name = strings.cstring(name_off, limit, "dynamic symbol name") if name_off else ""
+            defined = shndx != SHN_UNDEF
+            version, hidden = None, False
+            if versyms is not None:
+                raw = versyms[i]
+                idx, hidden = raw & 0x7FFF, bool(raw & VERSYM_HIDDEN)
+                if idx > VER_NDX_GLOBAL:
+                    first, second = (defs, reqs) if defined else (reqs, defs)
+                    version = first.get(idx) or second.get(idx)
+                    if version is None:
+                        raise Malformed(f"symbol {name or i} has version index {idx}, which no version record names",
+                                        offset=v.base + vs_off + 2 * i)
+            out.append(DynSymbol(name, version, defined, info >> 4, info & 0xF, hidden))
+        return tuple(out)
 
 
 def parse(view: ByteView) -> ElfImage:
