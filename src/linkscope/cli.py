@@ -32,6 +32,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     ins.add_argument("-v", "--verbose", action="store_true", help="the full record for each file")
     ins.set_defaults(run=_cmd_inspect)
 
+    exp = sub.add_parser("explain", help="why each binary is what it is, and what to change",
+                         description="Explain each binary: cgo (enabled, used, which packages caused it, the fix), the "
+                         "static-glibc NSS hazard, the linker, portability, LD_PRELOAD exposure, hardening read "
+                         "correctly for Go, and size (what -ldflags=\"-s -w\" or strip would save). Exit 0, or 1 when "
+                         "an input cannot be read.")
+    exp.add_argument("paths", nargs="+", metavar="PATH")
+    exp.add_argument("--json", action="store_true", help="print the same JSON document as inspect --json")
+    exp.add_argument("--root", metavar="DIR", help="also flag RPATH/RUNPATH entries that name world-writable "
+                     "directories inside DIR (a sysroot or unpacked image)")
+    exp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the report (auto: only on a terminal)")
+    exp.set_defaults(run=_cmd_explain)
+
     chk = sub.add_parser("check", help="a CI gate: fail when a binary breaks the policy",
                          description="Check each binary against a policy (options, or a [tool.linkscope.check] table "
                          "in pyproject.toml / a [check] table in linkscope.toml, found from the current directory "
@@ -54,6 +67,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     dif.add_argument("new", metavar="NEW")
     dif.add_argument("--json", action="store_true", help="print one JSON document (schema/diff.schema.json)")
     dif.set_defaults(run=_cmd_diff)
+
+    dep = sub.add_parser("deps", help="the shared libraries a binary needs and where its loader finds them",
+                         description="Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, "
+                         "Windows), reading files only; nothing is executed. Prints ldd's list (name => path, "
+                         "'not found'). Exit 0, or 1 when a library is missing or an input cannot be read.")
+    dep.add_argument("paths", nargs="+", metavar="PATH")
+    dep.add_argument("--root", metavar="DIR", help="resolve inside this sysroot or unpacked image: interpreter, "
+                     "ld.so.conf, ld.so.cache and every symlink are taken inside DIR and never lead out of it")
+    dep.add_argument("--library-path", metavar="P", help="LD_LIBRARY_PATH to apply (default: this process's "
+                     "LD_LIBRARY_PATH, as ldd does, unless --root is given; '' for none)")
+    dep.add_argument("--tree", action="store_true", help="draw the dependency tree (each library expanded once)")
+    dep.add_argument("--json", action="store_true", help="print one JSON document (see the shipped schema)")
+    dep.set_defaults(run=_cmd_deps)
     return p
 
 
@@ -73,6 +99,29 @@ def _cmd_inspect(args) -> int:
             print(f"linkscope: {r.path}: {r.error.message}" + (f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""),
                   file=sys.stderr)
     return EXIT_FAIL if any(r.error is not None for r in records) else EXIT_OK
+
+
+def _cmd_explain(args) -> int:
+    import shutil
+
+    from .inspector import inspect
+    from .render import explain, jsonout
+
+    records = [inspect(p) for p in args.paths]
+    if args.root:
+        from .analysis import with_root_findings
+        records = [with_root_findings(r, args.root) for r in records]
+    if args.json:
+        _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records), pretty=sys.stdout.isatty()))
+    else:
+        tty = sys.stdout.isatty()
+        colour = args.color == "always" or (args.color == "auto" and tty)
+        width = min(shutil.get_terminal_size((100, 24)).columns, 120) if tty else 100
+        _out(explain.report(records, width=width, colour=colour))
+    for r in records:
+        if r.error is not None and r.format == "unknown":
+            print(f"linkscope: {r.path}: {r.error.message}", file=sys.stderr)
+    return EXIT_FAIL if any(r.error is not None and r.format == "unknown" for r in records) else EXIT_OK
 
 
 def _all_paths(args) -> list[str]:
@@ -137,6 +186,12 @@ def _cmd_diff(args) -> int:
     d = compare(old, new)
     _out(jsonout.dumps(diff_report.document(d)) if args.json else diff_report.text(d))
     return EXIT_FAIL if old.error is not None or new.error is not None else EXIT_OK
+
+
+def _cmd_deps(args) -> int:
+    from .deps.command import run
+
+    return run(args, _out)
 
 
 def _out(text: str) -> None:

@@ -197,7 +197,7 @@ def libc_flavour(image) -> str | None:
 
 
 # -- version floors --------------------------------------------------------------------------------
-def version_floors(image) -> dict | None:
+def version_floors(image, symbols: bool = True) -> dict | None:
     """The newest required version per family (GLIBC, GLIBCXX, CXXABI, GCC) with what forces it::
 
         {"GLIBC": {"version": "2.34", "symbols": ["__libc_start_main"], "from": ["libc.so.6"]}, ...}
@@ -209,7 +209,8 @@ def version_floors(image) -> dict | None:
     not counted, as the loader does not require them) when any is. A family's ``version`` is None
     only when nothing but GLIBC_PRIVATE, unknown markers or weak versions is required of it. Version
     names outside these families (CXXABI_TM_1, GLIBCXX_LDBL_3.4, ...) are not reported. None for
-    non-ELF images, {} for an ELF file without version needs."""
+    non-ELF images, {} for an ELF file without version needs. ``symbols=False`` skips the walk over
+    the dynamic symbol table (the floors come from the version needs alone; the lists stay empty)."""
     if not isinstance(image, ElfImage):
         return None
     reqs = image.version_requirements
@@ -246,9 +247,9 @@ def version_floors(image) -> dict | None:
             if implied and ("GLIBC" not in best or version_key(implied) > best["GLIBC"][0]):
                 best["GLIBC"] = (version_key(implied), implied)
 
-    defined_versions = {d.name for d in image.version_definitions}
     bound: dict[str, set[str]] = {}
-    for s in image.dynamic_symbols:
+    defined_versions = {d.name for d in image.version_definitions} if symbols else set()
+    for s in image.dynamic_symbols if symbols else ():
         # An import, or a defined symbol bound to a requirement (a copy relocation such as stdout).
         if s.version and (not s.defined or s.version not in defined_versions):
             bound.setdefault(s.version, set()).add(s.name)
@@ -275,7 +276,7 @@ def version_floors(image) -> dict | None:
 
 def glibc_min(image) -> str | None:
     """The newest glibc version the binary requires ("2.34"), None when it requires none."""
-    floors = version_floors(image)
+    floors = version_floors(image, symbols=False)
     if not floors or "GLIBC" not in floors:
         return None
     return floors["GLIBC"]["version"]

@@ -11,7 +11,7 @@ from typing import Iterator
 from . import sniff as sn
 from .byteview import ByteView
 from .errors import InputError, LinkscopeError, Malformed, UnsupportedFormat
-from .model import Binary, ErrorInfo
+from .model import Binary, ErrorInfo, VersionFloor
 
 
 def _parse(view: ByteView):
@@ -107,7 +107,26 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
         rec = Binary(path=path, go=go, error=go_error, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
+    if getattr(image, "format", None) == "elf":
+        rec = _with_libc(image, rec)
+    if getattr(image, "format", None) != "macho-universal":
+        from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
+        rec = replace(rec, **analyze(image, rec, path))
     return rec
+
+
+def _with_libc(image, rec: Binary) -> Binary:
+    """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone."""
+    from . import glibc
+
+    try:
+        floors = glibc.version_floors(image) or {}
+        return replace(
+            rec, libc=glibc.libc_flavour(image), glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
+            version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
+    except LinkscopeError as e:
+        # Damaged version tables spoil only these fields; keep the rest of the record.
+        return rec if rec.error else replace(rec, error=ErrorInfo(e.kind, f"symbol versions: {e.message}", e.offset))
 
 
 def _guard(path: str, fn):

@@ -209,7 +209,12 @@ class ElfImage(Image):
             if p.type == PT_LOAD and p.filesz and p.offset + p.filesz > v.size:
                 raise Truncated(f"loadable segment needs bytes up to {p.offset + p.filesz:#x}, file has {v.size:#x}",
                                 offset=v.base + min(p.offset, v.size))
-        self.elf_sections = self._read_sections(shnum, shstrndx)
+        self._shnum, self._shstrndx = shnum, shstrndx
+
+    @cached_property
+    def elf_sections(self) -> list[ElfSection]:
+        """Section headers, read on first use: the loader's view (segments) needs none of them."""
+        return self._read_sections(self._shnum, self._shstrndx)
 
     # -- tables ----------------------------------------------------------------------------------
     def _section0(self):
@@ -530,6 +535,9 @@ class ElfImage(Image):
         os_ = _OSABI.get(self.osabi)
         if os_ and os_ not in ("arm", "standalone"):
             return os_
+        interp = self.interpreter or ""
+        if "ld-linux" in interp or "ld-musl" in interp:
+            return "linux"  # decided without reading notes (which may need the section headers)
         for n in self.notes:
             if n.name == b"GNU\0" and n.type == NT_GNU_ABI_TAG and len(n.desc) >= 4:
                 code = struct.unpack_from("<I" if self.little else ">I", n.desc)[0]

@@ -1,0 +1,178 @@
+"""Why a binary is what it is: cgo, linker, hardening, LD_PRELOAD exposure, size, portability.
+
+:func:`analyze` takes a parsed image and its Binary record and returns the fields to merge into
+the record (``cgo``, ``linker``, ``hardening``, ``findings``, ``size_breakdown``, ``strip_saving``).
+It never raises for bad input: an analysis that cannot read what it needs leaves its field at the
+default and adds no finding.
+
+Cost: everything for non-Go files is header reads plus C-speed searches of string tables; Go's
+function table is parsed only for Go binaries (a few milliseconds for a typical one).
+
+Finding ids: ``cgo.used``, ``cgo.enabled-unused``, ``cgo.disabled``, ``static-glibc.nss``, ``linker``,
+``preload.immune``, ``preload.exposed``, ``preload.secure-exec``, ``hardening.pie``,
+``hardening.relro``, ``hardening.nx``, ``hardening.bind-now``, ``hardening.stack-protector``,
+``hardening.fortify``, ``hardening.cet``, ``hardening.rpath``, ``size.strip``, ``portability``.
+Severities: ``error`` (a property that is plainly unsafe: an executable stack), ``warning`` (worth
+changing: a dynamic dependency cgo brought in, the static-glibc NSS hazard, no RELRO or PIE on a
+dynamic executable, a steerable library path), ``info`` (explanations).
+"""
+from __future__ import annotations
+
+import struct
+
+from ..errors import LinkscopeError
+from ..model import Finding
+
+_ORDER = ("cgo", "static-glibc", "linker", "portability", "preload", "hardening", "size")
+_SEVERITY = {"error": 0, "warning": 1, "info": 2}
+_SAFE = (LinkscopeError, ValueError, IndexError, KeyError, OverflowError, UnicodeError, AttributeError, TypeError,
+         ZeroDivisionError, struct.error)
+
+
+def analyze(image, binary, path: str | None = None, *, capabilities: bytes | None = None,
+            read_xattr: bool = True) -> dict:
+    """The issue-4 fields of ``binary``. ``path`` lets the analysis read the file's capabilities
+    (``security.capability``) unless ``capabilities`` gives them or ``read_xattr`` is False."""
+    from . import cgo, hardening, linker, nss, portability, preload, sizes
+    from .evidence import Evidence
+
+    fmt = getattr(image, "format", None)
+    if fmt not in ("elf", "macho", "pe", "wasm"):
+        return {}
+    ev = Evidence(image, binary, path)
+    out: dict = {}
+    findings: list[Finding] = []
+
+    def guard(fn, default=None):
+        try:
+            return fn()
+        except _SAFE:
+            return default
+
+    # cgo
+    res = guard(lambda: cgo.analyze(ev))
+    cgo_used = res.info.used if res is not None else None
+    if res is not None:
+        out["cgo"] = res.info
+        findings += guard(lambda: cgo.findings(res, binary), [])
+    pure_go = ev.is_go and cgo_used is False
+
+    # C library facts (the glibc module), the NSS hazard
+    libc, floor = guard(lambda: portability.libc_facts(image, binary), (None, None))
+    fix = guard(lambda: cgo.rebuild(res.info, binary), None) if res is not None else None
+    f = guard(lambda: nss.finding(ev, libc, res.info.causes if res else (), fix.command() if fix else None))
+    if f is not None:
+        findings.append(f)
+
+    # linker
+    lk = guard(lambda: linker.analyze(ev), (None, []))
+    if lk[0] is not None:
+        out["linker"] = lk[0]
+        t = linker.title(lk[0], ev.is_go)
+        findings.append(Finding("linker", "info", t, tuple(lk[1]), None))
+
+    # portability
+    f = guard(lambda: portability.finding(image, binary, libc, floor))
+    if f is not None:
+        findings.append(f)
+
+    # capabilities, LD_PRELOAD
+    if capabilities is None and read_xattr and path and fmt == "elf" and binary.type in ("executable", "pie-executable"):
+        capabilities = preload.file_capabilities(path)
+    caps = preload.parse_capabilities(capabilities)
+    findings += guard(lambda: preload.findings(ev, cgo_used, caps), [])
+
+    # hardening
+    privileged = binary.setuid or binary.setgid or bool(caps)
+    values, why = guard(lambda: hardening.analyze(ev, pure_go, privileged), ({}, {}))
+    if values:
+        out["hardening"] = tuple(values.items())
+        findings += guard(lambda: hardening.findings(values, why, fmt=fmt, is_go=ev.is_go, pure_go=pure_go,
+                                                     static=binary.linkage in ("static", "static-pie")), [])
+
+    # size
+    # Go's table is carved out of the read-only data only where no section names it (PE, or ELF
+    # without section headers); elsewhere the section table already says where it is.
+    needs_table = fmt == "pe" or fmt == "elf" and not image.elf_sections
+    ft_size = guard(lambda: ev.functab_extent) if needs_table and ev.is_go else None
+    ft = ev.functab if ft_size else None
+    bd = guard(lambda: sizes.breakdown(image, ft, ft_size), ())
+    if bd and sum(n for _, n in bd) == image.view.size:
+        out["size_breakdown"] = bd
+    saving = guard(lambda: _strip_saving(ev, lk[0]))
+    out["strip_saving"] = saving
+    f = guard(lambda: _size_finding(ev, bd, saving))
+    if f is not None:
+        findings.append(f)
+
+    out["findings"] = tuple(sort_findings(findings))
+    return out
+
+
+def sort_findings(findings) -> list[Finding]:
+    def key(f: Finding):
+        group = f.id.split(".", 1)[0]
+        return (_ORDER.index(group) if group in _ORDER else len(_ORDER), _SEVERITY.get(f.severity, 3))
+    return sorted(findings, key=key)
+
+
+def _strip_saving(ev, linker_name: str | None) -> int | None:
+    from . import sizes
+
+    img, b = ev.image, ev.binary
+    if ev.format == "elf":
+        if img.e_type not in (2, 3):          # objects and cores are not what strip is for
+            return None
+        go = b.go if ev.is_go and b.go is not None else None
+        return sizes.elf_strip_saving(img, go, linker_name == "go-internal")
+    if ev.format == "macho" and ev.is_go:
+        return sizes.macho_strip_saving(img)
+    if ev.format == "pe":
+        return sizes.pe_strip_saving(img, go_internal=linker_name == "go-internal")
+    return None
+
+
+def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
+    b = ev.binary
+    size = ev.view.size
+    parts = dict(breakdown or ())
+    top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
+    evidence = tuple(f"{c}: {_human(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
+    if saving:
+        how = 'go build -ldflags="-s -w"' if ev.is_go else "strip"
+        if ev.is_go and b.go is not None and b.go.setting("-ldflags"):
+            how = f'go build -ldflags="-s -w {b.go.setting("-ldflags")}"'
+        removed = ("symbol table and DWARF" if parts.get("dwarf") and parts.get("symtab") else
+                   "DWARF" if parts.get("dwarf") else "symbol table")
+        title = (f"{_human(saving)} ({100 * saving / size:.1f}%) of the {_human(size)} file is {removed} that "
+                 f"{'-s -w' if ev.is_go else 'strip'} would remove.")
+        return Finding("size.strip", "info", title, evidence, how)
+    if saving is None and b.stripped:
+        return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "
+                       f"({_human(size)}).", evidence, None)
+    return None
+
+
+def _human(n: int) -> str:
+    for unit, k in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= k:
+            return f"{n / k:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def with_root_findings(binary, root: str):
+    """``binary`` with a ``hardening.rpath`` finding for RPATH/RUNPATH entries that name
+    world-writable directories inside ``root`` (this reads the file system: CLI edge only)."""
+    from dataclasses import replace
+
+    from .hardening import world_writable
+
+    entries = [("DT_RPATH", e) for e in binary.rpath] + [("DT_RUNPATH", e) for e in binary.runpath]
+    risky = world_writable(entries, root)
+    if not risky:
+        return binary
+    f = Finding("hardening.rpath", "warning", "A library search directory is world-writable: anyone can plant a "
+                "library the program will load.", tuple(risky), "make the directory writable only by root, or "
+                "drop it from RPATH/RUNPATH")
+    hard = tuple((k, "risky" if k == "rpath" else v) for k, v in binary.hardening)
+    return replace(binary, findings=tuple(sort_findings(list(binary.findings) + [f])), hardening=hard)

@@ -1,0 +1,328 @@
+"""cgo in a Go binary: enabled by the build, used by the program, which packages caused it, and the
+rebuild that removes it (or makes the result static anyway).
+
+**Enabled** is the build setting ``CGO_ENABLED`` (``go version -m``): "1" means the toolchain was
+allowed to compile C, nothing more.
+
+**Used** means ``runtime/cgo`` is linked in. Read, first that answers, from:
+
+1. Go's function table (survives ``-s -w``): any ``runtime/cgo.*`` function (``runtime/cgo.set_crosscall2``
+   in every cgo binary since Go 1.21), or ``x_cgo_init``, the C function Go's internal linker
+   lists there; not searched when CGO_ENABLED=0;
+2. the static symbol table: ``x_cgo_init``;
+3. the dynamic imports of an ELF file: ``pthread_create`` is imported only by runtime/cgo (Go's own
+   runtime makes its threads with the clone system call);
+4. ``CGO_ENABLED=0`` means not used. Otherwise: unknown (None).
+
+**Causes**, from the cgo stubs the cgo tool generates in each package that calls C, named
+``<package>._Cfunc_<name>`` (``_C2func_`` when errno is returned), found in the function table
+(or the static symbol table):
+
+- ``net`` (``net._C2func_getaddrinfo``, ``net._Cfunc_gai_strerror``...): the C library's resolver;
+  imports getaddrinfo, getnameinfo, res_search;
+- ``os/user`` (``os/user._Cfunc_mygetpwuid_r``...): getpwuid_r, getpwnam_r, getgrgid_r, getgrnam_r;
+- ``plugin`` (``plugin._Cfunc_pluginOpen``): dlopen;
+- ``c-code``: the program's own C, a stub in package ``main`` or in any package outside the
+  standard library (its path has a dot in the first element, or is the main module or one of the
+  modules of the build info);
+- another standard package: its own path (``crypto/internal/boring`` with GOEXPERIMENT=boringcrypto);
+- ``external-linking``: runtime/cgo and nothing else, linked because ``-ldflags=-linkmode external``
+  asks for it.
+
+Without a function table, the imports stand in: getaddrinfo & co. for net, getpwuid_r & co. for
+os/user, dlopen for plugin.
+
+**The fix** keeps the program working and makes it static:
+
+- only net and os/user: rebuild with ``-tags netgo`` / ``-tags osusergo`` (the pure-Go resolver and
+  user lookup; only the tags needed), keeping the build's other flags; ``-linkmode external``
+  goes too unless the program has its own C code (``CGO_ENABLED=0`` does the same);
+- only external linking: drop ``-linkmode external`` (when the result is dynamic);
+- the program's own C code: ``-ldflags '-linkmode external -extldflags -static'``, with the tags
+  for net and os/user added so the static binary does not depend on glibc's NSS modules at run
+  time (see static-glibc.nss);
+- plugin: none (plugins need the dynamic loader).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from ..model import CgoInfo, Finding
+
+NET, USER, PLUGIN, CCODE, EXTLINK = "net", "os/user", "plugin", "c-code", "external-linking"
+TAG_FOR = {NET: "netgo", USER: "osusergo"}
+
+NET_IMPORTS = ("getaddrinfo", "getnameinfo", "res_search", "res_nsearch", "gai_strerror", "freeaddrinfo")
+USER_IMPORTS = ("getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r", "getgrouplist")
+PLUGIN_IMPORTS = ("dlopen",)
+_HELPER = re.compile(r"\._Cfunc_(GoString|GoStringN|GoBytes|CString|CBytes|_CMalloc|_Cmalloc)$")
+_STUB = re.compile(r"^(.+?)\._C2?func_(.+)$")
+_SYMTAB_STUB = re.compile(rb"\0((?:[\w.\-~]+/)*[\w.\-~]+\._C2?func_\w+)\0")
+_LINKMODE_EXT = re.compile(r"-linkmode(?:=|\s+)external")
+_MAX_EVIDENCE = 4
+
+
+@dataclass
+class CgoResult:
+    info: CgoInfo
+    evidence: dict[str, list[str]] = field(default_factory=dict)   # cause -> evidence strings
+    used_evidence: list[str] = field(default_factory=list)
+    enabled_evidence: list[str] = field(default_factory=list)
+
+
+def _std(pkg: str, go) -> bool:
+    if pkg == "main" or "." in pkg.split("/", 1)[0]:
+        return False
+    mods = []
+    if go is not None:
+        if go.main is not None and go.main.path:
+            mods.append(go.main.path)
+        if go.path:
+            mods.append(go.path)
+        mods.extend(d.path for d in go.deps)
+    return not any(pkg == m or pkg.startswith(m + "/") for m in mods)
+
+
+def _cause_of(pkg: str, go) -> str:
+    if pkg in (NET, USER, PLUGIN):
+        return pkg
+    return pkg if _std(pkg, go) else CCODE
+
+
+def analyze(ev) -> CgoResult | None:
+    """None for files that are not Go binaries."""
+    if not ev.is_go:
+        return None
+    b = ev.binary
+    go = b.go
+    setting = ev.setting("CGO_ENABLED")
+    enabled = {"1": True, "0": False}.get(setting or "")
+    res = CgoResult(CgoInfo(enabled, None, ()))
+    if setting is not None:
+        res.enabled_evidence.append(f"build setting CGO_ENABLED={setting}")
+
+    # CGO_ENABLED=0 links no runtime/cgo: the function table is read only otherwise.
+    ft = ev.functab if enabled is not False else None
+    evidence: dict[str, list[str]] = {}
+    used_ev: list[str] = []
+
+    def add(cause: str, text: str) -> None:
+        lst = evidence.setdefault(cause, [])
+        if len(lst) < _MAX_EVIDENCE:
+            lst.append(text)
+
+    if ft is not None:
+        first = ft.with_prefix("runtime/cgo.", 1)
+        if first:
+            used_ev.append(f"function {first[0]} (Go function table)")
+        elif ft.has("x_cgo_init"):
+            used_ev.append("function x_cgo_init (Go function table)")
+        # Real calls first; the helpers every cgo package gets (C.GoString, C.CString...) last.
+        for n in sorted(ft.containing("._C", 512), key=lambda n: (bool(_HELPER.search(n)), n)):
+            m = _STUB.match(n)
+            if m and not m.group(1).startswith("_cgo_"):
+                add(_cause_of(m.group(1), go), f"function {n} (Go function table)")
+    elif ev.has_symtab:
+        if ev.symtab_has("x_cgo_init"):
+            used_ev.append("symbol x_cgo_init (symbol table)")
+        for n in ev.symtab_findall(_SYMTAB_STUB, b"._C"):
+            m = _STUB.match(n)
+            if m:
+                add(_cause_of(m.group(1), go), f"symbol {n} (symbol table)")
+    # Dynamic imports: the libc calls each cause makes (evidence, and the cause when nothing else says).
+    for cause, wanted in ((NET, NET_IMPORTS), (USER, USER_IMPORTS), (PLUGIN, PLUGIN_IMPORTS)):
+        if ev.format != "elf":
+            break
+        got = [q for q in (ev.imported(n) for n in wanted) if q]
+        if got and (cause in evidence or ft is None):
+            evidence.setdefault(cause, []).extend(f"dynamic import {q}" for q in got[:2])
+    if not used_ev and ev.format == "elf":
+        q = ev.imported("pthread_create")
+        if q:
+            used_ev.append(f"dynamic import {q} (only runtime/cgo creates threads through libc)")
+
+    if used_ev or evidence:
+        used = True
+    elif enabled is False:
+        used = False
+    elif ft is not None or ev.has_symtab:
+        used = False
+    else:
+        used = None
+    causes = [c for c in (NET, USER, PLUGIN) if c in evidence]
+    causes += sorted(c for c in evidence if c not in (NET, USER, PLUGIN, CCODE))
+    if CCODE in evidence:
+        causes.append(CCODE)
+    ldflags = ev.setting("-ldflags") or ""
+    if used and not causes:
+        if _LINKMODE_EXT.search(ldflags):
+            causes.append(EXTLINK)
+            evidence[EXTLINK] = [f"build setting -ldflags={ldflags}"]
+        elif ev.setting("-race") == "true":
+            causes.append("race")
+            evidence["race"] = ["build setting -race=true"]
+    res.info = CgoInfo(enabled, used, tuple(causes))
+    res.evidence = evidence
+    res.used_evidence = used_ev
+    return res
+
+
+# -- the fix ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rebuild:
+    """A `go build` command line: environment, tags and ldflags, plus the build's other flags."""
+
+    env: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    ldflags: str = ""
+    other: tuple[str, ...] = ()
+
+    def args(self) -> list[str]:
+        out = []
+        if self.tags:
+            out += ["-tags", ",".join(self.tags)]
+        if self.ldflags:
+            out.append(f"-ldflags={self.ldflags}")
+        out += list(self.other)
+        return out
+
+    def command(self) -> str:
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env)
+        return " ".join(x for x in (env, "go build", " ".join(shlex.quote(a) for a in self.args())) if x)
+
+
+def parse_command(cmd: str) -> tuple[dict[str, str], list[str]]:
+    """(environment, arguments after `go build`) of a command :meth:`Rebuild.command` wrote."""
+    words = shlex.split(cmd)
+    env = {}
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        k, v = words.pop(0).split("=", 1)
+        env[k] = v
+    if words[:2] != ["go", "build"]:
+        raise ValueError(f"not a go build command: {cmd}")
+    return env, words[2:]
+
+
+def _drop_external(ldflags: str) -> str:
+    """ldflags without -linkmode external and the -extldflags that only an external link reads."""
+    words = shlex.split(ldflags)
+    out, skip = [], False
+    for i, w in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if w in ("-linkmode", "--linkmode") and i + 1 < len(words) and words[i + 1] == "external":
+            skip = True
+            continue
+        if re.fullmatch(r"--?linkmode=external", w):
+            continue
+        if w in ("-extldflags", "--extldflags"):
+            skip = True
+            continue
+        if w.startswith(("-extldflags=", "--extldflags=")):
+            continue
+        out.append(w)
+    return " ".join(shlex.quote(w) if re.search(r"\s", w) else w for w in out)
+
+
+def _base(go) -> tuple[list[str], str, list[str]]:
+    """(tags, ldflags, other flags) of the original build, from its settings."""
+    tags = [t for t in re.split(r"[,\s]+", go.setting("-tags") or "") if t] if go else []
+    ldflags = (go.setting("-ldflags") or "") if go else ""
+    other = []
+    if go is not None:
+        if go.setting("-trimpath") == "true":
+            other.append("-trimpath")
+        mode = go.setting("-buildmode")
+        if mode and mode != "exe":
+            other.append(f"-buildmode={mode}")
+    return tags, ldflags, other
+
+
+def rebuild(info: CgoInfo, binary) -> Rebuild | None:
+    """The rebuild that keeps the program working and removes its libc dependency, or None when
+    nothing is to be done (or nothing can be)."""
+    if not info.used:
+        return None
+    causes = set(info.causes)
+    tags, ldflags, other = _base(binary.go)
+    static = binary.linkage in ("static", "static-pie")
+    if PLUGIN in causes:
+        return None
+    add = [TAG_FOR[c] for c in (NET, USER) if c in causes and TAG_FOR[c] not in tags]
+    if CCODE in causes or causes - {NET, USER, EXTLINK}:
+        if binary.format != "elf":
+            return None
+        if static:
+            # Already static: only the NSS hazard of net / os/user remains to remove.
+            return Rebuild((), tuple(tags + add), ldflags, tuple(other)) if add else None
+        ext = "-linkmode external -extldflags -static"
+        new = ldflags
+        if not re.search(r"-extldflags(?:=|\s+)['\"]?-static", ldflags):
+            new = (_drop_external(ldflags) + " " + ext).strip()
+        return Rebuild((), tuple(tags + add), new, tuple(other))
+    if causes <= {EXTLINK}:
+        if static:
+            return None
+        return Rebuild((), tuple(tags), _drop_external(ldflags), tuple(other))
+    # net and/or os/user only: the pure-Go implementations.
+    return Rebuild((), tuple(tags + add), _drop_external(ldflags), tuple(other))
+
+
+_WHY = {
+    NET: "net (the C library's resolver: getaddrinfo & co.)",
+    USER: "os/user (getpwuid_r & co.)",
+    PLUGIN: "plugin (dlopen)",
+    CCODE: "the program's own C code",
+    EXTLINK: "-linkmode external (runtime/cgo is always linked for an external link)",
+    "race": "the race detector (-race)",
+}
+
+
+def findings(res: CgoResult | None, binary) -> list[Finding]:
+    if res is None:
+        return []
+    info = res.info
+    if info.enabled is False and not info.used:
+        return [Finding("cgo.disabled", "info", "cgo was disabled for this build (CGO_ENABLED=0): no C code, "
+                        "no libc calls from Go.", tuple(res.enabled_evidence), None)]
+    if info.used is False:
+        ev = list(res.enabled_evidence) + ["no runtime/cgo functions in Go's function table"]
+        return [Finding("cgo.enabled-unused", "info", "cgo was enabled (CGO_ENABLED=1) but nothing in the program "
+                        "uses it: no C code is linked in and the build does not depend on it.", tuple(ev), None)]
+    if not info.used:
+        return []
+    whys = [_WHY.get(c, c) for c in info.causes] or ["an unidentified package"]
+    dynamic = binary.linkage == "dynamic"
+    title = "cgo is used, because of " + _join(whys) + "."
+    if dynamic:
+        title += " That is why the binary is dynamically linked against the C library."
+    else:
+        title += " The binary is still statically linked."
+    fix = rebuild(info, binary)
+    causes = set(info.causes)
+    if fix is not None:
+        if causes <= {NET, USER} and causes:
+            pure = _join([w for c, w in ((NET, "resolver (-tags netgo)"), (USER, "user lookup (-tags osusergo)"))
+                          if c in causes])
+            title += (f" Go's own {pure} " + ("replaces it" if len(causes) == 1 else "replace them")
+                      + " without cgo (CGO_ENABLED=0 does the same).")
+        elif CCODE in causes and dynamic:
+            title += (" Own C code needs cgo; a static external link keeps it"
+                      + (", with the pure-Go net / os/user so no glibc NSS module is needed at run time."
+                         if causes & {NET, USER} else "."))
+    elif PLUGIN in causes:
+        title += " The plugin package needs the dynamic loader; it cannot be made static."
+    evidence = list(res.enabled_evidence) + list(res.used_evidence)
+    for c in info.causes:
+        evidence.extend(res.evidence.get(c, []))
+    severity = "warning" if dynamic else "info"
+    return [Finding("cgo.used", severity, title, tuple(dict.fromkeys(evidence)), fix.command() if fix else None)]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

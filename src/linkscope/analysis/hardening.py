@@ -1,0 +1,300 @@
+"""Exploit mitigations, read the way the loader and the kernel see them, and read correctly for Go.
+
+ELF properties (``Binary.hardening``; each value is a short word):
+
+- ``pie``: ``yes`` for ET_DYN with DF_1_PIE or with an interpreter (old-style PIE), ``no`` for
+  ET_EXEC, ``not-applicable`` for shared libraries (always position-independent);
+- ``relro``: PT_GNU_RELRO with immediate binding (BIND_NOW, or no PT_DYNAMIC at all: nothing is
+  bound lazily) is ``full``, without it ``partial``; no PT_GNU_RELRO is ``no`` when there is a
+  PT_DYNAMIC and ``not-applicable`` otherwise (a static file has no GOT for the loader to
+  protect; Go's internal linker writes no RELRO for static binaries, correctly);
+- ``nx``: PT_GNU_STACK without PF_X is ``yes``, with PF_X ``no``; absent, ``no`` (the kernel and
+  the loader make the stack executable for such files on most architectures);
+- ``bind_now``: DT_BIND_NOW, DF_BIND_NOW in DT_FLAGS or DF_1_NOW in DT_FLAGS_1; ``not-applicable``
+  without PT_DYNAMIC;
+- ``stack_protector`` / ``fortify``: only meaningful for C code. ``not-applicable`` for a Go binary
+  without cgo (Go checks bounds; there is no C stack to protect); else ``yes`` when the file
+  references ``__stack_chk_fail`` (``__stack_chk_guard`` on some targets) / any ``__*_chk``
+  function, in the dynamic string table or the static symbol table; ``no`` when those tables
+  can be read and hold none; ``unknown`` for a stripped static file;
+- ``cet_ibt`` / ``cet_shstk`` (x86): the GNU_PROPERTY_X86_FEATURE_1_AND bits (IBT 0x1, SHSTK 0x2) of
+  the NT_GNU_PROPERTY_TYPE_0 note; ``bti`` / ``pac`` (arm64): GNU_PROPERTY_AARCH64_FEATURE_1_AND;
+- ``rpath``: ``none``, ``ok``, or ``risky``: an entry that is empty or relative (resolved against
+  the current directory), or ``$ORIGIN`` in a set-uid/set-gid/capability binary.
+
+Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protector``,
+``code_signature``. PE: ``pie`` (DYNAMIC_BASE), ``high_entropy_va``, ``nx`` (NX_COMPAT), ``cfg``
+(GUARD_CF).
+"""
+from __future__ import annotations
+
+import re
+import struct
+
+from ..errors import LinkscopeError
+from ..model import Finding
+
+PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 2, 3, 0x6474E551, 0x6474E552
+DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 24, 30, 0x6FFFFFFB
+DF_BIND_NOW, DF_1_NOW, DF_1_PIE = 0x8, 0x1, 0x08000000
+NT_GNU_PROPERTY_TYPE_0 = 5
+GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
+GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
+X86_IBT, X86_SHSTK = 0x1, 0x2
+AARCH64_BTI, AARCH64_PAC = 0x1, 0x2
+_CHK = re.compile(rb"\0(__[a-z0-9_]+_chk)\0")
+_NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
+
+
+def gnu_properties(image) -> dict[int, int]:
+    """pr_type -> u32 value of the NT_GNU_PROPERTY_TYPE_0 notes (the AND/OR feature words)."""
+    out: dict[int, int] = {}
+    little = image.little
+    align = 8 if image.bits == 64 else 4
+    for n in image.notes:
+        if n.type != NT_GNU_PROPERTY_TYPE_0 or n.name != b"GNU\0":
+            continue
+        d, pos = n.desc, 0
+        while pos + 8 <= len(d):
+            t, size = struct.unpack_from("<II" if little else ">II", d, pos)
+            pos += 8
+            if pos + size > len(d):
+                break
+            if size >= 4:
+                out[t] = struct.unpack_from("<I" if little else ">I", d, pos)[0]
+            pos += (size + align - 1) // align * align
+    return out
+
+
+def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(property -> value, property -> evidence)."""
+    img = ev.image
+    out: dict[str, str] = {}
+    why: dict[str, list[str]] = {}
+    if img.e_type not in (2, 3):
+        return out, why
+    segs = {p.type: p for p in img.segments}
+    has_dyn = PT_DYNAMIC in segs
+    interp = PT_INTERP in segs
+    flags, flags1 = img.flags, img.flags_1
+    # pie
+    if img.e_type == 2:
+        out["pie"], why["pie"] = "no", ["ELF type ET_EXEC (loaded at a fixed address)"]
+    elif flags1 & DF_1_PIE:
+        out["pie"], why["pie"] = "yes", ["ELF type ET_DYN with DF_1_PIE in DT_FLAGS_1"]
+    elif interp:
+        out["pie"], why["pie"] = "yes", ["ELF type ET_DYN with an interpreter"]
+    else:
+        out["pie"], why["pie"] = "not-applicable", ["shared library (ET_DYN without DF_1_PIE)"]
+    # bind now
+    now = []
+    if img.dyn1(DT_BIND_NOW) is not None:
+        now.append("DT_BIND_NOW")
+    if flags & DF_BIND_NOW:
+        now.append("DF_BIND_NOW in DT_FLAGS")
+    if flags1 & DF_1_NOW:
+        now.append("DF_1_NOW in DT_FLAGS_1")
+    if not has_dyn:
+        out["bind_now"], why["bind_now"] = "not-applicable", ["no PT_DYNAMIC: nothing is bound at run time"]
+    else:
+        out["bind_now"] = "yes" if now else "no"
+        why["bind_now"] = now or ["no DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW"]
+    # relro
+    if PT_GNU_RELRO in segs:
+        full = bool(now) or not has_dyn
+        out["relro"] = "full" if full else "partial"
+        why["relro"] = ["PT_GNU_RELRO"] + (now if has_dyn else ["no PT_DYNAMIC"])
+    elif has_dyn:
+        out["relro"], why["relro"] = "no", ["no PT_GNU_RELRO"]
+    else:
+        out["relro"], why["relro"] = "not-applicable", ["no PT_GNU_RELRO and no PT_DYNAMIC: no GOT for the loader to protect"]
+    # nx
+    st = segs.get(PT_GNU_STACK)
+    if st is None:
+        out["nx"], why["nx"] = "no", ["no PT_GNU_STACK (the stack is made executable)"]
+    else:
+        x = bool(st.flags & 1)
+        out["nx"] = "no" if x else "yes"
+        why["nx"] = ["PT_GNU_STACK flags " + "".join(c for c, bit in (("R", 4), ("W", 2), ("E", 1)) if st.flags & bit)]
+    # stack protector, fortify
+    if pure_go:
+        for k in ("stack_protector", "fortify"):
+            out[k], why[k] = "not-applicable", ["pure Go (no cgo): no C code in the binary"]
+    else:
+        sp = next(([n] for n in ("__stack_chk_fail", "__stack_chk_guard") if ev.dynstr_has(n) or ev.symtab_has(n)), [])
+        chk = ev.dynstr_findall(_CHK, b"_chk\0") or ev.symtab_findall(_CHK, b"_chk\0")
+        chk = [c for c in chk if not c.startswith("__stack_chk") and c not in _NOT_FORTIFY]
+        readable = has_dyn or ev.has_symtab
+        if sp:
+            out["stack_protector"], why["stack_protector"] = "yes", [f"references {sp[0]}"]
+        else:
+            out["stack_protector"] = "no" if readable else "unknown"
+            why["stack_protector"] = ["no __stack_chk_fail in the symbol tables"] if readable else ["static and stripped: no symbols to read"]
+        if chk:
+            out["fortify"], why["fortify"] = "yes", [f"references {', '.join(chk[:4])}" + (f" (+{len(chk) - 4} more)" if len(chk) > 4 else "")]
+        else:
+            out["fortify"] = "no" if readable else "unknown"
+            why["fortify"] = ["no __*_chk functions in the symbol tables"] if readable else ["static and stripped: no symbols to read"]
+    # CET / BTI
+    props = gnu_properties(img)
+    if img.machine in (3, 62):
+        f = props.get(GNU_PROPERTY_X86_FEATURE_1_AND, 0)
+        for key, bit, name in (("cet_ibt", X86_IBT, "IBT"), ("cet_shstk", X86_SHSTK, "SHSTK")):
+            out[key] = "yes" if f & bit else "no"
+            why[key] = [f"GNU property x86 feature {name}" if f & bit else
+                        ("no NT_GNU_PROPERTY_TYPE_0 x86 feature note" if GNU_PROPERTY_X86_FEATURE_1_AND not in props
+                         else f"x86 feature word {f:#x} lacks {name}")]
+    elif img.machine == 183:
+        f = props.get(GNU_PROPERTY_AARCH64_FEATURE_1_AND, 0)
+        for key, bit, name in (("bti", AARCH64_BTI, "BTI"), ("pac", AARCH64_PAC, "PAC")):
+            out[key] = "yes" if f & bit else "no"
+            why[key] = [f"GNU property AArch64 feature {name}" if f & bit else f"no AArch64 {name} property"]
+    # rpath
+    entries = [("DT_RPATH", e) for e in img.rpath] + [("DT_RUNPATH", e) for e in img.runpath]
+    if not entries:
+        out["rpath"], why["rpath"] = "none", ["no DT_RPATH or DT_RUNPATH"]
+    else:
+        risky = rpath_risks(entries, privileged)
+        out["rpath"] = "risky" if risky else "ok"
+        why["rpath"] = risky or [f"{tag} {e}" for tag, e in entries]
+    return out, why
+
+
+def rpath_risks(entries: list[tuple[str, str]], privileged: bool) -> list[str]:
+    out = []
+    for tag, e in entries:
+        if e == "":
+            out.append(f"{tag} has an empty entry: the current directory is searched")
+        elif not e.startswith("/") and not e.startswith(("$ORIGIN", "${ORIGIN}")):
+            out.append(f"{tag} entry {e!r} is relative: resolved against the current directory")
+        elif privileged and ("$ORIGIN" in e or "${ORIGIN}" in e):
+            out.append(f"{tag} entry {e!r} uses $ORIGIN in a privileged (set-uid/set-gid/capability) binary")
+    return out
+
+
+def world_writable(entries: list[tuple[str, str]], root: str) -> list[str]:
+    """Entries that name a world-writable directory (without the sticky bit... or with it) under
+    ``root``: anyone could plant a library there. Reads the file system (CLI edge only)."""
+    import os
+    import stat
+
+    out = []
+    for tag, e in entries:
+        if not e.startswith("/"):
+            continue
+        p = os.path.join(root, e.lstrip("/"))
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_IWOTH:
+            out.append(f"{tag} entry {e!r} is a world-writable directory ({oct(st.st_mode & 0o7777)}) under {root}")
+    return out
+
+
+def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
+    img = ev.image
+    out, why = {}, {}
+    if img.filetype == 2:
+        out["pie"], why["pie"] = ("yes", ["MH_PIE"]) if img.flags & 0x200000 else ("no", ["no MH_PIE flag"])
+    allow = bool(img.flags & 0x20000)   # MH_ALLOW_STACK_EXECUTION
+    out["nx"], why["nx"] = ("no", ["MH_ALLOW_STACK_EXECUTION"]) if allow else ("yes", ["no MH_ALLOW_STACK_EXECUTION"])
+    if pure_go:
+        out["stack_protector"], why["stack_protector"] = "not-applicable", ["pure Go (no cgo)"]
+    else:
+        q = ev.imported("__stack_chk_fail")
+        out["stack_protector"] = "yes" if q else "no"
+        why["stack_protector"] = [f"imports {q}"] if q else ["no ___stack_chk_fail import"]
+    out["code_signature"] = "yes" if img.code_signature else "no"
+    why["code_signature"] = ["LC_CODE_SIGNATURE"] if img.code_signature else ["no LC_CODE_SIGNATURE"]
+    return out, why
+
+
+def pe(ev) -> tuple[dict[str, str], dict[str, list[str]]]:
+    img = ev.image
+    out, why = {}, {}
+    if img.is_object:
+        return out, why
+    dc = img.dll_characteristics
+    for key, bit, name in (("pie", 0x40, "DYNAMIC_BASE"), ("high_entropy_va", 0x20, "HIGH_ENTROPY_VA"),
+                           ("nx", 0x100, "NX_COMPAT"), ("cfg", 0x4000, "GUARD_CF")):
+        out[key] = "yes" if dc & bit else "no"
+        why[key] = [f"IMAGE_DLLCHARACTERISTICS_{name}" + ("" if dc & bit else " not set")]
+    return out, why
+
+
+def analyze(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
+    try:
+        if ev.format == "elf":
+            return elf(ev, pure_go, privileged)
+        if ev.format == "macho":
+            return macho(ev, pure_go)
+        if ev.format == "pe":
+            return pe(ev)
+    except LinkscopeError:
+        pass
+    return {}, {}
+
+
+_FIX_C = {
+    "pie": "-fPIE -pie",
+    "relro": "-Wl,-z,relro,-z,now",
+    "nx": "-Wl,-z,noexecstack",
+    "stack_protector": "-fstack-protector-strong",
+    "fortify": "-O2 -D_FORTIFY_SOURCE=3",
+    "cet": "-fcf-protection=full",
+}
+
+
+def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_go: bool, pure_go: bool,
+             static: bool) -> list[Finding]:
+    out: list[Finding] = []
+    if fmt != "elf":
+        if values.get("nx") == "no":
+            out.append(Finding("hardening.nx", "warning", "The stack is executable.", tuple(why["nx"]), None))
+        return out
+    if values.get("pie") == "no":
+        if is_go:
+            fix = "go build -buildmode=pie"
+        else:
+            fix = _FIX_C["pie"]
+        sev = "info" if static else "warning"
+        out.append(Finding("hardening.pie", sev, "Not a position-independent executable: its code is always loaded at "
+                           "the same address, so ASLR cannot move it.", tuple(why["pie"]), fix))
+    relro = values.get("relro")
+    if relro in ("no", "partial"):
+        title = ("No RELRO: the loader leaves the GOT and other relocated data writable." if relro == "no" else
+                 "Partial RELRO: relocated data is read-only after start-up, but the lazily bound GOT stays "
+                 "writable (no BIND_NOW).")
+        # Go: -buildmode=pie gives a RELRO segment, the linker's -bindnow makes it full.
+        fix = "go build -buildmode=pie -ldflags=-bindnow" if is_go else _FIX_C["relro"]
+        out.append(Finding("hardening.relro", "warning", title, tuple(why["relro"] + why.get("bind_now", [])), fix))
+    if values.get("nx") == "no":
+        out.append(Finding("hardening.nx", "error", "The stack is executable (no non-executable PT_GNU_STACK).",
+                           tuple(why["nx"]), None if is_go else _FIX_C["nx"]))
+    if values.get("bind_now") == "no" and relro == "no":
+        out.append(Finding("hardening.bind-now", "info", "Symbols are bound lazily (no BIND_NOW).",
+                           tuple(why["bind_now"]), None if is_go else "-Wl,-z,now"))
+    if pure_go and is_go:
+        out.append(Finding("hardening.stack-protector", "info", "Stack protector and FORTIFY_SOURCE do not apply: "
+                           "the binary holds no C code (pure Go checks bounds itself).",
+                           tuple(why.get("stack_protector", [])), None))
+    else:
+        if values.get("stack_protector") == "no":
+            out.append(Finding("hardening.stack-protector", "info", "The C code was built without a stack protector.",
+                               tuple(why["stack_protector"]), "CGO_CFLAGS=-fstack-protector-strong" if is_go else _FIX_C["stack_protector"]))
+        if values.get("fortify") == "no":
+            out.append(Finding("hardening.fortify", "info", "The C code was built without FORTIFY_SOURCE (no __*_chk "
+                               "functions are referenced).", tuple(why["fortify"]),
+                               "CGO_CFLAGS='-O2 -D_FORTIFY_SOURCE=3'" if is_go else _FIX_C["fortify"]))
+    if "cet_ibt" in values and (values["cet_ibt"] == "no" or values["cet_shstk"] == "no"):
+        missing = [n for n, k in (("IBT", "cet_ibt"), ("SHSTK", "cet_shstk")) if values[k] == "no"]
+        title = f"Not marked for Intel CET ({' and '.join(missing)} missing)"
+        title += ": Go's toolchain does not emit CET markings." if is_go else "."
+        out.append(Finding("hardening.cet", "info", title, tuple(dict.fromkeys(why["cet_ibt"] + why["cet_shstk"])),
+                           None if is_go else _FIX_C["cet"]))
+    if values.get("rpath") == "risky":
+        out.append(Finding("hardening.rpath", "warning", "The library search path can be steered: "
+                           + "; ".join(why["rpath"]) + ".", tuple(why["rpath"]),
+                           "relink with absolute RPATH/RUNPATH entries (-Wl,-rpath,/abs/dir), or none"))
+    return out

@@ -1,0 +1,199 @@
+"""The Windows loader's rules, for PE images: imported and delay-loaded DLLs.
+
+* API sets (``api-ms-win-*``, ``ext-ms-win-*``) are virtual names the loader maps through the OS's
+  API set schema: "api-set", provided by Windows.
+* The DLLs Windows itself ships (:data:`SYSTEM_DLLS`: kernel32, ntdll, user32, advapi32, ws2_32,
+  msvcrt, ucrtbase, bcrypt, ...) are "windows-system": provided by the OS, found in
+  ``--root``'s ``Windows/System32`` when that exists, never missing, their own imports not followed.
+* Any other DLL is searched, case-insensitively as Windows compares names: in the application's
+  directory (the input's), then in ``--root``'s ``Windows/System32`` (``SysWOW64`` for 32-bit x86
+  images when present) and ``Windows``. A DLL of another machine is passed over, with a diagnostic.
+
+Names are matched case-insensitively; a DLL already loaded (same name, or same file) is reused;
+DLLs are followed breadth first, imports before delay-loads of each image.
+"""
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass, field
+
+from ..errors import LinkscopeError, UnsupportedFormat
+from .fsview import dirname, join
+from .model import (VIA_API_SET, VIA_APPLICATION_DIR, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM,
+                    Library)
+
+API_SET_PREFIXES = ("api-ms-win-", "ext-ms-win-")
+
+# DLLs that ship with Windows itself (System32): the KnownDLLs and the other system libraries
+# programs commonly import. Lower-case, with their extension.
+SYSTEM_DLLS = frozenset(n + ".dll" for n in """
+advapi32 advpack authz bcrypt bcryptprimitives cabinet cfgmgr32 clbcatq combase comctl32 comdlg32
+credui crypt32 cryptbase cryptnet cryptsp cryptui d2d1 d3d10 d3d10_1 d3d11 d3d12 d3d9 d3dcompiler_47
+dbgeng dbghelp dcomp devobj dhcpcsvc dinput8 dnsapi dpapi dsound dwmapi dwrite dxgi dxva2 esent fltlib
+gdi32 gdi32full gdiplus glu32 hid httpapi imagehlp imm32 iphlpapi kernel32 kernelbase ktmw32 logoncli
+mf mfplat mfreadwrite mlang mpr msacm32 msasn1 mscms mscoree msctf msi msimg32 msv1_0 msvcp_win msvcrt
+mswsock ncrypt netapi32 netutils normaliz ntdll ntdsapi ntmarta odbc32 ole32 oleacc oleaut32 opengl32
+pdh powrprof profapi propsys psapi rasapi32 rpcrt4 rstrtmgr samcli sechost secur32 sensapi setupapi
+shcore shell32 shlwapi slc spoolss srvcli sspicli sxs tdh uiautomationcore ucrtbase umpdc urlmon user32
+userenv usp10 uxtheme version virtdisk wbemcomn webservices wevtapi win32u windowscodecs winhttp wininet
+winmm winspool.drv winsta wintrust wldap32 wlanapi wmi wow64 ws2_32 wsock32 wtsapi32 xinput1_4 xmllite
+""".split()) | frozenset({"winspool.drv"})
+
+IMAGE_FILE_MACHINE_I386 = 0x14C
+
+
+@dataclass(frozen=True, slots=True)
+class PeObject:
+    machine: int
+    arch: str
+    needed: tuple[str, ...]
+    delay_needed: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+
+
+def record(image) -> PeObject:
+    if getattr(image, "format", None) != "pe":
+        raise UnsupportedFormat(f"not a PE image ({getattr(image, 'format', 'unknown')})")
+    problems = []
+    try:
+        needed = tuple(image.needed)
+    except LinkscopeError as e:
+        needed, problems = (), [f"import directory unreadable: {e}"]
+    try:
+        delay = tuple(getattr(image, "delay_needed", ()))
+    except LinkscopeError as e:
+        delay = ()
+        problems.append(f"delay-load directory unreadable: {e}")
+    return PeObject(image.machine, image.arch, needed, delay, tuple(problems))
+
+
+def classify(name: str) -> str | None:
+    low = name.lower()
+    if low.startswith(API_SET_PREFIXES):
+        return VIA_API_SET
+    if low in SYSTEM_DLLS or (low + ".dll") in SYSTEM_DLLS:
+        return VIA_WINDOWS_SYSTEM
+    return None
+
+
+@dataclass(eq=False)
+class _Node:
+    name: str
+    path: str | None
+    real: str | None
+    via: str
+    obj: PeObject | None
+    depth: int
+    needed_by: list = field(default_factory=list)
+    needs: list = field(default_factory=list)
+
+
+def _ci_dir(fs, path: str) -> str | None:
+    """``path`` inside the root with each component matched case-insensitively, or None."""
+    cur = "/"
+    for comp in [c for c in path.split("/") if c]:
+        names, err = fs.listdir(cur)
+        if err:
+            return None
+        hit = next((n for n in names if n.lower() == comp.lower()), None)
+        if hit is None:
+            return None
+        cur = join(cur, hit)
+    return cur
+
+
+def resolve(ctx, path: str, inner: str, r, rec: PeObject) -> dict:
+    fs, objects = ctx.fs, ctx.objects
+    for p in rec.problems:
+        ctx.warn(f"{path}: {p}")
+    app_dir = dirname(r.real)
+    search_dirs: list[tuple[str, str]] = [(app_dir, VIA_APPLICATION_DIR)]
+    sysdirs = ["/Windows/SysWOW64", "/Windows/System32"] if rec.machine == IMAGE_FILE_MACHINE_I386 \
+        else ["/Windows/System32"]
+    system_dir = None
+    for d in sysdirs:
+        found = _ci_dir(fs, d)
+        if found:
+            system_dir = system_dir or found
+            search_dirs.append((found, VIA_SYSTEM_DIR))
+            break
+    windir = _ci_dir(fs, "/Windows")
+    if windir:
+        search_dirs.append((windir, VIA_SYSTEM_DIR))
+
+    def find_in(d: str, name: str):
+        names, err = fs.listdir(d)
+        if err:
+            ctx.warn(err)
+            return None
+        low = name.lower()
+        hit = next((n for n in names if n.lower() == low), None)
+        if hit is None:
+            return None
+        p = join(d, hit)
+        rr = fs.resolve(p)
+        if not rr.ok or not stat.S_ISREG(rr.st.st_mode):
+            if rr.message:
+                ctx.warn(rr.message)
+            return None
+        return p, rr
+
+    main = _Node(path, inner, r.real, "", rec, 0)
+    by_name: dict[str, _Node] = {}
+    by_real: dict[str, _Node] = {r.real: main}
+    nodes: list[_Node] = []
+    queue = [main]
+    i = 0
+    while i < len(queue):
+        n = queue[i]
+        i += 1
+        if n.obj is None:
+            continue
+        for name in n.obj.needed + n.obj.delay_needed:
+            key = name.lower()
+            dep = by_name.get(key)
+            if dep is None:
+                kind = classify(name)
+                if kind == VIA_API_SET:
+                    dep = _Node(name, None, None, kind, None, n.depth + 1)
+                elif kind == VIA_WINDOWS_SYSTEM:
+                    hit = find_in(system_dir, name) if system_dir else None
+                    dep = _Node(name, hit[0] if hit else None, hit[1].real if hit else None, kind, None, n.depth + 1)
+                else:
+                    dep = None
+                    for d, via in search_dirs:
+                        hit = find_in(d, name)
+                        if hit is None:
+                            continue
+                        p, rr = hit
+                        obj = objects.parse(rr, record)
+                        if isinstance(obj, str):
+                            ctx.warn(f"{p}: {obj}; passed over")
+                            continue
+                        if obj.machine != rec.machine:
+                            ctx.warn(f"{p}: a {obj.arch} DLL, the program is {rec.arch}; passed over")
+                            continue
+                        for prob in obj.problems:
+                            ctx.warn(f"{p}: {prob}")
+                        dep = by_real.get(rr.real)
+                        if dep is None:
+                            dep = _Node(name, p, rr.real, via, obj, n.depth + 1)
+                            by_real[rr.real] = dep
+                            queue.append(dep)
+                        break
+                    if dep is None:
+                        dep = _Node(name, None, None, VIA_NOT_FOUND, None, n.depth + 1)
+                if dep not in nodes:
+                    nodes.append(dep)
+                by_name[key] = dep
+            if n.name not in dep.needed_by:
+                dep.needed_by.append(n.name)
+            if dep not in n.needs:
+                n.needs.append(dep)
+    index = {id(d): k for k, d in enumerate(nodes)}
+    libs = tuple(Library(d.name, d.path, d.real, d.via, tuple(d.needed_by), d.depth,
+                         tuple(index[id(x)] for x in d.needs if id(x) in index)) for d in nodes)
+    missing = tuple(d.name for d in nodes if d.via == VIA_NOT_FOUND)
+    needs = tuple(index[id(x)] for x in main.needs if id(x) in index)
+    return dict(rules="windows", libraries=libs, missing=missing, needs=needs,
+                static=not (rec.needed or rec.delay_needed))

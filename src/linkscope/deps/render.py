@@ -1,0 +1,83 @@
+"""Human output for deps: the flat list ldd users know, or an indented tree. Returns text; the CLI
+prints it."""
+from __future__ import annotations
+
+from .model import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
+
+_PROVIDED = {VIA_SHARED_CACHE: "dyld shared cache", VIA_WINDOWS_SYSTEM: "provided by Windows",
+             VIA_API_SET: "API set, provided by Windows"}
+
+
+def _target(lib) -> str:
+    if lib.via == VIA_NOT_FOUND:
+        return "not found"
+    if lib.via == VIA_WEAK_NOT_FOUND:
+        return "not found (weak)"
+    if lib.path is None or lib.via in _PROVIDED:
+        return f"({_PROVIDED.get(lib.via, lib.via)})" if lib.path is None else f"{lib.path} ({_PROVIDED[lib.via]})"
+    return lib.path
+
+
+def _empty_line(r: Result) -> str | None:
+    if r.error is not None:
+        return None
+    if r.static and not r.libraries:
+        return "\t" + (r.note or "no shared libraries")
+    return None
+
+
+def flat(r: Result, header: bool = False) -> str:
+    """``ldd``'s layout: "\\tname => path" per library, "=> not found" for the missing ones."""
+    lines = [f"{r.path}:"] if header else []
+    if r.error is not None:
+        lines.append(f"\terror: {r.error.message}")
+        return "\n".join(lines)
+    empty = _empty_line(r)
+    if empty:
+        lines.append(empty)
+    for lib in r.libraries:
+        lines.append(f"\t{lib.name} => {_target(lib)}")
+    return "\n".join(lines)
+
+
+def tree(r: Result, unicode: bool = True) -> str:
+    """An indented tree in DT_NEEDED / load-command order. Each library is expanded once, under the
+    object that loaded it first (its first ``needed_by``); its other occurrences are marked
+    "(repeat)" and not expanded again."""
+    tee, last, bar, gap = ("├── ", "└── ", "│   ", "    ") if unicode else ("|-- ", "`-- ", "|   ", "    ")
+    head = r.path
+    if r.interpreter is not None:
+        head += f" [interpreter {r.interpreter.name}" + ("" if r.interpreter.path else ", not found") + "]"
+    lines = [head]
+    if r.error is not None:
+        lines.append(f"    error: {r.error.message}")
+        return "\n".join(lines)
+    empty = _empty_line(r)
+    if empty:
+        lines.append("    " + empty.strip())
+    # Which occurrence expands each library: under its first requester that really lists it.
+    needs_of = {r.path: r.needs}
+    for lib in r.libraries:
+        needs_of.setdefault(lib.name, lib.needs)
+    home: dict[int, str] = {}
+    for idx, lib in enumerate(r.libraries):
+        home[idx] = next((p for p in lib.needed_by if idx in needs_of.get(p, ())), None)
+    expanded: set[int] = set()
+
+    def walk(needs: tuple[int, ...], prefix: str, parent: str, depth: int) -> None:
+        for k, idx in enumerate(needs):
+            lib = r.libraries[idx]
+            end = k == len(needs) - 1
+            label = f"{lib.name} => {_target(lib)}"
+            if lib.via not in (VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND) and lib.via not in _PROVIDED and lib.path is not None:
+                label += f" [{lib.via}]"
+            expand = idx not in expanded and (home[idx] in (parent, None)) and depth < 64
+            if not expand:
+                label += " (repeat)"
+            lines.append(prefix + (last if end else tee) + label)
+            if expand:
+                expanded.add(idx)
+                walk(lib.needs, prefix + (gap if end else bar), lib.name, depth + 1)
+
+    walk(r.needs, "", r.path, 0)
+    return "\n".join(lines)

@@ -1,0 +1,294 @@
+"""``resolve(binary_path, env) -> Result``: what a binary needs to run and where its loader finds it,
+by reading files only. Nothing is executed; nothing here reads the process environment (the CLI
+builds ``env`` once, see ``hostenv``).
+
+The input is parsed with the format parsers; then the rules of its loader apply: glibc's or musl's for
+ELF (chosen by the interpreter's name), dyld's for Mach-O, Windows' for PE. A ``Session`` holds what
+every input of one call shares: the filesystem view of the root, parsed libraries, the parsed
+ld.so.cache and ld.so.conf, and memoised directory searches.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import struct
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..errors import LinkscopeError
+from ..inspector import open_image
+from ..model import ErrorInfo
+from .arch import default_interpreter
+from .elfgraph import Node, Walk, interp_node, listing
+from .fsview import FsView, dirname
+from .ldconf import parse_cache, parse_conf
+from .model import Env, Result
+from .objects import ElfIdent, ElfObject, Objects, elf_object, load_elf_object
+
+
+class Session:
+    """Caches shared by the inputs of one call. Every cached value is a frozen record or a tuple,
+    derived from files read once (keyed by path and stat) under one root."""
+
+    def __init__(self):
+        self._views: dict[str, FsView] = {}
+        self._objects: dict[str, Objects] = {}
+        self._glibc: dict[tuple, tuple] = {}
+        self.memo: dict = {}
+
+    def view(self, root: str) -> FsView:
+        fs = self._views.get(root)
+        if fs is None:
+            fs = self._views[root] = FsView(root)
+        return fs
+
+    def objects(self, fs: FsView) -> Objects:
+        o = self._objects.get(fs.root)
+        if o is None:
+            o = self._objects[fs.root] = Objects(fs)
+        return o
+
+    def glibc_config(self, fs: FsView, little: bool, warn):
+        """(ld.so.cache or None, ld.so.conf directories) for binaries of that byte order; the
+        diagnostics found while reading them are replayed to every input that uses them."""
+        key = (fs.root, little)
+        got = self._glibc.get(key)
+        if got is None:
+            notes: list[str] = []
+            cache = None
+            data, err = fs.read("/etc/ld.so.cache")
+            if err:
+                notes.append(f"{err}; ld.so.cache not used")
+            if data is not None:
+                cache, problems = parse_cache(data, little)
+                notes.extend(problems)
+            conf: tuple[str, ...] = ()
+            if cache is None:
+                conf, diags, found = parse_conf(fs)
+                notes.extend(diags)
+                if data is not None and found:
+                    notes.append("ld.so.cache unusable: searching the directories of ld.so.conf in its place "
+                                 "(the loader itself would skip to its default directories)")
+            got = self._glibc[key] = (cache, conf, tuple(notes))
+        for n in got[2]:
+            warn(n)
+        return got[0], got[1]
+
+
+@dataclass
+class Context:
+    env: Env
+    fs: FsView
+    objects: Objects
+    session: Session
+    cwd: str
+    secure: bool
+    warn: object
+
+
+def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Session | None = None,
+            *, libc_facts: bool = True) -> Result:
+    """The dependency closure of one binary. Never raises for bad input: ``Result.error`` says what
+    was wrong with the input itself, ``Result.warnings`` what was odd on the way. ``libc_facts``:
+    fill ``libc``, ``glibc_min`` and ``runs_on`` (from linkscope.glibc); without them an ELF input is
+    read as its loader reads it, which is quicker."""
+    env = env or Env()
+    session = session or Session()
+    path = os.fspath(binary_path)
+    fs = session.view(env.root)
+    notes: dict[str, None] = {}
+
+    def warn(msg: str) -> None:
+        notes.setdefault(msg)
+
+    def fail(kind: str, message: str, offset: int | None = None) -> Result:
+        return Result(path, ErrorInfo(kind, message, offset), warnings=tuple(notes))
+
+    inner = _inner_path(fs, path, env)
+    if inner is None:
+        return fail("input", f"not inside the root {fs.root}")
+    r = fs.resolve(inner, env.cwd)
+    if not r.ok:
+        return fail("input", r.message or "no such file")
+    if stat.S_ISDIR(r.st.st_mode):
+        return fail("input", "is a directory")
+    if not stat.S_ISREG(r.st.st_mode):
+        return fail("input", "not a regular file")
+    host = fs.host(r.real)
+    secure = env.secure if env.secure is not None else _secure(host, r.st)
+    ctx = Context(env, fs, session.objects(fs), session, env.cwd, secure, warn)
+
+    facts: dict = {}
+    try:
+        if not libc_facts and isinstance(ctx.objects.ident(r), ElfIdent):
+            facts["format"] = "elf"
+            rec = load_elf_object(host)
+        else:
+            with open_image(host) as (image, _st):
+                rec = _main_record(image, facts, libc_facts)
+    except LinkscopeError as e:
+        return fail(e.kind, e.message, e.offset)
+    except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
+        return fail("malformed", f"malformed data ({type(e).__name__}: {e})")
+    fmt = facts.get("format")
+    common = dict(format=fmt, libc=facts.get("libc"), glibc_min=facts.get("glibc_min"),
+                  runs_on=tuple(facts.get("runs_on") or ()))
+    main_fid = (r.st.st_dev, r.st.st_ino)
+
+    if fmt == "elf":
+        out = _resolve_elf(ctx, path, inner, r, rec, main_fid)
+    elif fmt in ("macho", "macho-universal"):
+        from . import macho
+        out = macho.resolve(ctx, path, inner, r, rec)
+    elif fmt == "pe":
+        from . import pe
+        out = pe.resolve(ctx, path, inner, r, rec)
+    else:
+        out = dict(static=True, note=f"no shared libraries ({fmt})")
+        warn(f"{fmt} files load no shared libraries through a system loader")
+    return Result(path, warnings=tuple(notes), **common, **out)
+
+
+def _inner_path(fs: FsView, path: str, env: Env) -> str | None:
+    """The input as a path inside the root. With a root, a host path below it (as typed, or once its
+    directory is made real) names the file inside; any other absolute path is already inside."""
+    if fs.root == "/":
+        return path if path.startswith("/") else os.path.join(env.cwd, path)
+    host_abs = os.path.abspath(path)
+    inner = fs.inner_of_host(host_abs)
+    if inner is None:
+        inner = fs.inner_of_host(os.path.join(os.path.realpath(os.path.dirname(host_abs)), os.path.basename(host_abs)))
+    if inner is not None:
+        return inner
+    if path.startswith("/"):
+        return path
+    return None
+
+
+def _secure(host: str, st: os.stat_result) -> bool:
+    """AT_SECURE as the kernel sets it for this file: set-uid, set-gid, or file capabilities."""
+    if st.st_mode & (stat.S_ISUID | stat.S_ISGID):
+        return True
+    try:
+        return bool(os.getxattr(host, "security.capability"))
+    except (OSError, AttributeError):
+        return False
+
+
+def _main_record(image, facts: dict, libc_facts: bool = True):
+    fmt = getattr(image, "format", None)
+    facts["format"] = fmt
+    if libc_facts:
+        facts.update(_libc_facts(image))
+    if fmt == "elf":
+        return elf_object(image)
+    if fmt in ("macho", "macho-universal"):
+        from . import macho
+        return macho.record(image)
+    if fmt == "pe":
+        from . import pe
+        return pe.record(image)
+    return None
+
+
+def _libc_facts(image) -> dict:
+    """libc flavour, glibc floor and "runs on" from linkscope.glibc, when that module exists."""
+    try:
+        import importlib
+
+        g = importlib.import_module("linkscope.glibc")
+    except ImportError:
+        return {}
+    out = {}
+    try:
+        out["libc"] = g.libc_flavour(image)
+        out["glibc_min"] = g.glibc_min(image)
+        out["runs_on"] = _runs_on(g, out["libc"], out["glibc_min"])
+    except (LinkscopeError, AttributeError, TypeError, ValueError, KeyError):
+        pass
+    return out
+
+
+@lru_cache(maxsize=256)
+def _runs_on(g, libc: str | None, glibc_min: str | None) -> tuple[str, ...]:
+    # A pure function of two strings over the shipped release table: worked out once per pair.
+    return tuple(g.runs_on(libc, glibc_min))
+
+
+def libc_rules(rec: ElfObject) -> str:
+    """"musl" for binaries whose interpreter (or, for a library, whose libc) is musl's, else "glibc"."""
+    interp = rec.interpreter or ""
+    base = interp.rsplit("/", 1)[-1]
+    if base.startswith("ld-musl-"):
+        return "musl"
+    if not interp and any(n == "libc.so" or n.startswith("libc.musl-") for n in rec.needed):
+        return "musl"
+    return "glibc"
+
+
+_SELF = "\0input"   # stands for the input's name in a closure shared by inputs that load the same
+
+
+def _resolve_elf(ctx: Context, path: str, inner: str, r, rec: ElfObject, main_fid) -> dict:
+    """The ELF closure. Inputs whose loader would do exactly the same (same dynamic section, same
+    interpreter, same $ORIGIN when a path uses it) share one walk: ``linkscope deps /usr/bin/*``
+    walks each distinct closure once."""
+    if not rec.dynamic:
+        return dict(static=True, rules=None, note="not a dynamic executable")
+    if not rec.needed and not rec.interpreter:
+        return dict(static=True, rules=None, note="statically linked")
+    uses_origin = any("$" in s for s in (*rec.needed, rec.rpath or "", rec.runpath or "",
+                                         ctx.env.ld_library_path or ""))
+    key = ("closure", rec, dirname(r.real) if uses_origin else None, ctx.secure, ctx.cwd, ctx.env)
+    hit = ctx.session.memo.get(key)
+    if hit is None or main_fid in hit[1]:
+        notes: list[str] = []
+        out, fids, self_loaded = _walk_elf(ctx, inner, r, rec, main_fid, notes.append)
+        hit = (out, fids, tuple(notes))
+        if not self_loaded:        # a closure that loops back to its input is that input's alone
+            ctx.session.memo[key] = hit
+    out, _fids, notes = hit
+    for n in notes:
+        ctx.warn(n.replace(_SELF, path))
+    libs = tuple(replace(l, needed_by=tuple(path if b == _SELF else b for b in l.needed_by)) if _SELF in l.needed_by
+                 else l for l in out["libraries"])
+    return {**out, "libraries": libs}
+
+
+def _walk_elf(ctx: Context, inner: str, r, rec: ElfObject, main_fid, warn) -> tuple[dict, frozenset, bool]:
+    rules_name = libc_rules(rec)
+    if rules_name == "musl":
+        from .musl import MuslRules
+        rules = MuslRules(ctx, rec.ident, rec.interpreter)
+    else:
+        from .glibc import GlibcRules
+        rules = GlibcRules(ctx, rec.ident)
+    main = Node(_SELF, inner, r.real, "", rec, None, 0, main_fid, names=set())
+    interp = None
+    interp_name, implicit = rec.interpreter, False
+    if not interp_name:
+        # A library runs in some process, under that machine's loader (ldd on a library lists it).
+        i = rec.ident
+        interp_name = default_interpreter(i.machine, i.bits, i.little, i.eflags, rules_name)
+        implicit = interp_name is not None and ctx.fs.resolve(interp_name, ctx.cwd).ok
+    if rec.interpreter or implicit:
+        ri = ctx.fs.resolve(interp_name, ctx.cwd)
+        irec = None
+        if ri.ok:
+            irec = ctx.objects.elf(ri)
+            if isinstance(irec, ElfObject):
+                i = irec.ident
+                if (i.bits, i.little, i.machine) != (rec.ident.bits, rec.ident.little, rec.ident.machine):
+                    warn(f"interpreter {interp_name}: an ELF file for another machine or class")
+        elif ri.message:
+            warn(f"interpreter {interp_name}: {ri.message}")
+        interp = interp_node(interp_name, ri, irec, warn)
+        if not implicit:
+            interp.needed_by.append(_SELF)
+    walk = Walk(rules, main, interp, warn, ctx.env.max_objects)
+    rules.start(walk)
+    known = walk.run()
+    libs, missing, needs, itp = listing(walk, known, list_unreached_interp=not implicit)
+    fids = frozenset(n.fid for n in walk.loaded if n.fid is not None and n is not main)
+    return dict(rules=rules.name, interpreter=None if implicit else itp, libraries=libs, missing=missing,
+                needs=needs), fids, bool(main.names)

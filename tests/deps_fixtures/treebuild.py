@@ -1,0 +1,159 @@
+"""Small real ELF files for the deps tests, linked with gcc (or zig cc for other targets), cached.
+
+``elf(...)`` builds one shared library or executable whose dynamic section says exactly what a test
+needs: DT_SONAME, DT_NEEDED (linked against stub libraries of those names, so nothing else is
+needed), DT_RPATH or DT_RUNPATH, ``-z nodeflib``. Libraries and executables are linked with
+``-nostdlib``: they need nothing but what the test lists, so expected closures do not depend on the
+machine (executables keep their PT_INTERP, /lib64/ld-linux-x86-64.so.2 for gcc's x86-64 output).
+
+The command that makes each file is the one ``_link`` runs; outputs are cached under
+<buildkit cache>/deps keyed by the command's inputs and the compiler's version, then copied into
+each test's tree.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import buildkit
+
+CACHE = buildkit.CACHE / "deps"
+HERE = Path(__file__).resolve().parent
+EXE_SOURCE = "void _start(void) { for (;;) ; }\n"
+LIB_SOURCE = "int linkscope_fixture(void) { return 0; }\n"
+RECIPE = 2   # bump when _link's commands change: it is part of every cache key
+
+
+@lru_cache(maxsize=None)
+def have_gcc() -> bool:
+    return shutil.which("gcc") is not None
+
+
+@lru_cache(maxsize=None)
+def _version(tool: str) -> str:
+    if tool == "gcc":
+        return buildkit.toolchain_version("gcc")
+    return buildkit.toolchain_version("zig")
+
+
+def _compiler(target: str | None) -> list[str]:
+    if target is None:
+        return ["gcc"]
+    return [*buildkit.zig_cmd(), "cc", "-target", target]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["ZIG_GLOBAL_CACHE_DIR"] = env["ZIG_LOCAL_CACHE_DIR"] = str(buildkit.CACHE / "zigcache")
+    return env
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=_env())
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
+
+
+def elf(dest: Path, *, exe: bool = False, soname: str | None = None, needed: tuple[str, ...] = (),
+        rpath: str | None = None, runpath: str | None = None, nodeflib: bool = False,
+        target: str | None = None, source: str | None = None, libc: bool = False) -> Path:
+    """Build (or take from the cache) one ELF file and copy it to ``dest``."""
+    spec = (exe, soname, tuple(needed), rpath, runpath, nodeflib, target, source, libc,
+            _version("gcc" if target is None else "zig"), EXE_SOURCE, LIB_SOURCE, RECIPE)
+    key = hashlib.sha256(repr(spec).encode()).hexdigest()[:20]
+    out = CACHE / "elf" / key / "out"
+    if not out.exists():
+        _link(out, spec)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out, dest)
+    return dest
+
+
+def _link(out: Path, spec) -> None:
+    exe, soname, needed, rpath, runpath, nodeflib, target, source, libc = spec[:9]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if out.exists():
+            return
+        work = out.parent.with_suffix(".tmp")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        src = work / "src.c"
+        src.write_text(source or (EXE_SOURCE if exe and not libc else LIB_SOURCE))
+        # Stubs with the needed names: linking against them writes those DT_NEEDED entries. A name
+        # with a slash gets a stub without a soname at that relative path, so DT_NEEDED is the path.
+        for n in needed:
+            stub = work / n
+            stub.parent.mkdir(parents=True, exist_ok=True)
+            (work / "stub.c").write_text("int linkscope_stub(void) { return 0; }\n")
+            cmd = [*_compiler(target), "-shared", "-fPIC", "-nostdlib", "-o", str(stub), "stub.c"]
+            if "/" not in n:
+                cmd += [f"-Wl,-soname,{n}"]
+            _run(cmd, work)
+        cmd = [*_compiler(target)]
+        if not exe:
+            cmd += ["-shared", "-fPIC"]
+        if not libc:
+            cmd += ["-nostdlib"]
+        cmd += ["-o", "out.bin", "src.c"]
+        if soname:
+            cmd += [f"-Wl,-soname,{soname}"]
+        if needed:
+            cmd += ["-Wl,--no-as-needed"] + [n if "/" in n else f"./{n}" for n in needed]
+        if rpath is not None:
+            cmd += ["-Wl,--disable-new-dtags", f"-Wl,-rpath,{rpath}"]
+        if runpath is not None:
+            cmd += ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{runpath}"]
+        if nodeflib:
+            cmd += ["-Wl,-z,nodefaultlib"]  # GNU ld's spelling of -z nodeflib
+        _run(cmd, work)
+        (work / "build.log").write_text(" ".join(cmd) + "\n")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(work / "out.bin"), str(out))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, extra: dict[str, Path] | None = None) -> Path:
+    """``zig cc ARGS -o OUT`` in a scratch directory holding ``sources`` (name -> text) and copies of
+    ``extra`` files (name -> path, e.g. import libraries or dylibs to link against); the output is
+    cached by all of these and zig's version, then copied to ``dest``. Companion outputs (a DLL's
+    import library) are copied next to ``dest`` too."""
+    extra = extra or {}
+    h = hashlib.sha256(repr((args, sorted(sources.items()), out, _version("zig"), RECIPE)).encode())
+    for name, p in sorted(extra.items()):
+        h.update(name.encode() + Path(p).read_bytes())
+    key = h.hexdigest()[:20]
+    outdir = CACHE / "zig" / key
+    if not (outdir / out).exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with open(CACHE / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (outdir / out).exists():
+                work = outdir.with_suffix(".tmp")
+                shutil.rmtree(work, ignore_errors=True)
+                work.mkdir(parents=True)
+                for name, text in sources.items():
+                    (work / name).write_text(text)
+                for name, p in extra.items():
+                    shutil.copy2(p, work / name)
+                cmd = [*_compiler(None)[:0], *buildkit.zig_cmd(), "cc", *args, "-o", out]
+                _run(cmd, work)
+                (work / "build.log").write_text(" ".join(cmd) + "\n")
+                for name in sources:
+                    (work / name).unlink()
+                for name in extra:
+                    (work / name).unlink()
+                os.replace(work, outdir)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for f in outdir.iterdir():
+        if f.name == "build.log" or f.suffix in (".pdb",):
+            continue
+        target = dest if f.name == out else dest.parent / f.name
+        shutil.copy2(f, target)
+    return dest

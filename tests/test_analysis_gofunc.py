@@ -1,0 +1,164 @@
+"""Go's function table (pclntab): found by section or by searching for its header, parsed in every
+layout, compared with `go tool nm`, and refusing damaged input with linkscope's own errors only."""
+from __future__ import annotations
+
+import random
+import struct
+import subprocess
+
+import pytest
+
+import buildkit
+from linkscope.analysis import gofunc
+from linkscope.byteview import ByteView
+from linkscope.errors import LinkscopeError, Malformed
+from linkscope.inspector import open_image
+
+GO_EXE = sorted(n for n, s in buildkit.SPECS.items() if s.tool == "go" and s.goarch != "wasm" and s.out != "libhello.so")
+
+
+@pytest.mark.parametrize("name", GO_EXE)
+def test_found_in_every_go_build(name):
+    spec = buildkit.SPECS[name]
+    with open_image(str(buildkit.build(spec))) as (img, _):
+        ft = gofunc.find(img)
+        assert ft is not None and ft.version == "1.20"
+        assert ft.found_by == ("search" if spec.goos == "windows" else
+                               "section __gopclntab" if spec.goos == "darwin" else "section .gopclntab")
+        assert ft.nfunc > 1000 and len(ft.names) == ft.nfunc
+        assert ft.has("main.main") and ft.has("runtime.main")
+        assert ft.ptrsize == (4 if spec.goarch in ("386", "arm", "mips") else 8)
+
+
+def test_names_agree_with_go_tool_nm():
+    path = str(buildkit.get("go-default"))
+    nm = subprocess.run(["go", "tool", "nm", path], capture_output=True, text=True, check=True,
+                        env=buildkit._go_env({})).stdout.splitlines()
+    text = {ln.split()[-1].removesuffix(".abi0") for ln in nm if ln.split()[-2:-1] in (["T"], ["t"])}
+    with open_image(path) as (img, _):
+        names = set(gofunc.find(img).names)
+    # Every Go function of the symbol table is in the function table (nm lists some C helpers and
+    # section markers the table does not, and the table some functions nm prints under other names).
+    go_text = {n for n in text if "." in n and not n.endswith(")") and not n.startswith(("_cgo_", "x_cgo_"))}
+    missing = go_text - names
+    assert len(missing) <= 0.02 * len(go_text), sorted(missing)[:20]
+
+
+def test_found_by_search_when_sections_are_gone():
+    path = str(buildkit.get("go-sw"))
+    with open_image(path) as (img, _):
+        by_section = gofunc.find(img).names
+        img.elf_sections = []            # as if the section headers had been stripped (sstrip)
+        by_search = gofunc.find(img)
+        assert by_search.found_by == "search" and by_search.names == by_section
+
+
+def test_extent_through_moduledata_matches_the_section():
+    with open_image(str(buildkit.get("go-hello"))) as (img, _):
+        ft = gofunc.find(img)
+        sec = img.section(".gopclntab")
+        ext = gofunc.extent(img, ft)
+    assert ext is not None and sec.size <= ext <= sec.size + 16
+
+
+def _table(version: str, names: list[str], ptrsize: int = 8, little: bool = True) -> bytes:
+    """A minimal, well-formed pclntab of the given layout with one record per name."""
+    e = "<" if little else ">"
+    magic = {v: k for k, v in gofunc.MAGICS.items()}[version]
+    word = "Q" if ptrsize == 8 else "I"
+    blob = b"".join(n.encode() + b"\0" for n in names)
+    offs = []
+    pos = 0
+    for n in names:
+        offs.append(pos)
+        pos += len(n) + 1
+    n = len(names)
+    if version == "1.2":
+        hdr = struct.pack(e + "IBBBB", magic, 0, 0, 1, ptrsize) + struct.pack(e + word, n)
+        functab_off = len(hdr)
+        recs_off = functab_off + (2 * n + 1) * ptrsize
+        names_off = recs_off + n * (ptrsize + 4)
+        ft = b"".join(struct.pack(e + word + word, 0x1000 + 16 * i, recs_off + i * (ptrsize + 4)) for i in range(n))
+        ft += struct.pack(e + word, 0x1000 + 16 * n)
+        recs = b"".join(struct.pack(e + word + "i", 0x1000 + 16 * i, names_off + offs[i]) for i in range(n))
+        return hdr + ft + recs + blob
+    nwords = 7 if version == "1.16" else 8
+    field = ptrsize if version == "1.16" else 4
+    fw = word if version == "1.16" else "I"
+    head = 8 + nwords * ptrsize
+    names_off = head
+    cu = names_off + len(blob)
+    pcln = cu
+    rec_size = (ptrsize if version == "1.16" else 4) + 40
+    functab_size = (2 * n + 1) * field
+    words = [n, 1] + ([] if version == "1.16" else [0]) + [names_off, cu, cu, cu, pcln]
+    hdr = struct.pack(e + "IBBBB", magic, 0, 0, 1, ptrsize) + b"".join(struct.pack(e + word, w) for w in words)
+    ft = b"".join(struct.pack(e + fw + fw, 16 * i, functab_size + i * rec_size) for i in range(n))
+    ft += struct.pack(e + fw, 16 * n)
+    entry = word if version == "1.16" else "I"
+    recs = b"".join(struct.pack(e + entry + "i", 16 * i, offs[i]) + bytes(rec_size - struct.calcsize(e + entry + "i"))
+                    for i in range(n))
+    return hdr + blob + ft + recs
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.16", "1.18", "1.20"])
+@pytest.mark.parametrize("ptrsize,little", [(8, True), (4, True), (8, False)])
+def test_every_layout(version, ptrsize, little):
+    names = ["runtime.main", "main.main", "net._C2func_getaddrinfo"]
+    data = _table(version, names, ptrsize, little)
+    ft = gofunc.parse(ByteView(data))
+    assert (ft.version, ft.ptrsize, ft.names) == (version, ptrsize, tuple(names))
+    assert ft.has("main.main") and not ft.has("main")
+    assert ft.with_prefix("net.") == ["net._C2func_getaddrinfo"]
+    assert ft.containing("._C2func_") == ["net._C2func_getaddrinfo"]
+
+
+@pytest.mark.parametrize("cut", [0, 4, 15, 40, 80])
+def test_truncated_tables_are_malformed(cut):
+    data = _table("1.20", ["a.b", "c.d"])
+    with pytest.raises(Malformed):
+        ft = gofunc.parse(ByteView(data[:cut]))
+        ft.names
+
+
+def test_unsorted_table_is_refused():
+    data = bytearray(_table("1.20", ["a.b", "c.d", "e.f"]))
+    # swap the first two pcs of the function table
+    pcln = struct.unpack_from("<Q", data, 8 + 7 * 8)[0]
+    second = struct.unpack_from("<I", data, pcln + 8)[0]
+    struct.pack_into("<I", data, pcln, second + 100)
+    with pytest.raises(Malformed):
+        gofunc.parse(ByteView(bytes(data)))
+
+
+def test_mutations_raise_only_linkscope_errors():
+    rnd = random.Random(4)
+    base = _table("1.20", ["runtime.main", "main.main", "x.y"] * 5)
+    for _ in range(3000):
+        data = bytearray(base)
+        for _ in range(rnd.randint(1, 6)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        data = bytes(data[:rnd.randint(0, len(data))]) if rnd.random() < 0.2 else bytes(data)
+        try:
+            ft = gofunc.parse(ByteView(data))
+            ft.names
+            ft.blob
+        except LinkscopeError:
+            pass
+
+
+def test_search_skips_false_headers():
+    real = _table("1.20", ["runtime.main", "main.main"])
+    fake = b"\xf1\xff\xff\xff\x00\x00\x01\x08" + b"\xff" * 64   # the header bytes, then nonsense
+    data = bytes(512) + fake + real
+
+    class Img:
+        format = "pe"
+        view = ByteView(data)
+
+        class _S:                                      # one .rdata-like section after the headers
+            raw_offset, raw_size, characteristics = 512, len(data) - 512, 0x40000040
+        pe_sections = [_S]
+
+    ft = gofunc.find(Img)
+    assert ft is not None and ft.offset == 512 + len(fake) and ft.names == ("runtime.main", "main.main")

@@ -1,0 +1,166 @@
+"""Hardening fields agree with readelf's view of the same files: GNU_RELRO, GNU_STACK flags,
+BIND_NOW (DT_BIND_NOW, DF_BIND_NOW, DF_1_NOW), DF_1_PIE and the ELF type, and the x86 feature
+property (IBT, SHSTK) of `readelf -n`; over the ELF files the tests build (Go in every linking
+mode, gcc and zig C builds, plus gcc builds made to differ: no RELRO, executable stack, full RELRO,
+CET-marked) and a sample of /usr/bin. Then the Go-specific reading: no stack protector or FORTIFY
+finding for pure Go, which the checksec family reports as missing.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import buildkit
+from linkscope.inspector import inspect
+
+pytestmark = pytest.mark.skipif(shutil.which("readelf") is None, reason="readelf not installed")
+
+GCC_VARIANTS = {
+    "hd-gcc-norelro-execstack": ("-O1", "-no-pie", "-Wl,-z,norelro", "-Wl,-z,execstack"),
+    "hd-gcc-full-relro": ("-O1", "-Wl,-z,relro,-z,now"),
+    "hd-gcc-cet": ("-O1", "-fcf-protection=full", "-Wl,-z,ibt", "-Wl,-z,shstk"),
+    "hd-gcc-fortify": ("-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-all"),
+    "hd-gcc-rpath": ("-O1", "-Wl,-rpath,lib:$ORIGIN/../lib", "-Wl,--disable-new-dtags"),
+}
+GO_EXTRA = {
+    "hd-go-pie": buildkit.go("hd-go-pie", "netapp", "-buildmode=pie"),
+    "hd-go-cgo-external": buildkit.go("hd-go-cgo-external", "cgoapp"),
+    "hd-go-extstatic": buildkit.go("hd-go-extstatic", "netapp", "-ldflags=-linkmode external -extldflags -static"),
+    "hd-go-pie-bindnow": buildkit.go("hd-go-pie-bindnow", "netapp", "-buildmode=pie", "-ldflags=-bindnow"),
+}
+
+
+def elf_builds() -> list[str]:
+    out = []
+    for name, s in buildkit.SPECS.items():
+        if s.tool == "go" and s.goos == "linux" or s.tool == "gcc" or name.startswith(("zig-musl", "zig-glibc")):
+            out.append(str(buildkit.build(s)))
+    for name, args in GCC_VARIANTS.items():
+        out.append(str(buildkit.build(buildkit.Spec(name, "gcc", "cprog", args))))
+    out += [str(buildkit.build(s)) for s in GO_EXTRA.values()]
+    return out
+
+
+def readelf_view(path: str) -> dict[str, str]:
+    """The hardening fields as readelf shows them, in linkscope's vocabulary."""
+    def run(*flags):
+        return subprocess.run(["readelf", "-W", *flags, path], capture_output=True, text=True).stdout
+
+    head, phdrs, dyn, notes = run("-h"), run("-l"), run("-d"), run("-n")
+    etype = re.search(r"Type:\s+(\w+)", head).group(1)
+    segs = {m.group(1): m.group(2) for m in re.finditer(r"^\s+(GNU_STACK|GNU_RELRO|DYNAMIC|INTERP)\s+(?:\S+\s+){5}([RWE ]+?)\s+(?:0x[0-9a-f]+|\d+)\s*$", phdrs, re.M)}
+    has_dyn = "DYNAMIC" in segs
+    flags = re.search(r"\(FLAGS\)\s+(.*)", dyn)
+    flags1 = re.search(r"\(FLAGS_1\)\s+Flags:\s*(.*)", dyn)
+    now = "(BIND_NOW)" in dyn or bool(flags and "BIND_NOW" in flags.group(1)) or bool(flags1 and re.search(r"\bNOW\b", flags1.group(1)))
+    out = {}
+    if etype == "EXEC":
+        out["pie"] = "no"
+    elif flags1 and re.search(r"\bPIE\b", flags1.group(1)) or "INTERP" in segs:
+        out["pie"] = "yes"
+    else:
+        out["pie"] = "not-applicable"
+    out["bind_now"] = ("yes" if now else "no") if has_dyn else "not-applicable"
+    if "GNU_RELRO" in segs:
+        out["relro"] = "full" if now or not has_dyn else "partial"
+    else:
+        out["relro"] = "no" if has_dyn else "not-applicable"
+    out["nx"] = "no" if "GNU_STACK" not in segs or "E" in segs["GNU_STACK"] else "yes"
+    feature = re.search(r"x86 feature: ([A-Z, ]+)", notes)
+    if re.search(r"Machine:\s+(Advanced Micro Devices X86-64|Intel 80386)", head):
+        feats = {f.strip() for f in feature.group(1).split(",")} if feature else set()
+        out["cet_ibt"] = "yes" if "IBT" in feats else "no"
+        out["cet_shstk"] = "yes" if "SHSTK" in feats else "no"
+    return out
+
+
+def assert_agrees(path: str) -> None:
+    rec = inspect(path)
+    assert rec.error is None, rec.error
+    got = dict(rec.hardening)
+    want = readelf_view(path)
+    assert {k: got.get(k) for k in want} == want, path
+
+
+@pytest.mark.parametrize("path", elf_builds(), ids=lambda p: os.path.basename(os.path.dirname(p)))
+def test_agrees_with_readelf_on_builds(path):
+    assert_agrees(path)
+
+
+def _system_sample(n: int) -> list[str]:
+    out = []
+    for p in sorted(glob.glob("/usr/bin/*")):
+        if os.path.isfile(p) and not os.path.islink(p):
+            with open(p, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    out.append(p)
+    return out[::max(1, len(out) // n)][:n]
+
+
+@pytest.mark.parametrize("path", _system_sample(40), ids=os.path.basename)
+def test_agrees_with_readelf_on_system_sample(path):
+    assert_agrees(path)
+
+
+@pytest.mark.integration
+def test_agrees_with_readelf_on_all_of_usr_bin():
+    for path in _system_sample(100000):
+        assert_agrees(path)
+
+
+def test_the_variants_differ_as_built():
+    def hard(name):
+        return dict(inspect(buildkit.build(buildkit.Spec(name, "gcc", "cprog", GCC_VARIANTS[name]))).hardening)
+    a = hard("hd-gcc-norelro-execstack")
+    assert (a["pie"], a["relro"], a["nx"]) == ("no", "no", "no")
+    assert hard("hd-gcc-full-relro")["relro"] == "full"
+    c = hard("hd-gcc-cet")
+    assert (c["cet_ibt"], c["cet_shstk"]) == ("yes", "yes")
+    f = hard("hd-gcc-fortify")
+    assert (f["stack_protector"], f["fortify"]) == ("yes", "yes")
+    r = inspect(buildkit.build(buildkit.Spec("hd-gcc-rpath", "gcc", "cprog", GCC_VARIANTS["hd-gcc-rpath"])))
+    assert dict(r.hardening)["rpath"] == "risky"
+    fr = next(x for x in r.findings if x.id == "hardening.rpath")
+    assert any("'lib' is relative" in e for e in fr.evidence)
+    nx = next(x for x in inspect(buildkit.build(buildkit.Spec("hd-gcc-norelro-execstack", "gcc", "cprog",
+                                                              GCC_VARIANTS["hd-gcc-norelro-execstack"]))).findings
+              if x.id == "hardening.nx")
+    assert nx.severity == "error" and nx.fix == "-Wl,-z,noexecstack"
+
+
+def test_following_the_go_relro_fix_gives_full_relro():
+    for name in ("go-default", "go-pie"):
+        f = next(f for f in inspect(buildkit.get(name)).findings if f.id == "hardening.relro")
+        assert f.fix == "go build -buildmode=pie -ldflags=-bindnow"
+    fixed = inspect(buildkit.build(GO_EXTRA["hd-go-pie-bindnow"]))
+    h = dict(fixed.hardening)
+    assert (h["pie"], h["relro"], h["bind_now"]) == ("yes", "full", "yes")
+    assert not any(f.id in ("hardening.relro", "hardening.pie") for f in fixed.findings)
+
+
+def test_pure_go_is_not_flagged_for_c_mitigations():
+    rec = inspect(buildkit.get("go-hello"))
+    h = dict(rec.hardening)
+    assert h["stack_protector"] == h["fortify"] == "not-applicable"
+    assert h["relro"] == "not-applicable" and h["bind_now"] == "not-applicable"   # static: no GOT to protect
+    ids = {f.id: f for f in rec.findings}
+    assert "hardening.fortify" not in ids and "hardening.relro" not in ids
+    assert ids["hardening.stack-protector"].severity == "info"
+    assert "pure Go" in ids["hardening.stack-protector"].title
+
+
+def test_go_with_cgo_reads_the_c_part():
+    h = dict(inspect(buildkit.get("go-default")).hardening)
+    assert h["stack_protector"] in ("yes", "no") and h["fortify"] in ("yes", "no")
+
+
+def test_pe_and_macho_hardening():
+    pe = dict(inspect(buildkit.get("go-windows-amd64")).hardening)
+    assert pe["pie"] == "yes" and pe["nx"] == "yes" and pe["high_entropy_va"] == "yes"
+    mo = dict(inspect(buildkit.get("go-darwin-arm64")).hardening)
+    assert mo == {"pie": "yes", "nx": "yes", "stack_protector": "not-applicable", "code_signature": "yes"}

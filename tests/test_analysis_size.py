@@ -1,0 +1,149 @@
+"""Size: the breakdown sums to the file size, and the -s -w / strip prediction matches the real thing.
+
+The prediction is made from the unstripped file alone and compared with the file the toolchain
+really produces with -ldflags="-s -w" (Go) or GNU strip (C): within 1% on every pair below (the
+rule in linkscope/analysis/sizes.py reproduces it to the byte on these builds).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import buildkit
+from linkscope.analysis import sizes
+from linkscope.inspector import inspect, open_image
+
+SW = "-ldflags=-s -w"
+EXT = "-linkmode external -extldflags -static"
+
+
+def go_pair(name, program, *args, ldflags="", **env):
+    plain = buildkit.go(f"sz-{name}", program, *args, *([f"-ldflags={ldflags}"] if ldflags else []), **env)
+    stripped = buildkit.go(f"sz-{name}-sw", program, *args, f"-ldflags={('-s -w ' + ldflags).strip()}", **env)
+    return plain, stripped
+
+
+# Programs and targets: Go's internal linker on ELF (amd64, arm64, 386, PIE), PE and Mach-O (with
+# the arm64 code signature), and the external linker (dynamic and static).
+PAIRS = {
+    "hello-linux-amd64": go_pair("hello-linux-amd64", "hello"),
+    "netapp-linux-amd64": go_pair("netapp-linux-amd64", "netapp"),
+    "userapp-linux-amd64": go_pair("userapp-linux-amd64", "userapp"),
+    "hello-linux-arm64": go_pair("hello-linux-arm64", "hello", GOOS="linux", GOARCH="arm64"),
+    "hello-linux-386": go_pair("hello-linux-386", "hello", GOOS="linux", GOARCH="386"),
+    "hello-pie": go_pair("hello-pie", "hello", "-buildmode=pie"),
+    "hello-windows-amd64": go_pair("hello-windows-amd64", "hello", GOOS="windows", GOARCH="amd64"),
+    "hello-windows-386": go_pair("hello-windows-386", "hello", GOOS="windows", GOARCH="386"),
+    "hello-darwin-arm64": go_pair("hello-darwin-arm64", "hello", GOOS="darwin", GOARCH="arm64"),
+    "hello-darwin-amd64": go_pair("hello-darwin-amd64", "hello", GOOS="darwin", GOARCH="amd64"),
+    "cgoapp-external": go_pair("cgoapp-external", "cgoapp"),
+    "cgoapp-external-static": go_pair("cgoapp-external-static", "cgoapp", ldflags=EXT),
+    "netapp-external-static": go_pair("netapp-external-static", "netapp", ldflags=EXT),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_strip_saving_matches_the_stripped_rebuild(name):
+    plain, stripped = (buildkit.build(s) for s in PAIRS[name])
+    rec, srec = inspect(plain), inspect(stripped)
+    actual = os.path.getsize(plain) - os.path.getsize(stripped)
+    assert rec.strip_saving is not None and actual > 0
+    assert abs(rec.strip_saving - actual) <= 0.01 * actual, (rec.strip_saving, actual)
+    assert srec.strip_saving is None                       # already stripped: nothing to save
+    assert any(f.id == "size.strip" and f.fix is None for f in srec.findings)
+    f = next(f for f in rec.findings if f.id == "size.strip")
+    assert f.fix.startswith('go build -ldflags="-s -w')
+
+
+def test_strip_saving_on_at_least_five_programs_and_targets():
+    formats = set()
+    for name, (plain, _) in PAIRS.items():
+        formats.add(inspect(buildkit.build(plain)).format)
+    assert len(PAIRS) >= 5 and formats == {"elf", "pe", "macho"}
+
+
+C_BUILDS = ["gcc-dynamic", "gcc-static", "gcc-static-pie", "zig-musl-static"]
+
+
+@pytest.mark.skipif(shutil.which("strip") is None, reason="GNU strip not installed")
+@pytest.mark.parametrize("name", C_BUILDS)
+def test_strip_saving_matches_gnu_strip(name, tmp_path):
+    src = buildkit.get(name)
+    dst = tmp_path / "prog"
+    shutil.copy(src, dst)
+    subprocess.run(["strip", str(dst)], check=True)
+    actual = os.path.getsize(src) - os.path.getsize(dst)
+    rec = inspect(src)
+    assert rec.strip_saving is not None
+    assert abs(rec.strip_saving - actual) <= 0.01 * actual, (rec.strip_saving, actual)
+    f = next(f for f in rec.findings if f.id == "size.strip")
+    assert f.fix == "strip"
+
+
+def _all_built() -> list[str]:
+    names = [buildkit.build(s) for s in buildkit.SPECS.values()]
+    for plain, stripped in PAIRS.values():
+        names += [buildkit.build(plain), buildkit.build(stripped)]
+    return [str(p) for p in names]
+
+
+def test_breakdown_sums_to_the_file_size():
+    for path in _all_built():
+        rec = inspect(path)
+        assert rec.error is None, (path, rec.error)
+        parts = dict(rec.size_breakdown)
+        assert sum(parts.values()) == os.path.getsize(path) == rec.size, (path, parts)
+        assert all(n > 0 for n in parts.values())
+        assert set(parts) <= set(sizes.CATEGORIES), parts
+
+
+def test_breakdown_categories_of_a_go_binary():
+    plain, stripped = (buildkit.build(s) for s in PAIRS["netapp-linux-amd64"])
+    rec, srec = inspect(plain), inspect(stripped)
+    with open_image(str(plain)) as (img, _):
+        gopcln = img.section(".gopclntab").size
+        debug = sum(s.size for s in img.elf_sections if s.name.startswith(".debug_"))
+    parts, sparts = dict(rec.size_breakdown), dict(srec.size_breakdown)
+    assert parts["pclntab"] == gopcln == sparts["pclntab"]     # Go's table survives -s -w
+    assert parts["dwarf"] == debug and "dwarf" not in sparts and "symtab" not in sparts
+    for c in ("code", "rodata", "go-metadata", "data", "headers"):
+        assert parts[c] > 0 and sparts[c] > 0
+
+
+@pytest.mark.parametrize("name", ["hello-windows-amd64", "hello-windows-386"])
+def test_pe_pclntab_is_found_and_sized(name):
+    plain, stripped = (buildkit.build(s) for s in PAIRS[name])
+    for p in (plain, stripped):
+        parts = dict(inspect(p).size_breakdown)
+        assert parts.get("pclntab", 0) > 100_000, parts
+
+
+def test_paint_gives_every_byte_one_category():
+    regions = [(0, 10, 0, "headers"), (5, 30, 2, "code"), (20, 40, 1, "pclntab"), (50, 60, 3, "data")]
+    got = sizes.paint(100, regions)
+    assert got == {"headers": 10, "code": 10, "pclntab": 20, "padding": 50, "data": 10}
+    assert sum(sizes.paint(7, [(-5, 3, 0, "a"), (2, 99, 1, "b")]).values()) == 7
+
+
+def test_shstrtab_size_shares_tails_when_merged():
+    names = [".rela.plt", ".plt", ".text", ".rodata", ".data", ".data"]
+    assert sizes._shstrtab_size(names, merged=False) == 1 + sum(len(n) + 1 for n in set(names))
+    assert sizes._shstrtab_size(names, merged=True) == 1 + sum(len(n) + 1 for n in (".rela.plt", ".text", ".rodata", ".data"))
+
+
+@pytest.mark.integration
+def test_breakdown_over_system_binaries():
+    seen = 0
+    for path in sorted(glob.glob("/usr/bin/*"))[:400]:
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        rec = inspect(path)
+        if rec.error is not None or rec.format == "unknown":
+            continue
+        assert sum(n for _, n in rec.size_breakdown) == rec.size, path
+        seen += 1
+    assert seen > 50

@@ -1,0 +1,140 @@
+"""``linkscope deps``: output formats, the JSON document (validated against the schema), exit codes,
+diagnostics on stderr, and where LD_LIBRARY_PATH comes from."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import linkscope
+
+from deps_fixtures import treebuild
+from linkscope.cli import main
+
+pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
+                                reason="needs gcc on x86-64")
+
+SCHEMA = Path(linkscope.__file__).parent / "schema" / "deps.schema.json"
+INTERP = "/lib64/ld-linux-x86-64.so.2"
+KEYS = ["path", "error", "libc", "interpreter", "libraries", "missing", "glibc_min", "runs_on"]
+LIB_KEYS = ["name", "path", "realpath", "via", "needed_by", "depth"]
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    r = tmp_path / "root"
+    treebuild.elf(r / INTERP.lstrip("/"), soname="ld-linux-x86-64.so.2")
+    treebuild.elf(r / "lib/liba.so", soname="liba.so", needed=("libb.so",))
+    treebuild.elf(r / "lib/libb.so", soname="libb.so", needed=("liba.so",))
+    treebuild.elf(r / "bin/ok", exe=True, needed=("liba.so", "libb.so"), runpath="$ORIGIN/../lib")
+    treebuild.elf(r / "bin/broken", exe=True, needed=("liba.so", "libmissing.so"), runpath="$ORIGIN/../lib")
+    (r / "etc").mkdir()
+    (r / "etc/ld.so.cache").write_bytes(b"not a cache")
+    return r
+
+
+def cli(*args, env=None) -> subprocess.CompletedProcess:
+    e = dict(os.environ)
+    e.pop("LD_LIBRARY_PATH", None)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "linkscope", "deps", *args], capture_output=True, text=True, env=e)
+
+
+def test_flat_list_like_ldd(root):
+    p = cli("--root", str(root), "/bin/ok")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == ("\tliba.so => /bin/../lib/liba.so\n"
+                        "\tlibb.so => /bin/../lib/libb.so\n"
+                        f"\t{INTERP} => {INTERP}\n")
+    assert "ld.so.cache: not a cache file" in p.stderr        # diagnostics on stderr, results on stdout
+
+
+def test_missing_library_exits_1_and_prints_not_found(root):
+    p = cli("--root", str(root), "/bin/ok", "/bin/broken")
+    assert p.returncode == 1
+    assert "/bin/broken:\n\tliba.so => /bin/../lib/liba.so\n\tlibmissing.so => not found\n" in p.stdout
+    assert p.stdout.startswith("/bin/ok:\n")
+
+
+def test_tree(root):
+    p = cli("--root", str(root), "--tree", "/bin/ok")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == f"/bin/ok [interpreter {INTERP}]"
+    # Each library is expanded under the object that loaded it (here the input, for both).
+    assert lines[1:5] == ["├── liba.so => /bin/../lib/liba.so [runpath]",
+                         "│   └── libb.so => /bin/../lib/libb.so [runpath] (repeat)",
+                         "└── libb.so => /bin/../lib/libb.so [runpath]",
+                         "    └── liba.so => /bin/../lib/liba.so [runpath] (repeat)"]
+
+
+def test_json_document(root):
+    p = cli("--root", str(root), "--json", "/bin/ok", "/bin/broken", "/nonexistent")
+    assert p.returncode == 1
+    doc = json.loads(p.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    ok, broken, absent = doc["results"]
+    assert list(ok) == KEYS and all(list(l) == LIB_KEYS for l in ok["libraries"])
+    assert ok["interpreter"] == {"name": INTERP, "path": INTERP}
+    assert ok["libraries"][0] == {"name": "liba.so", "path": "/bin/../lib/liba.so", "realpath": "/lib/liba.so",
+                                  "via": "runpath", "needed_by": ["/bin/ok", "libb.so"], "depth": 1}
+    # liba (found through the input's DT_RUNPATH) needs libb: DT_RUNPATH is not inherited.
+    assert broken["missing"] == ["libmissing.so", "libb.so"]
+    assert absent["error"]["kind"] == "input" and absent["libraries"] == []
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert cli().returncode == 2
+    p = cli("--root", str(tmp_path / "nope"), "/bin/true")
+    assert p.returncode == 2 and "not a directory" in p.stderr
+
+
+@pytest.mark.parametrize("flag,line", [("-static", "not a dynamic executable"), ("-static-pie", "statically linked")])
+def test_static_binaries_say_what_ldd_says(tmp_path, flag, line):
+    """ldd's words; but nothing is missing, so the exit status is 0."""
+    src = tmp_path / "s.c"
+    src.write_text("int main(void) { return 0; }\n")
+    out = tmp_path / "static"
+    if subprocess.run(["gcc", flag, "-o", str(out), str(src)], capture_output=True).returncode != 0:
+        pytest.skip(f"gcc {flag} does not link here")
+    p = cli(str(out))
+    assert p.returncode == 0 and p.stdout == f"\t{line}\n"
+
+
+def test_library_path_sources(tmp_path):
+    """Default: the process's LD_LIBRARY_PATH, as ldd. --library-path overrides it; --root ignores the
+    process's (a sysroot is not run with this machine's environment)."""
+    t = tmp_path
+    treebuild.elf(t / "env/libx.so", soname="libx.so")
+    treebuild.elf(t / "opt/libx.so", soname="libx.so")
+    treebuild.elf(t / "bin/main", exe=True, needed=("libx.so",))
+    main_path = str(t / "bin/main")
+    p = cli(main_path, env={"LD_LIBRARY_PATH": str(t / "env")})
+    assert f"libx.so => {t}/env/libx.so" in p.stdout
+    p = cli("--library-path", str(t / "opt"), main_path, env={"LD_LIBRARY_PATH": str(t / "env")})
+    assert f"libx.so => {t}/opt/libx.so" in p.stdout
+    p = cli("--library-path", "", main_path, env={"LD_LIBRARY_PATH": str(t / "env")})
+    assert "libx.so => not found" in p.stdout and p.returncode == 1
+    p = cli("--root", str(t), "/bin/main", env={"LD_LIBRARY_PATH": "/env"})
+    assert "libx.so => not found" in p.stdout
+    p = cli("--root", str(t), "--library-path", "/opt", "/bin/main", env={"LD_LIBRARY_PATH": "/env"})
+    assert "libx.so => /opt/libx.so" in p.stdout
+
+
+def test_in_process_main_returns_the_exit_code(root, capsys):
+    assert main(["deps", "--root", str(root), "/bin/ok"]) == 0
+    assert main(["deps", "--root", str(root), "/bin/broken"]) == 1
+    out = capsys.readouterr().out
+    assert "libmissing.so => not found" in out
+
+
+def test_help_lists_deps():
+    p = subprocess.run([sys.executable, "-m", "linkscope", "--help"], capture_output=True, text=True)
+    assert "deps" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "linkscope", "deps", "--help"], capture_output=True, text=True)
+    assert "--root" in p.stdout and "--library-path" in p.stdout and p.returncode == 0

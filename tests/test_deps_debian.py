@@ -1,0 +1,229 @@
+"""``--root`` over Debian roots unpacked from real .deb files (deps_fixtures/debroot.py): an arm64
+root resolved from this x86-64 host, its usr-merged variants, a zig-built aarch64 binary placed in it,
+and an amd64 root with a cache written by glibc's own ldconfig.
+
+Oracles, where this machine has them: the root's own loader run with ``--list`` (ld.so's ldd mode)
+under qemu-aarch64 for arm64, under chroot for amd64. Skipped only when apt is absent: CI has apt
+and network to Debian's mirrors.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import linkscope
+
+from deps_fixtures import debroot, treebuild
+from linkscope.deps import Env, Session, resolve
+
+pytestmark = pytest.mark.skipif(not debroot.available(), reason="apt-get / dpkg-deb not available")
+
+ARM_INTERP = "/lib/ld-linux-aarch64.so.1"
+AMD_INTERP = "/lib64/ld-linux-x86-64.so.2"
+SCHEMA = Path(linkscope.__file__).parent / "schema" / "deps.schema.json"
+
+
+@pytest.fixture(scope="module")
+def arm64_root() -> Path:
+    return debroot.root("arm64")
+
+
+@pytest.fixture(scope="module")
+def amd64_root() -> Path:
+    return debroot.root("amd64")
+
+
+def run(root: Path, path: str):
+    r = resolve(path, Env(root=str(root), cwd="/"), Session())
+    assert r.error is None, r.error
+    for l in r.libraries:
+        if l.realpath is not None:
+            assert (root / l.realpath.lstrip("/")).is_file()
+    return [(l.name, l.path, l.via) for l in r.libraries], r
+
+
+PZSTD_ARM64 = [
+    ("libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "ld.so.conf"),
+    ("libgcc_s.so.1", "/lib/aarch64-linux-gnu/libgcc_s.so.1", "ld.so.conf"),
+    ("libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "ld.so.conf"),
+    (ARM_INTERP, ARM_INTERP, "interpreter"),          # pzstd names ld-linux-aarch64.so.1 itself: its place
+    ("libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6", "ld.so.conf"),
+]
+ZSTD_ARM64 = [
+    ("libz.so.1", "/lib/aarch64-linux-gnu/libz.so.1", "ld.so.conf"),
+    ("liblzma.so.5", "/lib/aarch64-linux-gnu/liblzma.so.5", "ld.so.conf"),
+    ("liblz4.so.1", "/usr/lib/aarch64-linux-gnu/liblz4.so.1", "ld.so.conf"),
+    ("libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "ld.so.conf"),
+    (ARM_INTERP, ARM_INTERP, "interpreter"),
+]
+
+
+def test_arm64_root_from_an_x86_64_host(arm64_root):
+    """No ld.so.cache in an unpacked root: ld.so.conf's directories, then the multiarch defaults."""
+    got, r = run(arm64_root, "/usr/bin/pzstd")
+    assert got == PZSTD_ARM64
+    assert r.rules == "glibc" and r.interpreter.path == ARM_INTERP
+    assert r.libraries[3].realpath == "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
+    got, _ = run(arm64_root, "/usr/bin/zstd")
+    assert got == ZSTD_ARM64
+    oracle = qemu_list(arm64_root, "/usr/bin/pzstd")
+    if oracle is not None:
+        assert oracle == [(n, p) for n, p, _v in PZSTD_ARM64]
+
+
+def test_cli_json_over_the_arm64_root(arm64_root):
+    p = subprocess.run([sys.executable, "-m", "linkscope", "deps", "--json", "--root", str(arm64_root),
+                        "/usr/bin/zstd", str(arm64_root / "usr/bin/pzstd")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    a, b = doc["results"]
+    assert [(l["name"], l["path"], l["via"]) for l in a["libraries"]] == [list(t) for t in ZSTD_ARM64] or \
+        [(l["name"], l["path"], l["via"]) for l in a["libraries"]] == ZSTD_ARM64
+    assert a["interpreter"] == {"name": ARM_INTERP, "path": ARM_INTERP}
+    assert [l["name"] for l in b["libraries"]] == [n for n, _p, _v in PZSTD_ARM64]
+    assert b["path"] == str(arm64_root / "usr/bin/pzstd") and b["missing"] == []
+
+
+@pytest.mark.parametrize("link", ["usr/lib", "/usr/lib"], ids=["relative", "absolute"])
+def test_usr_merged_root(arm64_root, tmp_path, link):
+    """/lib a symlink to usr/lib (relative) or /usr/lib (absolute: taken inside the root)."""
+    root = debroot.copy(arm64_root, tmp_path / "root")
+    for entry in os.listdir(root / "lib"):
+        src, dst = root / "lib" / entry, root / "usr/lib" / entry
+        if src.is_dir() and not src.is_symlink() and dst.is_dir():
+            for f in os.listdir(src):
+                os.replace(src / f, dst / f)
+            os.rmdir(src)
+        elif not dst.exists() and not dst.is_symlink():
+            os.replace(src, dst)
+        else:
+            os.unlink(src)
+    os.rmdir(root / "lib")
+    os.symlink(link, root / "lib")
+    # Merged, /lib/aarch64-linux-gnu (first in ld.so.conf) holds every library.
+    want = [(n, p.replace("/usr/lib/", "/lib/") if p else p, v) for n, p, v in PZSTD_ARM64]
+    got, r = run(root, "/usr/bin/pzstd")
+    assert got == want
+    assert r.libraries[2].realpath == "/usr/lib/aarch64-linux-gnu/libc.so.6"
+    assert r.libraries[3].realpath == "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
+    if link == "usr/lib":
+        oracle = qemu_list(root, "/usr/bin/pzstd")
+        if oracle is not None:
+            assert oracle == [(n, p) for n, p, _v in want]
+
+
+def test_zig_built_aarch64_binary_in_the_root(arm64_root, tmp_path):
+    if shutil.which("python-zig") is None:
+        pytest.importorskip("ziglang")
+    root = debroot.copy(arm64_root, tmp_path / "root")
+    treebuild.elf(root / "opt/app/lib/libcustom.so", soname="libcustom.so", target="aarch64-linux-gnu",
+                  source="int custom(void) { return 42; }\n", libc=True)
+    treebuild.elf(root / "opt/app/bin/app", exe=True, needed=("libcustom.so",), runpath="$ORIGIN/../lib",
+                  target="aarch64-linux-gnu", source='#include <stdio.h>\nint main(void) { puts("app"); return 0; }\n',
+                  libc=True)
+    got, r = run(root, "/opt/app/bin/app")
+    want = [("libcustom.so", "/opt/app/bin/../lib/libcustom.so", "runpath"),
+            ("libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "ld.so.conf"),
+            (ARM_INTERP, ARM_INTERP, "interpreter")]
+    assert got == want
+    assert r.libc == "glibc"
+    oracle = qemu_list(root, "/opt/app/bin/app")
+    if oracle is not None:
+        assert oracle == [(n, p) for n, p, _v in want]
+
+
+def test_amd64_root_with_the_cache_ldconfig_writes(amd64_root, arm64_root, tmp_path):
+    root = debroot.copy(amd64_root, tmp_path / "root")
+    if not ldconfig_root(root):
+        pytest.skip("cannot run ldconfig -r here (needs root or user namespaces)")
+    got, r = run(root, "/usr/bin/pzstd")
+    want = [("libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "ld.so.cache"),
+            ("libgcc_s.so.1", "/lib/x86_64-linux-gnu/libgcc_s.so.1", "ld.so.cache"),
+            ("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "ld.so.cache"),
+            ("libm.so.6", "/lib/x86_64-linux-gnu/libm.so.6", "ld.so.cache"),
+            (AMD_INTERP, AMD_INTERP, "interpreter")]
+    assert got == want
+    oracle = chroot_list(root, "/usr/bin/pzstd")
+    if oracle is not None:
+        assert oracle == [(n, p) for n, p, _v in want]
+    # An x86-64 ldconfig writes no entries for arm64 libraries: the arm64 loader would find none in
+    # that cache and fall back to its default directories.
+    aroot = debroot.copy(arm64_root, tmp_path / "aroot")
+    assert ldconfig_root(aroot)
+    got, _ = run(aroot, "/usr/bin/zstd")
+    assert got == [(n, p, "default" if v == "ld.so.conf" else v) for n, p, v in ZSTD_ARM64]
+
+
+# -- oracles ------------------------------------------------------------------------------------------
+_LIST = re.compile(r"^\t(\S*)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
+
+
+def _parse_list(out: str, root: Path, interp: str) -> list[tuple[str, str | None]]:
+    got = []
+    for line in out.splitlines():
+        m = _LIST.match(line)
+        if not m or not m.group(1) or m.group(1).startswith("linux-vdso"):
+            continue
+        name, path = m.group(1), m.group(2)
+        if path is None:
+            path = name
+        if path == "not found":
+            path = None
+        elif path.startswith(str(root)):
+            path = interp if name == interp else path[len(str(root)):]
+        got.append((name, path))
+    return got
+
+
+def qemu_list(root: Path, path: str) -> list[tuple[str, str | None]] | None:
+    """The arm64 root's own loader in ldd mode (``ld.so --list``), run by qemu-aarch64 with the root as
+    its prefix; None when qemu-aarch64 is not installed."""
+    qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
+    if qemu is None:
+        return None
+    cmd = [qemu, "-L", str(root), str(root / ARM_INTERP.lstrip("/")), "--list", path]
+    if shutil.which("bwrap"):
+        cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
+               "--new-session", "--die-with-parent"] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, ARM_INTERP)
+
+
+def _userns_prefix() -> list[str] | None:
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("unshare") and subprocess.run(["unshare", "-r", "true"], capture_output=True).returncode == 0:
+        return ["unshare", "-r"]
+    return None
+
+
+def ldconfig_root(root: Path) -> bool:
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    prefix = _userns_prefix()
+    if ldconfig is None or prefix is None:
+        return False
+    p = subprocess.run(prefix + [ldconfig, "-r", str(root)], capture_output=True, text=True)
+    return p.returncode == 0 and (root / "etc/ld.so.cache").exists()
+
+
+def chroot_list(root: Path, path: str) -> list[tuple[str, str | None]] | None:
+    """The amd64 root's own loader in ldd mode, inside a chroot of the root."""
+    prefix = _userns_prefix()
+    if prefix is None or shutil.which("chroot") is None or os.uname().machine != "x86_64":
+        return None
+    p = subprocess.run(prefix + [shutil.which("chroot"), str(root), AMD_INTERP, "--list", path], capture_output=True, text=True,
+                       timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, AMD_INTERP)

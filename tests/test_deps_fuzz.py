@@ -1,0 +1,73 @@
+"""Damaged inputs never make resolution raise: mutated ELF files as the input and as its libraries,
+mutated ld.so.cache and ld.so.conf files. Seeded, so a failure reproduces."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deps_fixtures import ldcache_writer as W
+from deps_fixtures import treebuild
+from linkscope.deps import Env, Session, resolve
+from linkscope.deps.ldconf import parse_cache
+
+pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
+                                reason="needs gcc on x86-64")
+
+
+def _mutate(data: bytes, rng: random.Random, head: int = 512) -> bytes:
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        i = rng.randrange(min(len(b), head) if rng.random() < 0.8 else len(b))
+        b[i] = rng.randrange(256)
+    if rng.random() < 0.1:
+        b = b[:rng.randrange(len(b))]
+    return bytes(b)
+
+
+def test_mutated_elf_inputs_and_libraries(tmp_path):
+    rng = random.Random(1234)
+    base = tmp_path / "base"
+    treebuild.elf(base / "lib64/ld-linux-x86-64.so.2", soname="ld-linux-x86-64.so.2")
+    lib = treebuild.elf(base / "usr/lib64/liba.so", soname="liba.so", needed=("libb.so",), runpath="$ORIGIN")
+    treebuild.elf(base / "usr/lib64/libb.so", soname="libb.so")
+    main = treebuild.elf(base / "bin/main", exe=True, needed=("liba.so",), rpath="$ORIGIN/../usr/lib64")
+    good = {"bin/main": main.read_bytes(), "usr/lib64/liba.so": lib.read_bytes()}
+    for k in range(150):
+        root = tmp_path / f"r{k}"
+        shutil.copytree(base, root)
+        victim = rng.choice(sorted(good))
+        (root / victim).write_bytes(_mutate(good[victim], rng))
+        r = resolve(str(root / "bin/main"), Env(root=str(root), cwd="/"), Session())
+        assert r.error is None or r.error.kind in ("malformed", "truncated", "unsupported-format", "input")
+        shutil.rmtree(root)
+
+
+def test_mutated_caches_never_raise():
+    rng = random.Random(99)
+    seeds = [W.new_format([("liba.so", "/a/liba.so", 0x303, "x86-64-v3"), ("libb.so", "/b", 0x303, None)],
+                          hwcaps=("x86-64-v3",)),
+             W.old_format([("liba.so", "/a", 0x303)]),
+             W.compat_format([("liba.so", "/o", 0x303)], [("liba.so", "/n", 0x303, None)])]
+    for _ in range(3000):
+        data = _mutate(rng.choice(seeds), rng, head=4096)
+        for little in (True, False):
+            cache, problems = parse_cache(data, little)
+            if cache is not None:
+                cache.lookup("liba.so", frozenset({0x303}), ("x86-64-v3",))
+
+
+def test_mutated_conf_files(tmp_path):
+    rng = random.Random(7)
+    text = "include /etc/ld.so.conf.d/*.conf\n/opt/a\n# c\nhwcap 0 x\ninclude ../etc/x.conf\n"
+    for k in range(200):
+        root = tmp_path / f"c{k}"
+        (root / "etc/ld.so.conf.d").mkdir(parents=True)
+        (root / "etc/ld.so.conf").write_bytes(_mutate(text.encode(), rng, 256))
+        (root / "etc/ld.so.conf.d/x.conf").write_bytes(_mutate(b"include /etc/ld.so.conf\n/opt/b\n", rng, 64))
+        treebuild.elf(root / "bin/main", exe=True, needed=("libq.so",))
+        r = resolve(str(root / "bin/main"), Env(root=str(root), cwd="/"), Session())
+        assert r.error is None and r.missing[0] == "libq.so"

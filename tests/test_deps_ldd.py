@@ -1,0 +1,126 @@
+"""Differential: linkscope's closure equals ldd's on this machine's own trusted binaries, name by name
+and real path by real path, in ldd's order. A sample of the ELF files under /usr/bin and /usr/lib in the
+fast tests; all of them in the integration test. The tolerated differences are in TOLERATED, and
+nowhere else.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from linkscope.deps import Env, Session, resolve
+from linkscope.deps.hostenv import host_cpu
+
+TOLERATED = {
+    "vdso": "ldd lists linux-vdso.so.1 (the kernel's, not a file); linkscope never runs anything, so never sees it",
+    "repeated-not-found": "ldd prints a 'not found' line for every failed request of a name; linkscope lists the "
+                          "name once, where it was first requested",
+    "unreached-interpreter": "ldd lists the interpreter only when some DT_NEEDED names it; linkscope always lists an "
+                             "executable's PT_INTERP (last, when nothing needs it)",
+    "untraceable": "ldd can only trace files its own loader accepts (this machine's class and machine); for the "
+                   "others it says 'not a dynamic executable' while linkscope resolves them: not compared",
+    "origin-of-input": "ldd runs the loader on the path it is given, so $ORIGIN of the input is that path's "
+                       "directory; a real run (and linkscope) uses the executable's real directory: inputs are "
+                       "given as real paths, so both agree",
+    "secure-mode": "ldd runs the loader as a command, never in secure mode; set-uid inputs are compared with "
+                   "secure mode off",
+}
+
+LDD = shutil.which("ldd")
+pytestmark = pytest.mark.skipif(LDD is None or not os.path.exists("/etc/ld.so.cache"),
+                                reason="needs ldd and a glibc system")
+
+
+def _host_machine() -> tuple[int, int] | None:
+    cpu = host_cpu()
+    return None if cpu is None else (cpu.machine, cpu.bits)
+
+
+def elves(limit: int | None = None) -> list[str]:
+    found: list[str] = []
+    for top in ("/usr/bin", "/usr/lib"):
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            for n in sorted(filenames):
+                p = os.path.join(dirpath, n)
+                try:
+                    if os.path.islink(p) or not os.path.isfile(p):
+                        continue
+                    with open(p, "rb") as f:
+                        head = f.read(20)
+                except OSError:
+                    continue
+                if head[:4] != b"\x7fELF" or int.from_bytes(head[16:18], "little") not in (2, 3):
+                    continue
+                found.append(os.path.realpath(p))
+    found = sorted(set(found))
+    if limit is None or len(found) <= limit:
+        return found
+    step = len(found) / limit
+    return [found[int(i * step)] for i in range(limit)]
+
+
+_LINE = re.compile(r"^\t(\S+)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
+
+
+def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
+    p = subprocess.run([LDD, path], capture_output=True, text=True, timeout=60, cwd="/",
+                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    out = p.stdout + p.stderr
+    if "not a dynamic executable" in out:
+        return "untraceable", []
+    if "statically linked" in out:
+        return "static", []
+    libs, seen_missing = [], set()
+    for line in p.stdout.splitlines():
+        m = _LINE.match(line)
+        if not m or m.group(1).startswith("linux-vdso"):          # TOLERATED["vdso"]
+            continue
+        name, target = m.group(1), m.group(2)
+        if target == "not found":
+            if name in seen_missing:                               # TOLERATED["repeated-not-found"]
+                continue
+            seen_missing.add(name)
+            libs.append((name, None))
+        else:
+            libs.append((name, os.path.realpath(target or name)))
+    return "dynamic", libs
+
+
+_SESSION = Session()
+_ENV = Env(root="/", cwd="/", secure=False, host=host_cpu())       # TOLERATED["secure-mode"]
+
+
+def compare(path: str) -> str | None:
+    """None when linkscope and ldd agree (or ldd cannot trace the file), else what differs."""
+    kind, want = ldd(path)
+    if kind == "untraceable":                                      # TOLERATED["untraceable"]
+        return None
+    r = resolve(path, _ENV, _SESSION, libc_facts=False)
+    if r.error is not None:
+        return f"{path}: linkscope error {r.error}"
+    got = [(l.name, l.realpath) for l in r.libraries]
+    if r.interpreter is not None and got and got[-1][0] == r.interpreter.name and \
+            not any(r.interpreter.name == n for n, _ in want):
+        got = got[:-1]                                             # TOLERATED["unreached-interpreter"]
+    if kind == "static":
+        return None if not got else f"{path}: ldd says statically linked, linkscope {got}"
+    if got != want:
+        return f"{path}:\n  ldd       {want}\n  linkscope {got}\n  warnings  {r.warnings}"
+    return None
+
+
+@pytest.mark.parametrize("path", elves(40))
+def test_agrees_with_ldd_sample(path):
+    diff = compare(path)
+    assert diff is None, diff
+
+
+@pytest.mark.integration
+def test_agrees_with_ldd_on_every_elf_under_usr_bin_and_usr_lib():
+    diffs = [d for d in (compare(p) for p in elves()) if d]
+    assert not diffs, f"{len(diffs)} files differ:\n" + "\n".join(diffs[:20])

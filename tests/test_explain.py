@@ -1,0 +1,125 @@
+"""`linkscope explain`: a readable report of the findings, grouped, wrapped, coloured only when asked
+(the CLI asks only on a terminal); --json is the inspect document; exit codes as for inspect."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import buildkit
+import linkscope
+from linkscope import cli
+from linkscope.inspector import inspect
+from linkscope.render import explain
+
+SCHEMA = json.loads((Path(linkscope.__file__).parent / "schema" / "linkscope.schema.json").read_text())
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_of_a_dynamic_go_binary(capsys):
+    path = str(buildkit.get("go-default"))
+    code, out, err = run(capsys, "explain", path)
+    assert code == 0 and err == ""
+    assert out.startswith(path + "\n")
+    assert not ANSI.search(out)                               # not a terminal: no colour
+    headings = [ln.strip() for ln in out.splitlines() if re.fullmatch(r"  [A-Za-z_ ]+", ln)]
+    assert headings == ["cgo", "Linker", "Portability", "LD_PRELOAD", "Hardening", "Size"]
+    assert "warning cgo is used, because of net" in out
+    assert "fix: go build -tags netgo" in out
+    assert "evidence: build setting CGO_ENABLED=1" in out
+    assert all(len(ln) <= 100 for ln in out.splitlines())
+    # Only findings: no inspect-style field dump.
+    assert "needed:" not in out and "go build info" not in out
+
+
+def test_report_lists_every_finding_once(capsys):
+    path = str(buildkit.get("gcc-dynamic"))
+    rec = inspect(path)
+    code, out, _ = run(capsys, "explain", path)
+    assert code == 0
+    flat = " ".join(out.split())
+    for f in rec.findings:
+        assert " ".join(f.title.split()) in flat, f.title
+    assert out.count("\n    info ") + out.count("\n    warning ") + out.count("\n    error ") == len(rec.findings)
+
+
+def test_colour_only_when_asked(capsys):
+    path = str(buildkit.get("go-hello"))
+    _, plain, _ = run(capsys, "explain", "--color", "never", path)
+    _, coloured, _ = run(capsys, "explain", "--color", "always", path)
+    assert not ANSI.search(plain) and ANSI.search(coloured)
+    assert ANSI.sub("", coloured) == plain
+
+
+def test_wraps_to_the_width():
+    rec = inspect(buildkit.get("go-default"))
+    for width in (60, 80, 140):
+        text = explain.report([rec], width=width)
+        assert max(len(ln) for ln in text.splitlines()[2:]) <= width
+
+
+def test_json_is_the_inspect_document(capsys):
+    paths = [str(buildkit.get("go-default")), str(buildkit.get("gcc-static")), str(buildkit.get("go-darwin-arm64"))]
+    _, a, _ = run(capsys, "explain", "--json", *paths)
+    _, b, _ = run(capsys, "inspect", "--json", *paths)
+    doc = json.loads(a)
+    assert doc == json.loads(b)
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    r = doc["results"][0]
+    assert r["cgo"] == {"enabled": True, "used": True, "causes": ["net"]}
+    assert r["linker"] == "go-internal"
+    assert sum(r["size_breakdown"].values()) == r["size"]
+    assert r["strip_saving"] > 0 and r["hardening"]["nx"] == "yes"
+    assert {f["id"] for f in r["findings"]} >= {"cgo.used", "linker", "portability", "preload.exposed", "size.strip"}
+
+
+def test_exit_codes(capsys, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a binary\n")
+    code, out, err = run(capsys, "explain", str(buildkit.get("go-hello")), str(tmp_path / "missing"), str(text))
+    assert code == 1
+    assert "no such file" in err and "not an executable format" in err
+    assert "error: no such file" in out
+    for argv in (["explain"], ["explain", "--color", "sometimes", "x"]):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert e.value.code == 2
+
+
+def test_universal_and_wasm(capsys):
+    code, out, _ = run(capsys, "explain", str(buildkit.get("go-js-wasm")))
+    assert code == 0 and "WebAssembly module for js." in out
+
+
+def test_root_flags_world_writable_rpath_directories(capsys, tmp_path):
+    root = tmp_path / "root"
+    (root / "opt" / "lib").mkdir(parents=True)
+    os.chmod(root / "opt" / "lib", 0o777)
+    prog = buildkit.build(buildkit.Spec("ex-gcc-rpath-opt", "gcc", "cprog", ("-O1", "-Wl,-rpath,/opt/lib")))
+    code, out, _ = run(capsys, "explain", "--root", str(root), str(prog))
+    assert code == 0
+    assert "world-writable" in out and "'/opt/lib'" in out
+    code, out, _ = run(capsys, "explain", str(prog))
+    assert "world-writable" not in out
+    _, js, _ = run(capsys, "explain", "--json", "--root", str(root), str(prog))
+    r = json.loads(js)["results"][0]
+    assert r["hardening"]["rpath"] == "risky"
+    assert any(f["id"] == "hardening.rpath" for f in r["findings"])
+
+
+def test_entry_point():
+    r = subprocess.run([sys.executable, "-m", "linkscope", "explain", str(buildkit.get("go-hello"))],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "Static, no libc, runs on any linux/amd64 kernel >= 3.2." in r.stdout
