@@ -247,12 +247,9 @@ def version_floors(image, symbols: bool = True) -> dict | None:
             if implied and ("GLIBC" not in best or version_key(implied) > best["GLIBC"][0]):
                 best["GLIBC"] = (version_key(implied), implied)
 
-    bound: dict[str, set[str]] = {}
-    defined_versions = {d.name for d in image.version_definitions} if symbols else set()
-    for s in image.dynamic_symbols if symbols else ():
-        # An import, or a defined symbol bound to a requirement (a copy relocation such as stdout).
-        if s.version and (not s.defined or s.version not in defined_versions):
-            bound.setdefault(s.version, set()).add(s.name)
+    # The imports (or copy-relocated definitions, such as stdout) bound to each floor version.
+    wanted = {f"{fam}_{b[1]}" for fam, b in best.items()} | ({"GLIBC_PRIVATE"} if private else set())
+    bound = image.symbols_bound_to(wanted) if symbols else {}
 
     for family, e in floors.items():
         if family in best:

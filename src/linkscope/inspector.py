@@ -36,15 +36,12 @@ def _parse(view: ByteView):
 
 
 @contextlib.contextmanager
-def open_image(path: str) -> Iterator[tuple[object, os.stat_result]]:
-    """The parsed image of ``path`` and its stat, valid inside the ``with`` block (the file stays
-    mapped until then). Raises a LinkscopeError for anything that is not a readable binary."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("no such file") from None
-    except OSError as e:
-        raise InputError(e.strerror or str(e)) from None
+def open_image(path: str, st: os.stat_result | None = None) -> Iterator[tuple[object, os.stat_result]]:
+    """The parsed image of ``path`` and its stat (``st`` when the caller has it), valid inside the
+    ``with`` block (the file stays mapped until then). Raises a LinkscopeError for anything that is
+    not a readable binary."""
+    if st is None:
+        st = _stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise InputError("is a directory")
     if not stat.S_ISREG(st.st_mode):
@@ -77,8 +74,20 @@ def open_image(path: str) -> Iterator[tuple[object, os.stat_result]]:
         os.close(fd)
 
 
-def error_record(path: str, err: LinkscopeError, size: int = 0) -> Binary:
-    return Binary(path=path, error=ErrorInfo(err.kind, err.message, err.offset), size=size)
+def _stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
+
+
+def error_record(path: str, err: LinkscopeError, st: os.stat_result | None = None) -> Binary:
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return Binary(path=path, error=ErrorInfo(err.kind, err.message, err.offset))
+    return Binary(path=path, error=ErrorInfo(err.kind, err.message, err.offset), size=st.st_size,
+                  setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID))
 
 
 def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
@@ -129,30 +138,27 @@ def _with_libc(image, rec: Binary) -> Binary:
         return rec if rec.error else replace(rec, error=ErrorInfo(e.kind, f"symbol versions: {e.message}", e.offset))
 
 
-def _guard(path: str, fn):
+def _guard(path: str, fn, st: os.stat_result | None = None):
     try:
         return fn()
     except LinkscopeError as e:
-        return error_record(path, e)
+        return error_record(path, e, st)
     except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError) as e:
         # A format module missed a check: report it as malformed input, never a traceback.
-        return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"))
+        return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"), st)
 
 
 def inspect(path: str | os.PathLike) -> Binary:
     """Everything linkscope can tell about one file, without executing it. Never raises for bad
     input: the record's ``error`` says what was wrong."""
     path = os.fspath(path)
+    try:
+        st = _stat(path)
+    except LinkscopeError as e:
+        return error_record(path, e)
 
     def run():
-        with open_image(path) as (image, st):
-            return describe(image, path, st)
+        with open_image(path, st) as (image, st_):
+            return describe(image, path, st_)
 
-    rec = _guard(path, run)
-    if rec.error is not None and not rec.size:
-        with contextlib.suppress(OSError):
-            st = os.stat(path)
-            if stat.S_ISREG(st.st_mode):
-                rec = replace(rec, size=st.st_size, setuid=bool(st.st_mode & stat.S_ISUID),
-                              setgid=bool(st.st_mode & stat.S_ISGID))
-    return rec
+    return _guard(path, run, st)

@@ -89,6 +89,23 @@ def full(b: Binary, indent: str = "") -> str:
     kv("setuid", b.setuid or None)
     kv("setgid", b.setgid or None)
     kv("size", f"{b.size:,} bytes" if b.size else None)
+    kv("libc", b.libc)
+    for f in b.version_floors:
+        forced = f" (forced by {', '.join(f.symbols[:6])}{', ...' if len(f.symbols) > 6 else ''})" if f.symbols else ""
+        kv(f"{f.family} floor", f"{f.version}{forced}")
+    if b.cgo is not None:
+        used = {True: "used", False: "not used", None: "unknown use"}[b.cgo.used]
+        enabled = {True: "enabled", False: "disabled", None: "setting unknown"}[b.cgo.enabled]
+        kv("cgo", f"{enabled}, {used}" + (f" (via {', '.join(b.cgo.causes)})" if b.cgo.causes else ""))
+    kv("linker", b.linker)
+    if b.hardening:
+        kv("hardening", ", ".join(f"{k}={v}" for k, v in b.hardening))
+    if b.size_breakdown:
+        kv("size by part", ", ".join(f"{k} {v:,}" for k, v in sorted(b.size_breakdown, key=lambda kv_: -kv_[1]) if v))
+    if b.strip_saving is not None:
+        kv("-s -w saves", f"{b.strip_saving:,} bytes ({100 * b.strip_saving / b.size:.1f}%)" if b.size else f"{b.strip_saving:,} bytes")
+    if b.findings:
+        kv("findings", f"{len(b.findings)} (linkscope explain {b.path})")
     if b.go is not None:
         from ..gobuild import format_go_version_m
 
