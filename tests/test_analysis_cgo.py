@@ -129,9 +129,15 @@ def test_cgo_cause_and_fix(case):
 def test_following_the_fix_gives_a_static_binary(case):
     program, variant = case
     fix = cgo_finding(inspect(built(program, variant))).fix
-    fixed = inspect(rebuild_with_fix(program, fix, f"an-fixed-{program}-{variant.replace(',', '+')}"))
+    path = rebuild_with_fix(program, fix, f"an-fixed-{program}-{variant.replace(',', '+')}")
+    fixed = inspect(path)
     assert fixed.error is None
     assert fixed.linkage == "static", (fix, fixed.linkage)
+    # The CI gate agrees: the original fails `check --require static`, the fixed build passes.
+    from linkscope.cli import main
+    original = built(program, variant)
+    assert main(["check", "--no-config", "--require", "static", str(original)]) == (inspect(original).linkage != "static")
+    assert main(["check", "--no-config", "--require", "static", str(path)]) == 0
     again = cgo_finding(fixed)
     assert again.fix is None, again        # nothing left to fix
     assert not any(f.id == "static-glibc.nss" for f in fixed.findings)
