@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if command -v apt-get >/dev/null 2>&1; then
-  pkgs=(file binutils gcc libc6-dev qemu-user bubblewrap dpkg)
+  pkgs=(file binutils gcc g++ libc6-dev libc-bin qemu-user bubblewrap dpkg apt debian-archive-keyring
+        util-linux libcap2-bin coreutils)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ "${#missing[@]}" -gt 0 ]; then
