@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
+from linkscope.record import replace
 from pathlib import Path
 
 import jsonschema

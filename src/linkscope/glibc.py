@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from .record import record
 from functools import lru_cache
 from importlib import resources
 
@@ -280,7 +280,7 @@ def glibc_min(image) -> str | None:
 
 
 # -- distribution releases -------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@record
 class DistroRelease:
     family: str      # "Debian", "Ubuntu", "RHEL", "Amazon Linux", "Alpine"
     name: str        # "Debian 12 (bookworm)", "Ubuntu 22.04 LTS", ...

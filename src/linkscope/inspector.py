@@ -5,7 +5,7 @@ import contextlib
 import mmap
 import os
 import stat
-from dataclasses import replace
+from .record import replace
 from typing import Iterator
 
 from . import sniff as sn

@@ -5,17 +5,17 @@ fields, none is ever renamed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from .record import record, field, fields
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Module:
     path: str
     version: str = ""
     sum: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dep:
     path: str
     version: str = ""
@@ -23,7 +23,7 @@ class Dep:
     replace: Module | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GoInfo:
     """Go build information, exactly what `go version -m` prints."""
 
@@ -44,7 +44,7 @@ class GoInfo:
         return default
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     """A named region of the file, common to all formats (ELF section, Mach-O section, PE section)."""
 
@@ -55,14 +55,14 @@ class Section:
     kind: str = ""     # format-specific type name, for readers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ErrorInfo:
     kind: str
     message: str
     offset: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VersionFloor:
     """The newest symbol version a binary requires from one family (GLIBC, GLIBCXX, CXXABI, GCC)
     and the imported symbols that force it."""
@@ -72,7 +72,7 @@ class VersionFloor:
     symbols: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One explanation: what is so, the evidence in the file, and what to change (if anything)."""
 
@@ -83,7 +83,7 @@ class Finding:
     fix: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CgoInfo:
     """cgo as the build set it (CGO_ENABLED) versus as the binary uses it (runtime/cgo linked in),
     and which packages caused it: "net", "os/user", "plugin", "c-code" (the program's own C)."""
@@ -93,7 +93,7 @@ class CgoInfo:
     causes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binary:
     path: str
     error: ErrorInfo | None = None
@@ -137,4 +137,4 @@ class Binary:
 
 
 def field_names(cls) -> list[str]:
-    return [f.name for f in fields(cls)]
+    return list(fields(cls))

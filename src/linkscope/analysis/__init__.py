@@ -163,7 +163,7 @@ def _human(n: int) -> str:
 def with_root_findings(binary, root: str):
     """``binary`` with a ``hardening.rpath`` finding for RPATH/RUNPATH entries that name
     world-writable directories inside ``root`` (this reads the file system: CLI edge only)."""
-    from dataclasses import replace
+    from ..record import replace
 
     from .hardening import world_writable
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from ..record import record, field
 
 from ..model import CgoInfo, Finding
 
@@ -64,7 +64,7 @@ _LINKMODE_EXT = re.compile(r"-linkmode(?:=|\s+)external")
 _MAX_EVIDENCE = 4
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class CgoResult:
     info: CgoInfo
     evidence: dict[str, list[str]] = field(default_factory=dict)   # cause -> evidence strings
@@ -170,7 +170,7 @@ def analyze(ev) -> CgoResult | None:
 
 
 # -- the fix ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Rebuild:
     """A `go build` command line: environment, tags and ldflags, plus the build's other flags."""
 

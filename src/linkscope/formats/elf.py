@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from dataclasses import dataclass
+from ..record import record
 from functools import cached_property
 
 from ..byteview import ByteView
@@ -94,7 +94,7 @@ def arch_name(machine: int, bits: int, little: bool) -> str:
     return _MACHINES.get(machine, f"EM_{machine}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     type: int
     flags: int
@@ -105,7 +105,7 @@ class Segment:
     align: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ElfSection:
     name: str
     type: int
@@ -122,7 +122,7 @@ class ElfSection:
         return 0 if self.type == SHT_NOBITS else self.size
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     name: bytes
     type: int
@@ -130,13 +130,13 @@ class Note:
     offset: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VersionNeed:
     file: str
     versions: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DynSymbol:
     name: str
     version: str | None    # from the version needs (imports) or definitions
@@ -146,7 +146,7 @@ class DynSymbol:
     hidden_version: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VersionRequirement:
     """One Elf_Vernaux entry: a version this object requires of the library named ``file``.
 
@@ -164,7 +164,7 @@ class VersionRequirement:
         return bool(self.flags & VER_FLG_WEAK)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VersionDefinition:
     """One Elf_Verdef entry: a version this object defines (``parents`` from the further Verdaux)."""
 

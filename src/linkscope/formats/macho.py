@@ -43,7 +43,7 @@ Rules chosen here (each one also said where it is applied):
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from ..record import record
 from functools import cached_property
 
 from ..byteview import ByteView
@@ -247,7 +247,7 @@ def find_go_build_id(data: bytes) -> str | None:
     return go_unquote(data[start:j])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadCommand:
     cmd: int
     offset: int   # within the image
@@ -258,7 +258,7 @@ class LoadCommand:
         return lc_name(self.cmd)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     name: str
     vmaddr: int
@@ -271,7 +271,7 @@ class Segment:
     flags: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MachOSection:
     sectname: str
     segname: str
@@ -304,7 +304,7 @@ class MachOSection:
         return 0 if self.zerofill else self.size
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DylibLoad:
     """One dylib load command, in file order: ``kind`` is load, weak, reexport, lazy or upward."""
 
@@ -316,7 +316,7 @@ class DylibLoad:
     compatibility_version: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Platform:
     """One LC_BUILD_VERSION or LC_VERSION_MIN_* command."""
 
@@ -327,7 +327,7 @@ class Platform:
     cmd: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symtab:
     symoff: int
     nsyms: int
@@ -335,7 +335,7 @@ class Symtab:
     strsize: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dysymtab:
     ilocalsym: int
     nlocalsym: int

@@ -50,7 +50,7 @@ names at most 4096 bytes (DLL names 256); at most ``MAX_DEBUG_ENTRIES`` debug-di
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from ..record import record
 from functools import cached_property
 
 from ..byteview import ByteView
@@ -170,13 +170,13 @@ _DEBUG_DIR = struct.Struct("<IIHHIIII")
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataDirectory:
     rva: int
     size: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PeSection:
     name: str                # the full name, long names resolved through the COFF string table
     virtual_size: int
@@ -208,7 +208,7 @@ class PeSection:
         return ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportedFunction:
     """One imported function: by ``name`` (with its ``hint``) or by ``ordinal`` (name None)."""
 
@@ -217,7 +217,7 @@ class ImportedFunction:
     hint: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CodeView:
     """A CodeView debug-directory record: where the PDB is and which one it is."""
 
@@ -227,7 +227,7 @@ class CodeView:
     pdb_path: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Descriptor:
     dll: str
     names_rva: int           # the lookup table (OriginalFirstThunk, or FirstThunk when that is 0)

@@ -14,7 +14,7 @@ strip state are per slice (empty or ``None`` here; the per-slice records carry t
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from ..record import record
 
 from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
@@ -29,7 +29,7 @@ _ARCH32 = struct.Struct(">IIIII")
 _ARCH64 = struct.Struct(">IIQQII")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FatArch:
     cputype: int
     cpusubtype: int

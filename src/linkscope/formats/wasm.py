@@ -12,7 +12,7 @@ documents ``ProducersSection.md`` and ``Linking.md``, and Go's ``cmd/link/intern
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 from functools import cached_property
 
 from ..byteview import ByteView
@@ -46,7 +46,7 @@ MAX_SECTIONS = 1 << 16
 MAX_NAME = 1 << 16            # a longer import/export/custom-section name is refused
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WasmSection:
     id: int
     name: str          # the custom section's name, or the standard name of the id
@@ -55,21 +55,21 @@ class WasmSection:
     payload: int       # start of the payload: after the name for custom sections, else == offset
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Import:
     module: str
     name: str
     kind: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Export:
     name: str
     kind: int
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataSegment:
     index: int
     active: bool

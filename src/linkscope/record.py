@@ -1,0 +1,130 @@
+"""Frozen, slotted value records: what ``@dataclass(frozen=True, slots=True)`` gives, made cheaply.
+
+Every `linkscope inspect` run defines some forty record classes before reading a byte. On Python
+3.11, dataclasses compiles each generated method separately and imports `inspect` (with `ast`,
+`dis`, `tokenize` and `enum`): about half of the start-up time of a one-file run. Here each class
+costs one compile of one small source, and nothing heavy is imported. The records compare and hash
+by value, print like dataclasses, refuse assignment, and work with :func:`replace` and
+:func:`fields`.
+"""
+from __future__ import annotations
+
+__all__ = ["record", "field", "replace", "fields", "FrozenInstanceError"]
+
+_MISSING = object()
+
+
+class FrozenInstanceError(AttributeError):
+    """Assignment to a field of a frozen record."""
+
+
+class _Field:
+    __slots__ = ("default", "default_factory")
+
+    def __init__(self, default=_MISSING, default_factory=_MISSING):
+        self.default = default
+        self.default_factory = default_factory
+
+
+def field(*, default=_MISSING, default_factory=_MISSING):
+    """A field's default (``default_factory`` for mutable defaults of non-frozen records)."""
+    return _Field(default, default_factory)
+
+
+def _frozen_setattr(self, name, value):
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self, name):
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _reduce(self):
+    return (self.__class__, tuple(getattr(self, n) for n in self.__record_fields__))
+
+
+def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool = False):
+    """Class decorator: fields from the annotations (in order), defaults from class attributes."""
+
+    def wrap(cls):
+        for base in cls.__mro__[1:]:
+            if hasattr(base, "__record_fields__"):
+                raise TypeError("record classes do not inherit fields")
+        ann = cls.__dict__.get("__annotations__", {})
+        names = tuple(n for n, t in ann.items() if not str(t).startswith(("ClassVar", "typing.ClassVar")))
+        ns = {k: v for k, v in cls.__dict__.items() if k not in names and k not in ("__dict__", "__weakref__")}
+        glb = {"_MISSING": _MISSING, "_oset": object.__setattr__}
+        params, body = [], []
+        seen_default = False
+        for n in names:
+            d = cls.__dict__.get(n, _MISSING)
+            if isinstance(d, _Field):
+                if d.default_factory is not _MISSING:
+                    glb[f"_f_{n}"] = d.default_factory
+                    params.append(f"{n}=_MISSING")
+                    body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
+                    seen_default = True
+                    d = _MISSING
+                else:
+                    d = d.default
+            if d is not _MISSING:
+                glb[f"_d_{n}"] = d
+                params.append(f"{n}=_d_{n}")
+                seen_default = True
+            elif not any(p.startswith(f"{n}=") for p in params):
+                if seen_default:
+                    raise TypeError(f"non-default field {n!r} follows a default one in {cls.__name__}")
+                params.append(n)
+        set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"
+        body += [f"  {set_.format(n)}" for n in names] or ["  pass"]
+        tup = "(" + "".join(f"self.{n}, " for n in names) + ")"
+        otup = "(" + "".join(f"other.{n}, " for n in names) + ")"
+        src = [f"def __init__(self, {', '.join(params)}):", *body,
+               "def __repr__(self):",
+               f"  return f'{cls.__qualname__}(" + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ")'",
+               "def __eq__(self, other):",
+               f"  if other.__class__ is self.__class__: return {tup} == {otup}",
+               "  return NotImplemented"]
+        if frozen:
+            src += ["def __hash__(self):", f"  return hash({tup})"]
+        if order:
+            for op, sym in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
+                src += [f"def __{op}__(self, other):",
+                        f"  if other.__class__ is self.__class__: return {tup} {sym} {otup}",
+                        "  return NotImplemented"]
+        loc: dict = {}
+        exec(compile("\n".join(src), f"<record {cls.__qualname__}>", "exec"), glb, loc)
+        for n in names:
+            ns.pop(n, None)
+        ns.update(loc)
+        if not frozen:
+            ns["__hash__"] = None
+        else:
+            ns["__setattr__"] = _frozen_setattr
+            ns["__delattr__"] = _frozen_delattr
+            ns["__reduce__"] = _reduce
+        if slots:
+            ns["__slots__"] = names
+        ns["__record_fields__"] = names
+        ns["__match_args__"] = names
+        new = type(cls)(cls.__name__, cls.__bases__, ns)
+        new.__qualname__ = cls.__qualname__
+        return new
+
+    return wrap if cls is None else wrap(cls)
+
+
+def fields(obj_or_cls) -> tuple[str, ...]:
+    """The field names of a record (class or instance), in order."""
+    return obj_or_cls.__record_fields__
+
+
+def replace(obj, /, **changes):
+    """A copy of ``obj`` with some fields changed."""
+    for n in obj.__record_fields__:
+        if n not in changes:
+            changes[n] = getattr(obj, n)
+    if len(changes) != len(obj.__record_fields__):
+        unknown = set(changes) - set(obj.__record_fields__)
+        raise TypeError(f"{type(obj).__name__} has no field(s) {', '.join(sorted(unknown))}")
+    return obj.__class__(**changes)
