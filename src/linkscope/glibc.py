@@ -53,7 +53,7 @@ from .record import record
 from functools import lru_cache
 from importlib import resources
 
-from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PT_LOAD, SHT_SYMTAB, ElfImage)
+from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
 
 GLIBC, MUSL, BIONIC, NONE = "glibc", "musl", "bionic", "none"
 
@@ -64,6 +64,7 @@ _VERSIONED = re.compile(r"^(GLIBC|GLIBCXX|CXXABI|GCC)_([0-9]+(?:\.[0-9]+)*)$")
 GLIBC_ABI_MARKERS = {"GLIBC_ABI_DT_RELR": "2.36"}
 
 SCAN_LIMIT = 64 << 20   # bytes searched for evidence inside a static binary, at most
+RODATA_SCAN_LIMIT = 16 << 20  # of which in read-only data
 
 _GLIBC_SONAMES = ("libc.so.6", "libc.so.6.1", "libc.so.0.3", "libm.so.6", "libm.so.6.1", "libpthread.so.0",
                   "libdl.so.2", "librt.so.1")
@@ -130,10 +131,12 @@ def _symtab_has(image: ElfImage, names: tuple[bytes, ...]) -> bool:
 
 
 def _readonly_has(image: ElfImage, needles: tuple[bytes, ...]) -> bool:
-    """Whether a read-only loaded segment holds one of ``needles`` (at most SCAN_LIMIT bytes searched)."""
-    budget = SCAN_LIMIT
+    """Whether a read-only data segment holds one of ``needles`` (at most RODATA_SCAN_LIMIT bytes
+    searched). Executable segments are skipped: linkers since binutils 2.31 put .rodata in a segment
+    of its own, and a large binary's code must not cost a scan (headers, not the file)."""
+    budget = RODATA_SCAN_LIMIT
     for p in image.segments:
-        if p.type != PT_LOAD or p.flags & PF_W or budget <= 0:
+        if p.type != PT_LOAD or p.flags & (PF_W | PF_X) or budget <= 0:
             continue
         start = min(p.offset, image.view.size)
         end = min(p.offset + p.filesz, image.view.size, start + budget)
@@ -157,6 +160,20 @@ def _go_static_without_libc(image: ElfImage) -> bool | None:
 
 
 def libc_flavour(image) -> str | None:
+    # Several analyses ask; the answer is a pure function of the (immutable) image.
+    memo = getattr(image, "__dict__", {}).get("_libc_flavour", _UNSET)
+    if memo is not _UNSET:
+        return memo
+    got = _libc_flavour(image)
+    if hasattr(image, "__dict__"):
+        image.__dict__["_libc_flavour"] = got
+    return got
+
+
+_UNSET = object()
+
+
+def _libc_flavour(image) -> str | None:
     """"glibc", "musl", "bionic", "none" (no C library: a static pure-Go binary), or None when the
     file does not tell (non-ELF, objects, a static binary without evidence). See the module notes."""
     if not isinstance(image, ElfImage) or image.e_type not in (ET_EXEC, ET_DYN):
