@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-LINKSCOPE = [sys.executable, "-m", "linkscope"]
+# What the console script runs (python -m would add runpy to every start).
+LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
 VDSO = ("linux-vdso.so.1", "linux-gate.so.1", "linux-vdso64.so.1")
 
 

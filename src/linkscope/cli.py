@@ -3,6 +3,7 @@ read, 2 usage. Subcommands import their heavy modules only when they run."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -10,7 +11,29 @@ from . import __version__
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
 
+def _columns() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    # argparse builds a formatter for every add_argument; its default width comes from shutil,
+    # an import that costs more than reading a binary. The same width, without it.
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, width or max(_columns() - 2, 40))
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # usage errors exit 2, with the usage line, no traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -22,7 +45,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = _Parser(prog="linkscope", description="Know any executable without running it: format, linkage, "
                 "libraries, Go build info.")
     p.add_argument("--version", action="version", version=f"linkscope {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # prog given: otherwise argparse builds a help formatter (and imports shutil) on every start.
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog="linkscope")
 
     ins = sub.add_parser("inspect", help="what each file is: format, arch, linkage, libraries, Go build info",
                          description="Report what each file is, reading only the bytes needed; nothing is executed.")

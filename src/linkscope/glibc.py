@@ -48,10 +48,10 @@ page that documents it. :func:`runs_on` and :func:`distro_summary` read it.
 from __future__ import annotations
 
 import json
+import os
 import re
 from .record import record
 from functools import lru_cache
-from importlib import resources
 
 from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
 
@@ -310,7 +310,13 @@ class DistroRelease:
 @lru_cache(maxsize=1)
 def distro_releases() -> tuple[DistroRelease, ...]:
     """The shipped table (data/distros.json), in family order, each family oldest first."""
-    text = resources.files("linkscope").joinpath("data/distros.json").read_text(encoding="utf-8")
+    path = os.path.join(os.path.dirname(__file__), "data", "distros.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    else:  # installed in a zip: importlib.resources (costly to import, hence not first)
+        from importlib import resources
+        text = resources.files("linkscope").joinpath("data/distros.json").read_text(encoding="utf-8")
     rows = json.loads(text)["releases"]
     out = [DistroRelease(r["family"], r["name"], r["release"], r["libc"], r["version"], r["source"]) for r in rows]
     order = {}

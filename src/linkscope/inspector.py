@@ -6,7 +6,7 @@ import mmap
 import os
 import stat
 from .record import replace
-from typing import Iterator
+from collections.abc import Iterator
 
 from . import sniff as sn
 from .byteview import ByteView

@@ -44,7 +44,10 @@ def _reduce(self):
 
 
 def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool = False):
-    """Class decorator: fields from the annotations (in order), defaults from class attributes."""
+    """Class decorator: fields from the annotations (in order), defaults from class attributes.
+
+    The methods are compiled on the first call of any of them: a run defines many records it
+    never makes (a Mach-O's, a PE's), and defining costs nothing then."""
 
     def wrap(cls):
         for base in cls.__mro__[1:]:
@@ -53,50 +56,12 @@ def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool 
         ann = cls.__dict__.get("__annotations__", {})
         names = tuple(n for n, t in ann.items() if not str(t).startswith(("ClassVar", "typing.ClassVar")))
         ns = {k: v for k, v in cls.__dict__.items() if k not in names and k not in ("__dict__", "__weakref__")}
-        glb = {"_MISSING": _MISSING, "_oset": object.__setattr__}
-        params, body = [], []
-        seen_default = False
-        for n in names:
-            d = cls.__dict__.get(n, _MISSING)
-            if isinstance(d, _Field):
-                if d.default_factory is not _MISSING:
-                    glb[f"_f_{n}"] = d.default_factory
-                    params.append(f"{n}=_MISSING")
-                    body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
-                    seen_default = True
-                    d = _MISSING
-                else:
-                    d = d.default
-            if d is not _MISSING:
-                glb[f"_d_{n}"] = d
-                params.append(f"{n}=_d_{n}")
-                seen_default = True
-            elif not any(p.startswith(f"{n}=") for p in params):
-                if seen_default:
-                    raise TypeError(f"non-default field {n!r} follows a default one in {cls.__name__}")
-                params.append(n)
-        set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"
-        body += [f"  {set_.format(n)}" for n in names] or ["  pass"]
-        tup = "(" + "".join(f"self.{n}, " for n in names) + ")"
-        otup = "(" + "".join(f"other.{n}, " for n in names) + ")"
-        src = [f"def __init__(self, {', '.join(params)}):", *body,
-               "def __repr__(self):",
-               f"  return f'{cls.__qualname__}(" + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ")'",
-               "def __eq__(self, other):",
-               f"  if other.__class__ is self.__class__: return {tup} == {otup}",
-               "  return NotImplemented"]
-        if frozen:
-            src += ["def __hash__(self):", f"  return hash({tup})"]
+        defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+        methods = ["__init__", "__repr__", "__eq__"] + (["__hash__"] if frozen else [])
         if order:
-            for op, sym in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
-                src += [f"def __{op}__(self, other):",
-                        f"  if other.__class__ is self.__class__: return {tup} {sym} {otup}",
-                        "  return NotImplemented"]
-        loc: dict = {}
-        exec(compile("\n".join(src), f"<record {cls.__qualname__}>", "exec"), glb, loc)
-        for n in names:
-            ns.pop(n, None)
-        ns.update(loc)
+            methods += ["__lt__", "__le__", "__gt__", "__ge__"]
+        for m in methods:
+            ns[m] = _lazy(m)
         if not frozen:
             ns["__hash__"] = None
         else:
@@ -109,9 +74,67 @@ def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool 
         ns["__match_args__"] = names
         new = type(cls)(cls.__name__, cls.__bases__, ns)
         new.__qualname__ = cls.__qualname__
+        type.__setattr__(new, "__record_spec__", (defaults, frozen, order))
         return new
 
     return wrap if cls is None else wrap(cls)
+
+
+def _lazy(name: str):
+    def method(self, *args, **kwargs):
+        cls = type(self)
+        _materialize(cls)
+        return getattr(cls, name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+def _materialize(cls) -> None:
+    """Compile the class's methods (one source, one compile) and put them in place of the stubs."""
+    names = cls.__record_fields__
+    defaults, frozen, order = cls.__record_spec__
+    glb = {"_MISSING": _MISSING, "_oset": object.__setattr__}
+    params, body = [], []
+    seen_default = False
+    for n in names:
+        d = defaults.get(n, _MISSING)
+        if isinstance(d, _Field):
+            if d.default_factory is not _MISSING:
+                glb[f"_f_{n}"] = d.default_factory
+                params.append(f"{n}=_MISSING")
+                body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
+                seen_default = True
+                continue
+            d = d.default
+        if d is not _MISSING:
+            glb[f"_d_{n}"] = d
+            params.append(f"{n}=_d_{n}")
+            seen_default = True
+        else:
+            if seen_default:
+                raise TypeError(f"non-default field {n!r} follows a default one in {cls.__name__}")
+            params.append(n)
+    set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"
+    body += [f"  {set_.format(n)}" for n in names] or ["  pass"]
+    tup = "(" + "".join(f"self.{n}, " for n in names) + ")"
+    otup = "(" + "".join(f"other.{n}, " for n in names) + ")"
+    src = [f"def __init__(self, {', '.join(params)}):", *body,
+           "def __repr__(self):",
+           f"  return f'{cls.__qualname__}(" + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ")'",
+           "def __eq__(self, other):",
+           f"  if other.__class__ is self.__class__: return {tup} == {otup}",
+           "  return NotImplemented"]
+    if frozen:
+        src += ["def __hash__(self):", f"  return hash({tup})"]
+    if order:
+        for op, sym in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
+            src += [f"def __{op}__(self, other):",
+                    f"  if other.__class__ is self.__class__: return {tup} {sym} {otup}",
+                    "  return NotImplemented"]
+    loc: dict = {}
+    exec(compile("\n".join(src), f"<record {cls.__qualname__}>", "exec"), glb, loc)
+    for name, fn in loc.items():
+        type.__setattr__(cls, name, fn)
 
 
 def fields(obj_or_cls) -> tuple[str, ...]:
