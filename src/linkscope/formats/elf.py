@@ -605,14 +605,16 @@ class ElfImage(Image):
         if v.u16(off) != 1:
             raise Malformed(f"unsupported version {v.u16(off)} of Verneed record", offset=v.base + off)
         out: list[VersionRequirement] = []
+        end = "<" if self.little else ">"
+        need_st, aux_st = struct.Struct(end + "HHIII"), struct.Struct(end + "IHHII")  # Elf_Verneed, Elf_Vernaux
         for _ in range(MAX_VERSION_RECORDS):
-            cnt, file_off, aux, nxt = v.u16(off + 2), v.u32(off + 4), v.u32(off + 8), v.u32(off + 12)
+            _ver, cnt, file_off, aux, nxt = v.unpack(need_st, off)
             file = self.dynstr(file_off)
             a = off + aux
             if cnt:
                 self._chain_budget(a, cnt, 16, f"version need entries of {file}")
             for _ in range(MAX_VERSION_RECORDS):
-                _hash, flags, other, name_off, anext = v.u32(a), v.u16(a + 4), v.u16(a + 6), v.u32(a + 8), v.u32(a + 12)
+                _hash, flags, other, name_off, anext = v.unpack(aux_st, a)
                 out.append(VersionRequirement(file, self.dynstr(name_off), other & 0x7FFF, flags, bool(other & VERSYM_HIDDEN)))
                 if len(out) > MAX_VERSION_RECORDS:
                     raise Malformed(f"more than {MAX_VERSION_RECORDS} version need entries", offset=v.base + a)
