@@ -170,7 +170,8 @@ def test_elf_mutations_only_raise_linkscope_errors(name):
         try:
             img = elf.parse(ByteView(d))
             img.facts()
-            img.version_needs
+            img.version_requirements
+            img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
             img.sections()
             from linkscope import gobuild
             gobuild.read_buildinfo(img)

@@ -5,7 +5,7 @@ fields, none is ever renamed.
 """
 from __future__ import annotations
 
-from .record import record, field, fields
+from .record import fields, record
 
 
 @record

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from ..errors import UnsupportedFormat
 from .fsview import dirname, join
-from .model import (VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
-                    VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, Interpreter, Library)
+from .model import (freeze, link, VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
+                    VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, Interpreter)
 
 SHARED_CACHE_PREFIXES = ("/usr/lib/", "/System/Library/", "/System/iOSSupport/", "/System/DriverKit/")
 FALLBACK_DIRS = ("/usr/local/lib", "/usr/lib")
@@ -222,14 +222,8 @@ def resolve(ctx, path: str, inner: str, r, rec: MachoFile) -> dict:
                             nodes.append(dep)
                         elif kind != "weak" and dep.via == VIA_WEAK_NOT_FOUND:
                             dep.via = VIA_NOT_FOUND
-            if n.name not in dep.needed_by:
-                dep.needed_by.append(n.name)
-            if dep not in n.needs:
-                n.needs.append(dep)
-    index = {id(d): k for k, d in enumerate(nodes)}
-    libs = tuple(Library(d.name, d.path, d.real, d.via, tuple(d.needed_by), d.depth,
-                         tuple(index[id(x)] for x in d.needs if id(x) in index)) for d in nodes)
-    missing = tuple(d.name for d in nodes if d.via == VIA_NOT_FOUND)
+            link(n, dep)
+    libs, missing, index = freeze(nodes)
     itp = None
     if main_obj.dylinker:
         ri = fs.resolve(main_obj.dylinker, ctx.cwd)

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from .fsview import dirname, join
-from .model import (VIA_API_SET, VIA_APPLICATION_DIR, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM,
-                    Library)
+from .model import (freeze, link, VIA_API_SET, VIA_APPLICATION_DIR, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM)
 
 API_SET_PREFIXES = ("api-ms-win-", "ext-ms-win-")
 
@@ -186,14 +185,8 @@ def resolve(ctx, path: str, inner: str, r, rec: PeObject) -> dict:
                 if dep not in nodes:
                     nodes.append(dep)
                 by_name[key] = dep
-            if n.name not in dep.needed_by:
-                dep.needed_by.append(n.name)
-            if dep not in n.needs:
-                n.needs.append(dep)
-    index = {id(d): k for k, d in enumerate(nodes)}
-    libs = tuple(Library(d.name, d.path, d.real, d.via, tuple(d.needed_by), d.depth,
-                         tuple(index[id(x)] for x in d.needs if id(x) in index)) for d in nodes)
-    missing = tuple(d.name for d in nodes if d.via == VIA_NOT_FOUND)
+            link(n, dep)
+    libs, missing, index = freeze(nodes)
     needs = tuple(index[id(x)] for x in main.needs if id(x) in index)
     return dict(rules="windows", libraries=libs, missing=missing, needs=needs,
                 static=not (rec.needed or rec.delay_needed))

@@ -131,12 +131,6 @@ class Note:
 
 
 @record
-class VersionNeed:
-    file: str
-    versions: tuple[str, ...]
-
-
-@record
 class DynSymbol:
     name: str
     version: str | None    # from the version needs (imports) or definitions
@@ -479,33 +473,6 @@ class ElfImage(Image):
         return n.desc.rstrip(b"\0").decode("utf-8", "replace")
 
     # -- symbol versions (what glibc floor the binary needs) -------------------------------------
-    @cached_property
-    def version_needs(self) -> tuple[VersionNeed, ...]:
-        addr, num = self.dyn1(DT_VERNEED), self.dyn1(DT_VERNEEDNUM)
-        if addr is None or not num:
-            return ()
-        off = self.vaddr_to_offset(addr)
-        if off is None:
-            raise Malformed(f"DT_VERNEED address {addr:#x} is not in any loaded segment", offset=self.view.base)
-        v = self.view
-        out = []
-        for _ in range(min(num, 4096)):
-            _ver, cnt, file_off, aux, nxt = v.u16(off), v.u16(off + 2), v.u32(off + 4), v.u32(off + 8), v.u32(off + 12)
-            names = []
-            a = off + aux
-            for _ in range(min(cnt, 4096)):
-                _hash, _flags, _other, name_off, anext = v.u32(a), v.u16(a + 4), v.u16(a + 6), v.u32(a + 8), v.u32(a + 12)
-                names.append(self.dynstr(name_off))
-                if not anext:
-                    break
-                a += anext
-            out.append(VersionNeed(self.dynstr(file_off), tuple(names)))
-            if not nxt:
-                break
-            off += nxt
-        return tuple(out)
-
-    # -- facts -----------------------------------------------------------------------------------
     @property
     def elf_type(self) -> str | None:
         t = self.e_type
