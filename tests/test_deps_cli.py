@@ -138,3 +138,17 @@ def test_help_lists_deps():
     assert "deps" in p.stdout
     p = subprocess.run([sys.executable, "-m", "linkscope", "deps", "--help"], capture_output=True, text=True)
     assert "--root" in p.stdout and "--library-path" in p.stdout and p.returncode == 0
+
+
+def test_parallel_batches_give_the_serial_answer(monkeypatch):
+    """Large batches are split across forked workers; the results, in order, are the same."""
+    from linkscope.deps import command
+    from linkscope.deps.hostenv import host_env
+
+    paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:80]
+    env = host_env(None, "")
+    serial = command._resolve_chunk(paths, env, True)
+    monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    parallel = command.resolve_all(paths, env, True)
+    assert parallel == serial
