@@ -12,7 +12,8 @@ def _head(b: Binary) -> str:
         fmt = "PE32+" if b.bits == 64 else "PE32"
     elif b.bits and b.format != "wasm":
         fmt = f"{fmt} {b.bits}-bit"
-    parts = [" ".join(x for x in (fmt, b.endian == "big" and "big-endian" or None, b.arch, b.os) if x)]
+    arch = None if b.arch == b.format else b.arch  # "wasm wasm" says nothing twice
+    parts = [" ".join(x for x in (fmt, b.endian == "big" and "big-endian" or None, arch, b.os) if x)]
     if b.type:
         parts.append(b.type)
     if b.linkage:
