@@ -30,6 +30,18 @@ TOLERATED = {
     "dynsym:version-symbol": "readelf prints no @VERSION for a version-definition symbol (an ABS symbol "
                              "named like the version it defines, e.g. GLIBC_2.10 in libc.so.6); linkscope "
                              "reports its version like any other's",
+    "ldd:vdso": "ldd lists linux-vdso.so.1 (the kernel's, not a file); linkscope never runs anything, so never sees it",
+    "ldd:repeated-not-found": "ldd prints a 'not found' line for every failed request of a name; linkscope lists the "
+                          "name once, where it was first requested",
+    "ldd:unreached-interpreter": "ldd lists the interpreter only when some DT_NEEDED names it; linkscope always lists an "
+                             "executable's PT_INTERP (last, when nothing needs it)",
+    "ldd:untraceable": "ldd can only trace files its own loader accepts (this machine's class and machine); for the "
+                   "others it says 'not a dynamic executable' while linkscope resolves them: not compared",
+    "ldd:origin-of-input": "ldd runs the loader on the path it is given, so $ORIGIN of the input is that path's "
+                       "directory; a real run (and linkscope) uses the executable's real directory: inputs are "
+                       "given as real paths, so both agree",
+    "ldd:secure-mode": "ldd runs the loader as a command, never in secure mode; set-uid inputs are compared with "
+                   "secure mode off",
     "file:go_build_id": "file prints the Go BuildID only when the Go note is among the first notes it "
                         "reads; Go external links put it fourth (FACTS.md), so absence in file is not a "
                         "disagreement, but a value it prints must match",
@@ -143,3 +155,18 @@ def readelf_glibc_versions(path: Path | str) -> list[str]:
 # -- go version -m ---------------------------------------------------------------------------------
 def go_version_m(path: Path | str) -> str:
     return run(["go", "version", "-m", str(path)])
+
+
+# -- the shipped JSON schemas ----------------------------------------------------------------------
+def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
+    """Validate ``doc`` against one of the schemas shipped in linkscope/schema (draft 2020-12)."""
+    import json
+
+    import jsonschema
+
+    import linkscope
+
+    s = json.loads((Path(linkscope.__file__).parent / "schema" / schema).read_text())
+    jsonschema.Draft202012Validator.check_schema(s)
+    jsonschema.Draft202012Validator(s).validate(doc)
+    return doc

@@ -14,23 +14,19 @@ import re
 import shutil
 import struct
 import subprocess
-from pathlib import Path
 
-import jsonschema
 import pytest
 
 import buildkit
+import reference
 import linkscope
 from linkscope import policy as pol
 from linkscope.cli import main
 
-CHECK_SCHEMA = json.loads((Path(linkscope.__file__).parent / "schema" / "check.schema.json").read_text())
 
 
 def validate_check(doc: dict) -> dict:
-    jsonschema.Draft202012Validator.check_schema(CHECK_SCHEMA)
-    jsonschema.Draft202012Validator(CHECK_SCHEMA).validate(doc)
-    return doc
+    return reference.validate(doc, "check.schema.json")
 
 
 def run(capsys, *argv):

@@ -8,20 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 import buildkit
+import reference
 import linkscope
 from linkscope.cli import main
 
-SCHEMA = json.loads((Path(linkscope.__file__).parent / "schema" / "linkscope.schema.json").read_text())
 
 
 def validate(doc: dict) -> dict:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
-    return doc
+    return reference.validate(doc, "linkscope.schema.json")
 
 
 def run(capsys, *argv):

@@ -1,7 +1,7 @@
 """Differential: linkscope's closure equals ldd's on this machine's own trusted binaries, name by name
 and real path by real path, in ldd's order. A sample of the ELF files under /usr/bin and /usr/lib in the
-fast tests; all of them in the integration test. The tolerated differences are in TOLERATED, and
-nowhere else.
+fast tests; all of them in the integration test. The tolerated differences are the "ldd:" entries of
+tests/reference.py TOLERATED, with every other tool's.
 """
 from __future__ import annotations
 
@@ -15,20 +15,7 @@ import pytest
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps.hostenv import host_cpu
 
-TOLERATED = {
-    "vdso": "ldd lists linux-vdso.so.1 (the kernel's, not a file); linkscope never runs anything, so never sees it",
-    "repeated-not-found": "ldd prints a 'not found' line for every failed request of a name; linkscope lists the "
-                          "name once, where it was first requested",
-    "unreached-interpreter": "ldd lists the interpreter only when some DT_NEEDED names it; linkscope always lists an "
-                             "executable's PT_INTERP (last, when nothing needs it)",
-    "untraceable": "ldd can only trace files its own loader accepts (this machine's class and machine); for the "
-                   "others it says 'not a dynamic executable' while linkscope resolves them: not compared",
-    "origin-of-input": "ldd runs the loader on the path it is given, so $ORIGIN of the input is that path's "
-                       "directory; a real run (and linkscope) uses the executable's real directory: inputs are "
-                       "given as real paths, so both agree",
-    "secure-mode": "ldd runs the loader as a command, never in secure mode; set-uid inputs are compared with "
-                   "secure mode off",
-}
+from reference import TOLERATED  # noqa: E402  (the one place for tolerated differences; keys "ldd:...")
 
 LDD = shutil.which("ldd")
 pytestmark = pytest.mark.skipif(LDD is None or not os.path.exists("/etc/ld.so.cache"),
@@ -78,11 +65,11 @@ def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
     libs, seen_missing = [], set()
     for line in p.stdout.splitlines():
         m = _LINE.match(line)
-        if not m or m.group(1).startswith("linux-vdso"):          # TOLERATED["vdso"]
+        if not m or m.group(1).startswith("linux-vdso"):          # TOLERATED["ldd:vdso"]
             continue
         name, target = m.group(1), m.group(2)
         if target == "not found":
-            if name in seen_missing:                               # TOLERATED["repeated-not-found"]
+            if name in seen_missing:                               # TOLERATED["ldd:repeated-not-found"]
                 continue
             seen_missing.add(name)
             libs.append((name, None))
@@ -92,13 +79,13 @@ def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
 
 
 _SESSION = Session()
-_ENV = Env(root="/", cwd="/", secure=False, host=host_cpu())       # TOLERATED["secure-mode"]
+_ENV = Env(root="/", cwd="/", secure=False, host=host_cpu())       # TOLERATED["ldd:secure-mode"]
 
 
 def compare(path: str) -> str | None:
     """None when linkscope and ldd agree (or ldd cannot trace the file), else what differs."""
     kind, want = ldd(path)
-    if kind == "untraceable":                                      # TOLERATED["untraceable"]
+    if kind == "untraceable":                                      # TOLERATED["ldd:untraceable"]
         return None
     r = resolve(path, _ENV, _SESSION, libc_facts=False)
     if r.error is not None:
@@ -106,7 +93,7 @@ def compare(path: str) -> str | None:
     got = [(l.name, l.realpath) for l in r.libraries]
     if r.interpreter is not None and got and got[-1][0] == r.interpreter.name and \
             not any(r.interpreter.name == n for n, _ in want):
-        got = got[:-1]                                             # TOLERATED["unreached-interpreter"]
+        got = got[:-1]                                             # TOLERATED["ldd:unreached-interpreter"]
     if kind == "static":
         return None if not got else f"{path}: ldd says statically linked, linkscope {got}"
     if got != want:

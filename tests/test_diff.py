@@ -9,26 +9,23 @@ import shutil
 from linkscope.record import replace
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 import buildkit
+import reference
 import linkscope
 from linkscope.diff import Change, compare
 from linkscope.model import Binary, CgoInfo, Dep, Finding, GoInfo, Module
 from linkscope.render import diff_report
 from test_check import bin_, fat_go, run  # noqa: F401  (fat_go is a fixture)
 
-DIFF_SCHEMA = json.loads((Path(linkscope.__file__).parent / "schema" / "diff.schema.json").read_text())
 
 # hello built with -ldflags="-s -w": the stripped twin of buildkit's go-hello.
 HELLO_SW = buildkit.go("diff-hello-sw", "hello", "-ldflags=-s -w")
 
 
 def validate_diff(doc: dict) -> dict:
-    jsonschema.Draft202012Validator.check_schema(DIFF_SCHEMA)
-    jsonschema.Draft202012Validator(DIFF_SCHEMA).validate(doc)
-    return doc
+    return reference.validate(doc, "diff.schema.json")
 
 
 def diff_json(capsys, old, new) -> dict:
