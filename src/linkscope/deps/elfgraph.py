@@ -209,3 +209,15 @@ def interp_node(name: str, r: Resolved, rec: ElfObject | str | None, warn) -> No
     names = {name}
     node = Node(name, name, r.real, VIA_INTERPRETER, rec, None, 0, (r.st.st_dev, r.st.st_ino), names=names)
     return node
+
+
+def resolve_slash_name(fs, cwd: str, name: str, walk: Walk):
+    """Both glibc and musl use a needed name that contains a slash as a path, as is: its resolution
+    inside the view, or None (with the view's diagnostic, if any, warned) when it does not exist."""
+    r = fs.resolve(name, cwd)
+    if not r.ok:
+        if r.message:
+            walk.warn(r.message)
+        return None
+    return r
+

@@ -28,11 +28,12 @@ other byte order, not ET_DYN/ET_EXEC) is reported and skipped.
 from __future__ import annotations
 
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
-from .elfgraph import Found, Node
+from .elfgraph import Found, Node, resolve_slash_name
 from .fsview import dirname, join
 from .model import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
-from .objects import ET_DYN, ET_EXEC, ElfIdent
+from ..formats.elf import ET_DYN, ET_EXEC
+from .objects import ElfIdent
 
 SKIP, FATAL = "skip", "fatal"
 
@@ -201,10 +202,8 @@ class GlibcRules:
 
     def search(self, walk, name: str, node: Node) -> Found | None:
         if "/" in name:
-            r = self.fs.resolve(name, self.ctx.cwd)
-            if not r.ok:
-                if r.message:
-                    walk.warn(r.message)
+            r = resolve_slash_name(self.fs, self.ctx.cwd, name, walk)
+            if r is None:
                 return None
             verdict = self._check(r, name, walk)
             return Found(name, r, VIA_DIRECT) if verdict is None else None

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from .arch import musl_arch_from_interp
-from .elfgraph import Found, Node
+from .elfgraph import Found, Node, resolve_slash_name
 from .fsview import dirname, join
 from .model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from .objects import ElfIdent
@@ -122,12 +122,8 @@ class MuslRules:
 
     def search(self, walk, name: str, node: Node) -> Found | None:
         if "/" in name:
-            r = self.fs.resolve(name, self.ctx.cwd)
-            if not r.ok:
-                if r.message:
-                    walk.warn(r.message)
-                return None
-            return self._take(walk, name, r, VIA_DIRECT)
+            r = resolve_slash_name(self.fs, self.ctx.cwd, name, walk)
+            return None if r is None else self._take(walk, name, r, VIA_DIRECT)
         if self.llp:
             hit = self._open(walk, name, self.llp, VIA_LD_LIBRARY_PATH)
             if hit:

@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from ..errors import LinkscopeError, UnsupportedFormat
 from .fsview import FsView, Resolved
 
-DT_RPATH, DT_RUNPATH, DT_SONAME, DT_FLAGS_1 = 15, 29, 14, 0x6FFFFFFB
-DF_1_NODEFLIB = 0x800
-ET_EXEC, ET_DYN = 2, 3
-PT_DYNAMIC = 2
+from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,13 +192,9 @@ def _main_record(image, facts: dict, libc_facts: bool = True):
 
 
 def _libc_facts(image) -> dict:
-    """libc flavour, glibc floor and "runs on" from linkscope.glibc, when that module exists."""
-    try:
-        import importlib
+    """libc flavour, glibc floor and "runs on" from linkscope.glibc."""
+    from .. import glibc as g
 
-        g = importlib.import_module("linkscope.glibc")
-    except ImportError:
-        return {}
     out = {}
     try:
         out["libc"] = g.libc_flavour(image)
