@@ -11,32 +11,39 @@ a later request for the same name searches again, since the requester's paths ma
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import record
 
 from .fsview import Resolved
 from .model import VIA_INTERPRETER, VIA_NOT_FOUND, Interpreter, Library
 from .objects import ElfObject
 
 
-@dataclass(eq=False)
 class Node:
-    name: str                      # the name it was first requested by (the input: its path)
-    path: str | None               # as the loader opens it (inner)
-    real: str | None               # canonical inner path
-    via: str
-    rec: ElfObject | None
-    loader: "Node | None" = None   # the object whose DT_NEEDED loaded it first (glibc l_loader)
-    depth: int = 0
-    fid: tuple | None = None       # (st_dev, st_ino)
-    faked: bool = False            # not found
-    names: set = field(default_factory=set)
-    needed_by: list = field(default_factory=list)
-    needs: list = field(default_factory=list)
-    order: float = 0.0             # position in the loader's list of loaded objects
-    cache: dict = field(default_factory=dict)   # per-object derived data for the rules (expanded paths)
+    """One object of a walk, mutable while the walk runs; compared by identity."""
+
+    __slots__ = ("name", "path", "real", "via", "rec", "loader", "depth", "fid", "faked", "names",
+                 "needed_by", "needs", "order", "cache")
+
+    def __init__(self, name: str, path: str | None, real: str | None, via: str, rec: ElfObject | None,
+                 loader: "Node | None" = None, depth: int = 0, fid: tuple | None = None,
+                 faked: bool = False, names: set | None = None):
+        self.name = name            # the name it was first requested by (the input: its path)
+        self.path = path            # as the loader opens it (inner)
+        self.real = real            # canonical inner path
+        self.via = via
+        self.rec = rec
+        self.loader = loader        # the object whose DT_NEEDED loaded it first (glibc l_loader)
+        self.depth = depth
+        self.fid = fid              # (st_dev, st_ino)
+        self.faked = faked          # not found
+        self.names = set() if names is None else names
+        self.needed_by: list = []
+        self.needs: list = []
+        self.order = 0.0            # position in the loader's list of loaded objects
+        self.cache: dict = {}       # per-object derived data for the rules (expanded paths)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Found:
     path: str                      # as the loader would open it
     resolved: Resolved

@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from ..record import record
 
 MAX_SYMLINKS = 40          # Linux's MAXSYMLINKS
 MAX_READ = 64 << 20        # configuration and cache files larger than this are refused
@@ -25,7 +25,7 @@ MAX_READ = 64 << 20        # configuration and cache files larger than this are 
 OK, MISSING, LOOP, DENIED, NOT_DIR, ERROR = "ok", "missing", "loop", "denied", "not-dir", "error"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     """The outcome of resolving an inner path: ``real`` is the canonical inner path when it exists."""
 

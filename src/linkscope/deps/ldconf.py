@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import fnmatch
 import struct
-from dataclasses import dataclass
+from ..record import record
 
 from .fsview import FsView, dirname, join
 
@@ -42,7 +42,7 @@ MAX_INCLUDE_DEPTH = 32
 MAX_CONF_FILES = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CacheEntry:
     key: str
     value: str

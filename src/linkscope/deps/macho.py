@@ -25,7 +25,7 @@ it, else arm64, else x86_64, else the first; which one is said in a diagnostic.
 from __future__ import annotations
 
 import stat
-from dataclasses import dataclass, field
+from ..record import record as value_record
 
 from ..errors import UnsupportedFormat
 from .fsview import dirname, join
@@ -38,7 +38,7 @@ CPU_TYPE_X86_64, CPU_TYPE_ARM64 = 0x01000007, 0x0100000C
 _HOST_CPU = {62: CPU_TYPE_X86_64, 183: CPU_TYPE_ARM64}
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class MachoObject:
     cputype: int
     arch: str
@@ -49,7 +49,7 @@ class MachoObject:
     dylinker: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class MachoFile:
     slices: tuple[MachoObject, ...]
     universal: bool = False
@@ -87,18 +87,16 @@ def _pick(f: MachoFile, host_machine: int | None) -> MachoObject | None:
     return f.slices[0]
 
 
-@dataclass(eq=False)
 class _Node:
-    name: str
-    path: str | None
-    real: str | None
-    via: str
-    obj: MachoObject | None
-    loader: "_Node | None"
-    depth: int
-    needed_by: list = field(default_factory=list)
-    needs: list = field(default_factory=list)
-    rpaths: tuple[str, ...] | None = None
+    __slots__ = ("name", "path", "real", "via", "obj", "loader", "depth", "needed_by", "needs", "rpaths")
+
+    def __init__(self, name: str, path: str | None, real: str | None, via: str, obj: MachoObject | None,
+                 loader: "_Node | None", depth: int):
+        self.name, self.path, self.real, self.via, self.obj = name, path, real, via, obj
+        self.loader, self.depth = loader, depth
+        self.needed_by: list = []
+        self.needs: list = []
+        self.rpaths: tuple[str, ...] | None = None
 
 
 def _expand_prefix(p: str, exe_dir: str, loader_dir: str) -> tuple[str, str] | None:

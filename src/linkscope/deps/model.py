@@ -4,7 +4,7 @@ All frozen and slotted; they compare by value, so tests state whole expected ans
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..record import record
 
 from ..model import ErrorInfo
 
@@ -37,7 +37,7 @@ VIAS = (VIA_INTERPRETER, VIA_DIRECT, VIA_RPATH, VIA_LD_LIBRARY_PATH, VIA_RUNPATH
         VIA_API_SET)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostCpu:
     """What the loader learns from the CPU it runs on; it applies only to binaries of this machine.
 
@@ -54,7 +54,7 @@ class HostCpu:
     legacy_hwcaps: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Env:
     """Everything resolution depends on besides the files; built once at the CLI edge.
 
@@ -75,14 +75,14 @@ class Env:
     max_objects: int = 10_000          # a closure larger than this is cut short with a diagnostic
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interpreter:
     name: str                          # as the binary names it (PT_INTERP, LC_LOAD_DYLINKER)
     path: str | None                   # the same path when it exists inside the root, else None
     realpath: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Library:
     name: str                          # as the needing object names it (DT_NEEDED, load command, import)
     path: str | None                   # as the loader opens it, inside the root (None: not found / OS-provided)
@@ -93,7 +93,7 @@ class Library:
     needs: tuple[int, ...] = ()        # indexes into Result.libraries of what it needs, in its own order
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Result:
     path: str
     error: ErrorInfo | None = None
@@ -108,7 +108,7 @@ class Result:
     warnings: tuple[str, ...] = ()
     libc: str | None = None
     glibc_min: str | None = None
-    runs_on: tuple[str, ...] = field(default=())
+    runs_on: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

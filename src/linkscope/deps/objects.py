@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from dataclasses import dataclass
+from ..record import record
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from .fsview import FsView, Resolved
@@ -20,7 +20,7 @@ from .fsview import FsView, Resolved
 from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ElfIdent:
     bits: int
     little: bool
@@ -50,7 +50,7 @@ def read_ident(head: bytes) -> ElfIdent | str:
     return ElfIdent(32 if cls == 1 else 64, data == 1, machine, e_type, eflags, head[7])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ElfObject:
     """The loader's view of one ELF file."""
 

@@ -15,7 +15,7 @@ DLLs are followed breadth first, imports before delay-loads of each image.
 from __future__ import annotations
 
 import stat
-from dataclasses import dataclass, field
+from ..record import record as value_record
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from .fsview import dirname, join
@@ -41,7 +41,7 @@ winmm winspool.drv winsta wintrust wldap32 wlanapi wmi wow64 ws2_32 wsock32 wtsa
 IMAGE_FILE_MACHINE_I386 = 0x14C
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class PeObject:
     machine: int
     arch: str
@@ -75,16 +75,13 @@ def classify(name: str) -> str | None:
     return None
 
 
-@dataclass(eq=False)
 class _Node:
-    name: str
-    path: str | None
-    real: str | None
-    via: str
-    obj: PeObject | None
-    depth: int
-    needed_by: list = field(default_factory=list)
-    needs: list = field(default_factory=list)
+    __slots__ = ("name", "path", "real", "via", "obj", "depth", "needed_by", "needs")
+
+    def __init__(self, name: str, path: str | None, real: str | None, via: str, obj: PeObject | None, depth: int):
+        self.name, self.path, self.real, self.via, self.obj, self.depth = name, path, real, via, obj, depth
+        self.needed_by: list = []
+        self.needs: list = []
 
 
 def _ci_dir(fs, path: str) -> str | None:

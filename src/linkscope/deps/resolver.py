@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..errors import LinkscopeError
@@ -22,7 +21,7 @@ from .arch import default_interpreter
 from .elfgraph import Node, Walk, interp_node, listing
 from .fsview import FsView, dirname
 from .ldconf import parse_cache, parse_conf
-from .model import Env, Result
+from .model import Env, Library, Result
 from .objects import ElfIdent, ElfObject, Objects, elf_object, load_elf_object
 
 
@@ -75,15 +74,14 @@ class Session:
         return got[0], got[1]
 
 
-@dataclass
 class Context:
-    env: Env
-    fs: FsView
-    objects: Objects
-    session: Session
-    cwd: str
-    secure: bool
-    warn: object
+    """What the rules of one input's walk read: its environment, view, caches and diagnostics."""
+
+    __slots__ = ("env", "fs", "objects", "session", "cwd", "secure", "warn")
+
+    def __init__(self, env: Env, fs: FsView, objects: Objects, session: Session, cwd: str, secure: bool, warn):
+        self.env, self.fs, self.objects, self.session = env, fs, objects, session
+        self.cwd, self.secure, self.warn = cwd, secure, warn
 
 
 def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Session | None = None,
@@ -246,8 +244,8 @@ def _resolve_elf(ctx: Context, path: str, inner: str, r, rec: ElfObject, main_fi
     out, _fids, notes = hit
     for n in notes:
         ctx.warn(n.replace(_SELF, path))
-    libs = tuple(replace(l, needed_by=tuple(path if b == _SELF else b for b in l.needed_by)) if _SELF in l.needed_by
-                 else l for l in out["libraries"])
+    libs = tuple(Library(l.name, l.path, l.realpath, l.via, tuple(path if b == _SELF else b for b in l.needed_by),
+                         l.depth, l.needs) if _SELF in l.needed_by else l for l in out["libraries"])
     return {**out, "libraries": libs}
 
 
