@@ -139,3 +139,45 @@ def test_non_utf8_file_name(capsys, tmp_path):
     code, out, _ = run(capsys, "inspect", "--json", str(p))
     assert code == 0
     validate(json.loads(out))
+
+
+# The fast path must agree with argparse on every command line it accepts, and accept the common ones.
+_TOKENS = ["inspect", "explain", "diff", "deps", "check", "--json", "-v", "--verbose", "--tree", "--root",
+           "--root=/r", "--library-path", "--library-path=", "--files-from", "--files-from=l.txt", "--color",
+           "--color=always", "--color=bogus", "always", "never", "-", "--", "-x", "--js", "-vj", "-1", "",
+           "a", "b", "c", "--json=1", "--help", "--version"]
+
+
+def _argparse_vars(argv):
+    from linkscope.cli import build_parser
+
+    return vars(build_parser(argv[0] if argv else None).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["inspect", "--json", "a"], ["inspect", "a", "b", "-v"], ["inspect", "--files-from", "l.txt"],
+    ["inspect", "--files-from=-", "--json"], ["inspect"], ["explain", "--color", "never", "a"],
+    ["deps", "--root", "/r", "--library-path", "", "--tree", "a", "b"], ["diff", "a", "b", "--json"],
+])
+def test_fast_parse_takes_common_lines(argv):
+    from linkscope.cli import fast_parse
+
+    args = fast_parse(argv)
+    assert args is not None and vars(args) == _argparse_vars(argv)
+
+
+def test_fast_parse_agrees_with_argparse():
+    from hypothesis import given, settings, strategies as st
+    from linkscope.cli import fast_parse
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.lists(st.sampled_from(_TOKENS), max_size=6).map(lambda t: t[:1] + t[1:]),
+           st.sampled_from(["inspect", "explain", "diff", "deps", "check", "frob"]))
+    def check(rest, cmd):
+        argv = [cmd, *rest]
+        args = fast_parse(argv)
+        if args is not None:  # argparse must accept the line too, and read it the same way
+            assert vars(args) == _argparse_vars(argv), argv
+
+    check()
+

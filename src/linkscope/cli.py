@@ -1,14 +1,47 @@
 """The command line: main(argv) -> exit status. 0 ok, 1 a check failed or an input could not be
-read, 2 usage. Subcommands import their heavy modules only when they run."""
+read, 2 usage. Subcommands import their heavy modules only when they run.
+
+Every subcommand's options are declared once, in ``_COMMANDS``. argparse is built from that table for
+help, errors and anything unusual; the common command lines (known options, paths in one run) are
+parsed straight from the table, because importing argparse (with re, enum and gettext) and building
+its parsers costs several times what inspecting one binary does. tests/test_cli.py checks that the
+two agree on every command line the fast path accepts."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from . import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
+
+
+class _Opt:
+    """One option: a flag (store_true) when ``metavar`` is None, else it takes one value."""
+
+    __slots__ = ("flags", "dest", "help", "metavar", "choices", "default")
+
+    def __init__(self, flags, dest, help, metavar=None, choices=None, default=None):
+        self.flags, self.dest, self.help, self.metavar = flags, dest, help, metavar
+        self.choices = choices
+        self.default = False if metavar is None else default
+
+
+class _Cmd:
+    """A subcommand: positionals as (dest, nargs, metavar) with nargs '*', '+' or None (exactly one)."""
+
+    __slots__ = ("help", "description", "positionals", "options", "run", "fast")
+
+    def __init__(self, help, description, positionals, options, run, fast=True):
+        self.help, self.description, self.positionals, self.options = help, description, positionals, options
+        self.run, self.fast = run, fast
+
+
+class Args:
+    """Parsed arguments (what argparse.Namespace holds)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
 
 
 def _columns() -> int:
@@ -20,91 +53,6 @@ def _columns() -> int:
         return os.get_terminal_size(sys.stderr.fileno()).columns
     except (OSError, ValueError):
         return 80
-
-
-class _Formatter(argparse.HelpFormatter):
-    # argparse builds a formatter for every add_argument; its default width comes from shutil,
-    # an import that costs more than reading a binary. The same width, without it.
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        super().__init__(prog, indent_increment, max_help_position, width or max(_columns() - 2, 40))
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):  # usage errors exit 2, with the usage line, no traceback
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The full parser; ``command`` (the first word of argv) lets costly option sets be built only for
-    the subcommand that runs."""
-    p = _Parser(prog="linkscope", description="Know any executable without running it: format, linkage, "
-                "libraries, Go build info.")
-    p.add_argument("--version", action="version", version=f"linkscope {__version__}")
-    # prog given: otherwise argparse builds a help formatter (and imports shutil) on every start.
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog="linkscope")
-
-    ins = sub.add_parser("inspect", help="what each file is: format, arch, linkage, libraries, Go build info",
-                         description="Report what each file is, reading only the bytes needed; nothing is executed.")
-    ins.add_argument("paths", nargs="*", metavar="PATH")
-    ins.add_argument("--files-from", metavar="FILE", help="read more paths from FILE, one per line ('-': standard input)")
-    ins.add_argument("--json", action="store_true", help="print one JSON document (see the shipped schema)")
-    ins.add_argument("-v", "--verbose", action="store_true", help="the full record for each file")
-    ins.set_defaults(run=_cmd_inspect)
-
-    exp = sub.add_parser("explain", help="why each binary is what it is, and what to change",
-                         description="Explain each binary: cgo (enabled, used, which packages caused it, the fix), the "
-                         "static-glibc NSS hazard, the linker, portability, LD_PRELOAD exposure, hardening read "
-                         "correctly for Go, and size (what -ldflags=\"-s -w\" or strip would save). Exit 0, or 1 when "
-                         "an input cannot be read.")
-    exp.add_argument("paths", nargs="+", metavar="PATH")
-    exp.add_argument("--json", action="store_true", help="print the same JSON document as inspect --json")
-    exp.add_argument("--root", metavar="DIR", help="also flag RPATH/RUNPATH entries that name world-writable "
-                     "directories inside DIR (a sysroot or unpacked image)")
-    exp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                     help="colour the report (auto: only on a terminal)")
-    exp.set_defaults(run=_cmd_explain)
-
-    chk = sub.add_parser("check", help="a CI gate: fail when a binary breaks the policy",
-                         description="Check each binary against a policy (options, or a [tool.linkscope.check] table "
-                         "in pyproject.toml / a [check] table in linkscope.toml, found from the current directory "
-                         "upward; options override the file). Prints one line per violation: PATH: RULE: message "
-                         "(evidence). Exit 0 when every binary meets the policy, 1 when one does not or cannot be "
-                         "read, 2 for usage errors.")
-    chk.add_argument("paths", nargs="+", metavar="PATH")
-    chk.add_argument("--json", action="store_true", help="print one JSON document (schema/check.schema.json)")
-    chk.add_argument("--sarif", metavar="FILE", help="also write the violations as SARIF 2.1.0 to FILE")
-    if command == "check":  # the policy options cost an import; only `check` needs them
-        from . import policy as _policy
-        _policy.add_options(chk)
-    chk.set_defaults(run=_cmd_check)
-
-    dif = sub.add_parser("diff", help="what changed between two builds",
-                         description="Compare two binaries: linkage, interpreter, needed libraries, glibc floor, cgo, "
-                         "Go version, build settings and modules, size by category, findings. Exit 0, or 1 when an "
-                         "input cannot be read.")
-    dif.add_argument("old", metavar="OLD")
-    dif.add_argument("new", metavar="NEW")
-    dif.add_argument("--json", action="store_true", help="print one JSON document (schema/diff.schema.json)")
-    dif.set_defaults(run=_cmd_diff)
-
-    dep = sub.add_parser("deps", help="the shared libraries a binary needs and where its loader finds them",
-                         description="Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, "
-                         "Windows), reading files only; nothing is executed. Prints ldd's list (name => path, "
-                         "'not found'). Exit 0, or 1 when a library is missing or an input cannot be read.")
-    dep.add_argument("paths", nargs="+", metavar="PATH")
-    dep.add_argument("--root", metavar="DIR", help="resolve inside this sysroot or unpacked image: interpreter, "
-                     "ld.so.conf, ld.so.cache and every symlink are taken inside DIR and never lead out of it")
-    dep.add_argument("--library-path", metavar="P", help="LD_LIBRARY_PATH to apply (default: this process's "
-                     "LD_LIBRARY_PATH, as ldd does, unless --root is given; '' for none)")
-    dep.add_argument("--tree", action="store_true", help="draw the dependency tree (each library expanded once)")
-    dep.add_argument("--json", action="store_true", help="print one JSON document (see the shipped schema)")
-    dep.set_defaults(run=_cmd_deps)
-    return p
 
 
 def _cmd_inspect(args) -> int:
@@ -222,6 +170,156 @@ def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+_COMMANDS = {
+    "inspect": _Cmd(
+        "what each file is: format, arch, linkage, libraries, Go build info",
+        "Report what each file is, reading only the bytes needed; nothing is executed.",
+        (("paths", "*", "PATH"),),
+        (_Opt(("--files-from",), "files_from", "read more paths from FILE, one per line ('-': standard input)",
+              metavar="FILE"),
+         _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
+         _Opt(("-v", "--verbose"), "verbose", "the full record for each file")),
+        _cmd_inspect),
+    "explain": _Cmd(
+        "why each binary is what it is, and what to change",
+        "Explain each binary: cgo (enabled, used, which packages caused it, the fix), the static-glibc NSS "
+        "hazard, the linker, portability, LD_PRELOAD exposure, hardening read correctly for Go, and size (what "
+        "-ldflags=\"-s -w\" or strip would save). Exit 0, or 1 when an input cannot be read.",
+        (("paths", "+", "PATH"),),
+        (_Opt(("--json",), "json", "print the same JSON document as inspect --json"),
+         _Opt(("--root",), "root", "also flag RPATH/RUNPATH entries that name world-writable directories inside "
+              "DIR (a sysroot or unpacked image)", metavar="DIR"),
+         _Opt(("--color",), "color", "colour the report (auto: only on a terminal)", metavar="{auto,always,never}",
+              choices=("auto", "always", "never"), default="auto")),
+        _cmd_explain),
+    "check": _Cmd(
+        "a CI gate: fail when a binary breaks the policy",
+        "Check each binary against a policy (options, or a [tool.linkscope.check] table in pyproject.toml / a "
+        "[check] table in linkscope.toml, found from the current directory upward; options override the file). "
+        "Prints one line per violation: PATH: RULE: message (evidence). Exit 0 when every binary meets the "
+        "policy, 1 when one does not or cannot be read, 2 for usage errors.",
+        (("paths", "+", "PATH"),),
+        (_Opt(("--json",), "json", "print one JSON document (schema/check.schema.json)"),
+         _Opt(("--sarif",), "sarif", "also write the violations as SARIF 2.1.0 to FILE", metavar="FILE")),
+        _cmd_check, fast=False),  # its policy options live in policy.add_options (argparse types)
+    "diff": _Cmd(
+        "what changed between two builds",
+        "Compare two binaries: linkage, interpreter, needed libraries, glibc floor, cgo, Go version, build "
+        "settings and modules, size by category, findings. Exit 0, or 1 when an input cannot be read.",
+        (("old", None, "OLD"), ("new", None, "NEW")),
+        (_Opt(("--json",), "json", "print one JSON document (schema/diff.schema.json)"),),
+        _cmd_diff),
+    "deps": _Cmd(
+        "the shared libraries a binary needs and where its loader finds them",
+        "Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, Windows), reading files "
+        "only; nothing is executed. Prints ldd's list (name => path, 'not found'). Exit 0, or 1 when a library is "
+        "missing or an input cannot be read.",
+        (("paths", "+", "PATH"),),
+        (_Opt(("--root",), "root", "resolve inside this sysroot or unpacked image: interpreter, ld.so.conf, "
+              "ld.so.cache and every symlink are taken inside DIR and never lead out of it", metavar="DIR"),
+         _Opt(("--library-path",), "library_path", "LD_LIBRARY_PATH to apply (default: this process's "
+              "LD_LIBRARY_PATH, as ldd does, unless --root is given; '' for none)", metavar="P"),
+         _Opt(("--tree",), "tree", "draw the dependency tree (each library expanded once)"),
+         _Opt(("--json",), "json", "print one JSON document (see the shipped schema)")),
+        _cmd_deps),
+}
+
+
+def fast_parse(argv: list[str]) -> Args | None:
+    """``argv`` parsed from the table when it is a plain command line (a subcommand, its known options
+    spelled in full, its positionals in one run); None sends it to argparse, which says what is wrong."""
+    cmd = _COMMANDS.get(argv[0]) if argv else None
+    if cmd is None or not cmd.fast:
+        return None
+    values = {o.dest: o.default for o in cmd.options}
+    by_flag = {f: o for o in cmd.options for f in o.flags}
+    pos: list[str] = []
+    after_run = False
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith("-") and a != "-":
+            name, eq, val = a.partition("=")
+            o = by_flag.get(name)
+            if o is None:
+                return None
+            if o.metavar is None:
+                if eq:
+                    return None
+                values[o.dest] = True
+            else:
+                if not eq:
+                    i += 1
+                    if i == len(argv) or argv[i].startswith("-"):
+                        return None
+                    val = argv[i]
+                if o.choices and val not in o.choices:
+                    return None
+                values[o.dest] = val
+            after_run = bool(pos)
+        elif after_run:
+            return None  # positionals split by options: argparse's rules decide
+        else:
+            pos.append(a)
+        i += 1
+    for dest, nargs, _ in cmd.positionals:
+        if nargs == "*":
+            values[dest], pos = pos, []
+        elif nargs == "+":
+            if not pos:
+                return None
+            values[dest], pos = pos, []
+        else:
+            if not pos:
+                return None
+            values[dest] = pos.pop(0)
+    if pos:
+        return None
+    return Args(command=argv[0], run=cmd.run, **values)
+
+
+def build_parser(command: str | None = None):
+    """The argparse parser, from the table; ``command`` (the first word of argv) lets costly option
+    sets be built only for the subcommand that runs."""
+    import argparse
+
+    class Formatter(argparse.HelpFormatter):
+        # argparse builds a formatter for every add_argument; its default width comes from shutil,
+        # an import that costs more than reading a binary. The same width, without it.
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+            super().__init__(prog, indent_increment, max_help_position, width or max(_columns() - 2, 40))
+
+    class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("formatter_class", Formatter)
+            super().__init__(*args, **kwargs)
+
+        def error(self, message):  # usage errors exit 2, with the usage line, no traceback
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    p = Parser(prog="linkscope", description="Know any executable without running it: format, linkage, "
+               "libraries, Go build info.")
+    p.add_argument("--version", action="version", version=f"linkscope {__version__}")
+    # prog given: otherwise argparse builds a help formatter (and imports shutil) on every start.
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, prog="linkscope")
+    for name, cmd in _COMMANDS.items():
+        sp = sub.add_parser(name, help=cmd.help, description=cmd.description)
+        for dest, nargs, metavar in cmd.positionals:
+            sp.add_argument(dest, nargs=nargs, metavar=metavar)
+        for o in cmd.options:
+            if o.metavar is None:
+                sp.add_argument(*o.flags, dest=o.dest, action="store_true", help=o.help)
+            else:
+                sp.add_argument(*o.flags, dest=o.dest, help=o.help, default=o.default, choices=o.choices,
+                                metavar=None if o.choices else o.metavar)
+        if name == "check" and command == "check":  # the policy options cost an import; only `check` needs them
+            from . import policy
+            policy.add_options(sp)
+        sp.set_defaults(run=cmd.run)
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         # File names need not be UTF-8: print them escaped rather than fail.
@@ -229,11 +327,13 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    args = fast_parse(argv)
+    if args is None:
+        parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
     try:
         return args.run(args)
     except UsageError as e:

@@ -47,19 +47,16 @@ page that documents it. :func:`runs_on` and :func:`distro_summary` read it.
 """
 from __future__ import annotations
 
-import json
 import os
-import re
-from .record import record
-from functools import lru_cache
 
+from . import fastjson, goflags
 from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
+from .record import record
 
 GLIBC, MUSL, BIONIC, NONE = "glibc", "musl", "bionic", "none"
 
 # The families whose floors are reported, and the library that defines each.
 FAMILIES = ("GLIBC", "GLIBCXX", "CXXABI", "GCC")
-_VERSIONED = re.compile(r"^(GLIBC|GLIBCXX|CXXABI|GCC)_([0-9]+(?:\.[0-9]+)*)$")
 # ABI markers with the first glibc release that defines them (NEWS of glibc 2.36: DT_RELR support).
 GLIBC_ABI_MARKERS = {"GLIBC_ABI_DT_RELR": "2.36"}
 
@@ -76,9 +73,14 @@ NT_ANDROID_IDENT = 1
 
 
 # -- version numbers -------------------------------------------------------------------------------
+def is_dotted(version: str | None) -> bool:
+    """Whether ``version`` is digits separated by single dots ("2.34", "3.4.21")."""
+    return bool(version) and all(p.isdigit() and p.isascii() for p in version.split("."))
+
+
 def version_key(version: str) -> tuple[int, ...]:
     """Numeric order of dotted versions: "2.3.4" < "2.10". Raises ValueError for anything else."""
-    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)*", version or ""):
+    if not is_dotted(version):
         raise ValueError(f"not a dotted version number: {version!r}")
     return tuple(int(p) for p in version.split("."))
 
@@ -156,7 +158,7 @@ def _go_static_without_libc(image: ElfImage) -> bool | None:
     if info is None and image.go_build_id is None and not names & {".go.buildinfo", ".gopclntab"}:
         return None
     ldflags = info.setting("-ldflags", "") if info is not None else ""
-    return not re.search(r"-linkmode[= ]+external", ldflags or "")
+    return not goflags.external_linkmode(ldflags)
 
 
 def libc_flavour(image) -> str | None:
@@ -243,8 +245,10 @@ def version_floors(image, symbols: bool = True) -> dict | None:
         return floors.setdefault(family, {"version": None, "symbols": [], "from": []})
 
     for r in reqs:
-        m = _VERSIONED.match(r.name)
-        family = m.group(1) if m else ("GLIBC" if r.name.startswith("GLIBC_") else None)
+        fam, _, ver = r.name.partition("_")
+        if fam not in FAMILIES or not is_dotted(ver):
+            fam = ver = None
+        family = fam or ("GLIBC" if r.name.startswith("GLIBC_") else None)
         if family is None:
             continue
         if r.weak:
@@ -252,10 +256,10 @@ def version_floors(image, symbols: bool = True) -> dict | None:
             weak.setdefault(family, set()).add(r.name)
             continue
         entry(family)
-        if m:
-            key = version_key(m.group(2))
+        if ver:
+            key = version_key(ver)
             if family not in best or key > best[family][0]:
-                best[family] = (key, m.group(2))
+                best[family] = (key, ver)
         elif r.name == "GLIBC_PRIVATE":
             private = True
         else:
@@ -307,9 +311,17 @@ class DistroRelease:
     source: str      # where that version is documented
 
 
-@lru_cache(maxsize=1)
 def distro_releases() -> tuple[DistroRelease, ...]:
     """The shipped table (data/distros.json), in family order, each family oldest first."""
+    if not _RELEASES:
+        _RELEASES.append(_read_releases())
+    return _RELEASES[0]
+
+
+_RELEASES: list = []
+
+
+def _read_releases() -> tuple[DistroRelease, ...]:
     path = os.path.join(os.path.dirname(__file__), "data", "distros.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as fh:
@@ -317,7 +329,7 @@ def distro_releases() -> tuple[DistroRelease, ...]:
     else:  # installed in a zip: importlib.resources (costly to import, hence not first)
         from importlib import resources
         text = resources.files("linkscope").joinpath("data/distros.json").read_text(encoding="utf-8")
-    rows = json.loads(text)["releases"]
+    rows = fastjson.loads(text)["releases"]
     out = [DistroRelease(r["family"], r["name"], r["release"], r["libc"], r["version"], r["source"]) for r in rows]
     order = {}
     for r in out:

@@ -1,17 +1,15 @@
 """bytes -> format image -> a frozen Binary record. Nothing here prints."""
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import stat
-from .record import replace
-from collections.abc import Iterator
 
 from . import sniff as sn
 from .byteview import ByteView
 from .errors import InputError, LinkscopeError, Malformed, UnsupportedFormat
 from .model import Binary, ErrorInfo, VersionFloor
+from .record import replace
 
 
 def _parse(view: ByteView):
@@ -35,43 +33,62 @@ def _parse(view: ByteView):
     raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
 
 
-@contextlib.contextmanager
-def open_image(path: str, st: os.stat_result | None = None) -> Iterator[tuple[object, os.stat_result]]:
-    """The parsed image of ``path`` and its stat (``st`` when the caller has it), valid inside the
-    ``with`` block (the file stays mapped until then). Raises a LinkscopeError for anything that is
-    not a readable binary."""
-    if st is None:
-        st = _stat(path)
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError("is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError("not a regular file")
-    if st.st_size == 0:
-        raise UnsupportedFormat("empty file")
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError as e:
-        raise InputError(e.strerror or str(e)) from None
-    try:
-        # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
+def open_image(path: str, st: os.stat_result | None = None) -> "_Opened":
+    """``with open_image(path) as (image, st):`` the parsed image of ``path`` and its stat (``st``
+    when the caller has it), valid inside the block (the file stays mapped until then). Raises a
+    LinkscopeError for anything that is not a readable binary."""
+    return _Opened(path, st)
+
+
+class _Opened:
+    # A class, not contextlib.contextmanager: contextlib (with collections and functools) costs
+    # more to import than a binary costs to read.
+    __slots__ = ("path", "st", "_fd", "_mm")
+
+    def __init__(self, path: str, st: os.stat_result | None):
+        self.path, self.st, self._fd, self._mm = path, st, None, None
+
+    def __enter__(self):
+        path = self.path
+        st = self.st = self.st if self.st is not None else _stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError("not a regular file")
+        if st.st_size == 0:
+            raise UnsupportedFormat("empty file")
         try:
-            head = os.pread(fd, 64, 0)
+            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as e:
             raise InputError(e.strerror or str(e)) from None
-        if sn.sniff(head) is None:
-            raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
         try:
-            mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as e:
-            raise InputError(f"cannot map file: {e}") from None
+            # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
+            try:
+                head = os.pread(self._fd, 64, 0)
+            except OSError as e:
+                raise InputError(e.strerror or str(e)) from None
+            if sn.sniff(head) is None:
+                raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
+            try:
+                self._mm = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as e:
+                raise InputError(f"cannot map file: {e}") from None
+            return _parse(ByteView(self._mm, path=path)), st
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc) -> None:
+        mm, fd, self._mm, self._fd = self._mm, self._fd, None, None
         try:
-            view = ByteView(mm, path=path)
-            yield _parse(view), st
+            if mm is not None:
+                try:
+                    mm.close()
+                except BufferError:  # a view still exported: the map goes when it does
+                    pass
         finally:
-            with contextlib.suppress(BufferError):
-                mm.close()
-    finally:
-        os.close(fd)
+            if fd is not None:
+                os.close(fd)
 
 
 def _stat(path: str) -> os.stat_result:

@@ -45,11 +45,11 @@ os/user, dlopen for plugin.
 """
 from __future__ import annotations
 
-import re
-import shlex
 from ..record import record, field
 
 from ..model import CgoInfo, Finding
+from .. import goflags
+from ..lazy import Rx
 
 NET, USER, PLUGIN, CCODE, EXTLINK = "net", "os/user", "plugin", "c-code", "external-linking"
 TAG_FOR = {NET: "netgo", USER: "osusergo"}
@@ -57,10 +57,10 @@ TAG_FOR = {NET: "netgo", USER: "osusergo"}
 NET_IMPORTS = ("getaddrinfo", "getnameinfo", "res_search", "res_nsearch", "gai_strerror", "freeaddrinfo")
 USER_IMPORTS = ("getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r", "getgrouplist")
 PLUGIN_IMPORTS = ("dlopen",)
-_HELPER = re.compile(r"\._Cfunc_(GoString|GoStringN|GoBytes|CString|CBytes|_CMalloc|_Cmalloc)$")
-_STUB = re.compile(r"^(.+?)\._C2?func_(.+)$")
-_SYMTAB_STUB = re.compile(rb"\0((?:[\w.\-~]+/)*[\w.\-~]+\._C2?func_\w+)\0")
-_LINKMODE_EXT = re.compile(r"-linkmode(?:=|\s+)external")
+# The helpers every cgo package gets (C.GoString, C.CString...), not calls of the user's own.
+_HELPERS = tuple(f"._Cfunc_{h}" for h in ("GoString", "GoStringN", "GoBytes", "CString", "CBytes", "_CMalloc",
+                                          "_Cmalloc"))
+_SYMTAB_STUB = Rx(rb"\0((?:[\w.\-~]+/)*[\w.\-~]+\._C2?func_\w+)\0")
 _MAX_EVIDENCE = 4
 
 
@@ -120,17 +120,17 @@ def analyze(ev) -> CgoResult | None:
         elif ft.has("x_cgo_init"):
             used_ev.append("function x_cgo_init (Go function table)")
         # Real calls first; the helpers every cgo package gets (C.GoString, C.CString...) last.
-        for n in sorted(ft.containing("._C", 512), key=lambda n: (bool(_HELPER.search(n)), n)):
-            m = _STUB.match(n)
-            if m and not m.group(1).startswith("_cgo_"):
-                add(_cause_of(m.group(1), go), f"function {n} (Go function table)")
+        for n in sorted(ft.containing("._C", 512), key=lambda n: (n.endswith(_HELPERS), n)):
+            pkg = _stub_package(n)
+            if pkg is not None and not pkg.startswith("_cgo_"):
+                add(_cause_of(pkg, go), f"function {n} (Go function table)")
     elif ev.has_symtab:
         if ev.symtab_has("x_cgo_init"):
             used_ev.append("symbol x_cgo_init (symbol table)")
         for n in ev.symtab_findall(_SYMTAB_STUB, b"._C"):
-            m = _STUB.match(n)
-            if m:
-                add(_cause_of(m.group(1), go), f"symbol {n} (symbol table)")
+            pkg = _stub_package(n)
+            if pkg is not None:
+                add(_cause_of(pkg, go), f"symbol {n} (symbol table)")
     # Dynamic imports: the libc calls each cause makes (evidence, and the cause when nothing else says).
     for cause, wanted in ((NET, NET_IMPORTS), (USER, USER_IMPORTS), (PLUGIN, PLUGIN_IMPORTS)):
         if ev.format != "elf":
@@ -157,7 +157,7 @@ def analyze(ev) -> CgoResult | None:
         causes.append(CCODE)
     ldflags = ev.setting("-ldflags") or ""
     if used and not causes:
-        if _LINKMODE_EXT.search(ldflags):
+        if goflags.external_linkmode(ldflags):
             causes.append(EXTLINK)
             evidence[EXTLINK] = [f"build setting -ldflags={ldflags}"]
         elif ev.setting("-race") == "true":
@@ -189,12 +189,14 @@ class Rebuild:
         return out
 
     def command(self) -> str:
-        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env)
-        return " ".join(x for x in (env, "go build", " ".join(shlex.quote(a) for a in self.args())) if x)
+        env = " ".join(f"{k}={goflags.shell_quote(v)}" for k, v in self.env)
+        return " ".join(x for x in (env, "go build", " ".join(goflags.shell_quote(a) for a in self.args())) if x)
 
 
 def parse_command(cmd: str) -> tuple[dict[str, str], list[str]]:
     """(environment, arguments after `go build`) of a command :meth:`Rebuild.command` wrote."""
+    import shlex
+
     words = shlex.split(cmd)
     env = {}
     while words and "=" in words[0] and not words[0].startswith("-"):
@@ -207,7 +209,7 @@ def parse_command(cmd: str) -> tuple[dict[str, str], list[str]]:
 
 def _drop_external(ldflags: str) -> str:
     """ldflags without -linkmode external and the -extldflags that only an external link reads."""
-    words = shlex.split(ldflags)
+    words = goflags.words(ldflags)
     out, skip = [], False
     for i, w in enumerate(words):
         if skip:
@@ -216,7 +218,7 @@ def _drop_external(ldflags: str) -> str:
         if w in ("-linkmode", "--linkmode") and i + 1 < len(words) and words[i + 1] == "external":
             skip = True
             continue
-        if re.fullmatch(r"--?linkmode=external", w):
+        if w in ("-linkmode=external", "--linkmode=external"):
             continue
         if w in ("-extldflags", "--extldflags"):
             skip = True
@@ -224,12 +226,26 @@ def _drop_external(ldflags: str) -> str:
         if w.startswith(("-extldflags=", "--extldflags=")):
             continue
         out.append(w)
-    return " ".join(shlex.quote(w) if re.search(r"\s", w) else w for w in out)
+    try:
+        return goflags.join(out)
+    except ValueError:  # a word with both quote kinds: go build could not have read it either
+        return " ".join(out)
+
+
+def _stub_package(name: str) -> str | None:
+    """The package of a cgo call stub ("net._C2func_getaddrinfo" -> "net"), None for other names."""
+    i = name.find("._C", 1)
+    while i >= 0:
+        for tag in ("._Cfunc_", "._C2func_"):
+            if name.startswith(tag, i) and len(name) > i + len(tag):
+                return name[:i]
+        i = name.find("._C", i + 1)
+    return None
 
 
 def _base(go) -> tuple[list[str], str, list[str]]:
     """(tags, ldflags, other flags) of the original build, from its settings."""
-    tags = [t for t in re.split(r"[,\s]+", go.setting("-tags") or "") if t] if go else []
+    tags = goflags.tags(go.setting("-tags")) if go else []
     ldflags = (go.setting("-ldflags") or "") if go else ""
     other = []
     if go is not None:
@@ -260,7 +276,7 @@ def rebuild(info: CgoInfo, binary) -> Rebuild | None:
             return Rebuild((), tuple(tags + add), ldflags, tuple(other)) if add else None
         ext = "-linkmode external -extldflags -static"
         new = ldflags
-        if not re.search(r"-extldflags(?:=|\s+)['\"]?-static", ldflags):
+        if not {"-static", "-static-pie"} & set(goflags.extldflags(ldflags)):
             new = (_drop_external(ldflags) + " " + ext).strip()
         return Rebuild((), tuple(tags + add), new, tuple(other))
     if causes <= {EXTLINK}:

@@ -6,10 +6,9 @@ and the dynamic symbols of Go binaries (a few dozen).
 """
 from __future__ import annotations
 
-import re
 import sys
 from array import array
-from functools import cached_property
+from ..lazy import Rx, cached_property
 
 from ..errors import LinkscopeError
 from . import gofunc
@@ -118,7 +117,7 @@ class Evidence:
         off, size = region
         return self.view.find(b"\0" + name.encode() + b"\0", off, off + size) >= 0
 
-    def _region_findall(self, region, pattern: re.Pattern, hint: bytes | None = None) -> list[str]:
+    def _region_findall(self, region, pattern: Rx, hint: bytes | None = None) -> list[str]:
         """The first group of every match of ``pattern`` in the region; ``hint``, a substring every
         match contains, lets a fast search rule the region out first."""
         if region is None:
@@ -133,7 +132,7 @@ class Evidence:
     def dynstr_has(self, name: str) -> bool:
         return self._region_has(self._dynstr_region, name)
 
-    def dynstr_findall(self, pattern: re.Pattern, hint: bytes | None = None) -> list[str]:
+    def dynstr_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
         return self._region_findall(self._dynstr_region, pattern, hint)
 
     @property
@@ -175,7 +174,7 @@ class Evidence:
                 return frozenset(words[0::s.entsize // 4])
         return frozenset()
 
-    def symtab_findall(self, pattern: re.Pattern, hint: bytes | None = None) -> list[str]:
+    def symtab_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
         return self._region_findall(self._strtab_region, pattern, hint)
 
     # -- imports -----------------------------------------------------------------------------------

@@ -30,12 +30,12 @@ Each function record (``_func``) starts with its entry (a pointer before 1.18, a
 """
 from __future__ import annotations
 
-import re
 import sys
 from array import array
 
 from ..byteview import ByteView
 from ..errors import Malformed
+from ..lazy import Rx
 
 MAGICS = {0xFFFFFFFB: "1.2", 0xFFFFFFFA: "1.16", 0xFFFFFFF0: "1.18", 0xFFFFFFF1: "1.20"}
 MAX_FUNCS = 1 << 22          # a very large Go binary (kubelet, ~50 MB) has about 10**5 functions
@@ -43,7 +43,7 @@ MAX_CANDIDATES = 16          # header-magic matches tried when the table has to 
 SEARCH_LIMIT = 512 << 20     # bytes searched for the header, at most
 MAX_NAME = 4096
 
-_HEADER_RE = re.compile(
+_HEADER_RE = Rx(
     rb"(?:[\xfb\xfa\xf0\xf1]\xff\xff\xff|\xff\xff\xff[\xfb\xfa\xf0\xf1])\x00\x00[\x01\x02\x04][\x04\x08]")
 
 

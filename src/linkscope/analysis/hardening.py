@@ -28,11 +28,11 @@ Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protecto
 """
 from __future__ import annotations
 
-import re
 import struct
 
 from ..errors import LinkscopeError
 from ..model import Finding
+from ..lazy import Rx
 
 PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 2, 3, 0x6474E551, 0x6474E552
 DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 24, 30, 0x6FFFFFFB
@@ -42,7 +42,7 @@ GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
 X86_IBT, X86_SHSTK = 0x1, 0x2
 AARCH64_BTI, AARCH64_PAC = 0x1, 0x2
-_CHK = re.compile(rb"\0(__[a-z0-9_]+_chk)\0")
+_CHK = Rx(rb"\0(__[a-z0-9_]+_chk)\0")
 _NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
 
 

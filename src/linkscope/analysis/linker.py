@@ -25,10 +25,10 @@ lld-link 14.0 with a ``.buildid`` section (zig cc); GNU ld 2.x (``bfd``).
 """
 from __future__ import annotations
 
-import re
+from .. import goflags
+from ..lazy import Rx
 
-_LINKMODE_EXT = re.compile(r"-linkmode(?:=|\s+)external")
-_ZIG_SOURCE = re.compile(rb"\0([\w./-]+\.zig)\0")
+_ZIG_SOURCE = Rx(rb"\0([\w./-]+\.zig)\0")
 
 
 def analyze(ev) -> tuple[str | None, list[str]]:
@@ -45,7 +45,7 @@ def analyze(ev) -> tuple[str | None, list[str]]:
 
 def _go_external_setting(ev) -> str | None:
     flags = ev.setting("-ldflags") or ""
-    return flags if _LINKMODE_EXT.search(flags) else None
+    return flags if goflags.external_linkmode(flags) else None
 
 
 def _elf(ev) -> tuple[str | None, list[str]]:
@@ -64,7 +64,7 @@ def _elf(ev) -> tuple[str | None, list[str]]:
         if zig:
             return "zig", evidence + [f"symbol table names the zig source {zig[0]}"]
         lld_version = lld.split()[-1]
-        if clang and re.fullmatch(r"clang version " + re.escape(lld_version), clang):
+        if clang == f"clang version {lld_version}":
             # zig's bundled clang and lld: the same version, no vendor or repository in the string
             # (distributions write "Debian clang version ...", LLVM's releases add the repository).
             return "zig", evidence + ["unbranded clang and LLD of the same version, as zig cc writes them"]

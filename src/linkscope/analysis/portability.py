@@ -10,18 +10,26 @@ The C-library part comes from the glibc module (floor and distribution releases)
 """
 from __future__ import annotations
 
-import re
 import struct
-from functools import lru_cache
 
 from ..model import Finding
+from .. import glibc
+from ..errors import LinkscopeError
 
 _ARCH_FLOOR = {"loong64": (5, 19), "mips64le": (4, 8)}
 
 
 def _go_version(v: str | None) -> tuple[int, int] | None:
-    m = re.match(r"go(\d+)\.(\d+)", v or "")
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    """(major, minor) of "go1.21.3", "go1.22rc1"..., None for anything else."""
+    if not v or not v.startswith("go"):
+        return None
+    major, dot, rest = v[2:].partition(".")
+    n = 0
+    while n < len(rest) and rest[n].isdecimal():
+        n += 1
+    if not (dot and major.isdecimal() and n):
+        return None
+    return int(major), int(rest[:n])
 
 
 def go_linux_kernel(go_version: str | None, arch: str | None) -> str | None:
@@ -49,30 +57,20 @@ def abi_tag_kernel(image) -> str | None:
     return f"{a}.{b}.{c}" if os_ == 0 else None
 
 
-def _glibc():
-    try:
-        from .. import glibc
-        return glibc
-    except ImportError:
-        return None
-
-
 def glibc_floor(image) -> str | None:
     """The newest non-weak GLIBC_x.y version the binary requires, the loader's rule as the glibc
     module states it (GLIBC_ABI_* markers count as the release that defines them), read from the
     version needs alone: cheap, unlike the per-symbol attribution the glibc module also makes."""
-    g = _glibc()
     reqs = getattr(image, "version_requirements", None)
-    if g is None or not reqs:
+    if not reqs:
         return None
-    markers = getattr(g, "GLIBC_ABI_MARKERS", {})
+    markers = glibc.GLIBC_ABI_MARKERS
     best, best_key = None, ()
     for r in reqs:
         name = r.name
         if r.weak or not name.startswith("GLIBC_"):
             continue
-        m = _GLIBC_VERSION.fullmatch(name)
-        ver = m.group(1) if m else markers.get(name)
+        ver = name[6:] if glibc.is_dotted(name[6:]) else markers.get(name)
         if ver:
             key = tuple(map(int, ver.split(".")))
             if key > best_key:
@@ -80,33 +78,27 @@ def glibc_floor(image) -> str | None:
     return best
 
 
-_GLIBC_VERSION = re.compile(r"GLIBC_([0-9]+(?:\.[0-9]+)*)")
-
-
-@lru_cache(maxsize=256)
 def _distros(floor: str | None) -> str:
-    """glibc.distro_summary of a floor (a pure function of the shipped release table)."""
-    g = _glibc()
-    if g is None:
-        return ""
-    try:
-        return g.distro_summary(floor)
-    except Exception:
-        return ""
+    """glibc.distro_summary of a floor (a pure function of the shipped release table), memoised:
+    a tree of binaries has few distinct floors."""
+    if floor not in _DISTROS:
+        _DISTROS[floor] = glibc.distro_summary(floor)
+    return _DISTROS[floor]
+
+
+_DISTROS: dict = {}
 
 
 def libc_facts(image, binary) -> tuple[str | None, str | None]:
     """(libc flavour, glibc floor): from the record when describe() filled them, else computed."""
     libc, floor = binary.libc, binary.glibc_min
     if libc is None or (libc == "glibc" and floor is None):
-        g = _glibc()
-        if g is not None:
-            try:
-                libc = libc or g.libc_flavour(image)
-                if libc == "glibc" and floor is None:
-                    floor = glibc_floor(image)
-            except Exception:      # the glibc module is another engineer's; never let it break a report
-                pass
+        try:
+            libc = libc or glibc.libc_flavour(image)
+            if libc == "glibc" and floor is None:
+                floor = glibc_floor(image)
+        except LinkscopeError:  # damaged tables: the sentence says less, the report goes on
+            pass
     return libc, floor
 
 

@@ -60,8 +60,7 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
-from functools import lru_cache
+from .. import goflags
 
 CATEGORIES = ("code", "rodata", "pclntab", "go-metadata", "data", "dynamic", "relocations", "dwarf",
               "symtab", "headers", "signature", "padding", "other")
@@ -70,7 +69,11 @@ _GO_META_ELF = {".go.type", ".go.func", ".typelink", ".itablink", ".gosymtab", "
                 ".go.module", ".gofunc"}
 _GO_META_MACHO = {"__go_type", "__go_func", "__typelink", "__itablink", "__gosymtab", "__go_buildinfo",
                   "__go_fipsinfo", "__go_module", "__gofunc"}
-_DEBUG_RE = re.compile(r"^\.(z?debug_|gdb_index$|stab)")
+_DEBUG_PREFIXES = (".debug_", ".zdebug_", ".stab")
+
+
+def _is_debug(name: str) -> bool:
+    return name.startswith(_DEBUG_PREFIXES) or name == ".gdb_index"
 
 # ELF section types
 _SHT_SYMTAB, _SHT_STRTAB, _SHT_RELA, _SHT_HASH, _SHT_DYNAMIC, _SHT_NOTE, _SHT_NOBITS, _SHT_REL = 2, 3, 4, 5, 6, 7, 8, 9
@@ -132,12 +135,25 @@ def elf_section_category(s, symtab_strtabs: set[int], index: int, shstrndx: int 
     return _section_kind(s.name, s.type, s.flags)
 
 
-@lru_cache(maxsize=4096)
 def _section_kind(name: str, t: int, fl: int) -> str:
-    """The category of an ELF section by name, type and flags (a pure function: cached)."""
+    """The category of an ELF section by name, type and flags (a pure function: memoised, for trees
+    of binaries with the same few sections)."""
+    key = (name, t, fl)
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _KINDS[key] = _section_kind_uncached(name, t, fl)
+        if len(_KINDS) > 4096:
+            _KINDS.clear()
+    return kind
+
+
+_KINDS: dict = {}
+
+
+def _section_kind_uncached(name: str, t: int, fl: int) -> str:
     if t in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX):
         return "symtab"
-    if _DEBUG_RE.match(name):
+    if _is_debug(name):
         return "dwarf"
     if name in (".gopclntab", ".data.rel.ro.gopclntab"):
         return "pclntab"
@@ -360,7 +376,7 @@ def _shstrtab_size(names: list[str], merged: bool) -> int:
 def _elf_removed(image, i: int, s, strtabs: set[int], shstrndx: int | None) -> bool:
     if i == shstrndx or s.flags & _SHF_ALLOC:
         return False
-    return s.type in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX) or i in strtabs or bool(_DEBUG_RE.match(s.name))
+    return s.type in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX) or i in strtabs or bool(_is_debug(s.name))
 
 
 def go_buildinfo_growth(go) -> int:
@@ -370,7 +386,7 @@ def go_buildinfo_growth(go) -> int:
     flags = go.setting("-ldflags")
     if flags is None:
         return len('build\t-ldflags="-s -w"\n')
-    if re.search(r"(^|\s)-s(\s|$)", flags) and re.search(r"(^|\s)-w(\s|$)", flags):
+    if goflags.has_word(flags, "-s") and goflags.has_word(flags, "-w"):
         return 0
     return len("-s -w ") + (0 if any(c in flags for c in ' "`') else 2)
 

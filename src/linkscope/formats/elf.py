@@ -10,7 +10,7 @@ import struct
 import sys
 from array import array
 from ..record import record
-from functools import cached_property
+from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import struct
 from ..record import record
-from functools import cached_property
+from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat

@@ -13,7 +13,7 @@ documents ``ProducersSection.md`` and ``Linking.md``, and Go's ``cmd/link/intern
 from __future__ import annotations
 
 from ..record import record
-from functools import cached_property
+from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat

@@ -1,9 +1,6 @@
 """The JSON contract (schema/linkscope.schema.json). Field names never change; new ones are added."""
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -26,7 +23,7 @@ def go_to_json(go) -> dict | None:
     }
 
 
-def binary_to_json(b) -> dict[str, Any]:
+def binary_to_json(b) -> dict[str, object]:
     return {
         "path": b.path,
         "error": None if b.error is None else {"kind": b.error.kind, "message": b.error.message, "offset": b.error.offset},
@@ -66,13 +63,12 @@ def finding_to_json(f) -> dict:
     return {"id": f.id, "severity": f.severity, "title": f.title, "evidence": list(f.evidence), "fix": f.fix}
 
 
-def document(results: Iterable[dict]) -> dict:
+def document(results) -> dict:
     return {"schema_version": SCHEMA_VERSION, "results": list(results)}
 
 
 def dumps(doc: dict, pretty: bool = False) -> str:
     """Compact by default (the C encoder: indenting forces the slow pure-Python one)."""
-    # ASCII escapes keep names that are not valid UTF-8 (kept as surrogates) valid JSON.
-    if pretty:
-        return json.dumps(doc, indent=2, ensure_ascii=True)
-    return json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
+    from ..fastjson import dumps as _dumps
+
+    return _dumps(doc, pretty)

@@ -1,0 +1,146 @@
+"""The start-up-light replacements the inspect path uses instead of json, shlex and re: each must give
+exactly what the module it replaces gives (or, for Go's flag syntax, what cmd/go does)."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from linkscope import fastjson, goflags
+from linkscope.lazy import Rx, cached_property
+
+_TEXT = st.text(st.characters(codec=None, exclude_categories=()))
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | _TEXT
+_DOCS = st.recursive(_SCALARS, lambda kids: st.lists(kids, max_size=4)
+                     | st.dictionaries(st.text(max_size=5), kids, max_size=4), max_leaves=20)
+
+
+def test_fastjson_uses_the_c_pieces():
+    assert fastjson._made("encoder", fastjson._make_encoder) is not None
+    assert fastjson._made("scanner", fastjson._make_scanner) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCS)
+def test_fastjson_dumps_is_json_dumps(doc):
+    assert fastjson.dumps(doc) == json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
+    assert fastjson.dumps(doc, pretty=True) == json.dumps(doc, ensure_ascii=True, indent=2)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCS, st.sampled_from([None, 1, 2]))
+def test_fastjson_loads_is_json_loads(doc, indent):
+    text = json.dumps(doc, indent=indent, ensure_ascii=indent is None)
+    got, want = fastjson.loads(text), json.loads(text)
+    assert json.dumps(got) == json.dumps(want)  # NaN != NaN: compare the texts
+
+
+@pytest.mark.parametrize("text", ["", "  ", "{", '{"a": 1} x', "[1,]", "nul"])
+def test_fastjson_loads_rejects_what_json_rejects(text):
+    with pytest.raises(ValueError):
+        fastjson.loads(text)
+
+
+def test_fastjson_unserializable():
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        fastjson.dumps({"x": object()})
+
+
+# cmd/internal/quoted's own test table (src/cmd/internal/quoted/quoted_test.go in the Go toolchain).
+@pytest.mark.parametrize("value,want", [
+    ("", []), (" ", []), ("a", ["a"]), (" a", ["a"]), ("a ", ["a"]), ("a b", ["a", "b"]), ("a  b", ["a", "b"]),
+    ("a\tb", ["a", "b"]), ("a\nb", ["a", "b"]), ("'a b'", ["a b"]), ('"a b"', ["a b"]),
+    ("'a '\"b \"", ["a ", "b "]), ("'a \"'\"'b\"", ['a "', "'b"]), ("\\'", ["\\'"]),
+])
+def test_goflags_split_as_go(value, want):
+    assert goflags.split(value) == want
+
+
+def test_goflags_split_unterminated():
+    with pytest.raises(ValueError, match="unterminated ' string"):
+        goflags.split("'a")
+    assert goflags.words("'a b") == ["'a", "b"]  # what a report falls back to
+
+
+@pytest.mark.parametrize("args,want", [
+    ([], ""), (["a"], "a"), (["a", "b"], "a b"), (["a ", "b"], "'a ' b"), (["a\n", "b"], "'a\n' b"),
+    (["'a ", "b"], "\"'a \" b"),
+])
+def test_goflags_join_as_go(args, want):
+    assert goflags.join(args) == want
+
+
+def test_goflags_join_unquotable():
+    with pytest.raises(ValueError, match="both single and double quotes"):
+        goflags.join(["'\""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=1).filter(lambda a: not ("'" in a and '"' in a)), max_size=5))
+def test_goflags_join_split_round_trip(args):
+    args = [a for a in args if a.strip(" \t\n\r")]  # Split drops empty fields
+    assert goflags.split(goflags.join(args)) == args
+
+
+@pytest.mark.parametrize("ldflags,external", [
+    ("-linkmode external", True), ("-linkmode=external", True), ("--linkmode external", True),
+    ("-s -w -linkmode 'external' -extldflags '-static'", True), ("-linkmode internal", False),
+    ("-X main.mode=-linkmode=external", False), ("", False), (None, False),
+])
+def test_goflags_external_linkmode(ldflags, external):
+    assert goflags.external_linkmode(ldflags) is external
+
+
+@pytest.mark.parametrize("ldflags,ext", [
+    ("-extldflags -static", ["-static"]), ("-extldflags '-static -lm'", ["-static", "-lm"]),
+    ("-extldflags=-static-pie", ["-static-pie"]), ("-s -w", []),
+])
+def test_goflags_extldflags(ldflags, ext):
+    assert goflags.extldflags(ldflags) == ext
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXT)
+def test_shell_quote_is_shlex_quote(s):
+    assert goflags.shell_quote(s) == shlex.quote(s)
+
+
+def test_rx_compiles_on_first_use():
+    rx = Rx(rb"\0(__[a-z]+_chk)\0")
+    assert rx._compiled is None
+    assert rx.findall(b"\0__printf_chk\0") == [b"__printf_chk"]
+    assert rx._compiled is not None and rx.pattern == rx._compiled.pattern
+
+
+def test_cached_property_computes_once():
+    calls = []
+
+    class C:
+        @cached_property
+        def v(self):
+            calls.append(1)
+            return 42
+
+    c = C()
+    assert (c.v, c.v, calls) == (42, 42, [1])
+    assert isinstance(C.v, cached_property)
+
+
+def test_inspect_path_imports_none_of_them(tmp_path):
+    """`linkscope inspect --json` on a Go binary must not import re, json, argparse, contextlib or
+    typing: together they cost several times what the inspection does."""
+    import buildkit
+
+    heavy = ["re", "json", "argparse", "contextlib", "typing", "functools", "shlex", "enum", "dataclasses"]
+    code = ("import sys, io; from linkscope.cli import main; out = sys.stdout; sys.stdout = io.StringIO(); "
+            f"rc = main(['inspect', '--json', {str(buildkit.get('go-default'))!r}]); sys.stdout = out; "
+            f"print(rc, [m for m in {heavy!r} if m in sys.modules])")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    res = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=src))
+    assert res.stdout.strip() == "0 []", res.stdout + res.stderr
