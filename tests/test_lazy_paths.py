@@ -144,3 +144,49 @@ def test_inspect_path_imports_none_of_them(tmp_path):
     res = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=src))
     assert res.stdout.strip() == "0 []", res.stdout + res.stderr
+
+
+def test_record_generic_init_matches_compiled():
+    """Records are built by a generic __init__ until a class has made enough of them to be worth
+    compiling its own: both must build the same records and refuse the same calls."""
+    from linkscope import record as R
+
+    def make_class():
+        @R.record
+        class Rec:
+            a: int
+            b: str = "x"
+            c: tuple = R.field(default=())
+            d: list = R.field(default_factory=list)
+        return Rec
+
+    calls = [((1,), {}), ((1, "y"), {}), ((), {"a": 2, "d": [1]}), ((1,), {"c": (3,)}), ((1, "y", (2,), [3]), {}),
+             ((), {}), ((1, 2, 3, 4, 5), {}), ((1,), {"a": 2}), ((1,), {"zz": 0})]
+    generic, compiled = make_class(), make_class()
+    R._materialize(compiled, "__init__")
+    for args, kwargs in calls:
+        results = []
+        for cls in (generic, compiled):
+            try:
+                r = cls(*args, **kwargs)
+                results.append(tuple(getattr(r, n) for n in R.fields(r)))
+            except TypeError:
+                results.append(TypeError)
+        assert results[0] == results[1], (args, kwargs)
+    assert generic(1).d is not generic(1).d  # a fresh default per instance
+    with pytest.raises(TypeError, match="non-default field"):
+        @R.record
+        class Bad:
+            a: int = 0
+            b: int
+
+
+def test_record_init_compiles_after_the_tier():
+    from linkscope import record as R
+
+    @R.record
+    class Rec:
+        a: int
+    for i in range(R._TIER + 2):
+        assert Rec(i).a == i
+    assert Rec.__init__ is not R._tiered_init and Rec(5) == Rec(5) and hash(Rec(5)) == hash(Rec(5))

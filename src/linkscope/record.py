@@ -3,7 +3,7 @@
 Every `linkscope inspect` run defines some forty record classes before reading a byte. On Python
 3.11, dataclasses compiles each generated method separately and imports `inspect` (with `ast`,
 `dis`, `tokenize` and `enum`): about half of the start-up time of a one-file run. Here each class
-costs one compile of one small source, and nothing heavy is imported. The records compare and hash
+costs one small compile per method it uses, and nothing heavy is imported. The records compare and hash
 by value, print like dataclasses, refuse assignment, and work with :func:`replace` and
 :func:`fields`.
 """
@@ -46,8 +46,8 @@ def _reduce(self):
 def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool = False):
     """Class decorator: fields from the annotations (in order), defaults from class attributes.
 
-    The methods are compiled on the first call of any of them: a run defines many records it
-    never makes (a Mach-O's, a PE's), and defining costs nothing then."""
+    Each method is compiled on its first call: a run defines many records it never makes (a
+    Mach-O's, a PE's), and defining costs nothing then."""
 
     def wrap(cls):
         for base in cls.__mro__[1:]:
@@ -60,8 +60,16 @@ def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool 
         methods = ["__init__", "__repr__", "__eq__"] + (["__hash__"] if frozen else [])
         if order:
             methods += ["__lt__", "__le__", "__gt__", "__ge__"]
+        seen_default = False
+        for n in names:
+            d = defaults.get(n, _MISSING)
+            if d is not _MISSING and not (isinstance(d, _Field) and d.default is d.default_factory is _MISSING):
+                seen_default = True
+            elif seen_default:
+                raise TypeError(f"non-default field {n!r} follows a default one in {cls.__name__}")
         for m in methods:
             ns[m] = _lazy(m)
+        ns["__init__"] = _tiered_init
         if not frozen:
             ns["__hash__"] = None
         else:
@@ -83,58 +91,103 @@ def record(cls=None, /, *, frozen: bool = True, slots: bool = True, order: bool 
 def _lazy(name: str):
     def method(self, *args, **kwargs):
         cls = type(self)
-        _materialize(cls)
+        _materialize(cls, name)
         return getattr(cls, name)(self, *args, **kwargs)
     method.__name__ = name
     return method
 
 
-def _materialize(cls) -> None:
-    """Compile the class's methods (one source, one compile) and put them in place of the stubs."""
+# Instances a class makes with the generic __init__ before its own is compiled: a one-file run
+# never pays for compiling (a few ms for the big records), a run over a tree compiles once.
+_TIER = 64
+
+
+def _tiered_init(self, *args, **kwargs):
+    cls = type(self)
+    made = cls.__dict__.get("__record_made__", 0)
+    if made < _TIER:
+        type.__setattr__(cls, "__record_made__", made + 1)
+        _generic_init(cls, self, args, kwargs)
+    else:
+        _materialize(cls, "__init__")
+        cls.__init__(self, *args, **kwargs)
+
+
+def _generic_init(cls, self, args, kwargs) -> None:
+    """What the compiled __init__ does, by interpretation (errors are TypeErrors as there)."""
+    names = cls.__record_fields__
+    defaults, frozen, _ = cls.__record_spec__
+    if len(args) > len(names):
+        raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
+    values = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k in values:
+            raise TypeError(f"{cls.__name__}() got multiple values for argument {k!r}")
+        if k not in names:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {k!r}")
+        values[k] = v
+    setter = object.__setattr__ if frozen else setattr
+    for n in names:
+        if n in values:
+            v = values[n]
+        else:
+            v = defaults.get(n, _MISSING)
+            if isinstance(v, _Field):
+                v = v.default_factory() if v.default_factory is not _MISSING else v.default
+            if v is _MISSING:
+                raise TypeError(f"{cls.__name__}() missing required argument: {n!r}")
+        setter(self, n, v)
+
+
+_OPS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
+
+
+def _materialize(cls, name: str) -> None:
+    """Compile one method of the class and put it in place of its stub. One at a time: compiling
+    costs about a millisecond per kilobyte of source, and most records are only ever constructed."""
     names = cls.__record_fields__
     defaults, frozen, order = cls.__record_spec__
     glb = {"_MISSING": _MISSING, "_oset": object.__setattr__}
-    params, body = [], []
-    seen_default = False
-    for n in names:
-        d = defaults.get(n, _MISSING)
-        if isinstance(d, _Field):
-            if d.default_factory is not _MISSING:
-                glb[f"_f_{n}"] = d.default_factory
-                params.append(f"{n}=_MISSING")
-                body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
-                seen_default = True
-                continue
-            d = d.default
-        if d is not _MISSING:
-            glb[f"_d_{n}"] = d
-            params.append(f"{n}=_d_{n}")
-            seen_default = True
-        else:
-            if seen_default:
-                raise TypeError(f"non-default field {n!r} follows a default one in {cls.__name__}")
-            params.append(n)
-    set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"
-    body += [f"  {set_.format(n)}" for n in names] or ["  pass"]
     tup = "(" + "".join(f"self.{n}, " for n in names) + ")"
     otup = "(" + "".join(f"other.{n}, " for n in names) + ")"
-    src = [f"def __init__(self, {', '.join(params)}):", *body,
-           "def __repr__(self):",
-           f"  return f'{cls.__qualname__}(" + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ")'",
-           "def __eq__(self, other):",
-           f"  if other.__class__ is self.__class__: return {tup} == {otup}",
-           "  return NotImplemented"]
-    if frozen:
-        src += ["def __hash__(self):", f"  return hash({tup})"]
-    if order:
-        for op, sym in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
-            src += [f"def __{op}__(self, other):",
-                    f"  if other.__class__ is self.__class__: return {tup} {sym} {otup}",
-                    "  return NotImplemented"]
+    if name == "__init__":
+        params, body = [], []
+        seen_default = False
+        for n in names:
+            d = defaults.get(n, _MISSING)
+            if isinstance(d, _Field):
+                if d.default_factory is not _MISSING:
+                    glb[f"_f_{n}"] = d.default_factory
+                    params.append(f"{n}=_MISSING")
+                    body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
+                    seen_default = True
+                    continue
+                d = d.default
+            if d is not _MISSING:
+                glb[f"_d_{n}"] = d
+                params.append(f"{n}=_d_{n}")
+                seen_default = True
+            else:
+                params.append(n)
+        set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"
+        body += [f"  {set_.format(n)}" for n in names] or ["  pass"]
+        src = [f"def __init__(self, {', '.join(params)}):", *body]
+    elif name == "__repr__":
+        src = ["def __repr__(self):",
+               f"  return f'{cls.__qualname__}(" + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ")'"]
+    elif name == "__eq__":
+        src = ["def __eq__(self, other):",
+               f"  if other.__class__ is self.__class__: return {tup} == {otup}",
+               "  return NotImplemented"]
+    elif name == "__hash__":
+        src = ["def __hash__(self):", f"  return hash({tup})"]
+    else:
+        src = [f"def {name}(self, other):",
+               f"  if other.__class__ is self.__class__: return {tup} {_OPS[name]} {otup}",
+               "  return NotImplemented"]
     loc: dict = {}
-    exec(compile("\n".join(src), f"<record {cls.__qualname__}>", "exec"), glb, loc)
-    for name, fn in loc.items():
-        type.__setattr__(cls, name, fn)
+    exec(compile("\n".join(src), f"<record {cls.__qualname__}.{name}>", "exec"), glb, loc)
+    type.__setattr__(cls, name, loc[name])
 
 
 def fields(obj_or_cls) -> tuple[str, ...]:
