@@ -57,13 +57,14 @@ def _columns() -> int:
 
 def _cmd_inspect(args) -> int:
     from .inspector import inspect
-    from .render import human, jsonout
 
     paths = _all_paths(args)
     records = [inspect(p) for p in paths]
     if args.json:
+        from .render import jsonout
         _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records), pretty=sys.stdout.isatty()))
     else:
+        from .render import human
         render = human.full if args.verbose else human.line
         _out("\n".join(render(r) for r in records))
     for r in records:
