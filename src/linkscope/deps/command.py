@@ -47,22 +47,86 @@ PARALLEL_MIN_INPUTS = 64
 
 
 def resolve_all(paths: list[str], env, facts: bool) -> list:
-    """Resolve every input, in order. Large batches are split into contiguous chunks resolved by
-    forked workers (one per core, at most 4), each with its own cache of parsed libraries:
-    resolution is CPU-bound Python, and neighbouring inputs (one directory) share libraries."""
+    """Resolve every input, in order. Large batches are split into contiguous chunks, one per core
+    (at most 4), each with its own cache of parsed libraries: resolution is CPU-bound Python, and
+    neighbouring inputs (one directory) share libraries. This process resolves the first chunk while
+    forked children resolve the others and send their results back, pickled, through a pipe."""
     jobs = min(os.cpu_count() or 1, 4, len(paths) // (PARALLEL_MIN_INPUTS // 2) or 1)
     if len(paths) < PARALLEL_MIN_INPUTS or jobs < 2 or not hasattr(os, "fork"):
         return _resolve_chunk(paths, env, facts)
-    import multiprocessing
-
     size = -(-len(paths) // jobs)
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    children = [_fork_chunk(c, env, facts) for c in chunks[1:]]
     try:
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-            parts = pool.starmap(_resolve_chunk, [(c, env, facts) for c in chunks])
-    except OSError:  # no processes to be had (limits, sandboxes): do it here
-        return _resolve_chunk(paths, env, facts)
-    return [r for part in parts for r in part]
+        out = _resolve_chunk(chunks[0], env, facts)
+        for chunk, child in zip(chunks[1:], children):
+            part = _collect(child)
+            out.extend(_resolve_chunk(chunk, env, facts) if part is None else part)
+            children = [c for c in children if c is not child]
+        return out
+    finally:
+        for child in children:       # interrupted: end the children this call started
+            _end(child)
+
+
+def _fork_chunk(paths: list[str], env, facts: bool) -> tuple[int, int] | None:
+    """(pid, read end of its pipe) of a child resolving ``paths``, or None when no child can be had."""
+    try:
+        rfd, wfd = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(rfd)
+        os.close(wfd)
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            os.close(rfd)
+            import pickle
+
+            data = pickle.dumps(_resolve_chunk(paths, env, facts), pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(wfd, "wb") as fh:
+                fh.write(data)
+            code = 0
+        finally:
+            os._exit(code)   # nothing of the parent's (buffers, handlers) runs in the child
+    os.close(wfd)
+    return pid, rfd
+
+
+def _collect(child: tuple[int, int] | None) -> list | None:
+    """The results a child sent, or None when it did not finish them (the caller resolves them)."""
+    if child is None:
+        return None
+    pid, rfd = child
+    with os.fdopen(rfd, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    import pickle
+
+    return pickle.loads(data)
+
+
+def _end(child: tuple[int, int] | None) -> None:
+    if child is None:
+        return
+    import signal
+
+    pid, rfd = child
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.close(rfd)
+    except OSError:
+        pass
 
 
 def _resolve_chunk(paths: list[str], env, facts: bool) -> list:

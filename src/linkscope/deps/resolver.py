@@ -34,6 +34,7 @@ class Session:
         self._objects: dict[str, Objects] = {}
         self._glibc: dict[tuple, tuple] = {}
         self.memo: dict = {}
+        self.floors: dict[frozenset, str | None] = {}   # glibc floor by version needs
 
     def view(self, root: str) -> FsView:
         fs = self._views.get(root)
@@ -122,8 +123,8 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
             facts["format"] = "elf"
             rec = load_elf_object(host)
         else:
-            with open_image(host) as (image, _st):
-                rec = _main_record(image, facts, libc_facts)
+            with open_image(host, r.st) as (image, _st):
+                rec = _main_record(image, facts, session.floors if libc_facts else None)
     except LinkscopeError as e:
         return fail(e.kind, e.message, e.offset)
     except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
@@ -173,11 +174,11 @@ def _secure(host: str, st: os.stat_result) -> bool:
         return False
 
 
-def _main_record(image, facts: dict, libc_facts: bool = True):
+def _main_record(image, facts: dict, floors: dict | None):
     fmt = getattr(image, "format", None)
     facts["format"] = fmt
-    if libc_facts:
-        facts.update(_libc_facts(image))
+    if floors is not None:
+        facts.update(_libc_facts(image, floors))
     if fmt == "elf":
         return elf_object(image)
     if fmt in ("macho", "macho-universal"):
@@ -189,14 +190,22 @@ def _main_record(image, facts: dict, libc_facts: bool = True):
     return None
 
 
-def _libc_facts(image) -> dict:
-    """libc flavour, glibc floor and "runs on" from linkscope.glibc."""
+def _libc_facts(image, floors: dict) -> dict:
+    """libc flavour, glibc floor and "runs on" from linkscope.glibc. ``floors`` memoises the floor by
+    the version needs it is a function of (linkscope.glibc: the newest non-weak version named)."""
     from .. import glibc as g
 
     out = {}
     try:
         out["libc"] = g.libc_flavour(image)
-        out["glibc_min"] = g.glibc_min(image)
+        if getattr(image, "format", None) == "elf":
+            key = frozenset((r.name, r.weak) for r in image.version_requirements)
+            floor = floors.get(key, floors)
+            if floor is floors:
+                floor = floors[key] = g.glibc_min(image)
+            out["glibc_min"] = floor
+        else:
+            out["glibc_min"] = g.glibc_min(image)
         out["runs_on"] = _runs_on(g, out["libc"], out["glibc_min"])
     except (LinkscopeError, AttributeError, TypeError, ValueError, KeyError):
         pass
