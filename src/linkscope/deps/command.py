@@ -47,30 +47,58 @@ PARALLEL_MIN_INPUTS = 64
 
 
 def resolve_all(paths: list[str], env, facts: bool) -> list:
-    """Resolve every input, in order. Large batches are split into contiguous chunks, one per core
-    (at most 4), each with its own cache of parsed libraries: resolution is CPU-bound Python, and
-    neighbouring inputs (one directory) share libraries. This process resolves the first chunk while
-    forked children resolve the others and send their results back, pickled, through a pipe."""
+    """Resolve every input, in order. Large batches are cut into contiguous chunks (neighbouring
+    inputs, one directory, share libraries) shared out between this process and forked children, one
+    process per core (at most 4): resolution is CPU-bound Python. Each process keeps one cache of
+    parsed libraries and claims the next chunk when it is done with one, so a process the machine
+    slows down takes fewer; the children send their results back, pickled, through a pipe."""
     jobs = min(os.cpu_count() or 1, 4, len(paths) // (PARALLEL_MIN_INPUTS // 2) or 1)
     if len(paths) < PARALLEL_MIN_INPUTS or jobs < 2 or not hasattr(os, "fork"):
         return _resolve_chunk(paths, env, facts)
-    size = -(-len(paths) // jobs)
+    size = -(-len(paths) // (jobs * CHUNKS_PER_PROCESS))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    children = [_fork_chunk(c, env, facts) for c in chunks[1:]]
     try:
-        out = _resolve_chunk(chunks[0], env, facts)
-        for chunk, child in zip(chunks[1:], children):
-            part = _collect(child)
-            out.extend(_resolve_chunk(chunk, env, facts) if part is None else part)
-            children = [c for c in children if c is not child]
-        return out
-    finally:
-        for child in children:       # interrupted: end the children this call started
-            _end(child)
+        rfd, wfd = os.pipe()
+    except OSError:
+        return _resolve_chunk(paths, env, facts)
+    with os.fdopen(rfd, "rb", buffering=0) as queue:
+        with os.fdopen(wfd, "wb") as fh:     # the queue: one byte per chunk, all written up front
+            fh.write(bytes(range(len(chunks))))
+        children = [c for c in (_fork(queue, chunks, env, facts) for _ in range(jobs - 1)) if c is not None]
+        try:
+            done = _claim(queue, chunks, env, facts)
+            for child in list(children):
+                done.update(_collect(child))
+                children.remove(child)
+        finally:
+            for child in children:   # interrupted: end the children this call started
+                _end(child)
+    out: list = []
+    for k, chunk in enumerate(chunks):   # a child that failed left its chunks to this process
+        out.extend(done[k] if k in done else _resolve_chunk(chunk, env, facts))
+    return out
 
 
-def _fork_chunk(paths: list[str], env, facts: bool) -> tuple[int, int] | None:
-    """(pid, read end of its pipe) of a child resolving ``paths``, or None when no child can be had."""
+# Chunks per process: enough to even out a machine that slows one process down, few enough that a
+# chunk keeps neighbouring inputs (which share libraries) together.
+CHUNKS_PER_PROCESS = 4
+
+
+def _claim(queue, chunks: list[list[str]], env, facts: bool) -> dict[int, list]:
+    """Resolve chunks taken from the queue until it is empty: {chunk index: results}."""
+    from .resolver import Session
+
+    session = Session()
+    done = {}
+    while True:
+        token = queue.read(1)   # one byte: a read that cannot be split between processes
+        if not token:
+            return done
+        done[token[0]] = _resolve_chunk(chunks[token[0]], env, facts, session)
+
+
+def _fork(queue, chunks: list[list[str]], env, facts: bool) -> tuple[int, int] | None:
+    """(pid, read end of its result pipe) of a child claiming chunks, or None when no child can be had."""
     try:
         rfd, wfd = os.pipe()
     except OSError:
@@ -87,7 +115,7 @@ def _fork_chunk(paths: list[str], env, facts: bool) -> tuple[int, int] | None:
             os.close(rfd)
             import pickle
 
-            data = pickle.dumps(_resolve_chunk(paths, env, facts), pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(_claim(queue, chunks, env, facts), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(wfd, "wb") as fh:
                 fh.write(data)
             code = 0
@@ -97,24 +125,23 @@ def _fork_chunk(paths: list[str], env, facts: bool) -> tuple[int, int] | None:
     return pid, rfd
 
 
-def _collect(child: tuple[int, int] | None) -> list | None:
-    """The results a child sent, or None when it did not finish them (the caller resolves them)."""
-    if child is None:
-        return None
+def _collect(child: tuple[int, int]) -> dict[int, list]:
+    """The results a child sent ({} when it did not finish: the caller resolves its chunks)."""
     pid, rfd = child
     with os.fdopen(rfd, "rb") as fh:
         data = fh.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not data:
-        return None
+        return {}
     import pickle
 
-    return pickle.loads(data)
+    try:
+        return pickle.loads(data)
+    except Exception:   # whatever went wrong in the child, its chunks are resolved here
+        return {}
 
 
-def _end(child: tuple[int, int] | None) -> None:
-    if child is None:
-        return
+def _end(child: tuple[int, int]) -> None:
     import signal
 
     pid, rfd = child
@@ -129,9 +156,8 @@ def _end(child: tuple[int, int] | None) -> None:
         pass
 
 
-def _resolve_chunk(paths: list[str], env, facts: bool) -> list:
+def _resolve_chunk(paths: list[str], env, facts: bool, session=None) -> list:
     from .resolver import Session, resolve
 
-    session = Session()
+    session = session or Session()
     return [resolve(p, env, session, libc_facts=facts) for p in paths]
-

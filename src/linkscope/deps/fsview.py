@@ -115,7 +115,7 @@ class FsView:
 
     def _resolve(self, path: str) -> Resolved:
         todo = [c for c in reversed(path.split("/")) if c]
-        stack: list[str] = []
+        cur = ""                   # the real directory resolved so far ("" for the root)
         hops = 0
         clamped = False
         rerooted: list[tuple[str, str]] = []
@@ -124,19 +124,18 @@ class FsView:
             if c == ".":
                 continue
             if c == "..":
-                if stack:
-                    stack.pop()
+                if cur:
+                    cur = cur[:cur.rfind("/")]
                 elif hops:
                     clamped = True
                 continue
-            real = "/" + "/".join(stack + [c]) if stack else "/" + c
+            real = cur + "/" + c
             st = self._lstat_inner(real)
             if isinstance(st, int):
                 if st in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
                     return Resolved(path, None, MISSING, self._escape_note(path, clamped, rerooted))
                 if st == errno.EACCES:
-                    parent = "/" + "/".join(stack)
-                    return Resolved(path, None, DENIED, f"{path}: permission denied reading directory {parent}")
+                    return Resolved(path, None, DENIED, f"{path}: permission denied reading directory {cur or '/'}")
                 return Resolved(path, None, ERROR, f"{path}: {os.strerror(st)}")
             if stat.S_ISLNK(st.st_mode):
                 hops += 1
@@ -147,19 +146,18 @@ class FsView:
                 if isinstance(target, int):
                     return Resolved(path, None, ERROR, f"{real}: cannot read symlink: {os.strerror(target)}")
                 if target.startswith("/"):
-                    stack = []
+                    cur = ""
                     if self.root != "/":
                         rerooted.append((real, target))
                 todo.extend(c2 for c2 in reversed(target.split("/")) if c2)
                 continue
             if todo and not stat.S_ISDIR(st.st_mode):
                 return Resolved(path, None, NOT_DIR, None)
-            stack.append(c)
-        real = "/" + "/".join(stack)
-        st = self._lstat_inner(real) if stack else self._lstat_root()
+            cur = real
+        st = self._lstat_inner(cur) if cur else self._lstat_root()
         if isinstance(st, int):
             return Resolved(path, None, ERROR, f"{path}: {os.strerror(st)}")
-        return Resolved(path, real, OK, None, st)
+        return Resolved(path, cur or "/", OK, None, st)
 
     def _lstat_root(self):
         try:
