@@ -152,3 +152,27 @@ def test_parallel_batches_give_the_serial_answer(monkeypatch):
     monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
     parallel = command.resolve_all(paths, env, True)
     assert parallel == serial
+
+
+def test_parallel_batch_survives_a_failing_worker(monkeypatch):
+    """A forked worker that dies leaves the chunks it claimed to the calling process: same answer."""
+    import os
+
+    from linkscope.deps import command
+    from linkscope.deps.hostenv import host_env
+
+    paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:40]
+    env = host_env(None, "")
+    serial = command._resolve_chunk(paths, env, True)
+    parent, claim = os.getpid(), command._claim
+
+    def dying_in_children(*args):
+        done = claim(*args)
+        if os.getpid() != parent:       # after taking chunks off the queue
+            raise RuntimeError("worker lost")
+        return done
+
+    monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(command, "_claim", dying_in_children)
+    assert command.resolve_all(paths, env, True) == serial
