@@ -91,17 +91,15 @@ class Walk:
     def run(self) -> list[Node]:
         known: list[Node] = [self.main]
         reserved = {id(self.main)}
-        i = 0
-        while i < len(known):
-            node = known[i]
-            i += 1
+        expand, map_ = self.rules.expand_needed, self._map
+        for node in known:          # grows as it goes: breadth first
             if node.rec is None:
                 continue
             for raw in node.rec.needed:
-                name = self.rules.expand_needed(self, node, raw)
+                name = expand(self, node, raw)
                 if name is None:
                     continue
-                dep = self._map(name, node)
+                dep = map_(name, node)
                 if dep is None:
                     continue
                 if node.name not in dep.needed_by:

@@ -192,14 +192,15 @@ def _main_record(image, facts: dict, floors: dict | None):
 
 def _libc_facts(image, floors: dict) -> dict:
     """libc flavour, glibc floor and "runs on" from linkscope.glibc. ``floors`` memoises the floor by
-    the version needs it is a function of (linkscope.glibc: the newest non-weak version named)."""
+    what it is a function of, the names and flags of the version needs (linkscope.glibc: the newest
+    non-weak version named); reading them costs less than working the floor out again."""
     from .. import glibc as g
 
     out = {}
     try:
         out["libc"] = g.libc_flavour(image)
         if getattr(image, "format", None) == "elf":
-            key = frozenset((r.name, r.weak) for r in image.version_requirements)
+            key = frozenset((r.name, r.flags) for r in image.version_requirements)
             floor = floors.get(key, floors)
             if floor is floors:
                 floor = floors[key] = g.glibc_min(image)
