@@ -264,7 +264,10 @@ class ElfImage(Image):
         self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
         end = "<" if self.little else ">"
         st = struct.Struct(end + ("IIIIIIIIII" if self.bits == 32 else "IIQQQQIIQQ"))
-        raw = [self.view.unpack(st, self.shoff + i * self._shentsize) for i in range(shnum)]
+        if self._shentsize == st.size:  # the usual case: the table in one read, unpacked at C speed
+            raw = list(st.iter_unpack(self.view.bytes(self.shoff, shnum * st.size, "section header table")))
+        else:
+            raw = [self.view.unpack(st, self.shoff + i * self._shentsize) for i in range(shnum)]
         names = None
         if 0 < shstrndx < shnum:
             _n, t, _f, _a, off, size, *_ = raw[shstrndx]
@@ -273,10 +276,18 @@ class ElfImage(Image):
                     names = self.view.sub(off, size, "section name table")
                 except Malformed:
                     names = None
+        # Names are looked up in one copy of the name table when it is of a sane size; a name not
+        # terminated within 256 bytes is no name, as before.
+        table = names.bytes(0, names.size, "section name table") if names is not None and names.size <= 1 << 20 else None
         out = []
         for name_off, t, fl, addr, off, size, link, info, _al, ent in raw:
             name = ""
-            if names is not None and name_off < names.size:
+            if table is not None:
+                if name_off < len(table):
+                    end = table.find(b"\0", name_off, name_off + 256)
+                    if end >= 0:
+                        name = table[name_off:end].decode("utf-8", "surrogateescape")
+            elif names is not None and name_off < names.size:
                 try:
                     name = names.cstring(name_off, 256, "section name")
                 except Malformed:
