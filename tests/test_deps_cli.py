@@ -155,7 +155,8 @@ def test_parallel_batches_give_the_serial_answer(monkeypatch):
 
 
 def test_parallel_batch_survives_a_failing_worker(monkeypatch):
-    """A forked worker that dies leaves the chunks it claimed to the calling process: same answer."""
+    """A forked worker that dies (here: once it has resolved a chunk, before sending it) leaves what
+    it did not send to the calling process: same answer."""
     import os
 
     from linkscope.deps import command
@@ -166,11 +167,13 @@ def test_parallel_batch_survives_a_failing_worker(monkeypatch):
     serial = command._resolve_chunk(paths, env, True)
     parent, claim = os.getpid(), command._claim
 
-    def dying_in_children(*args):
-        done = claim(*args)
-        if os.getpid() != parent:       # after taking chunks off the queue
-            raise RuntimeError("worker lost")
-        return done
+    def dying_in_children(queue, chunks, env, facts, done, after_each):
+        if os.getpid() != parent:
+            def die(k):
+                raise RuntimeError("worker lost")
+
+            return claim(queue, chunks, env, facts, done, die)
+        return claim(queue, chunks, env, facts, done, after_each)
 
     monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
     monkeypatch.setattr(command.os, "cpu_count", lambda: 2)

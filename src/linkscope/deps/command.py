@@ -3,6 +3,7 @@ resolved completely, 1 when one has missing libraries or could not be read, 2 fo
 from __future__ import annotations
 
 import os
+import struct
 import sys
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -51,7 +52,8 @@ def resolve_all(paths: list[str], env, facts: bool) -> list:
     inputs, one directory, share libraries) shared out between this process and forked children, one
     process per core (at most 4): resolution is CPU-bound Python. Each process keeps one cache of
     parsed libraries and claims the next chunk when it is done with one, so a process the machine
-    slows down takes fewer; the children send their results back, pickled, through a pipe."""
+    slows down takes fewer. A child sends each chunk's results, pickled, through a pipe as soon as
+    they are done; this process takes them in between its own chunks."""
     jobs = min(os.cpu_count() or 1, 4, len(paths) // (PARALLEL_MIN_INPUTS // 2) or 1)
     if len(paths) < PARALLEL_MIN_INPUTS or jobs < 2 or not hasattr(os, "fork"):
         return _resolve_chunk(paths, env, facts)
@@ -61,18 +63,19 @@ def resolve_all(paths: list[str], env, facts: bool) -> list:
         rfd, wfd = os.pipe()
     except OSError:
         return _resolve_chunk(paths, env, facts)
+    done: dict[int, list] = {}
     with os.fdopen(rfd, "rb", buffering=0) as queue:
         with os.fdopen(wfd, "wb") as fh:     # the queue: one byte per chunk, all written up front
             fh.write(bytes(range(len(chunks))))
         children = [c for c in (_fork(queue, chunks, env, facts) for _ in range(jobs - 1)) if c is not None]
         try:
-            done = _claim(queue, chunks, env, facts)
-            for child in list(children):
-                done.update(_collect(child))
-                children.remove(child)
+            _claim(queue, chunks, env, facts, done, lambda k: [c.receive(done, block=False) for c in children])
+            while children:
+                children[0].receive(done, block=True)
+                children.pop(0).reap()
         finally:
             for child in children:   # interrupted: end the children this call started
-                _end(child)
+                child.end()
     out: list = []
     for k, chunk in enumerate(chunks):   # a child that failed left its chunks to this process
         out.extend(done[k] if k in done else _resolve_chunk(chunk, env, facts))
@@ -84,25 +87,36 @@ def resolve_all(paths: list[str], env, facts: bool) -> list:
 CHUNKS_PER_PROCESS = 4
 
 
-def _claim(queue, chunks: list[list[str]], env, facts: bool) -> dict[int, list]:
-    """Resolve chunks taken from the queue until it is empty: {chunk index: results}."""
+def _claim(queue, chunks: list[list[str]], env, facts: bool, done: dict, after_each) -> None:
+    """Resolve chunks taken from the queue until it is empty, into ``done`` {chunk index: results};
+    ``after_each(k)`` runs after each one."""
     from .resolver import Session
 
     session = Session()
-    done = {}
     while True:
         token = queue.read(1)   # one byte: a read that cannot be split between processes
         if not token:
-            return done
-        done[token[0]] = _resolve_chunk(chunks[token[0]], env, facts, session)
+            return
+        k = token[0]
+        done[k] = _resolve_chunk(chunks[k], env, facts, session)
+        after_each(k)
 
 
-def _fork(queue, chunks: list[list[str]], env, facts: bool) -> tuple[int, int] | None:
-    """(pid, read end of its result pipe) of a child claiming chunks, or None when no child can be had."""
+_FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
+
+
+def _fork(queue, chunks: list[list[str]], env, facts: bool) -> "_Child | None":
+    """A child claiming chunks from the queue, or None when no child can be had."""
     try:
         rfd, wfd = os.pipe()
     except OSError:
         return None
+    try:
+        import fcntl
+
+        fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, 1 << 20)   # room for every result: the child never waits
+    except (ImportError, AttributeError, OSError):
+        pass
     try:
         pid = os.fork()
     except OSError:
@@ -115,45 +129,73 @@ def _fork(queue, chunks: list[list[str]], env, facts: bool) -> tuple[int, int] |
             os.close(rfd)
             import pickle
 
-            data = pickle.dumps(_claim(queue, chunks, env, facts), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(wfd, "wb") as fh:
-                fh.write(data)
+                def send(k: int) -> None:
+                    data = pickle.dumps((k, done.pop(k)), pickle.HIGHEST_PROTOCOL)
+                    fh.write(_FRAME.pack(len(data)) + data)
+                    fh.flush()
+
+                done: dict[int, list] = {}
+                _claim(queue, chunks, env, facts, done, send)
             code = 0
         finally:
             os._exit(code)   # nothing of the parent's (buffers, handlers) runs in the child
     os.close(wfd)
-    return pid, rfd
+    os.set_blocking(rfd, False)
+    return _Child(pid, rfd)
 
 
-def _collect(child: tuple[int, int]) -> dict[int, list]:
-    """The results a child sent ({} when it did not finish: the caller resolves its chunks)."""
-    pid, rfd = child
-    with os.fdopen(rfd, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return {}
-    import pickle
+class _Child:
+    """A forked worker: its pid, the read end of its result pipe, and the bytes of a message not
+    yet complete."""
 
-    try:
-        return pickle.loads(data)
-    except Exception:   # whatever went wrong in the child, its chunks are resolved here
-        return {}
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd, self.pending = pid, fd, b""
 
+    def receive(self, done: dict, block: bool) -> None:
+        """Take the results the child has sent so far into ``done`` (with ``block``, all of them,
+        up to its end); a message cut short or unreadable is left out (its chunk is resolved here)."""
+        import pickle
 
-def _end(child: tuple[int, int]) -> None:
-    import signal
+        if block:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            buf = self.pending + data
+            at = 0
+            while len(buf) - at >= _FRAME.size:
+                (n,) = _FRAME.unpack_from(buf, at)
+                if len(buf) - at - _FRAME.size < n:
+                    break
+                try:
+                    k, results = pickle.loads(buf[at + _FRAME.size:at + _FRAME.size + n])
+                    done[k] = results
+                except Exception:   # whatever went wrong in the child, that chunk is resolved here
+                    pass
+                at += _FRAME.size + n
+            self.pending = buf[at:]
 
-    pid, rfd = child
-    try:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
-    try:
-        os.close(rfd)
-    except OSError:
-        pass
+    def reap(self) -> None:
+        os.close(self.fd)
+        os.waitpid(self.pid, 0)
+
+    def end(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
 
 
 def _resolve_chunk(paths: list[str], env, facts: bool, session=None) -> list:
