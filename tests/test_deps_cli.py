@@ -167,13 +167,13 @@ def test_parallel_batch_survives_a_failing_worker(monkeypatch):
     serial = command._resolve_chunk(paths, env, True)
     parent, claim = os.getpid(), command._claim
 
-    def dying_in_children(queue, chunks, env, facts, done, after_each):
+    def dying_in_children(queue, chunks, env, facts, session, done, after_each):
         if os.getpid() != parent:
             def die(k):
                 raise RuntimeError("worker lost")
 
-            return claim(queue, chunks, env, facts, done, die)
-        return claim(queue, chunks, env, facts, done, after_each)
+            return claim(queue, chunks, env, facts, session, done, die)
+        return claim(queue, chunks, env, facts, session, done, after_each)
 
     monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
     monkeypatch.setattr(command.os, "cpu_count", lambda: 2)

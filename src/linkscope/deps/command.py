@@ -63,13 +63,20 @@ def resolve_all(paths: list[str], env, facts: bool) -> list:
         rfd, wfd = os.pipe()
     except OSError:
         return _resolve_chunk(paths, env, facts)
+    from .resolver import Session
+
+    # What nearly every input needs (ld.so.cache, the loader's configuration, libc and its loader)
+    # is read here once, by resolving the first input, and inherited by every child.
+    session = Session()
+    _resolve_chunk(paths[:1], env, facts, session)
     done: dict[int, list] = {}
     with os.fdopen(rfd, "rb", buffering=0) as queue:
         with os.fdopen(wfd, "wb") as fh:     # the queue: one byte per chunk, all written up front
             fh.write(bytes(range(len(chunks))))
-        children = [c for c in (_fork(queue, chunks, env, facts) for _ in range(jobs - 1)) if c is not None]
+        children = [c for c in (_fork(queue, chunks, env, facts, session) for _ in range(jobs - 1)) if c is not None]
         try:
-            _claim(queue, chunks, env, facts, done, lambda k: [c.receive(done, block=False) for c in children])
+            _claim(queue, chunks, env, facts, session, done,
+                   lambda k: [c.receive(done, block=False) for c in children])
             while children:
                 children[0].receive(done, block=True)
                 children.pop(0).reap()
@@ -87,12 +94,9 @@ def resolve_all(paths: list[str], env, facts: bool) -> list:
 CHUNKS_PER_PROCESS = 4
 
 
-def _claim(queue, chunks: list[list[str]], env, facts: bool, done: dict, after_each) -> None:
+def _claim(queue, chunks: list[list[str]], env, facts: bool, session, done: dict, after_each) -> None:
     """Resolve chunks taken from the queue until it is empty, into ``done`` {chunk index: results};
     ``after_each(k)`` runs after each one."""
-    from .resolver import Session
-
-    session = Session()
     while True:
         token = queue.read(1)   # one byte: a read that cannot be split between processes
         if not token:
@@ -105,7 +109,7 @@ def _claim(queue, chunks: list[list[str]], env, facts: bool, done: dict, after_e
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
 
-def _fork(queue, chunks: list[list[str]], env, facts: bool) -> "_Child | None":
+def _fork(queue, chunks: list[list[str]], env, facts: bool, session) -> "_Child | None":
     """A child claiming chunks from the queue, or None when no child can be had."""
     try:
         rfd, wfd = os.pipe()
@@ -136,7 +140,7 @@ def _fork(queue, chunks: list[list[str]], env, facts: bool) -> "_Child | None":
                     fh.flush()
 
                 done: dict[int, list] = {}
-                _claim(queue, chunks, env, facts, done, send)
+                _claim(queue, chunks, env, facts, session, done, send)
             code = 0
         finally:
             os._exit(code)   # nothing of the parent's (buffers, handlers) runs in the child
