@@ -50,6 +50,7 @@ from __future__ import annotations
 import os
 
 from . import fastjson, goflags
+from .lazy import memoised
 from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
 from .record import record
 
@@ -163,16 +164,7 @@ def _go_static_without_libc(image: ElfImage) -> bool | None:
 
 def libc_flavour(image) -> str | None:
     # Several analyses ask; the answer is a pure function of the (immutable) image.
-    memo = getattr(image, "__dict__", {}).get("_libc_flavour", _UNSET)
-    if memo is not _UNSET:
-        return memo
-    got = _libc_flavour(image)
-    if hasattr(image, "__dict__"):
-        image.__dict__["_libc_flavour"] = got
-    return got
-
-
-_UNSET = object()
+    return memoised(image, "_libc_flavour", lambda: _libc_flavour(image))
 
 
 def _libc_flavour(image) -> str | None:

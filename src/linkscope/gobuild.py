@@ -34,6 +34,7 @@ Tolerated differences from Go, all on hostile input only:
 from __future__ import annotations
 
 from .errors import Malformed, Truncated
+from .lazy import memoised
 from .model import Dep, GoInfo, Module
 
 BUILDINFO_MAGIC = b"\xff Go buildinf:"
@@ -54,7 +55,12 @@ _FLAG_INLINE = 0x2
 
 # -- reading the blob -----------------------------------------------------------------------------
 def read_buildinfo(image) -> GoInfo | None:
-    """The Go build information of a parsed image, or None when it has none."""
+    """The Go build information of a parsed image, or None when it has none (searched for once
+    per image: the record, the C-library facts and the analyses all ask)."""
+    return memoised(image, "_go_buildinfo", lambda: _read_buildinfo(image))
+
+
+def _read_buildinfo(image) -> GoInfo | None:
     if getattr(image, "format", None) == "wasm":
         return _read_wasm(image)
     raw = read_raw_buildinfo(image)
@@ -118,21 +124,39 @@ def search_magic(image, start: int, size: int) -> int | None:
     pos = start
     while pos < end:
         want = min(SEARCH_CHUNK, end - pos)
-        data = image.read_vaddr(pos, want)
-        if not data:
+        find, n = _chunk_finder(image, pos, want)
+        if not n:
             return None
-        i = data.find(BUILDINFO_MAGIC)
+        i = find(0)
         while i >= 0:
             if i % BUILDINFO_ALIGN == 0:
                 if region_end - (pos + i) < BUILDINFO_HEADER_SIZE:
                     raise Truncated("Go build info magic too close to the end of its region",
                                     offset=_file_offset(image, pos + i))
                 return pos + i
-            i = data.find(BUILDINFO_MAGIC, (i + BUILDINFO_ALIGN - 1) & ~(BUILDINFO_ALIGN - 1))
-        if len(data) < want:
+            i = find((i + BUILDINFO_ALIGN - 1) & ~(BUILDINFO_ALIGN - 1))
+        if n < want:
             return None  # the mapping ended inside the region: nothing further is file-backed
         pos += want
     return None
+
+
+def _chunk_finder(image, addr: int, size: int):
+    """(find(start) -> index of the magic in the chunk at ``addr`` or -1, the chunk's length). Searched
+    in place in the mapped file where the format maps addresses to file offsets (no copy of the
+    data segment of a large binary); wasm's linear memory is assembled by read_vaddr."""
+    span = image.vaddr_span(addr, size) if hasattr(image, "vaddr_span") else None
+    if span is not None:
+        off, n = span
+        view = image.view
+        view.check(off, n, "mapped data")
+
+        def find(start: int) -> int:
+            hit = view.find(BUILDINFO_MAGIC, off + start, off + n)
+            return hit - off if hit >= 0 else -1
+        return find, n
+    data = image.read_vaddr(addr, size)
+    return (lambda start: data.find(BUILDINFO_MAGIC, start)), len(data or b"")
 
 
 def uvarint(buf: bytes) -> tuple[int, int]:

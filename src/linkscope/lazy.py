@@ -7,7 +7,7 @@ pattern and compiles it on first use; :class:`cached_property` is functools' wit
 without its per-instance lock, which 3.11 still takes)."""
 from __future__ import annotations
 
-__all__ = ["Rx", "cached_property"]
+__all__ = ["Rx", "cached_property", "memoised"]
 
 
 class Rx:
@@ -39,3 +39,30 @@ class cached_property:
             return self
         value = obj.__dict__[self.name] = self.fn(obj)
         return value
+
+
+def memoised(obj, key: str, compute):
+    """``compute()`` once per object, kept in the object's ``__dict__`` under ``key`` (objects without
+    one compute every time). An exception it raised is raised again, not recomputed: several analyses
+    ask the same question of one parsed image."""
+    store = getattr(obj, "__dict__", None)
+    if store is None:
+        return compute()
+    if key in store:
+        got = store[key]
+        if isinstance(got, _Raised):
+            raise got.error
+        return got
+    try:
+        got = store[key] = compute()
+    except Exception as e:
+        store[key] = _Raised(e)
+        raise
+    return got
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error

@@ -152,7 +152,6 @@ def _materialize(cls, name: str) -> None:
     otup = "(" + "".join(f"other.{n}, " for n in names) + ")"
     if name == "__init__":
         params, body = [], []
-        seen_default = False
         for n in names:
             d = defaults.get(n, _MISSING)
             if isinstance(d, _Field):
@@ -160,13 +159,11 @@ def _materialize(cls, name: str) -> None:
                     glb[f"_f_{n}"] = d.default_factory
                     params.append(f"{n}=_MISSING")
                     body.append(f"  if {n} is _MISSING: {n} = _f_{n}()")
-                    seen_default = True
                     continue
                 d = d.default
             if d is not _MISSING:
                 glb[f"_d_{n}"] = d
                 params.append(f"{n}=_d_{n}")
-                seen_default = True
             else:
                 params.append(n)
         set_ = "_oset(self, '{0}', {0})" if frozen else "self.{0} = {0}"

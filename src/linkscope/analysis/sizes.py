@@ -190,7 +190,6 @@ def _elf_symtab_strtabs(image) -> set[int]:
 
 
 def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, int, int, str]]:
-    v = image.view
     hdr = 64 if image.bits == 64 else 52
     regions = [(0, hdr, _P_HEADER, "headers")]
     if image.phoff and image.segments:
@@ -486,14 +485,13 @@ def _buildinfo_content(image, bi) -> int | None:
 
 def macho_strip_saving(image) -> int | None:
     """Go's internal linker on Mach-O (see the module notes); None for other Mach-O files."""
-    st, ds = image.symtab, image.dysymtab
+    st = image.symtab
     dwarf = image.segment("__DWARF")
     linkedit = image.segment("__LINKEDIT")
     if st is None or linkedit is None:
         return None
     v = image.view
     nl = 16 if image.bits == 64 else 12
-    fmt = "<" if image.little else ">"
     kept, kept_str = 0, 2
     strtab = v.bytes(st.stroff, st.strsize, "string table") if st.strsize else b""
     for i in range(st.nsyms):

@@ -25,7 +25,15 @@ class Image:
         """(virtual address, size) of the region where Go's build info blob may start."""
         return None
 
-    def read_vaddr(self, addr: int, size: int) -> bytes | None:
-        """Up to ``size`` bytes of the file mapped at virtual address ``addr`` (fewer at the end of
-        the mapping), or None when no file-backed region maps ``addr``."""
+    def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
+        """(file offset, length) of up to ``size`` bytes of the file mapped at virtual address
+        ``addr`` (fewer at the end of the mapping), or None when no file-backed region maps ``addr``."""
         return None
+
+    def read_vaddr(self, addr: int, size: int) -> bytes | None:
+        """The bytes :meth:`vaddr_span` locates (bounds-checked), or None."""
+        span = self.vaddr_span(addr, size)
+        if span is None:
+            return None
+        off, n = span
+        return self.view.bytes(off, n, "mapped data") if n else b""

@@ -302,17 +302,14 @@ class ElfImage(Image):
                 return s.offset + (addr - s.vaddr)
         return None
 
-    def read_vaddr(self, addr: int, size: int) -> bytes | None:
+    def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         for s in self.segments:
             if s.type == PT_LOAD and s.vaddr <= addr < s.vaddr + s.filesz:
-                n = min(size, s.vaddr + s.filesz - addr)
                 off = s.offset + (addr - s.vaddr)
-                n = max(0, min(n, self.view.size - off))
-                return self.view.bytes(off, n, "segment data") if n else b""
+                return off, max(0, min(size, s.vaddr + s.filesz - addr, self.view.size - off))
         for s in self.elf_sections:  # objects: sections carry the addresses
             if s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.addr <= addr < s.addr + s.size:
-                n = min(size, s.addr + s.size - addr)
-                return self.view.bytes(s.offset + (addr - s.addr), n, "section data")
+                return s.offset + (addr - s.addr), min(size, s.addr + s.size - addr)
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:

@@ -622,15 +622,13 @@ class MachOImage(Image):
                 return s.fileoff + (addr - s.vmaddr)
         return None
 
-    def read_vaddr(self, addr: int, size: int) -> bytes | None:
+    def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         for s in self.segments:
             if s.name == "__PAGEZERO" or not s.filesize:
                 continue
             if s.vmaddr <= addr < s.vmaddr + s.filesize:
-                n = min(size, s.vmaddr + s.filesize - addr)
                 off = s.fileoff + (addr - s.vmaddr)
-                n = max(0, min(n, self.view.size - off))
-                return self.view.bytes(off, n, "segment data") if n else b""
+                return off, max(0, min(size, s.vmaddr + s.filesize - addr, self.view.size - off))
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:

@@ -428,7 +428,7 @@ class PEImage(Image):
         return self.view.bytes(off, end - off, what).decode("utf-8", "surrogateescape")
 
     # -- the two-method interface Go build info is read through ---------------------------------
-    def read_vaddr(self, addr: int, size: int) -> bytes | None:
+    def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         # debug/buildinfo peExe.DataReader: addr - ImageBase inside [VirtualAddress, +SizeOfRawData).
         rva = addr - self.image_base
         if rva < 0:
@@ -438,8 +438,7 @@ class PEImage(Image):
                 if not s.raw_offset:
                     return None
                 off = s.raw_offset + (rva - s.virtual_address)
-                n = max(0, min(size, s.virtual_address + s.raw_size - rva, self.view.size - off))
-                return self.view.bytes(off, n, "section data") if n else b""
+                return off, max(0, min(size, s.virtual_address + s.raw_size - rva, self.view.size - off))
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:
