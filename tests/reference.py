@@ -170,3 +170,37 @@ def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
     jsonschema.Draft202012Validator.check_schema(s)
     jsonschema.Draft202012Validator(s).validate(doc)
     return doc
+
+
+class HangError(AssertionError):
+    pass
+
+
+class watchdog:
+    """``with watchdog(120, "fuzzing x"):`` fails the test if the block is still running after that
+    many seconds: a hang detector for fuzz loops, set far above their real cost, not a speed test
+    (the benchmarks under bench/ measure speed). Uses SIGALRM, so it only arms in the main thread
+    of a POSIX process; elsewhere the block runs unguarded."""
+
+    def __init__(self, seconds: float, what: str):
+        self.seconds, self.what, self.armed, self.old = seconds, what, False, None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            def fire(signum, frame):
+                raise HangError(f"{self.what}: still running after {self.seconds:g} s (a hang?)")
+            self.old = signal.signal(signal.SIGALRM, fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import subprocess
-import time
+import reference
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -352,13 +352,14 @@ def test_inspect_go_wasm(gob):  # noqa: F811
     assert rec.go == read_buildinfo(wasm.parse(ByteView(path.read_bytes())))
 
 
-def test_go_wasm_read_is_fast(gob):  # noqa: F811
+def test_go_wasm_read_decodes_no_segments(gob):  # noqa: F811
+    """The facts and the build info come from section-level searches: the data segments (tens of
+    thousands in a Go module) are never decoded on this path."""
     b = go_wasm(gob, "deps-js").read_bytes()
-    t = time.perf_counter()
     img = wasm.parse(ByteView(b))
     img.facts()
-    read_buildinfo(img)
-    assert time.perf_counter() - t < 0.1  # no per-segment decoding on this path
+    assert read_buildinfo(img) is not None
+    assert "data_segments" not in img.__dict__
 
 
 # -- hostile input: only linkscope's errors escape ------------------------------------------------
@@ -402,14 +403,13 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
         for _ in range(rng.randint(1, 3)):
             pos = rng.choice([rng.randrange(8, code.offset), rng.randrange(data_sec.offset + data_sec.size, len(b))])
             b[pos] = rng.choice([0, 0x80, 0xFF, rng.randrange(256)])
-        t = time.perf_counter()
         try:
-            img = wasm.parse(ByteView(b))
-            img.facts()
-            read_buildinfo(img)
+            with reference.watchdog(60, "a mutated Go wasm module"):
+                img = wasm.parse(ByteView(b))
+                img.facts()
+                read_buildinfo(img)
         except LinkscopeError:
             pass
-        assert time.perf_counter() - t < 1.0
         b[:] = original
 
 
