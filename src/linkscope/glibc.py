@@ -81,6 +81,18 @@ def is_dotted(version: str | None) -> bool:
 
 def version_key(version: str) -> tuple[int, ...]:
     """Numeric order of dotted versions: "2.3.4" < "2.10". Raises ValueError for anything else."""
+    key = _VERSION_KEYS.get(version)
+    if key is None:
+        if len(_VERSION_KEYS) > 4096:  # real trees have a few dozen; hostile files may invent more
+            _VERSION_KEYS.clear()
+        key = _VERSION_KEYS[version] = _version_key(version)
+    return key
+
+
+_VERSION_KEYS: dict[str, tuple[int, ...]] = {}
+
+
+def _version_key(version: str) -> tuple[int, ...]:
     if not is_dotted(version):
         raise ValueError(f"not a dotted version number: {version!r}")
     return tuple(int(p) for p in version.split("."))

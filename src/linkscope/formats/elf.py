@@ -358,8 +358,7 @@ class ElfImage(Image):
         self.view.check_array(off, count, ent, "dynamic table")
         st = struct.Struct(("<" if self.little else ">") + ("iI" if self.bits == 32 else "qQ"))
         out = []
-        for i in range(count):
-            tag, val = self.view.unpack(st, off + i * ent)
+        for tag, val in st.iter_unpack(self.view.bytes(off, count * ent, "dynamic table")):
             if tag == DT_NULL:
                 break
             out.append((tag & 0xFFFFFFFFFFFFFFFF if tag < 0 else tag, val))
@@ -369,10 +368,15 @@ class ElfImage(Image):
         return [v for t, v in self.dynamic if t == tag]
 
     def dyn1(self, tag: int) -> int | None:
+        """The first value of ``tag`` (the loader reads the first of a repeated tag)."""
+        return self._dyn_first.get(tag)
+
+    @cached_property
+    def _dyn_first(self) -> dict[int, int]:
+        first: dict[int, int] = {}
         for t, v in self.dynamic:
-            if t == tag:
-                return v
-        return None
+            first.setdefault(t, v)
+        return first
 
     @cached_property
     def _dynstr(self) -> ByteView | None:
