@@ -181,3 +181,28 @@ def test_fast_parse_agrees_with_argparse():
 
     check()
 
+
+
+def test_inspect_batch_on_every_core_gives_the_serial_output(capsys, monkeypatch, tmp_path):
+    """A large batch is inspected by forked workers: the same JSON, human lines and error lines, in
+    order, as one process gives."""
+    from linkscope import parallel
+
+    (tmp_path / "text").write_text("not a binary\n")
+    (tmp_path / "empty").write_bytes(b"")
+    paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:60]
+    paths += [str(tmp_path / "text"), str(tmp_path / "missing"), str(tmp_path / "empty"),
+              str(buildkit.get("go-default"))]
+    outputs = {}
+    for mode in ("serial", "parallel"):
+        if mode == "parallel":
+            monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 8)
+            monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+        for flags in (["--json"], [], ["-v"]):
+            code = main(["inspect", *flags, *paths])
+            outputs[mode, tuple(flags)] = (code, *capsys.readouterr())
+    for flags in (("--json",), (), ("-v",)):
+        assert outputs["parallel", flags] == outputs["serial", flags]
+    code, out, err = outputs["serial", ("--json",)]
+    assert code == 1 and len(validate(json.loads(out))["results"]) == len(paths)
+    assert f"linkscope: {tmp_path / 'missing'}: no such file" in err

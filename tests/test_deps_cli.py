@@ -141,41 +141,15 @@ def test_help_lists_deps():
 
 
 def test_parallel_batches_give_the_serial_answer(monkeypatch):
-    """Large batches are split across forked workers; the results, in order, are the same."""
+    """Large batches are split across forked workers (linkscope.parallel); the results, in order,
+    are the same."""
+    from linkscope import parallel
     from linkscope.deps import command
     from linkscope.deps.hostenv import host_env
 
     paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:80]
     env = host_env(None, "")
     serial = command._resolve_chunk(paths, env, True)
-    monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
-    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
-    parallel = command.resolve_all(paths, env, True)
-    assert parallel == serial
-
-
-def test_parallel_batch_survives_a_failing_worker(monkeypatch):
-    """A forked worker that dies (here: once it has resolved a chunk, before sending it) leaves what
-    it did not send to the calling process: same answer."""
-    import os
-
-    from linkscope.deps import command
-    from linkscope.deps.hostenv import host_env
-
-    paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:40]
-    env = host_env(None, "")
-    serial = command._resolve_chunk(paths, env, True)
-    parent, claim = os.getpid(), command._claim
-
-    def dying_in_children(queue, chunks, env, facts, session, done, after_each):
-        if os.getpid() != parent:
-            def die(k):
-                raise RuntimeError("worker lost")
-
-            return claim(queue, chunks, env, facts, session, done, die)
-        return claim(queue, chunks, env, facts, session, done, after_each)
-
-    monkeypatch.setattr(command, "PARALLEL_MIN_INPUTS", 8)
-    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(command, "_claim", dying_in_children)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 8)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert command.resolve_all(paths, env, True) == serial

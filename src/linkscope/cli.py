@@ -59,19 +59,38 @@ def _cmd_inspect(args) -> int:
     from .inspector import inspect
 
     paths = _all_paths(args)
-    records = [inspect(p) for p in paths]
     if args.json:
         from .render import jsonout
-        _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records), pretty=sys.stdout.isatty()))
+        render = jsonout.binary_to_json
     else:
         from .render import human
         render = human.full if args.verbose else human.line
-        _out("\n".join(render(r) for r in records))
-    for r in records:
-        if r.error is not None:
-            print(f"linkscope: {r.path}: {r.error.message}" + (f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""),
-                  file=sys.stderr)
-    return EXIT_FAIL if any(r.error is not None for r in records) else EXIT_OK
+
+    def work(chunk: list[str]) -> list[tuple[object, str | None]]:
+        out = []
+        for p in chunk:
+            r = inspect(p)
+            out.append((render(r), None if r.error is None else _error_line(r)))
+        return out
+
+    if len(paths) > 1:
+        from .parallel import map_chunks  # a tree is inspected on every core
+        done = map_chunks(paths, work)
+    else:
+        done = work(paths)
+    if args.json:
+        _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=sys.stdout.isatty()))
+    else:
+        _out("\n".join(text for text, _ in done))
+    errors = [e for _, e in done if e is not None]
+    for e in errors:
+        print(e, file=sys.stderr)
+    return EXIT_FAIL if errors else EXIT_OK
+
+
+def _error_line(r) -> str:
+    where = f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""
+    return f"linkscope: {r.path}: {r.error.message}{where}"
 
 
 def _cmd_explain(args) -> int:
@@ -152,8 +171,7 @@ def _cmd_diff(args) -> int:
     old, new = inspect(args.old), inspect(args.new)
     for r in (old, new):
         if r.error is not None:
-            where = f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""
-            print(f"linkscope: {r.path}: {r.error.message}{where}", file=sys.stderr)
+            print(_error_line(r), file=sys.stderr)
     if any(r.error is not None and r.format == "unknown" for r in (old, new)):
         return EXIT_FAIL
     d = compare(old, new)

@@ -1,0 +1,164 @@
+"""Large batches of files, shared between this process and forked children.
+
+Inspecting or resolving a file is CPU-bound Python, so a batch of thousands goes faster on every
+core. The batch is cut into contiguous chunks (neighbouring files, often one directory, share
+libraries and caches), a few per process; each process, this one included, claims the next chunk
+from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between readers)
+when it is done with one, so a process the machine slows down simply takes fewer. A child sends each
+chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
+process takes them in between its own chunks. A child that fails leaves the chunks it did not send
+to this process. Small batches, and systems without fork, run here, serially."""
+from __future__ import annotations
+
+import os
+import struct
+
+__all__ = ["map_chunks"]
+
+# Below this many items a second process costs more than it saves.
+PARALLEL_MIN_ITEMS = 64
+# Chunks per process: enough to even out a machine that slows one process down, few enough that a
+# chunk keeps neighbouring files together.
+CHUNKS_PER_PROCESS = 4
+MAX_PROCESSES = 4
+
+_FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
+
+
+def map_chunks(items: list, work, warm=None) -> list:
+    """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``, in order.
+    ``warm()``, when given, runs once before any child is forked: what it loads (caches every item
+    needs) is inherited by every process. Results cross a pipe pickled: keep them plain."""
+    jobs = min(os.cpu_count() or 1, MAX_PROCESSES, len(items) // (PARALLEL_MIN_ITEMS // 2) or 1)
+    if len(items) < PARALLEL_MIN_ITEMS or jobs < 2 or not hasattr(os, "fork"):
+        return work(items)
+    size = -(-len(items) // (jobs * CHUNKS_PER_PROCESS))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    try:
+        rfd, wfd = os.pipe()
+    except OSError:
+        return work(items)
+    if warm is not None:
+        warm()
+    done: dict[int, list] = {}
+    with os.fdopen(rfd, "rb", buffering=0) as queue:
+        with os.fdopen(wfd, "wb") as fh:     # the queue: one byte per chunk, all written up front
+            fh.write(bytes(range(len(chunks))))
+        children = [c for c in (_fork(queue, chunks, work) for _ in range(jobs - 1)) if c is not None]
+        try:
+            _claim(queue, chunks, work, done, lambda k: [c.receive(done, block=False) for c in children])
+            while children:
+                children[0].receive(done, block=True)
+                children.pop(0).reap()
+        finally:
+            for child in children:   # interrupted: end the children this call started
+                child.end()
+    out: list = []
+    for k, chunk in enumerate(chunks):   # a child that failed left its chunks to this process
+        out.extend(done[k] if k in done else work(chunk))
+    return out
+
+
+def _claim(queue, chunks: list[list], work, done: dict, after_each) -> None:
+    """Work through chunks taken from the queue until it is empty, into ``done`` {chunk index:
+    results}; ``after_each(k)`` runs after each one."""
+    while True:
+        token = queue.read(1)
+        if not token:
+            return
+        k = token[0]
+        done[k] = work(chunks[k])
+        after_each(k)
+
+
+def _fork(queue, chunks: list[list], work) -> "_Child | None":
+    """A child claiming chunks from the queue, or None when no child can be had."""
+    try:
+        rfd, wfd = os.pipe()
+    except OSError:
+        return None
+    try:
+        import fcntl
+
+        fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, 1 << 20)   # room for most results: the child seldom waits
+    except (ImportError, AttributeError, OSError):
+        pass
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(rfd)
+        os.close(wfd)
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            os.close(rfd)
+            import pickle
+
+            with os.fdopen(wfd, "wb") as fh:
+                def send(k: int) -> None:
+                    data = pickle.dumps((k, done.pop(k)), pickle.HIGHEST_PROTOCOL)
+                    fh.write(_FRAME.pack(len(data)) + data)
+                    fh.flush()
+
+                done: dict[int, list] = {}
+                _claim(queue, chunks, work, done, send)
+            code = 0
+        finally:
+            os._exit(code)   # nothing of the parent's (buffers, handlers) runs in the child
+    os.close(wfd)
+    os.set_blocking(rfd, False)
+    return _Child(pid, rfd)
+
+
+class _Child:
+    """A forked worker: its pid, the read end of its result pipe, and the bytes of a message not
+    yet complete."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd, self.pending = pid, fd, b""
+
+    def receive(self, done: dict, block: bool) -> None:
+        """Take the results the child has sent so far into ``done`` (with ``block``, all of them,
+        up to its end); a message cut short or unreadable is left out (its chunk is redone here)."""
+        import pickle
+
+        if block:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            buf = self.pending + data
+            at = 0
+            while len(buf) - at >= _FRAME.size:
+                (n,) = _FRAME.unpack_from(buf, at)
+                if len(buf) - at - _FRAME.size < n:
+                    break
+                try:
+                    k, results = pickle.loads(buf[at + _FRAME.size:at + _FRAME.size + n])
+                    done[k] = results
+                except Exception:   # whatever went wrong in the child, that chunk is redone here
+                    pass
+                at += _FRAME.size + n
+            self.pending = buf[at:]
+
+    def reap(self) -> None:
+        os.close(self.fd)
+        os.waitpid(self.pid, 0)
+
+    def end(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass

@@ -1,0 +1,62 @@
+"""linkscope.parallel: large batches on every core give exactly the serial answer, in order, even
+when a worker dies."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from linkscope import parallel
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 8)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+
+
+def _work(chunk):
+    return [(x, os.getpid()) for x in chunk]
+
+
+def test_batches_give_the_serial_answer_in_order(two_cores):
+    items = list(range(300))
+    got = parallel.map_chunks(items, _work)
+    assert [x for x, _ in got] == items
+    assert len({pid for _, pid in got}) == 2  # the work was shared with a child
+
+
+def test_small_batches_run_here():
+    got = parallel.map_chunks(list(range(10)), _work)
+    assert {pid for _, pid in got} == {os.getpid()}
+
+
+def test_warm_runs_once_before_forking(two_cores):
+    seen = []
+    parallel.map_chunks(list(range(100)), _work, warm=lambda: seen.append(os.getpid()))
+    assert seen == [os.getpid()]
+
+
+def test_a_dying_worker_leaves_its_chunks_to_this_process(two_cores, monkeypatch):
+    """A child that dies after claiming a chunk and before sending it: that chunk is redone here."""
+    parent, claim = os.getpid(), parallel._claim
+
+    def dying_in_children(queue, chunks, work, done, after_each):
+        if os.getpid() != parent:
+            def die(k):
+                raise RuntimeError("worker lost")
+            return claim(queue, chunks, work, done, die)
+        return claim(queue, chunks, work, done, after_each)
+
+    monkeypatch.setattr(parallel, "_claim", dying_in_children)
+    items = list(range(200))
+    assert [x for x, _ in parallel.map_chunks(items, _work)] == items
+
+
+def test_results_that_do_not_pickle_are_redone_here(two_cores):
+    """Whatever a child cannot send (a result that does not pickle) this process works out itself."""
+    def work(chunk):
+        return [(x, (lambda: None) if os.getpid() != parent else None) for x in chunk]
+    parent = os.getpid()
+    got = parallel.map_chunks(list(range(100)), work)
+    assert [x for x, _ in got] == list(range(100)) and all(f is None for _, f in got)
