@@ -136,7 +136,8 @@ def test_inspect_path_imports_none_of_them(tmp_path):
     typing: together they cost several times what the inspection does."""
     import buildkit
 
-    heavy = ["re", "json", "argparse", "contextlib", "typing", "functools", "shlex", "enum", "dataclasses"]
+    heavy = ["re", "json", "argparse", "contextlib", "typing", "functools", "shlex", "enum", "dataclasses",
+             "collections", "array"]
     code = ("import sys, io; from linkscope.cli import main; out = sys.stdout; sys.stdout = io.StringIO(); "
             f"rc = main(['inspect', '--json', {str(buildkit.get('go-default'))!r}]); sys.stdout = out; "
             f"print(rc, [m for m in {heavy!r} if m in sys.modules])")
@@ -190,3 +191,17 @@ def test_record_init_compiles_after_the_tier():
     for i in range(R._TIER + 2):
         assert Rec(i).a == i
     assert Rec.__init__ is not R._tiered_init and Rec(5) == Rec(5) and hash(Rec(5)) == hash(Rec(5))
+
+
+@pytest.mark.parametrize("little", [True, False])
+@pytest.mark.parametrize("code,size", [("H", 2), ("I", 4), ("Q", 8)])
+def test_byteview_words_either_byte_order(code, size, little):
+    from linkscope.byteview import ByteView
+    from linkscope.errors import Truncated
+
+    values = [0, 1, 2 ** (8 * size) - 1, 0x1234 % 2 ** (8 * size)]
+    data = b"\xee" + b"".join(v.to_bytes(size, "little" if little else "big") for v in values)
+    words = ByteView(data).words(1, len(values), code, little)
+    assert list(words) == values and words.itemsize == size and list(words[0::2]) == values[0::2]
+    with pytest.raises(Truncated):
+        ByteView(data).words(1, len(values) + 1, code, little)

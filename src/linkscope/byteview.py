@@ -8,6 +8,7 @@ allocated (the lesson of Go's internal/saferio). Offsets in errors are absolute 
 from __future__ import annotations
 
 import struct
+import sys
 
 from .errors import Malformed, Truncated
 
@@ -93,6 +94,19 @@ class ByteView:
     def bytes(self, off: int, size: int, what: str = "bytes") -> bytes:
         self.check(off, size, what)
         return bytes(self.buf[self.base + off: self.base + off + size])
+
+    def words(self, off: int, count: int, code: str, little: bool, what: str = "table"):
+        """``count`` unsigned integers of struct code ``code`` ("H", "I" or "Q") at ``off``, stored
+        ``little``- or big-endian: a memoryview over one copy when that is this machine's order, an
+        array.array otherwise (importing array imports collections: only pay for it when needed)."""
+        data = self.bytes(off, count * struct.calcsize(code), what)
+        if little == (sys.byteorder == "little"):
+            return memoryview(data).cast(code)
+        from array import array
+
+        out = array(code, data)
+        out.byteswap()
+        return out
 
     def cstring(self, off: int, limit: int = 4096, what: str = "string") -> str:
         """A NUL-terminated string starting at ``off``, at most ``limit`` bytes long."""

@@ -6,8 +6,6 @@ and the dynamic symbols of Go binaries (a few dozen).
 """
 from __future__ import annotations
 
-import sys
-from array import array
 from ..lazy import Rx, cached_property
 
 from ..errors import LinkscopeError
@@ -167,10 +165,8 @@ class Evidence:
             return frozenset()
         for s in img.elf_sections:
             if s.type == _SHT_SYMTAB and s.entsize and s.entsize % 4 == 0:
-                size = min(s.size, self.view.size - s.offset, SCAN_LIMIT) // s.entsize * s.entsize
-                words = array("I", self.view.bytes(s.offset, size, ".symtab"))
-                if (sys.byteorder == "little") != img.little:
-                    words.byteswap()
+                count = min(s.size, self.view.size - s.offset, SCAN_LIMIT) // s.entsize * s.entsize // 4
+                words = self.view.words(s.offset, count, "I", img.little, ".symtab")
                 return frozenset(words[0::s.entsize // 4])
         return frozenset()
 

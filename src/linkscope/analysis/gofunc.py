@@ -30,8 +30,6 @@ Each function record (``_func``) starts with its entry (a pointer before 1.18, a
 """
 from __future__ import annotations
 
-import sys
-from array import array
 
 from ..byteview import ByteView
 from ..errors import Malformed
@@ -190,11 +188,9 @@ def parse(view: ByteView, found_by: str = "") -> FuncTable:
         name_field = ptrsize if version == "1.16" else 4
         v.check(names_base, names_end - names_base, "pclntab function names")
     v.check_array(functab, 2 * nfunc + 1, field, "pclntab function table")
-    entries = array("I" if field == 4 else "Q", v.bytes(functab, (2 * nfunc + 1) * field, "pclntab function table"))
+    entries = v.words(functab, 2 * nfunc + 1, "I" if field == 4 else "Q", little, "pclntab function table")
     if entries.itemsize != field:
         raise Malformed("unsupported word size", offset=view.base)
-    if (sys.byteorder == "little") != little:
-        entries.byteswap()
     pcs = entries[0::2]
     if pcs.tolist() != sorted(pcs):
         raise Malformed("pclntab function table is not sorted by address", offset=view.base + functab)

@@ -7,8 +7,6 @@ and as a fallback for files without segments (objects).
 from __future__ import annotations
 
 import struct
-import sys
-from array import array
 from ..record import record
 from ..lazy import cached_property
 
@@ -679,9 +677,7 @@ class ElfImage(Image):
         v.check_array(off + 16, bloom_size, word, "DT_GNU_HASH bloom filter")
         buckets_off = off + 16 + bloom_size * word
         v.check_array(buckets_off, nbuckets, 4, "DT_GNU_HASH buckets")
-        buckets = array("I", v.bytes(buckets_off, 4 * nbuckets, "DT_GNU_HASH buckets"))
-        if (sys.byteorder == "little") != self.little:
-            buckets.byteswap()
+        buckets = v.words(buckets_off, nbuckets, "I", self.little, "DT_GNU_HASH buckets")
         last = max(buckets, default=0)
         if last == 0:
             # No hashed symbols, so nothing bounds the table: linkers leave symoffset at 1 or at the
@@ -786,9 +782,7 @@ class ElfImage(Image):
                     break
         if vs_off is not None and count:
             v.check_array(vs_off, count, 2, "symbol version table (DT_VERSYM)")
-            versyms = array("H", v.bytes(vs_off, 2 * count, "symbol version table"))
-            if (sys.byteorder == "little") != self.little:
-                versyms.byteswap()
+            versyms = v.words(vs_off, count, "H", self.little, "symbol version table")
         defs, reqs = self._version_names if versyms is not None else ({}, {})
         end = "<" if self.little else ">"
         st = struct.Struct(end + ("IIIBBH" if self.bits == 32 else "IBBHQQ"))
