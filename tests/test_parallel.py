@@ -19,11 +19,26 @@ def _work(chunk):
     return [(x, os.getpid()) for x in chunk]
 
 
-def test_batches_give_the_serial_answer_in_order(two_cores):
+def test_batches_give_the_serial_answer_in_order(two_cores, tmp_path):
+    """In order, and shared: this process holds its first chunk until the child has done one (on a
+    busy machine this process could otherwise take every chunk before the child starts)."""
+    import time
+
+    parent, marker = os.getpid(), tmp_path / "child-worked"
+
+    def work(chunk):
+        if os.getpid() != parent:
+            marker.touch()
+        else:
+            deadline = time.monotonic() + 60
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return _work(chunk)
+
     items = list(range(300))
-    got = parallel.map_chunks(items, _work)
+    got = parallel.map_chunks(items, work)
     assert [x for x, _ in got] == items
-    assert len({pid for _, pid in got}) == 2  # the work was shared with a child
+    assert len({pid for _, pid in got}) == 2
 
 
 def test_small_batches_run_here():
