@@ -5,6 +5,7 @@ nowhere else: each names the field, the case and why.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -158,6 +159,28 @@ def go_version_m(path: Path | str) -> str:
 
 
 # -- the shipped JSON schemas ----------------------------------------------------------------------
+_LDD_LINE = re.compile(r"^\t(\S+)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
+
+
+def ldd_libraries(stdout: str, cwd: str) -> list[tuple[str, str | None]]:
+    """(name, real path or None for "not found") of each library ldd listed, in its order; paths
+    ldd printed relative (a relative LD_LIBRARY_PATH) are taken from ``cwd``, where ldd ran."""
+    libs, seen_missing = [], set()
+    for line in stdout.splitlines():
+        m = _LDD_LINE.match(line)
+        if not m or m.group(1).startswith("linux-vdso"):          # TOLERATED["ldd:vdso"]
+            continue
+        name, target = m.group(1), m.group(2)
+        if target == "not found":
+            if name in seen_missing:                               # TOLERATED["ldd:repeated-not-found"]
+                continue
+            seen_missing.add(name)
+            libs.append((name, None))
+        else:
+            libs.append((name, os.path.realpath(os.path.join(cwd, target or name))))
+    return libs
+
+
 def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
     """Validate ``doc`` against one of the schemas shipped in linkscope/schema (draft 2020-12)."""
     import json

@@ -6,7 +6,6 @@ tests/reference.py TOLERATED, with every other tool's.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 
@@ -15,7 +14,7 @@ import pytest
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps.hostenv import host_cpu
 
-from reference import TOLERATED  # noqa: E402  (the one place for tolerated differences; keys "ldd:...")
+import reference  # noqa: E402  (ldd's parser; its tolerated differences are TOLERATED["ldd:..."] there)
 
 LDD = shutil.which("ldd")
 pytestmark = pytest.mark.skipif(LDD is None or not os.path.exists("/etc/ld.so.cache"),
@@ -51,9 +50,6 @@ def elves(limit: int | None = None) -> list[str]:
     return [found[int(i * step)] for i in range(limit)]
 
 
-_LINE = re.compile(r"^\t(\S+)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
-
-
 def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
     p = subprocess.run([LDD, path], capture_output=True, text=True, timeout=60, cwd="/",
                        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
@@ -62,20 +58,7 @@ def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
         return "untraceable", []
     if "statically linked" in out:
         return "static", []
-    libs, seen_missing = [], set()
-    for line in p.stdout.splitlines():
-        m = _LINE.match(line)
-        if not m or m.group(1).startswith("linux-vdso"):          # TOLERATED["ldd:vdso"]
-            continue
-        name, target = m.group(1), m.group(2)
-        if target == "not found":
-            if name in seen_missing:                               # TOLERATED["ldd:repeated-not-found"]
-                continue
-            seen_missing.add(name)
-            libs.append((name, None))
-        else:
-            libs.append((name, os.path.realpath(target or name)))
-    return "dynamic", libs
+    return "dynamic", reference.ldd_libraries(p.stdout, "/")
 
 
 _SESSION = Session()

@@ -9,7 +9,6 @@ every name and real path, with the differences documented in TOLERATED_LDD.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import reference
 from deps_fixtures import treebuild
 from linkscope.deps import Env, HostCpu, Session, resolve
 
@@ -258,28 +258,12 @@ def test_search_order(case: Case, tmp_path):
                                          ((l.name, l.path, l.realpath) for l in r.libraries) if n != INTERP]
 
 
-_LDD_LINE = re.compile(r"^\t(\S+)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
-
-
 def _ldd(main: Path, env: Env, cwd: str) -> list[tuple[str, str | None]]:
     e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
     if env.ld_library_path:
         e["LD_LIBRARY_PATH"] = env.ld_library_path
     out = subprocess.run(["ldd", str(main)], capture_output=True, text=True, env=e, cwd=cwd).stdout
-    got, seen_missing = [], set()
-    for line in out.splitlines():
-        m = _LDD_LINE.match(line)
-        if not m or m.group(1).startswith("linux-vdso"):           # TOLERATED_LDD["vdso"]
-            continue
-        name, path = m.group(1), m.group(2)
-        if path == "not found":
-            if name in seen_missing:                                # TOLERATED_LDD["repeated-not-found"]
-                continue
-            seen_missing.add(name)
-            got.append((name, None))
-        else:
-            got.append((name, os.path.realpath(os.path.join(cwd, path or name))))
-    return got
+    return reference.ldd_libraries(out, cwd)
 
 
 def test_rpath_and_runpath_builds_are_what_the_cases_say(tmp_path):
