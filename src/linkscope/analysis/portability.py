@@ -57,27 +57,6 @@ def abi_tag_kernel(image) -> str | None:
     return f"{a}.{b}.{c}" if os_ == 0 else None
 
 
-def glibc_floor(image) -> str | None:
-    """The newest non-weak GLIBC_x.y version the binary requires, the loader's rule as the glibc
-    module states it (GLIBC_ABI_* markers count as the release that defines them), read from the
-    version needs alone: cheap, unlike the per-symbol attribution the glibc module also makes."""
-    reqs = getattr(image, "version_requirements", None)
-    if not reqs:
-        return None
-    markers = glibc.GLIBC_ABI_MARKERS
-    best, best_key = None, ()
-    for r in reqs:
-        name = r.name
-        if r.weak or not name.startswith("GLIBC_"):
-            continue
-        ver = name[6:] if glibc.is_dotted(name[6:]) else markers.get(name)
-        if ver:
-            key = tuple(map(int, ver.split(".")))
-            if key > best_key:
-                best, best_key = ver, key
-    return best
-
-
 def _distros(floor: str | None) -> str:
     """glibc.distro_summary of a floor (a pure function of the shipped release table), memoised:
     a tree of binaries has few distinct floors."""
@@ -96,7 +75,7 @@ def libc_facts(image, binary) -> tuple[str | None, str | None]:
         try:
             libc = libc or glibc.libc_flavour(image)
             if libc == "glibc" and floor is None:
-                floor = glibc_floor(image)
+                floor = glibc.glibc_min(image)
         except LinkscopeError:  # damaged tables: the sentence says less, the report goes on
             pass
     return libc, floor
