@@ -2,7 +2,7 @@
 lines quoted for a POSIX shell; no regular expressions (see rx.py for why that matters)."""
 from __future__ import annotations
 
-__all__ = ["split", "join", "words", "has_word", "external_linkmode", "extldflags", "tags", "shell_quote"]
+__all__ = ["split", "join", "words", "external_linkmode", "extldflags", "tags", "shell_quote"]
 
 _SPACE = " \t\n\r"
 _SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
@@ -57,10 +57,6 @@ def words(flags: str | None) -> list[str]:
         return split(flags or "")
     except ValueError:
         return (flags or "").split()
-
-
-def has_word(flags: str | None, word: str) -> bool:
-    return word in words(flags)
 
 
 def external_linkmode(ldflags: str | None) -> bool:

@@ -385,7 +385,7 @@ def go_buildinfo_growth(go) -> int:
     flags = go.setting("-ldflags")
     if flags is None:
         return len('build\t-ldflags="-s -w"\n')
-    if goflags.has_word(flags, "-s") and goflags.has_word(flags, "-w"):
+    if {"-s", "-w"} <= set(goflags.words(flags)):
         return 0
     return len("-s -w ") + (0 if any(c in flags for c in ' "`') else 2)
 
