@@ -119,6 +119,9 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     go("go-sw", "netapp", "-ldflags=-s -w"),
     go("go-pie", "netapp", "-buildmode=pie"),
     go("go-cshared", "hello", "-buildmode=c-shared", out="libhello.so"),
+    # PIE with Go's internal linker and no cgo: PT_INTERP and DF_1_PIE, no DT_NEEDED (issue 8, item 1).
+    go("go-pie-internal", "hello", "-buildmode=pie"),
+    go("go-pie-cgo0", "hello", "-buildmode=pie", CGO_ENABLED="0"),
     go("go-hello", "hello"),
     go("go-linux-arm64", "hello", GOOS="linux", GOARCH="arm64"),
     go("go-linux-386", "hello", GOOS="linux", GOARCH="386"),
@@ -139,6 +142,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     Spec("gcc-dynamic", "gcc", "cprog", ("-O1",)),
     Spec("gcc-static", "gcc", "cprog", ("-O1", "-static")),
     Spec("gcc-static-pie", "gcc", "cprog", ("-O1", "-static-pie")),
+    Spec("gcc-nolibc-pie", "gcc", "nolibc", ("-O1", "-nostdlib", "-fPIE", "-pie"), sources=("start.c",)),
+    Spec("gcc-nolibc-static-pie", "gcc", "nolibc", ("-O1", "-nostdlib", "-fPIE", "-static-pie"), sources=("start.c",)),
     Spec("zig-musl-static", "zig", "cprog", ("-target", "x86_64-linux-musl", "-static")),
     Spec("zig-musl-dynamic", "zig", "cprog", ("-target", "aarch64-linux-musl", "-dynamic")),
     Spec("zig-glibc-2.28", "zig", "cprog", ("-target", "aarch64-linux-gnu.2.28",)),

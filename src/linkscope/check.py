@@ -24,7 +24,7 @@ RULES: dict[str, tuple[str, str]] = {
     "unreadable": ("The input can be read as a binary",
                    "The file could not be read or parsed, so no rule could be checked on it."),
     "require": ("Linkage is the one required",
-                "--require static|static-pie|static-or-static-pie|dynamic: the linkage file(1) would report."),
+                "--require static|static-pie|static-or-static-pie|dynamic: the linkage inspect reports (a file with PT_INTERP is dynamic: it needs its interpreter)."),
     "forbid-cgo": ("Go binaries do not use cgo",
                    "--forbid-cgo: runtime/cgo must not be linked into a Go binary; non-Go binaries pass."),
     "require-stripped": ("Binaries are stripped",

@@ -13,6 +13,8 @@ def deps_to_json(r: Result) -> dict[str, Any]:
     return {
         "path": r.path,
         "error": None if r.error is None else {"kind": r.error.kind, "message": r.error.message, "offset": r.error.offset},
+        "linkage": r.linkage,
+        "ldd_note": r.note,
         "libc": r.libc,
         "interpreter": None if r.interpreter is None else {"name": r.interpreter.name, "path": r.interpreter.path},
         "libraries": [

@@ -99,8 +99,9 @@ class Result:
     error: ErrorInfo | None = None
     format: str | None = None
     rules: str | None = None           # "glibc", "musl", "dyld", "windows"; None when nothing to resolve
-    static: bool = False               # no dynamic dependencies at all (static, static-pie, no DT_NEEDED)
-    note: str | None = None            # why there is nothing to resolve, as ldd words it
+    static: bool = False               # nothing to load: no interpreter and no needed library
+    note: str | None = None            # why there is nothing to resolve, in ldd's words (not a verdict)
+    linkage: str | None = None         # the linkage verdict, the one inspect gives (formats.elf.linkage_of)
     interpreter: Interpreter | None = None
     libraries: tuple[Library, ...] = ()
     missing: tuple[str, ...] = ()

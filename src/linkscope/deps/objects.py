@@ -17,7 +17,7 @@ from ..record import record
 from ..errors import LinkscopeError, UnsupportedFormat
 from .fsview import FsView, Resolved
 
-from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC
+from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC, linkage_of
 
 
 @record
@@ -67,6 +67,11 @@ class ElfObject:
     @property
     def nodeflib(self) -> bool:
         return bool(self.flags_1 & DF_1_NODEFLIB)
+
+    @property
+    def linkage(self) -> str | None:
+        """The verdict inspect gives (formats.elf.linkage_of), from the loader's view."""
+        return linkage_of(self.ident.e_type, self.dynamic, self.interpreter is not None, self.flags_1, bool(self.needed))
 
 
 def elf_object(image) -> ElfObject:

@@ -22,8 +22,16 @@ def _empty_line(r: Result) -> str | None:
     if r.error is not None:
         return None
     if r.static and not r.libraries:
-        return "\t" + (r.note or "no shared libraries")
+        line = "\t" + (r.note or "no shared libraries")
+        if r.linkage not in _LDD_AGREES.get(r.note, (r.linkage,)):
+            # ldd's words and the verdict differ (ld.so itself: "statically linked", yet dynamic): say both.
+            line += f" (ldd's wording; linkage: {r.linkage})"
+        return line
     return None
+
+
+# The linkage verdicts each of ldd's sentences agrees with.
+_LDD_AGREES = {"statically linked": ("static-pie", "static"), "not a dynamic executable": ("static", None)}
 
 
 def flat(r: Result, header: bool = False) -> str:

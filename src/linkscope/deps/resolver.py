@@ -122,6 +122,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
         if not libc_facts and isinstance(ctx.objects.ident(r), ElfIdent):
             facts["format"] = "elf"
             rec = load_elf_object(host)
+            facts["linkage"] = rec.linkage
         else:
             with open_image(host, r.st) as (image, _st):
                 rec = _main_record(image, facts, session.floors if libc_facts else None)
@@ -130,7 +131,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
         return fail("malformed", f"malformed data ({type(e).__name__}: {e})")
     fmt = facts.get("format")
-    common = dict(format=fmt, libc=facts.get("libc"), glibc_min=facts.get("glibc_min"),
+    common = dict(format=fmt, linkage=facts.get("linkage"), libc=facts.get("libc"), glibc_min=facts.get("glibc_min"),
                   runs_on=tuple(facts.get("runs_on") or ()))
     main_fid = (r.st.st_dev, r.st.st_ino)
 
@@ -177,6 +178,7 @@ def _secure(host: str, st: os.stat_result) -> bool:
 def _main_record(image, facts: dict, floors: dict | None):
     fmt = getattr(image, "format", None)
     facts["format"] = fmt
+    facts["linkage"] = getattr(image, "linkage", None)  # the verdict inspect gives, from the same rule
     if floors is not None:
         facts.update(_libc_facts(image, floors))
     if fmt == "elf":
@@ -256,6 +258,10 @@ def _resolve_elf(ctx: Context, path: str, inner: str, r, rec: ElfObject, main_fi
         ctx.warn(n.replace(_SELF, path))
     libs = tuple(Library(l.name, l.path, l.realpath, l.via, tuple(path if b == _SELF else b for b in l.needed_by),
                          l.depth, l.needs) if _SELF in l.needed_by else l for l in out["libraries"])
+    if not rec.needed:
+        # An interpreter and no needed library: ldd's loader lists nothing and ldd says "statically
+        # linked"; the file is still dynamic (it needs its interpreter), and the record says both.
+        return {**out, "libraries": libs, "note": "statically linked"}
     return {**out, "libraries": libs}
 
 

@@ -92,6 +92,25 @@ def arch_name(machine: int, bits: int, little: bool) -> str:
     return _MACHINES.get(machine, f"EM_{machine}")
 
 
+def linkage_of(e_type: int, has_dynamic: bool, has_interp: bool, flags_1: int, has_needed: bool) -> str | None:
+    """The one linkage rule, in the terms of what the kernel does when it runs the file (inspect and
+    deps both ask it). A ``PT_INTERP`` makes the kernel load that interpreter first, so the file is
+    dynamic whatever else it holds (Go's internal-link PIE has ``DF_1_PIE`` and no ``DT_NEEDED``, yet
+    does not start where its interpreter is missing); no ``PT_DYNAMIC`` means nothing is relocated or
+    loaded: static; ``DF_1_PIE`` with neither an interpreter nor a needed library is a program that
+    relocates itself: static-pie. file(1) 5.44 decides the same, except that it also says static-pie
+    of a shared object with any DT_FLAGS_1 and no DT_NEEDED (tests/reference.TOLERATED)."""
+    if e_type not in (ET_EXEC, ET_DYN):
+        return None
+    if has_interp:
+        return "dynamic"
+    if not has_dynamic:
+        return "static"
+    if flags_1 & DF_1_PIE and not has_needed:
+        return "static-pie"
+    return "dynamic"
+
+
 @record
 class Segment:
     type: int
@@ -499,13 +518,9 @@ class ElfImage(Image):
 
     @property
     def linkage(self) -> str | None:
-        if self.e_type not in (ET_EXEC, ET_DYN):
-            return None
-        if not any(p.type == PT_DYNAMIC for p in self.segments):
-            return "static"
-        if self.flags_1 & DF_1_PIE and not self.dyn(DT_NEEDED):
-            return "static-pie"
-        return "dynamic"
+        segs = self.segments
+        return linkage_of(self.e_type, any(p.type == PT_DYNAMIC for p in segs), any(p.type == PT_INTERP for p in segs),
+                          self.flags_1, bool(self.dyn(DT_NEEDED)))
 
     @property
     def os_name(self) -> str | None:
