@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+import subprocess
 import tracemalloc
 import zlib
 
@@ -35,11 +36,8 @@ def write(tmp_path, name, data: bytes):
     return p
 
 
-# name -> (bytes, expected error kind)
+# name -> (bytes, expected error kind): files where nothing could be identified get an error record.
 def _cases():
-    go = buildkit.get("go-hello").read_bytes()
-    huge_sections = elf64_header(shoff=64, shnum=0)  # real count in section 0's sh_size
-    huge_sections += struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0xFFFFFFFF, 0, 0, 0, 64)
     return {
         "empty": (b"", "unsupported-format"),
         "text": (b"#!/bin/sh\necho hello\n", "unsupported-format"),
@@ -47,13 +45,6 @@ def _cases():
         "elf-ident-only": (b"\x7fELF\x02\x01\x01" + bytes(9), "truncated"),
         "elf-bad-class": (b"\x7fELF\x07\x01\x01" + bytes(60), "malformed"),
         "elf-bad-data": (b"\x7fELF\x02\x09\x01" + bytes(60), "malformed"),
-        "elf-4-billion-sections": (huge_sections, "malformed"),
-        "elf-65535-sections-past-end": (elf64_header(shoff=64, shnum=0xFFFE), "truncated"),
-        "elf-phdrs-past-end": (elf64_header(phoff=64, phnum=1000), "truncated"),
-        "elf-phoff-beyond-file": (elf64_header(phoff=1 << 40, phnum=1), "malformed"),
-        "elf-small-phentsize": (elf64_header(phoff=64, phnum=1, phentsize=8), "malformed"),
-        "go-truncated-half": (go[: len(go) // 2], "truncated"),
-        "go-truncated-headers": (go[:100], "truncated"),
         "macho-magic-only": (b"\xcf\xfa\xed\xfe", "truncated"),
         "fat-magic-only": (b"\xca\xfe\xba\xbe\x00\x00\x00\x02", "truncated"),
         "pe-mz-only": (b"MZ", "truncated"),
@@ -61,7 +52,28 @@ def _cases():
     }
 
 
+# name -> (bytes, the table that cannot be read, its warning's kind, fields that are then unknown).
+# Issue 8, item 4: an intact ELF header identifies the file; one bad table costs its fields only.
+def _partial_cases():
+    go = buildkit.get("go-hello").read_bytes()
+    huge_sections = elf64_header(shoff=64, shnum=0)  # real count in section 0's sh_size
+    huge_sections += struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0xFFFFFFFF, 0, 0, 0, 64)
+    no_sections = ("stripped", "debug_info")
+    no_segments = ("linkage",)
+    return {
+        "elf-4-billion-sections": (huge_sections, "section headers", "malformed", no_sections),
+        "elf-65535-sections-past-end": (elf64_header(shoff=64, shnum=0xFFFE), "section headers", "truncated", no_sections),
+        "elf-phdrs-past-end": (elf64_header(phoff=64, phnum=1000), "program headers", "truncated", no_segments),
+        "elf-phoff-beyond-file": (elf64_header(phoff=1 << 40, phnum=1), "program headers", "malformed", no_segments),
+        "elf-small-phentsize": (elf64_header(phoff=64, phnum=1, phentsize=8), "program headers", "malformed", no_segments),
+        # Go writes its section headers first: they survive; the build info (in the lost half) does not.
+        "go-truncated-half": (go[: len(go) // 2], "loadable segments", "truncated", ("go",)),
+        "go-truncated-headers": (go[:100], "program headers", "truncated", no_segments + no_sections),
+    }
+
+
 CASES = _cases()
+PARTIAL = _partial_cases()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -73,6 +85,65 @@ def test_damaged_input_error_kind(tmp_path, name):
     assert rec.error.kind == kind, rec.error
     assert rec.path == str(path)
     assert rec.size == len(data)
+
+
+@pytest.mark.parametrize("name", sorted(PARTIAL))
+def test_one_bad_table_loses_its_fields_not_the_record(tmp_path, name):
+    data, table, kind, unknown = PARTIAL[name]
+    rec = inspect(write(tmp_path, name, data))
+    assert rec.error is None, rec.error
+    assert (rec.format, rec.arch, rec.bits, rec.endian) == ("elf", "amd64", 64, "little")
+    assert rec.partial
+    assert (table, kind) in [(w.table, w.kind) for w in rec.warnings], rec.warnings
+    for field in unknown:
+        assert getattr(rec, field) is None, field
+
+
+def test_a_4_byte_elf_is_too_short_to_be_elf(tmp_path):
+    rec = inspect(write(tmp_path, "x", b"\x7fELF"))
+    assert rec.error.kind == "truncated"
+    assert rec.error.message.startswith("too short to be ELF")
+    assert rec.error.offset is None  # nothing there to point at
+
+
+def test_truncated_ls_reports_header_interpreter_and_missing_sections(tmp_path):
+    """The first 3000 bytes of a dynamic executable: file(1) prints the ELF header, the interpreter
+    and "missing section headers"; so does linkscope, as a partial record."""
+    src = buildkit.get("gcc-dynamic").read_bytes()
+    path = write(tmp_path, "cut", src[:3000])
+    said = reference.file_elf(path)
+    assert "missing section headers" in said["raw"]
+    rec = inspect(path)
+    assert rec.error is None and rec.partial
+    assert (rec.bits, rec.endian) == (said["bits"], said["endian"])
+    assert rec.interpreter == said["interpreter"] == "/lib64/ld-linux-x86-64.so.2"
+    assert rec.linkage == said["linkage"] == "dynamic"
+    tables = {w.table: w.kind for w in rec.warnings}
+    assert tables["section headers"] == "truncated" and tables["loadable segments"] == "truncated"
+    assert rec.stripped is None and rec.debug_info is None
+
+
+@pytest.mark.parametrize("field,value", [("e_shoff", 0xDEADBEEF00), ("e_shnum", 0xFFFF)])
+def test_garbage_section_header_fields_keep_what_the_loader_reads(tmp_path, field, value):
+    """A binary whose e_shoff or e_shnum is garbage still runs; readelf -d and the loader read its
+    dynamic table through the program headers, and so does linkscope (inspect and deps)."""
+    src = buildkit.get("gcc-dynamic")
+    data = bytearray(src.read_bytes())
+    if field == "e_shoff":
+        struct.pack_into("<Q", data, 0x28, value)
+    else:
+        struct.pack_into("<H", data, 0x3C, value)
+    path = write(tmp_path, "bad", data)
+    path.chmod(0o755)
+    assert subprocess.run([str(path)], capture_output=True).returncode == 0   # built by the tests: it still runs
+    rec = inspect(path)
+    assert rec.error is None and rec.partial
+    assert [w.table for w in rec.warnings] == ["section headers"]
+    assert list(rec.needed) == reference.readelf_dynamic(src)["needed"]
+    assert rec.linkage == "dynamic" and rec.interpreter == "/lib64/ld-linux-x86-64.so.2"
+    assert rec.stripped is None
+    from linkscope.deps import resolve
+    assert [l.name for l in resolve(path).libraries][:1] == ["libc.so.6"]
 
 
 def test_missing_file(tmp_path):
@@ -109,13 +180,13 @@ def test_truncation_points_never_escape():
             pass
 
 
-def test_error_offset_names_the_place(tmp_path):
+def test_warning_offset_names_the_place(tmp_path):
     rec = inspect(write(tmp_path, "x", elf64_header(phoff=1 << 40, phnum=1)))
-    assert rec.error.offset == 1 << 40
+    assert [(w.table, w.offset) for w in rec.warnings] == [("program headers", 1 << 40)]
 
 
 def test_4_billion_sections_costs_no_memory(tmp_path):
-    data, _ = CASES["elf-4-billion-sections"]
+    data = PARTIAL["elf-4-billion-sections"][0]
     path = write(tmp_path, "huge", data)
     tracemalloc.start()
     inspect(path)
@@ -146,8 +217,8 @@ def test_corrupt_go_buildinfo_keeps_the_other_facts(tmp_path):
     rec = inspect(write(tmp_path, "badinfo", data))
     assert rec.format == "elf" and rec.arch == "amd64" and rec.linkage == "static"
     assert rec.go is None
-    assert rec.error is not None and rec.error.kind in ("malformed", "truncated")
-    assert rec.error.message.startswith("Go build info:")
+    assert rec.error is None and rec.partial
+    assert [(w.table, w.kind) for w in rec.warnings] in ([("Go build info", "malformed")], [("Go build info", "truncated")])
 
 
 def _mutants(seed_data: bytes, n: int, seed: int):
@@ -188,3 +259,22 @@ def test_watchdog_catches_a_hang():
         with reference.watchdog(0.2, "a loop that never ends"):
             while True:
                 pass
+
+
+def test_check_fails_closed_on_a_table_it_could_not_read(tmp_path, capsys):
+    """A gate on a partial record: a rule whose facts sit in an unreadable table fails, naming the
+    table; rules whose facts were read still pass or fail on them."""
+    from linkscope import cli
+
+    cut = write(tmp_path, "cut", buildkit.get("gcc-dynamic").read_bytes()[:3000])
+    code = cli.main(["check", "--require", "dynamic", "--forbid-needed", "libfoo*", "--max-glibc", "2.99",
+                     "--forbid-rpath", str(cut)])
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = [l for l in out.splitlines() if l.startswith(str(cut))]
+    rules = sorted(l.split(": ")[1] for l in lines)
+    assert rules == ["forbid-needed", "forbid-rpath", "max-glibc"]   # linkage: read from the program headers
+    assert all("dynamic table could not be read" in l for l in lines)
+    whole = buildkit.get("gcc-dynamic")
+    assert cli.main(["check", "--require", "dynamic", "--forbid-needed", "libfoo*", "--max-glibc", "2.99",
+                     "--forbid-rpath", str(whole)]) == 0

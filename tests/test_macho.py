@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+import linkscope
+
 import buildkit
 
 from linkscope.byteview import ByteView
@@ -372,11 +374,21 @@ def test_sample_fat(samples):
     assert second.view.base == img.arches[1].offset
 
 
-def test_sample_bad_dysym_is_malformed(samples):
-    # debug/macho refuses it too (TestOpenBadDysymCmd): undefined symbols past the symbol table.
-    with pytest.raises(Malformed) as ei:
-        parse_file(samples["gcc-amd64-darwin-exec-with-bad-dysym"])
-    assert type(ei.value) is Malformed and "LC_DYSYMTAB" in ei.value.message
+def test_sample_bad_dysym_is_macho_with_its_libraries(samples):
+    """Issue 8, item 4: one bad load command costs that command, not the record. debug/macho refuses
+    the whole file (TestOpenBadDysymCmd: undefined symbols past the symbol table); the rest of its
+    load commands are those of gcc-amd64-darwin-exec, whose dylibs Go's file_test.go lists (lines 66-67)."""
+    path = samples["gcc-amd64-darwin-exec-with-bad-dysym"]
+    img = parse_file(path)
+    assert [(w.kind, w.table) for w in img.warnings] == [("malformed", "LC_DYSYMTAB")]
+    assert "undefined symbols" in img.warnings[0].message and img.warnings[0].offset is not None
+    assert img.needed == ("/usr/lib/libgcc_s.1.dylib", "/usr/lib/libSystem.B.dylib")
+    assert img.interpreter == "/usr/lib/dyld"
+    rec = linkscope.inspect(path)
+    assert rec.error is None and rec.partial
+    assert (rec.format, rec.arch, rec.type, rec.linkage) == ("macho", "amd64", "executable", "dynamic")
+    assert rec.needed == ("/usr/lib/libgcc_s.1.dylib", "/usr/lib/libSystem.B.dylib")
+    assert [w.table for w in rec.warnings] == ["LC_DYSYMTAB"]
 
 
 def test_samples_agree_with_file(samples):
@@ -744,25 +756,27 @@ def _first_cmd(samples, index=0) -> int:
     return parse_any(_gcc64(samples)).load_commands[index].offset
 
 
+# case -> (damage, outcome): an error type when nothing can be identified (the header itself), else the
+# (table, kind) of the warning the partial image carries (issue 8, item 4: one bad command, not the record).
 DAMAGED = {
     "magic only": (lambda s: _gcc64(s)[:4], Truncated),
     "truncated header": (lambda s: _gcc64(s)[:20], Truncated),
     "bad magic": (lambda s: b"\xfe\xed\xfa\xcd" + _gcc64(s)[4:], Malformed),
-    "ncmds huge": (lambda s: _u32(_gcc64(s), 16, 0xFFFFFFFF), Malformed),
-    "sizeofcmds past end": (lambda s: _u32(_gcc64(s), 20, 0x7FFFFFFF), Truncated),
-    "load commands cut off": (lambda s: _gcc64(s)[:200], Truncated),
-    "cmdsize 0": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0), Malformed),
-    "cmdsize 4": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 4), Malformed),
-    "cmdsize unaligned": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0x4C), Malformed),
-    "cmdsize past sizeofcmds": (lambda s: _u32(_gcc64(s), _first_cmd(s, 10) + 4, 0x1000), Malformed),
-    "cmdsize past end of file": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0x7FFFFFF8), Malformed),
-    "segment nsects beyond cmdsize": (lambda s: _u32(_gcc64(s), _first_cmd(s, 1) + 64, 1000), Malformed),
-    "segment past end of file": (lambda s: _u32(_gcc64(s), _first_cmd(s, 1) + 48, 0x10000000), Truncated),
-    "dylib name offset past command": (lambda s: _u32(_gcc64(s), _first_cmd(s, 9) + 8, 0x1000), Malformed),
-    "dylib name offset inside header": (lambda s: _u32(_gcc64(s), _first_cmd(s, 9) + 8, 4), Malformed),
-    "dylinker name unterminated": (lambda s: _fill_string(_gcc64(s), _first_cmd(s, 6)), Malformed),
-    "symtab past end": (lambda s: _u32(_gcc64(s), _first_cmd(s, 4) + 12, 0x10000000), Truncated),
-    "uuid command too small": (lambda s: _shrink_uuid(_gcc64(s), _first_cmd(s, 7)), Malformed),
+    "ncmds huge": (lambda s: _u32(_gcc64(s), 16, 0xFFFFFFFF), ("load commands", "malformed")),
+    "sizeofcmds past end": (lambda s: _u32(_gcc64(s), 20, 0x7FFFFFFF), ("load commands", "truncated")),
+    "load commands cut off": (lambda s: _gcc64(s)[:200], ("load commands", "truncated")),
+    "cmdsize 0": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0), ("load commands", "malformed")),
+    "cmdsize 4": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 4), ("load commands", "malformed")),
+    "cmdsize unaligned": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0x4C), ("load commands", "malformed")),
+    "cmdsize past sizeofcmds": (lambda s: _u32(_gcc64(s), _first_cmd(s, 10) + 4, 0x1000), ("load commands", "malformed")),
+    "cmdsize past end of file": (lambda s: _u32(_gcc64(s), _first_cmd(s) + 4, 0x7FFFFFF8), ("load commands", "malformed")),
+    "segment nsects beyond cmdsize": (lambda s: _u32(_gcc64(s), _first_cmd(s, 1) + 64, 1000), ("LC_SEGMENT_64", "malformed")),
+    "segment past end of file": (lambda s: _u32(_gcc64(s), _first_cmd(s, 1) + 48, 0x10000000), ("LC_SEGMENT_64", "truncated")),
+    "dylib name offset past command": (lambda s: _u32(_gcc64(s), _first_cmd(s, 9) + 8, 0x1000), ("LC_LOAD_DYLIB", "malformed")),
+    "dylib name offset inside header": (lambda s: _u32(_gcc64(s), _first_cmd(s, 9) + 8, 4), ("LC_LOAD_DYLIB", "malformed")),
+    "dylinker name unterminated": (lambda s: _fill_string(_gcc64(s), _first_cmd(s, 6)), ("LC_LOAD_DYLINKER", "malformed")),
+    "symtab past end": (lambda s: _u32(_gcc64(s), _first_cmd(s, 4) + 12, 0x10000000), ("LC_SYMTAB", "truncated")),
+    "uuid command too small": (lambda s: _shrink_uuid(_gcc64(s), _first_cmd(s, 7)), ("LC_UUID", "malformed")),
 }
 
 
@@ -785,11 +799,19 @@ def _shrink_uuid(data: bytes, off: int) -> bytes:
 
 @pytest.mark.parametrize("case", sorted(DAMAGED))
 def test_damaged_macho(samples, case):
-    make, err = DAMAGED[case]
+    make, want = DAMAGED[case]
     data = make(samples)
-    with pytest.raises(err) as ei:
+    if isinstance(want, tuple):
+        img = parse_any(data)
+        facts = img.facts()
+        assert facts["format"] == "macho" and facts["arch"] == "amd64"
+        got = [(w.table, w.kind) for w in img.warnings]
+        assert want in got, f"{case}: {img.warnings}"
+        assert all(w.offset is not None for w in img.warnings)
+        return
+    with pytest.raises(want) as ei:
         parse_any(data).facts()
-    if err is Malformed:
+    if want is Malformed:
         assert type(ei.value) is Malformed, f"{case}: want Malformed, got {type(ei.value).__name__}: {ei.value}"
     assert ei.value.offset is not None
 
@@ -839,7 +861,8 @@ def test_damaged_slice_inside_fat(samples):
     off = struct.unpack_from(">I", data, 8 + 8)[0]
     struct.pack_into("<I", data, off + 16, 0xFFFFFFFF)  # slice 0: ncmds huge
     img = parse_any(bytes(data))
-    assert type(img.slices[0]) is Malformed and isinstance(img.slices[1], MachOImage)
+    assert all(isinstance(sl, MachOImage) for sl in img.slices)
+    assert [w.table for w in img.slices[0].warnings][:1] == ["load commands"] and not img.slices[1].warnings
 
 
 # -- mutation fuzzing: only linkscope's errors escape -----------------------------------------------

@@ -136,12 +136,31 @@ def _error_text(rec: Binary) -> str:
     return f"cannot be read: {e.message}{where}"
 
 
+# The tables each rule's facts come from: a partial record whose warning names one of them cannot
+# pass that rule (a gate fails closed), and the violation says which table could not be read.
+_LIBRARY_TABLES = ("program headers", "dynamic table", "dynamic strings", "import directory",
+                   "delay-load import directory", "load commands", "LC_LOAD_DYLIB", "LC_LOAD_WEAK_DYLIB",
+                   "LC_REEXPORT_DYLIB", "LC_LAZY_LOAD_DYLIB", "LC_LOAD_UPWARD_DYLIB", "LC_RPATH")
+_GO_TABLES = ("Go build info",)
+_VERSION_TABLES = ("program headers", "dynamic table", "symbol versions")
+
+
+def _unread(b: Binary, tables) -> list[str]:
+    """Evidence lines for the warnings of ``b`` on any of ``tables`` (empty when all were read)."""
+    return [f"{w.table} could not be read: {w.message}" for w in b.warnings if w.table in tables]
+
+
 def _image_rules(p: Policy, b: Binary):
     """(rule, message, evidence) for every per-image rule ``b`` breaks."""
     if p.require is not None:
         yield from _linkage(p.require, b)
+    libs_unread = _unread(b, _LIBRARY_TABLES)
     if p.forbid_cgo:
-        yield from _cgo(b)
+        unread = _unread(b, _GO_TABLES)
+        if unread:
+            yield "forbid-cgo", "cannot tell whether cgo is used", unread
+        else:
+            yield from _cgo(b)
     if p.require_stripped:
         if b.stripped is None:
             yield "require-stripped", "cannot tell whether it is stripped", [f"format {b.format}"]
@@ -157,24 +176,37 @@ def _image_rules(p: Policy, b: Binary):
     if p.require_pie:
         yield from _pie(b)
     if p.max_glibc is not None:
-        yield from _glibc(p.max_glibc, b)
-    if p.forbid_rpath and (b.rpath or b.runpath):
+        unread = _unread(b, _VERSION_TABLES)
+        if unread:
+            yield "max-glibc", "cannot tell which glibc it needs", unread
+        else:
+            yield from _glibc(p.max_glibc, b)
+    if p.forbid_rpath and libs_unread:
+        yield "forbid-rpath", "cannot tell whether it has RPATH or RUNPATH", libs_unread
+    elif p.forbid_rpath and (b.rpath or b.runpath):
         ev = [f"{name} {':'.join(v)}" for name, v in (("RPATH", b.rpath), ("RUNPATH", b.runpath)) if v]
         kinds = " and ".join(name for name, v in (("RPATH", b.rpath), ("RUNPATH", b.runpath)) if v)
         yield "forbid-rpath", f"has {kinds}", ev
     ci = b.format == "pe"
-    if p.allow_needed:
+    for rule, wanted in (("allow-needed", p.allow_needed), ("forbid-needed", p.forbid_needed)):
+        if wanted and libs_unread:
+            yield rule, "cannot tell which libraries it needs", libs_unread
+    if p.allow_needed and not libs_unread:
         for lib in b.needed:
             if not any(needed_matches(lib, g, ci) for g in p.allow_needed):
                 yield "allow-needed", f"needs {lib}, which no allowed pattern matches", \
                     [f"allowed: {', '.join(p.allow_needed)}"]
-    if p.forbid_needed:
+    if p.forbid_needed and not libs_unread:
         for lib in b.needed:
             hits = [g for g in p.forbid_needed if needed_matches(lib, g, ci)]
             if hits:
                 yield "forbid-needed", f"needs {lib}, which is forbidden", [f"matches {', '.join(hits)}"]
     if p.require_go_version is not None:
-        yield from _go_version(p.require_go_version, b)
+        unread = _unread(b, _GO_TABLES)
+        if unread:
+            yield "require-go-version", "cannot tell which Go built it", unread
+        else:
+            yield from _go_version(p.require_go_version, b)
 
 
 _LINKAGE_OK = {

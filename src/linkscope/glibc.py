@@ -51,6 +51,7 @@ import os
 
 from . import fastjson, goflags
 from .lazy import memoised
+from .errors import LinkscopeError
 from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
 from .record import record
 
@@ -167,7 +168,10 @@ def _go_static_without_libc(image: ElfImage) -> bool | None:
     from . import gobuild
 
     names = {s.name for s in image.elf_sections}
-    info = gobuild.read_buildinfo(image)
+    try:
+        info = gobuild.read_buildinfo(image)
+    except LinkscopeError:
+        return None   # a damaged blob (the record's warnings say so): how it was linked is unknown
     if info is None and image.go_build_id is None and not names & {".go.buildinfo", ".gopclntab"}:
         return None
     ldflags = info.setting("-ldflags", "") if info is not None else ""

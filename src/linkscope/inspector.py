@@ -122,15 +122,11 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
         rec = Binary(path=path, slices=tuple(slices), **facts)
     else:
         facts = image.facts()
-        go_error = None
-        try:
-            go = gobuild.read_buildinfo(image)
-        except LinkscopeError as e:
-            # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
-            go, go_error = None, ErrorInfo(e.kind, f"Go build info: {e.message}", e.offset)
+        # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
+        go = image.attempt("Go build info", lambda: gobuild.read_buildinfo(image))
         if go is not None and facts.get("os") is None:
             facts["os"] = go.setting("GOOS")
-        rec = Binary(path=path, go=go, error=go_error, **facts)
+        rec = Binary(path=path, go=go, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
     if getattr(image, "format", None) == "elf":
@@ -138,21 +134,22 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
     if getattr(image, "format", None) != "macho-universal":
         from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
         rec = replace(rec, **analyze(image, rec, path))
+    if image.warnings:
+        rec = replace(rec, warnings=tuple(image.warnings))
     return rec
 
 
 def _with_libc(image, rec: Binary) -> Binary:
-    """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone."""
+    """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone.
+    Damaged version tables spoil only these fields (a warning), not the rest of the record."""
     from . import glibc
 
-    try:
-        floors = glibc.version_floors(image) or {}
-        return replace(
-            rec, libc=glibc.libc_flavour(image), glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
-            version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
-    except LinkscopeError as e:
-        # Damaged version tables spoil only these fields; keep the rest of the record.
-        return rec if rec.error else replace(rec, error=ErrorInfo(e.kind, f"symbol versions: {e.message}", e.offset))
+    floors = image.attempt("symbol versions", lambda: glibc.version_floors(image) or {})
+    libc = image.attempt("symbol versions", lambda: glibc.libc_flavour(image))
+    if floors is None:
+        return replace(rec, libc=libc)
+    return replace(rec, libc=libc, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
+                   version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
 
 
 def _guard(path: str, fn, st: os.stat_result | None = None):

@@ -63,6 +63,18 @@ class ErrorInfo:
 
 
 @record
+class ReadWarning:
+    """A table of the file that could not be read: the fields it holds are unknown (or incomplete)
+    and the record is partial. ``kind`` is an error kind (``truncated``, ``malformed``); ``table``
+    names what was being read ("section headers", "dynamic table", "LC_DYSYMTAB", ...)."""
+
+    kind: str
+    table: str
+    offset: int | None
+    message: str
+
+
+@record
 class VersionFloor:
     """The newest symbol version a binary requires from one family (GLIBC, GLIBCXX, CXXABI, GCC)
     and the imported symbols that force it."""
@@ -129,6 +141,12 @@ class Binary:
     findings: tuple[Finding, ...] = ()
     size_breakdown: tuple[tuple[str, int], ...] = ()
     strip_saving: int | None = None
+    # issue 8: what could not be read (the record is then partial)
+    warnings: tuple[ReadWarning, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.warnings)
 
     def to_json(self) -> dict:
         from .render.jsonout import binary_to_json

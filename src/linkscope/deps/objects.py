@@ -14,7 +14,7 @@ import stat
 import struct
 from ..record import record
 
-from ..errors import LinkscopeError, UnsupportedFormat
+from ..errors import LinkscopeError, Malformed, UnsupportedFormat
 from .fsview import FsView, Resolved
 
 from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC, linkage_of
@@ -79,6 +79,11 @@ def elf_object(image) -> ElfObject:
     if getattr(image, "format", None) != "elf":
         raise UnsupportedFormat(f"not an ELF file ({getattr(image, 'format', 'unknown')})")
     ident = ElfIdent(image.bits, image.little, image.machine, image.e_type, image.eflags, image.osabi)
+    if not image.program_headers_ok or not image.dynamic_readable:
+        # The loader reads these and nothing else: what the file needs is unknown, which is an error
+        # here (an empty list would read as "needs nothing").
+        w = next(w for w in image.warnings if w.table in ("program headers", "dynamic table"))
+        raise Malformed(f"{w.table}: {w.message}", offset=w.offset)
     interp = image.interpreter
     dynamic = any(p.type == PT_DYNAMIC for p in image.segments)
     if not dynamic:

@@ -1,17 +1,51 @@
 """The verbs every format image offers, so everything above them is written once."""
 from __future__ import annotations
 
+import struct
+
 from ..byteview import ByteView
-from ..model import Section
+from ..errors import LinkscopeError, Malformed
+from ..model import ReadWarning, Section
+
+# What a format module's reads raise when a check was missed: reported as malformed data, like
+# LinkscopeError, never as a traceback.
+DATA_ERRORS = (IndexError, ValueError, OverflowError, UnicodeError, struct.error)
 
 
 class Image:
-    """A parsed container. Headers are read eagerly by the format's parser; payload lazily."""
+    """A parsed container. Headers are read eagerly by the format's parser; payload lazily.
+
+    Readers are best-effort: a table that cannot be read costs the fields that come from it, not the
+    record. :meth:`attempt` runs one read and turns its failure into a :class:`ReadWarning` naming
+    the table; ``warnings`` collects them (each once), and a record with any is partial."""
 
     format = "unknown"
 
     def __init__(self, view: ByteView):
         self.view = view
+        self.warnings: list[ReadWarning] = []
+
+    # Set by a reader that finds the file cut short (a segment or section past its end): a table
+    # that then starts beyond the end is missing because of that, and is reported as truncated.
+    truncated = False
+
+    def warn(self, table: str, err: LinkscopeError) -> None:
+        kind = err.kind
+        if self.truncated and kind == "malformed" and err.offset is not None and err.offset >= self.view.base + self.view.size:
+            kind = "truncated"
+        w = ReadWarning(kind, table, err.offset, err.message)
+        if w not in self.warnings:
+            self.warnings.append(w)
+
+    def attempt(self, table: str, fn, default=None):
+        """``fn()``, or ``default`` (with a warning on ``table``) when the bytes it reads are damaged."""
+        try:
+            return fn()
+        except LinkscopeError as e:
+            self.warn(table, e)
+        except DATA_ERRORS as e:
+            self.warn(table, Malformed(f"malformed data ({type(e).__name__}: {e})"))
+        return default
 
     def facts(self) -> dict:
         """The Binary fields this format decides (arch, linkage, needed, ...)."""

@@ -196,7 +196,7 @@ class ElfImage(Image):
         super().__init__(view)
         v = view
         if v.size < 16:
-            raise Truncated("ELF identification is 16 bytes", offset=v.base)
+            raise Truncated(f"too short to be ELF ({v.size} bytes; the identification alone is 16)", offset=None)
         cls, data = v.buf[v.base + 4], v.buf[v.base + 5]
         if cls not in (1, 2):
             raise Malformed(f"bad ELF class {cls}", offset=v.base + 4)
@@ -209,23 +209,40 @@ class ElfImage(Image):
         self.abiversion = v.u8(8)
         hdr = struct.Struct(("<" if self.little else ">") + ("HHIIIIIHHHHHH" if cls == 1 else "HHIQQQIHHHHHH"))
         if v.size < 16 + hdr.size:
-            raise Truncated(f"ELF header needs {16 + hdr.size} bytes, file has {v.size}", offset=v.base)
+            raise Truncated(f"too short to be ELF: the header needs {16 + hdr.size} bytes, the file has {v.size}",
+                            offset=None)
         (self.e_type, self.machine, _ver, self.entry, self.phoff, self.shoff, self.eflags, _ehsize,
          phentsize, phnum, shentsize, shnum, shstrndx) = v.unpack(hdr, 16)
         self.arch = arch_name(self.machine, self.bits, self.little)
         self._phentsize, self._shentsize = phentsize, shentsize
-        self.segments = self._read_segments(phnum)
+        self._shnum, self._shstrndx = shnum, shstrndx
+        # Everything below the ELF header is read best-effort: a damaged table is a warning and
+        # costs the fields it holds (None where that means "unknown"), not the record.
+        self.program_headers_ok = True
+        self.segments = self.attempt("program headers", lambda: self._read_segments(phnum))
+        if self.segments is None:
+            self.segments, self.program_headers_ok = [], False
         for p in self.segments:
             # A loadable segment the file cannot supply: the file was cut short (a download, a copy).
             if p.type == PT_LOAD and p.filesz and p.offset + p.filesz > v.size:
-                raise Truncated(f"loadable segment needs bytes up to {p.offset + p.filesz:#x}, file has {v.size:#x}",
-                                offset=v.base + min(p.offset, v.size))
-        self._shnum, self._shstrndx = shnum, shstrndx
+                self.truncated = True
+                self.warn("loadable segments", Truncated(
+                    f"truncated: a loadable segment needs bytes up to {p.offset + p.filesz:#x}, the file ends at "
+                    f"{v.size:#x}"))
+                break
+        self.section_headers_ok = True
+        self.dynamic_ok = True
 
     @cached_property
     def elf_sections(self) -> list[ElfSection]:
-        """Section headers, read on first use: the loader's view (segments) needs none of them."""
-        return self._read_sections(self._shnum, self._shstrndx)
+        """Section headers, read on first use: the loader's view (segments) needs none of them. A
+        table that cannot be read is empty, with a warning and ``section_headers_ok`` False (what
+        only sections tell, stripped and debug info, is then unknown)."""
+        out = self.attempt("section headers", lambda: self._read_sections(self._shnum, self._shstrndx))
+        if out is None:
+            self.section_headers_ok = False
+            return []
+        return out
 
     # -- tables ----------------------------------------------------------------------------------
     def _section0(self):
@@ -356,7 +373,21 @@ class ElfImage(Image):
     # -- dynamic table ---------------------------------------------------------------------------
     @cached_property
     def dynamic(self) -> list[tuple[int, int]]:
-        """(tag, value) pairs up to DT_NULL, read through PT_DYNAMIC (section as fallback)."""
+        """(tag, value) pairs up to DT_NULL, read through PT_DYNAMIC (section as fallback); empty with
+        a warning and ``dynamic_ok`` False when the table cannot be read."""
+        out = self.attempt("dynamic table", self._read_dynamic)
+        if out is None:
+            self.dynamic_ok = False
+            return []
+        return out
+
+    @property
+    def dynamic_readable(self) -> bool:
+        """Whether the dynamic table (if any) could be read; reads it."""
+        self.dynamic
+        return self.dynamic_ok
+
+    def _read_dynamic(self) -> list[tuple[int, int]]:
         region = None
         for p in self.segments:
             if p.type == PT_DYNAMIC:
@@ -508,6 +539,8 @@ class ElfImage(Image):
         if t == ET_EXEC:
             return "executable"
         if t == ET_DYN:
+            if not self.dynamic_readable:
+                return None   # executable or library: DF_1_PIE is in the unreadable dynamic table
             # file(1): DF_1_PIE marks a PIE executable; any other ET_DYN is a shared object.
             return "pie-executable" if self.flags_1 & DF_1_PIE else "shared-library"
         if t == ET_REL:
@@ -518,9 +551,15 @@ class ElfImage(Image):
 
     @property
     def linkage(self) -> str | None:
+        """None (unknown) when the tables it depends on could not be read."""
         segs = self.segments
-        return linkage_of(self.e_type, any(p.type == PT_DYNAMIC for p in segs), any(p.type == PT_INTERP for p in segs),
-                          self.flags_1, bool(self.dyn(DT_NEEDED)))
+        if not self.program_headers_ok:
+            return None
+        has_interp = any(p.type == PT_INTERP for p in segs)
+        has_dynamic = any(p.type == PT_DYNAMIC for p in segs)
+        if has_dynamic and not has_interp and not self.dynamic_readable:
+            return None   # static-pie or dynamic: only the unreadable dynamic table tells
+        return linkage_of(self.e_type, has_dynamic, has_interp, self.flags_1, bool(self.dyn(DT_NEEDED)))
 
     @property
     def os_name(self) -> str | None:
@@ -548,20 +587,29 @@ class ElfImage(Image):
         return os_
 
     @property
-    def stripped(self) -> bool:
-        return not any(s.type == SHT_SYMTAB for s in self.elf_sections)
+    def stripped(self) -> bool | None:
+        sections = self.elf_sections
+        if not self.section_headers_ok:
+            return None
+        return not any(s.type == SHT_SYMTAB for s in sections)
 
     @property
-    def debug_info(self) -> bool:
-        return any(s.name in (".debug_info", ".zdebug_info") for s in self.elf_sections)
+    def debug_info(self) -> bool | None:
+        sections = self.elf_sections
+        if not self.section_headers_ok:
+            return None
+        return any(s.name in (".debug_info", ".zdebug_info") for s in sections)
 
     def facts(self) -> dict:
+        a = self.attempt
         return dict(
             format="elf", arch=self.arch, bits=self.bits, endian="little" if self.little else "big",
-            os=self.os_name, type=self.elf_type, linkage=self.linkage, interpreter=self.interpreter,
-            needed=self.needed, rpath=self.rpath, runpath=self.runpath, soname=self.soname,
+            os=a("notes", lambda: self.os_name), type=self.elf_type, linkage=self.linkage,
+            interpreter=a("interpreter", lambda: self.interpreter),
+            needed=a("dynamic strings", lambda: self.needed, ()), rpath=a("dynamic strings", lambda: self.rpath, ()),
+            runpath=a("dynamic strings", lambda: self.runpath, ()), soname=a("dynamic strings", lambda: self.soname),
             stripped=self.stripped, debug_info=self.debug_info,
-            gnu_build_id=self.gnu_build_id, go_build_id=self.go_build_id,
+            gnu_build_id=a("notes", lambda: self.gnu_build_id), go_build_id=a("notes", lambda: self.go_build_id),
         )
 
     # -- dynamic symbols and symbol versions, read through the loader's view -----------------------

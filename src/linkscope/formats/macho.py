@@ -47,9 +47,9 @@ from ..record import record
 from ..lazy import cached_property
 
 from ..byteview import ByteView
-from ..errors import Malformed, Truncated
+from ..errors import LinkscopeError, Malformed, Truncated
 from ..model import Section
-from .base import Image
+from .base import DATA_ERRORS, Image
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 
@@ -396,13 +396,21 @@ class MachOImage(Image):
 
     # -- load commands ---------------------------------------------------------------------------
     def _walk(self) -> None:
+        """The load commands, best-effort: a command that cannot be read is a warning naming it and
+        the walk goes on to the next (its size is known); a command whose size cannot be trusted
+        ends the walk, keeping what came before. The header's claims that cannot hold are warnings
+        too, and the commands are read as far as the bytes go."""
         v, hdr = self.view, self.header_size
-        v.check(hdr, self.sizeofcmds, f"load commands ({self.sizeofcmds} bytes)")
-        if self.ncmds * 8 > self.sizeofcmds:
-            raise Malformed(f"{self.ncmds} load commands cannot fit in sizeofcmds {self.sizeofcmds}",
-                            offset=v.base + 16)
         align = 8 if self.bits == 64 else 4
         end = hdr + self.sizeofcmds
+        if end > v.size:
+            self.truncated = True
+            self.warn("load commands", Truncated(f"load commands need {self.sizeofcmds} bytes after the header, "
+                                                 f"the file has {max(0, v.size - hdr)}", offset=v.base + hdr))
+            end = v.size
+        if self.ncmds * 8 > self.sizeofcmds:
+            self.warn("load commands", Malformed(f"{self.ncmds} load commands cannot fit in sizeofcmds "
+                                                 f"{self.sizeofcmds}", offset=v.base + 16))
         cmds: list[LoadCommand] = []
         segments: list[Segment] = []
         sections: list[MachOSection] = []
@@ -412,63 +420,28 @@ class MachOImage(Image):
         platforms: list[Platform] = []
         off = hdr
         for i in range(self.ncmds):
+            problem = None
             if off + 8 > end:
-                raise Malformed(f"load command {i} starts past sizeofcmds", offset=v.base + off)
-            cmd, size = v.u32(off), v.u32(off + 4)
-            if size < 8:
-                raise Malformed(f"load command {i} ({lc_name(cmd)}) has cmdsize {size} < 8", offset=v.base + off)
-            if size % align:
-                raise Malformed(f"load command {i} ({lc_name(cmd)}) cmdsize {size} is not a multiple of {align}",
-                                offset=v.base + off)
-            if off + size > end:
-                raise Malformed(f"load command {i} ({lc_name(cmd)}) of {size} bytes runs past sizeofcmds",
-                                offset=v.base + off)
+                problem = Malformed(f"load command {i} starts past sizeofcmds", offset=v.base + off)
+            else:
+                cmd, size = v.u32(off), v.u32(off + 4)
+                if size < 8:
+                    problem = Malformed(f"load command {i} ({lc_name(cmd)}) has cmdsize {size} < 8", offset=v.base + off)
+                elif size % align:
+                    problem = Malformed(f"load command {i} ({lc_name(cmd)}) cmdsize {size} is not a multiple of {align}",
+                                        offset=v.base + off)
+                elif off + size > end:
+                    problem = Malformed(f"load command {i} ({lc_name(cmd)}) of {size} bytes runs past sizeofcmds",
+                                        offset=v.base + off)
+            if problem is not None:
+                self.warn("load commands", problem)
+                break
             lc = LoadCommand(cmd, off, size)
             cmds.append(lc)
-            if cmd in (LC_SEGMENT, LC_SEGMENT_64):
-                seg, secs = self._segment(lc)
-                segments.append(seg)
-                sections.extend(secs)
-            elif cmd in DYLIB_KINDS:
-                dylibs.append(self._dylib(lc, DYLIB_KINDS[cmd]))
-            elif cmd == LC_ID_DYLIB:
-                if self.id_dylib is None:
-                    self.id_dylib = self._dylib(lc, "id")
-                    self.soname = self.id_dylib.name
-            elif cmd == LC_RPATH:
-                rpath.append(self._lc_str(lc, 12))
-            elif cmd == LC_LOAD_DYLINKER:
-                name = self._lc_str(lc, 12)
-                if self.interpreter is None:
-                    self.interpreter = name
-            elif cmd == LC_ID_DYLINKER:
-                self.dylinker_id = self._lc_str(lc, 12)
-            elif cmd == LC_DYLD_ENVIRONMENT:
-                env.append(self._lc_str(lc, 12))
-            elif cmd == LC_UUID:
-                self._need(lc, 24)
-                h = v.bytes(off + 8, 16, "LC_UUID").hex().upper()
-                self.uuid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-            elif cmd == LC_BUILD_VERSION:
-                self._need(lc, 24)
-                platform, minos, sdk, ntools = v.u32(off + 8), v.u32(off + 12), v.u32(off + 16), v.u32(off + 20)
-                if 24 + ntools * 8 > size:
-                    raise Malformed(f"LC_BUILD_VERSION lists {ntools} tools, cmdsize {size} holds fewer", offset=v.base + off)
-                platforms.append(Platform(platform, _PLATFORMS.get(platform, f"platform-{platform}"),
-                                          _version(minos), _version(sdk), cmd))
-            elif cmd in _VERSION_MIN_PLATFORM:
-                self._need(lc, 16)
-                p = _VERSION_MIN_PLATFORM[cmd]
-                platforms.append(Platform(p, _PLATFORMS[p], _version(v.u32(off + 8)), _version(v.u32(off + 12)), cmd))
-            elif cmd == LC_SYMTAB:
-                self._need(lc, 24)
-                self.symtab = self._symtab(lc)
-            elif cmd == LC_DYSYMTAB:
-                self._need(lc, 80)
-                self.dysymtab = self._dysymtab(lc)
-            elif cmd == LC_CODE_SIGNATURE:
-                self._need(lc, 16)
-                self.code_signature = (v.u32(off + 8), v.u32(off + 12))
+            try:
+                self._command(lc, segments, sections, dylibs, rpath, env, platforms)
+            except (LinkscopeError, *DATA_ERRORS) as e:
+                self.warn(lc_name(cmd), e if isinstance(e, LinkscopeError) else Malformed(f"malformed data ({e})", offset=v.base + off))
             off += size
         self.load_commands = tuple(cmds)
         self.segments = tuple(segments)
@@ -477,6 +450,54 @@ class MachOImage(Image):
         self.rpath = tuple(rpath)
         self.dyld_environment = tuple(env)
         self.platforms = tuple(platforms)
+
+    def _command(self, lc: LoadCommand, segments, sections, dylibs, rpath, env, platforms) -> None:
+        """Read one load command into the lists of the walk (and the image's single-valued fields)."""
+        v, cmd, off, size = self.view, lc.cmd, lc.offset, lc.size
+        if cmd in (LC_SEGMENT, LC_SEGMENT_64):
+            seg, secs = self._segment(lc)
+            segments.append(seg)
+            sections.extend(secs)
+        elif cmd in DYLIB_KINDS:
+            dylibs.append(self._dylib(lc, DYLIB_KINDS[cmd]))
+        elif cmd == LC_ID_DYLIB:
+            if self.id_dylib is None:
+                self.id_dylib = self._dylib(lc, "id")
+                self.soname = self.id_dylib.name
+        elif cmd == LC_RPATH:
+            rpath.append(self._lc_str(lc, 12))
+        elif cmd == LC_LOAD_DYLINKER:
+            name = self._lc_str(lc, 12)
+            if self.interpreter is None:
+                self.interpreter = name
+        elif cmd == LC_ID_DYLINKER:
+            self.dylinker_id = self._lc_str(lc, 12)
+        elif cmd == LC_DYLD_ENVIRONMENT:
+            env.append(self._lc_str(lc, 12))
+        elif cmd == LC_UUID:
+            self._need(lc, 24)
+            h = v.bytes(off + 8, 16, "LC_UUID").hex().upper()
+            self.uuid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        elif cmd == LC_BUILD_VERSION:
+            self._need(lc, 24)
+            platform, minos, sdk, ntools = v.u32(off + 8), v.u32(off + 12), v.u32(off + 16), v.u32(off + 20)
+            if 24 + ntools * 8 > size:
+                raise Malformed(f"LC_BUILD_VERSION lists {ntools} tools, cmdsize {size} holds fewer", offset=v.base + off)
+            platforms.append(Platform(platform, _PLATFORMS.get(platform, f"platform-{platform}"),
+                                      _version(minos), _version(sdk), cmd))
+        elif cmd in _VERSION_MIN_PLATFORM:
+            self._need(lc, 16)
+            p = _VERSION_MIN_PLATFORM[cmd]
+            platforms.append(Platform(p, _PLATFORMS[p], _version(v.u32(off + 8)), _version(v.u32(off + 12)), cmd))
+        elif cmd == LC_SYMTAB:
+            self._need(lc, 24)
+            self.symtab = self._symtab(lc)
+        elif cmd == LC_DYSYMTAB:
+            self._need(lc, 80)
+            self.dysymtab = self._dysymtab(lc)
+        elif cmd == LC_CODE_SIGNATURE:
+            self._need(lc, 16)
+            self.code_signature = (v.u32(off + 8), v.u32(off + 12))
 
     def _need(self, lc: LoadCommand, size: int) -> None:
         if lc.size < size:

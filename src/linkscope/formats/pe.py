@@ -260,7 +260,11 @@ class PEImage(Image):
             self.bits: int | None = 32 if self.magic == PE32_MAGIC else 64
         else:
             self.bits = _MACHINE_BITS.get(self.machine)
-        self.pe_sections = self._read_sections(hdr + _FILE_HEADER.size + self.optional_header_size, nsec)
+        # Best-effort from here on: a section table the file cannot hold is a warning, and what it
+        # maps (imports, exports, debug data) is then unknown.
+        sections = self.attempt("section table", lambda: self._read_sections(hdr + _FILE_HEADER.size + self.optional_header_size, nsec))
+        self.section_table_ok = sections is not None
+        self.pe_sections = sections or ()
 
     # -- headers ---------------------------------------------------------------------------------
     def _check_signature(self) -> None:
@@ -630,7 +634,7 @@ class PEImage(Image):
 
     @property
     def linkage(self) -> str | None:
-        if self.is_object:
+        if self.is_object or not self.section_table_ok:
             return None
         return "dynamic" if self.needed or self.delay_needed else "static"
 
@@ -654,11 +658,15 @@ class PEImage(Image):
         return self.export_name if self.pe_type == "shared-library" else None
 
     def facts(self) -> dict:
+        a = self.attempt
+        needed = a("import directory", lambda: self.needed)
+        linkage = a("delay-load import directory", lambda: self.linkage) if needed is not None else None
         return dict(
             format="pe", arch=self.arch, bits=self.bits, endian="little", os=self.os_name,
-            type=self.pe_type, linkage=self.linkage, interpreter=None, needed=self.needed,
-            rpath=(), runpath=(), soname=self.soname, stripped=self.stripped,
-            debug_info=self.debug_info, gnu_build_id=None, go_build_id=self.go_build_id,
+            type=self.pe_type, linkage=linkage, interpreter=None, needed=needed or (),
+            rpath=(), runpath=(), soname=a("export directory", lambda: self.soname), stripped=self.stripped,
+            debug_info=a("debug directory", lambda: self.debug_info) if self.section_table_ok else None,
+            gnu_build_id=None, go_build_id=a("Go build ID", lambda: self.go_build_id),
         )
 
 

@@ -50,6 +50,8 @@ def _tail(b: Binary) -> str:
         parts.append("setuid")
     if b.setgid:
         parts.append("setgid")
+    if b.warnings:
+        parts.append("partial (unreadable: " + ", ".join(dict.fromkeys(w.table for w in b.warnings)) + ")")
     return ", ".join(parts)
 
 
@@ -114,6 +116,9 @@ def full(b: Binary, indent: str = "") -> str:
         out.append(f"{pad}go build info:")
         for ln in format_go_version_m("", b.go).splitlines()[1:]:
             out.append(f"{pad}  {ln.lstrip()}" if not ln.startswith("\t\t") else f"{pad}    {ln.strip()}")
+    for w in b.warnings:
+        where = f" (offset {w.offset:#x})" if w.offset is not None else ""
+        out.append(f"{pad}{'warning:':<14}{w.table}: {w.message}{where}")
     for s in b.slices:
         out.append(full(s, pad))
     return "\n".join(out)

@@ -56,6 +56,8 @@ def binary_to_json(b) -> dict[str, object]:
         "findings": [finding_to_json(f) for f in b.findings],
         "size_breakdown": dict(b.size_breakdown),
         "strip_saving": b.strip_saving,
+        "partial": b.partial,
+        "warnings": [{"kind": w.kind, "table": w.table, "offset": w.offset, "message": w.message} for w in b.warnings],
     }
 
 
