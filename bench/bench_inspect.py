@@ -6,6 +6,10 @@
     another (target: less wall time than the three together)
 (c) a large binary (100 MB+) vs a small one: linkscope's cost should be about the same (headers, not
     the file)
+(d) every file directly in /usr/bin, the one-line output: `linkscope inspect` vs `file` (target: >= 2x
+    faster; the line needs the header facts only, so only those are computed)
+(e) the same files, every field: `linkscope inspect --json` vs `file` (target: at least as fast)
+    Each of (d) and (e) also gives linkscope's CPU time (user + system, all its processes) per ELF file.
 
 Timings are wall-clock minima over repeats; ratios are what matter. Nothing here is a test.
 """
@@ -28,12 +32,23 @@ LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; 
 
 
 def timed(cmd, repeat: int, **kw) -> float:
-    best = float("inf")
+    return timed_cpu(cmd, repeat, **kw)[0]
+
+
+def timed_cpu(cmd, repeat: int, **kw) -> tuple[float, float]:
+    """(best wall time, CPU time of that run's processes: user + system, children included)."""
+    import resource
+
+    best, cpu = float("inf"), 0.0
     for _ in range(repeat):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-        best = min(best, time.perf_counter() - t)
-    return best
+        wall = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if wall < best:
+            best, cpu = wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return best, cpu
 
 
 def tree_files(tops) -> list[str]:
@@ -117,6 +132,20 @@ def main() -> int:
                          f"{t_site * 1e3:.1f} ms with site, {t_nosite * 1e3:.1f} ms with -S; linkscope's own part: "
                          f"{(t_one_s - t_nosite) * 1e3:.1f} ms; the three tools: "
                          + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t_each.items()))
+
+        # (d), (e) /usr/bin: the one-line output and the full JSON, against file on the same files
+        ub = [p for p in tree_files(["/usr/bin"]) if os.path.dirname(p) == "/usr/bin"]
+        ub_list = td / "usr-bin.txt"
+        ub_list.write_text("\n".join(ub) + "\n")
+        n = max(5, args.repeat)
+        t_file_ub = timed(["file", "-f", str(ub_list)], n)
+        n_elf = sum(1 for p in ub if open(p, "rb").read(4) == b"\x7fELF")
+        t_line, cpu_line = timed_cpu([*LINKSCOPE, "inspect", "--files-from", str(ub_list)], n)
+        t_json, cpu_json = timed_cpu([*LINKSCOPE, "inspect", "--json", "--files-from", str(ub_list)], n)
+        rows.append(("d", f"{len(ub)} files in /usr/bin ({n_elf} ELF), one line each", "file", t_file_ub, t_line, 2.0))
+        rows.append(("e", f"{len(ub)} files in /usr/bin, --json (every field)", "file", t_file_ub, t_json, 1.0))
+        notes.append(f"CPU per ELF file in /usr/bin (all of linkscope's processes, start-up included): "
+                     f"one line {cpu_line / n_elf * 1e3:.2f} ms, --json {cpu_json / n_elf * 1e3:.2f} ms")
 
         # (c) large vs small
         big = zig_binary()

@@ -66,10 +66,12 @@ def _cmd_inspect(args) -> int:
         from .render import human
         render = human.full if args.verbose else human.line
 
+    summary = not args.json and not args.verbose   # the one-line output shows header facts only
+
     def work(chunk: list[str]) -> list[tuple[object, str | None]]:
         out = []
         for p in chunk:
-            r = inspect(p)
+            r = inspect(p, summary=summary)
             out.append((render(r), None if r.error is None else _error_line(r)))
         return out
 

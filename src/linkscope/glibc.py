@@ -167,12 +167,11 @@ def _go_static_without_libc(image: ElfImage) -> bool | None:
     """True for a Go binary from Go's internal linker, False for an externally linked one, None if not Go."""
     from . import gobuild
 
-    names = {s.name for s in image.elf_sections}
     try:
         info = gobuild.read_buildinfo(image)
     except LinkscopeError:
         return None   # a damaged blob (the record's warnings say so): how it was linked is unknown
-    if info is None and image.go_build_id is None and not names & {".go.buildinfo", ".gopclntab"}:
+    if info is None and image.go_build_id is None and not image.has_section(".go.buildinfo", ".gopclntab"):
         return None
     ldflags = info.setting("-ldflags", "") if info is not None else ""
     return not goflags.external_linkmode(ldflags)

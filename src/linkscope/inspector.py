@@ -107,8 +107,11 @@ def error_record(path: str, err: LinkscopeError, st: os.stat_result | None = Non
                   setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID))
 
 
-def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
-    """The Binary record of a parsed image (a universal image yields one record per slice)."""
+def describe(image, path: str, st: os.stat_result | None = None, *, summary: bool = False) -> Binary:
+    """The Binary record of a parsed image (a universal image yields one record per slice).
+    ``summary``: only what the format's headers and the Go build info say (the one-line output):
+    the libc facts and the analyses (cgo, linker, hardening, findings, sizes) are left at their
+    defaults, which then mean "not computed", not "none"."""
     from . import gobuild
 
     if getattr(image, "format", None) == "macho-universal":
@@ -117,7 +120,7 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
             if isinstance(sl, LinkscopeError):
                 slices.append(error_record(path, sl))
             else:
-                slices.append(_guard(path, lambda sl=sl: describe(sl, path)))
+                slices.append(_guard(path, lambda sl=sl: describe(sl, path, summary=summary)))
         facts = image.facts()
         rec = Binary(path=path, slices=tuple(slices), **facts)
     else:
@@ -129,9 +132,11 @@ def describe(image, path: str, st: os.stat_result | None = None) -> Binary:
         rec = Binary(path=path, go=go, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
-    if getattr(image, "format", None) == "elf":
+    if summary:
+        pass
+    elif getattr(image, "format", None) == "elf":
         rec = _with_libc(image, rec)
-    if getattr(image, "format", None) != "macho-universal":
+    if not summary and getattr(image, "format", None) != "macho-universal":
         from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
         rec = replace(rec, **analyze(image, rec, path))
     if image.warnings:
@@ -162,9 +167,10 @@ def _guard(path: str, fn, st: os.stat_result | None = None):
         return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"), st)
 
 
-def inspect(path: str | os.PathLike) -> Binary:
+def inspect(path: str | os.PathLike, *, summary: bool = False) -> Binary:
     """Everything linkscope can tell about one file, without executing it. Never raises for bad
-    input: the record's ``error`` says what was wrong."""
+    input: the record's ``error`` says what was wrong. ``summary``: the header facts only (see
+    :func:`describe`), several times cheaper."""
     path = os.fspath(path)
     try:
         st = _stat(path)
@@ -173,6 +179,6 @@ def inspect(path: str | os.PathLike) -> Binary:
 
     def run():
         with open_image(path, st) as (image, st_):
-            return describe(image, path, st_)
+            return describe(image, path, st_, summary=summary)
 
     return _guard(path, run, st)

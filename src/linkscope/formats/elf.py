@@ -234,15 +234,76 @@ class ElfImage(Image):
         self.dynamic_ok = True
 
     @cached_property
-    def elf_sections(self) -> list[ElfSection]:
-        """Section headers, read on first use: the loader's view (segments) needs none of them. A
-        table that cannot be read is empty, with a warning and ``section_headers_ok`` False (what
-        only sections tell, stripped and debug info, is then unknown)."""
-        out = self.attempt("section headers", lambda: self._read_sections(self._shnum, self._shstrndx))
+    def _section_table(self) -> tuple[list[tuple], bytes | None, ByteView | None]:
+        """The section header table as unpacked rows (name offset, type, flags, addr, offset, size,
+        link, info, align, entsize) and the name table (bytes when of a sane size, else a view),
+        read on first use: the loader's view (segments) needs none of it. A table that cannot be
+        read has no rows, a warning, and ``section_headers_ok`` False (what only sections tell,
+        stripped and debug info, is then unknown). The one-line summary asks only for a few facts
+        of it, answered from the rows without making a record per section."""
+        out = self.attempt("section headers", lambda: self._read_section_table(self._shnum, self._shstrndx))
         if out is None:
             self.section_headers_ok = False
-            return []
+            return [], None, None
         return out
+
+    @cached_property
+    def elf_sections(self) -> list[ElfSection]:
+        """Section headers as records (see :attr:`_section_table`)."""
+        rows, table, names = self._section_table
+        out = []
+        for name_off, t, fl, addr, off, size, link, info, _al, ent in rows:
+            out.append(ElfSection(self._section_name(name_off, table, names), t, fl, addr, off, size, link, info, ent))
+        return out
+
+    @staticmethod
+    def _section_name(name_off: int, table: bytes | None, names: ByteView | None) -> str:
+        # A name not terminated within 256 bytes is no name.
+        if table is not None:
+            if name_off < len(table):
+                end = table.find(b"\0", name_off, name_off + 256)
+                if end >= 0:
+                    return table[name_off:end].decode("utf-8", "surrogateescape")
+        elif names is not None and name_off < names.size:
+            try:
+                return names.cstring(name_off, 256, "section name")
+            except Malformed:
+                pass
+        return ""
+
+    def _section_at(self, index: int) -> ElfSection | None:
+        """The record of one section by index, made from its row alone."""
+        rows, table, names = self._section_table
+        if not 0 <= index < len(rows):
+            return None
+        name_off, t, fl, addr, off, size, link, info, _al, ent = rows[index]
+        return ElfSection(self._section_name(name_off, table, names), t, fl, addr, off, size, link, info, ent)
+
+    def _first_section_of_type(self, sh_type: int) -> ElfSection | None:
+        for i, r in enumerate(self._section_table[0]):
+            if r[1] == sh_type:
+                return self._section_at(i)
+        return None
+
+    def has_section(self, *names: str) -> bool:
+        """Whether a section of one of these names exists (no section records are made)."""
+        return bool(self._section_rows_named(names))
+
+    def _section_rows_named(self, wanted: tuple[str, ...]) -> list[tuple]:
+        """The rows whose name is one of ``wanted``, compared in place in the name table."""
+        rows, table, names = self._section_table
+        if table is None:
+            return [r for r in rows if self._section_name(r[0], table, names) in wanted]
+        # Every offset in the table where a wanted name starts (a name may be the tail of a longer
+        # one, ".debug_info" of ".rela.debug_info"): found at C speed, then matched by offset.
+        starts = set()
+        for w in wanted:
+            key = w.encode() + b"\0"
+            i = table.find(key)
+            while i >= 0:
+                starts.add(i)
+                i = table.find(key, i + 1)
+        return [r for r in rows if r[0] in starts] if starts else []
 
     # -- tables ----------------------------------------------------------------------------------
     def _section0(self):
@@ -283,16 +344,16 @@ class ElfImage(Image):
             out.append(Segment(t, fl, off, va, fs, ms, al))
         return out
 
-    def _read_sections(self, shnum: int, shstrndx: int) -> list[ElfSection]:
+    def _read_section_table(self, shnum: int, shstrndx: int) -> tuple[list[tuple], bytes | None, ByteView | None]:
         if not self.shoff:
-            return []
+            return [], None, None
         s0 = self._section0()
         if shnum == 0:
             shnum = s0[0]
         if shstrndx == SHN_XINDEX:
             shstrndx = s0[1]
         if shnum == 0:
-            return []
+            return [], None, None
         if shnum > MAX_SECTIONS:
             raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted", offset=self.view.base + self.shoff)
         self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
@@ -310,24 +371,9 @@ class ElfImage(Image):
                     names = self.view.sub(off, size, "section name table")
                 except Malformed:
                     names = None
-        # Names are looked up in one copy of the name table when it is of a sane size; a name not
-        # terminated within 256 bytes is no name, as before.
+        # Names are looked up in one copy of the name table when it is of a sane size.
         table = names.bytes(0, names.size, "section name table") if names is not None and names.size <= 1 << 20 else None
-        out = []
-        for name_off, t, fl, addr, off, size, link, info, _al, ent in raw:
-            name = ""
-            if table is not None:
-                if name_off < len(table):
-                    end = table.find(b"\0", name_off, name_off + 256)
-                    if end >= 0:
-                        name = table[name_off:end].decode("utf-8", "surrogateescape")
-            elif names is not None and name_off < names.size:
-                try:
-                    name = names.cstring(name_off, 256, "section name")
-                except Malformed:
-                    name = ""
-            out.append(ElfSection(name, t, fl, addr, off, size, link, info, ent))
-        return out
+        return raw, table, names
 
     # -- address mapping -------------------------------------------------------------------------
     def vaddr_to_offset(self, addr: int, size: int = 1) -> int | None:
@@ -348,9 +394,8 @@ class ElfImage(Image):
 
     def go_data_start(self) -> tuple[int, int] | None:
         # debug/buildinfo: the .go.buildinfo section, else the first writable, non-executable PT_LOAD.
-        for s in self.elf_sections:
-            if s.name == ".go.buildinfo":
-                return s.addr, s.size
+        for r in self._section_rows_named((".go.buildinfo",)):
+            return r[3], r[5]
         for p in self.segments:
             if p.type == PT_LOAD and p.flags & (PF_X | PF_W) == PF_W:
                 return p.vaddr, p.memsz
@@ -394,9 +439,9 @@ class ElfImage(Image):
                 region = (p.offset, p.filesz)
                 break
         if region is None:
-            for s in self.elf_sections:
-                if s.type == 6:  # SHT_DYNAMIC
-                    region = (s.offset, s.size)
+            for r in self._section_table[0]:
+                if r[1] == 6:  # SHT_DYNAMIC
+                    region = (r[4], r[5])
                     break
         if region is None:
             return []
@@ -435,9 +480,9 @@ class ElfImage(Image):
         off = self.vaddr_to_offset(addr)
         if off is None:
             # Objects whose dynamic table is not mapped (rare): fall back to the linked section.
-            for s in self.elf_sections:
-                if s.type == 6 and 0 < s.link < len(self.elf_sections):
-                    return self.section_data(self.elf_sections[s.link])
+            dyn = self._first_section_of_type(6)  # SHT_DYNAMIC
+            if dyn is not None and 0 < dyn.link < len(self._section_table[0]):
+                return self.section_data(self._section_at(dyn.link))
             raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=self.view.base)
         if size is None or off + size > self.view.size:
             size = self.view.size - off
@@ -493,9 +538,9 @@ class ElfImage(Image):
         # Segments first (they survive section stripping), then note sections outside them: Go's
         # internal linker maps only its own note, leaving .note.gnu.build-id to the section table.
         regions = [(p.offset, p.filesz) for p in self.segments if p.type == PT_NOTE]
-        for s in self.elf_sections:
-            if s.type == SHT_NOTE and not any(o <= s.offset < o + n for o, n in regions):
-                regions.append((s.offset, s.size))
+        for r in self._section_table[0]:
+            if r[1] == SHT_NOTE and not any(o <= r[4] < o + n for o, n in regions):
+                regions.append((r[4], r[5]))
         out: list[Note] = []
         for off, size in regions:
             try:
@@ -588,17 +633,17 @@ class ElfImage(Image):
 
     @property
     def stripped(self) -> bool | None:
-        sections = self.elf_sections
+        rows = self._section_table[0]
         if not self.section_headers_ok:
             return None
-        return not any(s.type == SHT_SYMTAB for s in sections)
+        return not any(r[1] == SHT_SYMTAB for r in rows)
 
     @property
     def debug_info(self) -> bool | None:
-        sections = self.elf_sections
+        rows = self._section_rows_named((".debug_info", ".zdebug_info"))
         if not self.section_headers_ok:
             return None
-        return any(s.name in (".debug_info", ".zdebug_info") for s in sections)
+        return bool(rows)
 
     def facts(self) -> dict:
         a = self.attempt
@@ -707,9 +752,9 @@ class ElfImage(Image):
         # 4 bytes everywhere else. A SHT_HASH section at that address says which its linker wrote (lld
         # writes 4-byte entries for s390x too); without one, 8-byte words holding a count no table can
         # have are two 4-byte words (nbucket and nchain side by side make a number above 2**32).
-        for s in self.elf_sections:
-            if s.type == 5 and s.addr == addr and s.entsize in (4, 8):  # SHT_HASH
-                return s.entsize
+        for r in self._section_table[0]:
+            if r[1] == 5 and r[3] == addr and r[9] in (4, 8):  # SHT_HASH
+                return r[9]
         if (self.machine == 22 and self.bits == 64) or self.machine == 0x9026:
             if self.view.u64(off) <= MAX_SYMBOLS and self.view.u64(off + 8) <= MAX_SYMBOLS:
                 return 8
@@ -759,10 +804,7 @@ class ElfImage(Image):
                 return i
 
     def _dynsym_section(self) -> ElfSection | None:
-        for s in self.elf_sections:
-            if s.type == SHT_DYNSYM:
-                return s
-        return None
+        return self._first_section_of_type(SHT_DYNSYM)
 
     @cached_property
     def _dynsym_layout(self) -> tuple[int, int, int, ByteView] | None:
@@ -805,9 +847,9 @@ class ElfImage(Image):
             if ent < minent:
                 raise Malformed(f".dynsym entry size {ent} is too small", offset=self.view.base + off)
             count = sec.size // ent
-            if not 0 < sec.link < len(self.elf_sections):
+            if not 0 < sec.link < len(self._section_table[0]):
                 raise Malformed(f".dynsym links to section {sec.link}, not a string table", offset=self.view.base + off)
-            strings = self.section_data(self.elf_sections[sec.link])
+            strings = self.section_data(self._section_at(sec.link))
         else:
             return None
         if count > MAX_SYMBOLS:
@@ -839,9 +881,9 @@ class ElfImage(Image):
         versyms = None
         vs_off = self._dynamic_offset(DT_VERSYM, "DT_VERSYM") if self.dyn1(DT_SYMTAB) is not None else None
         if vs_off is None:
-            for s in self.elf_sections:
-                if s.type == 0x6FFFFFFF:  # SHT_GNU_versym
-                    vs_off = s.offset
+            for r in self._section_table[0]:
+                if r[1] == 0x6FFFFFFF:  # SHT_GNU_versym
+                    vs_off = r[4]
                     break
         if vs_off is not None and count:
             v.check_array(vs_off, count, 2, "symbol version table (DT_VERSYM)")
@@ -883,7 +925,7 @@ class ElfImage(Image):
         off, count, ent, strings = layout
         vs_off = self._dynamic_offset(DT_VERSYM, "DT_VERSYM") if self.dyn1(DT_SYMTAB) is not None else None
         if vs_off is None:
-            vs_off = next((s.offset for s in self.elf_sections if s.type == 0x6FFFFFFF), None)
+            vs_off = next((r[4] for r in self._section_table[0] if r[1] == 0x6FFFFFFF), None)
         if vs_off is None or not count:
             return {}
         v = self.view
