@@ -190,8 +190,12 @@ def test_go_buildid_section():
     quoted = b'\xff Go build ID: "abc/def"\n \xff'
     assert parse(module(custom("go:buildid", quoted))).go_build_id == "abc/def"
     assert parse(module(custom("go:buildid", b"junk"))).go_build_id is None
+    img = parse(module(custom("go:buildid", b'\xff Go build ID: "abc')))
     with pytest.raises(Malformed):
-        parse(module(custom("go:buildid", b'\xff Go build ID: "abc'))).facts()
+        img.go_build_id
+    # facts() keeps the rest of the module and says which section could not be read
+    assert img.facts()["go_build_id"] is None and img.facts()["format"] == "wasm"
+    assert [(w.table, w.kind) for w in img.warnings] == [("go:buildid section", "malformed")]
 
 
 # -- Go's layout, by hand ------------------------------------------------------------------------
@@ -225,6 +229,8 @@ def test_go_module_info_damaged():
         == GoInfo("go1.27.3")
 
 
+# The header decides the format, so damage there is an error; damage in the section walk keeps the
+# sections before it, with a warning on "sections" of the error's kind (issue 8, item 4).
 BAD_MODULES = {
     "short_header": (b"\0asm\x01\0", Truncated),
     "version_2": (b"\0asm\x02\0\0\0", Malformed),
@@ -243,8 +249,20 @@ BAD_MODULES = {
 @pytest.mark.parametrize("case", BAD_MODULES)
 def test_bad_modules_raise_their_error_type(case):
     b, err = BAD_MODULES[case]
-    with pytest.raises(err):
-        parse(b)
+    if case in ("short_header", "version_2", "component"):
+        with pytest.raises(err):
+            parse(b)
+        return
+    img = parse(b)
+    assert [(w.table, w.kind) for w in img.warnings] == [("sections", err.kind)]
+    facts = img.facts()
+    assert facts["format"] == "wasm" and facts["stripped"] is None and facts["type"] is None
+
+
+def test_sections_before_a_damaged_one_are_kept():
+    img = parse(module(FUNC_TYPE, section(14, b"")))
+    assert [s.name for s in img.wasm_sections] == ["type"]
+    assert img.warnings[0].message.startswith("unknown section id 14")
 
 
 BAD_PAYLOADS = {
@@ -262,11 +280,23 @@ BAD_PAYLOADS = {
 
 @pytest.mark.parametrize("case", BAD_PAYLOADS)
 def test_bad_payloads_raise_malformed_when_read(case):
+    """The accessors raise; facts() keeps the rest and warns about the section it needed."""
     img = parse(BAD_PAYLOADS[case])
     with pytest.raises(Malformed):
-        img.facts()
+        img.imports  # noqa: B018
+        img.exports  # noqa: B018
         img.producers  # noqa: B018
         img.data_segments  # noqa: B018
+    facts = img.facts()
+    assert facts["format"] == "wasm"
+    assert [w.table for w in img.warnings] == PAYLOAD_WARNINGS.get(case, [])
+
+
+# The reads facts() makes (memories, imported ones included, for the bits; imports for `needed`;
+# exports for the type); the other payloads only their accessors read.
+_IMPORTS = ["memory section", "import section"]
+PAYLOAD_WARNINGS = {"import_count_too_big": _IMPORTS, "import_kind_9": _IMPORTS,
+                    "export_kind_9": ["export section"], "name_over_limit": _IMPORTS}
 
 
 # -- real Go modules ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..record import record
 from ..lazy import cached_property
 
 from ..byteview import ByteView
-from ..errors import Malformed, Truncated, UnsupportedFormat
+from ..errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
 from ..gobuild import unquote
 from ..model import Section
 from .base import Image
@@ -263,11 +263,19 @@ class WasmImage(Image):
             raise UnsupportedFormat("wasm component (component model); only core modules are supported")
         if int.from_bytes(ver, "little") != VERSION:
             raise Malformed(f"wasm binary version {int.from_bytes(ver, 'little')} (want 1)", offset=v.base + 4)
-        self.wasm_sections = self._read_sections()
-
-    def _read_sections(self) -> tuple[WasmSection, ...]:
-        cur = _Cursor(self.view, 8)
+        # Best-effort: the sections before a damaged one are kept, with a warning; what a later
+        # section could have said (names, debug info, exports) is then unknown.
+        self.sections_complete = True
         out: list[WasmSection] = []
+        try:
+            self._read_sections(out)
+        except LinkscopeError as e:
+            self.sections_complete = False
+            self.warn("sections", e)
+        self.wasm_sections = tuple(out)
+
+    def _read_sections(self, out: list[WasmSection]) -> None:
+        cur = _Cursor(self.view, 8)
         last_rank = -1
         seen: set[int] = set()
         while not cur.at_end():
@@ -293,7 +301,6 @@ class WasmImage(Image):
             else:
                 raise Malformed(f"unknown section id {sid}", offset=self.view.base + at)
             cur.pos = start + size
-        return tuple(out)
 
     # -- sections --------------------------------------------------------------------------------
     def section(self, sid: int) -> WasmSection | None:
@@ -508,12 +515,13 @@ class WasmImage(Image):
         return any(s.id == SEC_CUSTOM and s.name.startswith(".debug_info") for s in self.wasm_sections)
 
     def facts(self) -> dict:
+        a, complete = self.attempt, self.sections_complete
         return dict(
-            format="wasm", arch="wasm", bits=64 if self.memory64 else 32, endian="little",
-            os=None, type=self.module_type, linkage=None, interpreter=None,
-            needed=self.needed, rpath=(), runpath=(), soname=None,
-            stripped=self.stripped, debug_info=self.debug_info,
-            gnu_build_id=None, go_build_id=self.go_build_id,
+            format="wasm", arch="wasm", bits=a("memory section", lambda: 64 if self.memory64 else 32), endian="little",
+            os=None, type=a("export section", lambda: self.module_type) if complete else None, linkage=None,
+            interpreter=None, needed=a("import section", lambda: self.needed, ()), rpath=(), runpath=(), soname=None,
+            stripped=self.stripped if complete else None, debug_info=self.debug_info if complete else None,
+            gnu_build_id=None, go_build_id=a("go:buildid section", lambda: self.go_build_id),
         )
 
 
