@@ -23,4 +23,7 @@ def deps_to_json(r: Result) -> dict[str, Any]:
         "missing": list(r.missing),
         "glibc_min": r.glibc_min,
         "runs_on": list(r.runs_on),
+        "format": r.format,
+        "note": r.note,
+        "program": None if r.program is None else {"name": r.program.name, "path": r.program.path},
     }

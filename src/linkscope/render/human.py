@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from ..model import Binary
+from .diagnostic import error_message
 
 _FMT = {"elf": "ELF", "macho": "Mach-O", "macho-universal": "Mach-O universal", "pe": "PE", "wasm": "wasm"}
 
 
 def _head(b: Binary) -> str:
+    if b.description is not None:   # not a binary: its format module's one-line identification
+        return b.description
     fmt = _FMT.get(b.format, b.format)
     if b.format == "pe" and b.bits:
         fmt = "PE32+" if b.bits == 64 else "PE32"
@@ -26,11 +29,11 @@ def _head(b: Binary) -> str:
 
 def line(b: Binary) -> str:
     """One line, like file(1) but richer."""
-    if b.error is not None:
-        where = f" at offset {b.error.offset:#x}" if b.error.offset is not None else ""
-        return f"{b.path}: error: {b.error.message}{where}"
+    if b.error is not None and b.format == "unknown":
+        return f"{b.path}: error: {error_message(b.error, b.size or None)}"
     if b.slices:
-        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None else f"error: {s.error.message}") for s in b.slices)
+        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None or s.format != "unknown"
+                                                   else f"error: {error_message(s.error)}") for s in b.slices)
         return f"{b.path}: Mach-O universal, {len(b.slices)} slices: {inner}"
     return f"{b.path}: {_tail(b)}"
 
@@ -58,9 +61,9 @@ def full(b: Binary, indent: str = "") -> str:
     out = [f"{indent}{b.path}:"]
     pad = indent + "  "
     if b.error is not None:
-        where = f" (offset {b.error.offset:#x})" if b.error.offset is not None else ""
-        out.append(f"{pad}error: {b.error.kind}: {b.error.message}{where}")
-        return "\n".join(out)
+        out.append(f"{pad}error: {b.error.kind}: {error_message(b.error, b.size or None)}")
+        if b.format == "unknown":
+            return "\n".join(out)
 
     def kv(k, v):
         if v is None or v == () or v == "":
@@ -79,6 +82,11 @@ def full(b: Binary, indent: str = "") -> str:
     kv("type", b.type)
     kv("linkage", b.linkage)
     kv("interpreter", b.interpreter)
+    kv("argument", b.interpreter_arg)
+    kv("program", b.program if b.program != b.interpreter else None)
+    kv("members", b.members)
+    kv("names", b.linker_inputs)
+    kv("is", b.description if b.format in ("text", "data") else None)
     kv("needed", b.needed)
     kv("rpath", b.rpath)
     kv("runpath", b.runpath)
