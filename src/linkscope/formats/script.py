@@ -73,8 +73,8 @@ _ENV_VALUE_OPTS = {"-u", "--unset", "-C", "--chdir", "-a", "--argv0"}
 
 def env_program(argument: str | None) -> str | None:
     """The command ``#!/usr/bin/env ARGUMENT`` runs. The kernel passes ARGUMENT as one word: env
-    splits it only after ``-S`` (``--split-string``); then options and NAME=VALUE settings come
-    before the command."""
+    splits it only after ``-S`` (``--split-string``); then come options (env's getopt stops at the
+    first word that is not one), NAME=VALUE settings, and the command."""
     if not argument:
         return None
     if argument.startswith("-S") or argument.startswith("--split-string"):
@@ -93,12 +93,10 @@ def env_program(argument: str | None) -> str | None:
             break
         if w in _ENV_VALUE_OPTS:
             k += 2
-            continue
-        if w.startswith("-") and len(w) > 1:
+        elif w.startswith("-") and len(w) > 1:
             k += 1
-            continue
-        if "=" in w:
-            k += 1
-            continue
-        break
+        else:
+            break
+    while k < len(words) and "=" in words[k]:
+        k += 1
     return words[k] if k < len(words) else None
