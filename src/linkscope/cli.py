@@ -256,7 +256,10 @@ _JSONL = _Opt(("--jsonl",), "jsonl", "print one JSON record per line as each is 
 _COMMANDS = {
     "inspect": _Cmd(
         "what each file is: format, arch, linkage, libraries, Go build info",
-        "Report what each file is, reading only the bytes needed; nothing is executed.",
+        "Report what each file is, reading only the bytes needed; nothing is executed. A file that is not a binary "
+        "(a #! script with its interpreter, an ar archive, a linker script, text, data) gets a one-line "
+        "identification; '-' reads the file from standard input. Results stream out in input order. Exit 0, or 1 "
+        "when an input cannot be read.",
         (("paths", "*", "PATH"),),
         (_Opt(("--files-from",), "files_from", "read more paths from FILE, one per line ('-': standard input)",
               metavar="FILE"),
@@ -282,8 +285,9 @@ _COMMANDS = {
         "a CI gate: fail when a binary breaks the policy",
         "Check each binary against a policy (options, or a [tool.linkscope.check] table in pyproject.toml / a "
         "[check] table in linkscope.toml, found from the current directory upward; options override the file). "
-        "Prints one line per violation: PATH: RULE: message (evidence). Exit 0 when every binary meets the "
-        "policy, 1 when one does not or cannot be read, 2 for usage errors.",
+        "Prints one line per violation: PATH: RULE: message (evidence). Files that are not binaries (scripts, "
+        "archives, text, ...) are not checked, and stderr says so (--only-binaries: silently). Exit 0 when every "
+        "binary meets the policy, 1 when one does not or cannot be read, 2 for usage errors.",
         (("paths", "+", "PATH"),),
         (_Opt(("--json",), "json", "print one JSON document (schema/check.schema.json)"),
          _Opt(("--sarif",), "sarif", "also write the violations as SARIF 2.1.0 to FILE", metavar="FILE"),
@@ -300,7 +304,8 @@ _COMMANDS = {
     "deps": _Cmd(
         "the shared libraries a binary needs and where its loader finds them",
         "Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, Windows), reading files "
-        "only; nothing is executed. Prints ldd's list (name => path, 'not found'). Exit 0, or 1 when a library is "
+        "only; nothing is executed. Prints ldd's list (name => path, 'not found'); for a #! script, its interpreter "
+        "(and the command #!/usr/bin/env runs) resolved the same way. Exit 0, or 1 when a library or interpreter is "
         "missing or an input cannot be read.",
         (("paths", "+", "PATH"),),
         (_Opt(("--root",), "root", "resolve inside this sysroot or unpacked image: interpreter, ld.so.conf, "

@@ -60,10 +60,10 @@ def full(b: Binary, indent: str = "") -> str:
     """Every field, one per line; Go build info in the layout `go version -m` uses."""
     out = [f"{indent}{b.path}:"]
     pad = indent + "  "
-    if b.error is not None:
+    if b.error is not None and b.format == "unknown":
+        # The CLI prints no block for it (its error line is on stderr, once); a library caller gets this.
         out.append(f"{pad}error: {b.error.kind}: {error_message(b.error, b.size or None)}")
-        if b.format == "unknown":
-            return "\n".join(out)
+        return "\n".join(out)
 
     def kv(k, v):
         if v is None or v == () or v == "":
