@@ -73,9 +73,12 @@ def test_deps_missing_file_is_named(capsys, tmp_path):
 def test_explain_and_deps_word_the_same_error_alike(capsys, tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(buildkit.get("go-hello").read_bytes()[:100])
-    errs = {cmd: run(capsys, cmd, bad)[2] for cmd in ("inspect", "explain", "deps")}
-    assert len(set(errs.values())) == 1, errs
-    assert errs["deps"].startswith(f"linkscope: {bad}: truncated: ")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path, start in ((bad, "truncated: "), (fifo, "not a regular file (a fifo)"), (tmp_path, "is a directory")):
+        errs = {cmd: run(capsys, cmd, path)[1:] for cmd in ("inspect", "explain", "deps")}
+        assert len(set(errs.values())) == 1, errs
+        assert errs["deps"][0] == "" and errs["deps"][1].startswith(f"linkscope: {path}: {start}"), errs
 
 
 def test_four_byte_file_is_too_short_to_be_elf(capsys, tmp_path):
@@ -393,28 +396,34 @@ def test_dash_reads_standard_input_like_file_dash(tmp_path):
     assert p.stdout == "-: ASCII text\n" and list(tmp.iterdir()) == []     # the copy is gone
 
 
-def test_jsonl_streams_the_first_record_before_the_last_input_is_read(tmp_path):
+@pytest.mark.parametrize("mode", ["--jsonl", "human"])
+def test_output_streams_the_first_record_before_the_last_input_is_read(tmp_path, mode):
     """The first record of a long batch must not wait for the last: the batch's last input does not
     exist until the first line has been read. Nothing is timed: the output (megabytes) is far more than
     the pipes between the processes hold, so linkscope cannot reach the last input before this test
     reads on; an implementation that writes only at the end reads the last input while it is missing."""
-    small = tmp_path / "small"
+    small = tmp_path / ("s" * 200)     # long lines: the human output too is many times the pipes' room
     small.write_text("x\n")
     late = tmp_path / "late"
     n = 60_000
     lst = tmp_path / "list"
     lst.write_text(f"{small}\n" * n + f"{late}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "linkscope", "inspect", "--jsonl", "--files-from", str(lst)],
+    flags = [mode] if mode != "human" else []
+    proc = subprocess.Popen([sys.executable, "-m", "linkscope", "inspect", *flags, "--files-from", str(lst)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        first = json.loads(proc.stdout.readline())
+        first = proc.stdout.readline().decode()
         late.write_text("#!/bin/sh\n")
         rest = proc.stdout.read().decode().splitlines()
         proc.wait()
     finally:
         proc.kill() if proc.poll() is None else None
+    assert len(rest) == n and proc.returncode == 0
+    if mode == "human":
+        assert first == f"{small}: ASCII text\n"
+        assert rest[-1] == f"{late}: script, interpreter /bin/sh"
+        return
+    first = json.loads(first)
     assert first["path"] == str(small) and first["format"] == "text"
-    assert len(rest) == n
     last = json.loads(rest[-1])
     assert (last["path"], last["format"], last["error"]) == (str(late), "script", None)
-    assert proc.returncode == 0

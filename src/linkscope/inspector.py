@@ -61,7 +61,7 @@ class _Opened:
         if stat.S_ISDIR(st.st_mode):
             raise InputError("is a directory")
         if not stat.S_ISREG(st.st_mode):
-            raise InputError("not a regular file")
+            raise InputError(not_regular_message(st.st_mode))
         if st.st_size == 0:
             return _parse(ByteView(b"", path=path)), st   # "empty", as file(1) says: nothing to map
         try:
@@ -107,6 +107,15 @@ def _stat(path: str) -> os.stat_result:
         raise InputError(missing_message(path)) from None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
+
+
+def not_regular_message(mode: int) -> str:
+    """Why a file that is not a regular one is not read (opening a fifo could block forever)."""
+    for test, name in ((stat.S_ISFIFO, "a fifo"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return f"not a regular file ({name}): not read"
+    return "not a regular file: not read"
 
 
 def missing_message(path: str) -> str:

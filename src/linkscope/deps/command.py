@@ -11,7 +11,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def run(args, out) -> int:
-    from ..inputs import gather, renamed
+    from ..inputs import UsageError, gather, renamed
     from ..render.diagnostic import record_error_line
     from ..render.jsonout import document, dumps
     from ..render.stream import batch, stream
@@ -21,8 +21,7 @@ def run(args, out) -> int:
     from .render import flat, tree
 
     if args.root is not None and not os.path.isdir(args.root):
-        print(f"linkscope deps: error: --root {args.root}: not a directory", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--root {args.root}: not a directory")   # the CLI prints deps' usage with it
     env = host_env(args.root, args.library_path)
     jsonl = getattr(args, "jsonl", False)
     only = getattr(args, "only_binaries", False)

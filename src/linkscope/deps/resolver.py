@@ -114,7 +114,8 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     if stat.S_ISDIR(r.st.st_mode):
         return fail("input", "is a directory")
     if not stat.S_ISREG(r.st.st_mode):
-        return fail("input", "not a regular file")
+        from ..inspector import not_regular_message
+        return fail("input", not_regular_message(r.st.st_mode))
     host = fs.host(r.real)
     secure = env.secure if env.secure is not None else _secure(host, r.st)
     ctx = Context(env, fs, session.objects(fs), session, env.cwd, secure, warn)
