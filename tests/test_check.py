@@ -274,11 +274,17 @@ def test_unreadable_input_fails_and_others_still_checked(capsys, tmp_path):
     text.write_text("not a binary\n")
     missing = tmp_path / "missing"
     dynamic = bin_("go-default")
-    code, out, _ = run(capsys, "check", "--no-config", "--require", "static", missing, text, dynamic)
+    code, out, err = run(capsys, "check", "--no-config", "--require", "static", missing, text, dynamic)
     assert code == 1
-    assert rules_of(out, str(missing)) == ["unreadable"] and rules_of(out, str(text)) == ["unreadable"]
+    # Issue 8: the unreadable input's error is said once, on stderr; a text file is not a binary: skipped, said so.
+    assert rules_of(out, str(missing)) == [] and rules_of(out, str(text)) == []
     assert rules_of(out, dynamic) == ["require"]
-    assert f"{missing}: unreadable: cannot be read: no such file\n" in out
+    assert f"linkscope: {missing}: no such file\n" in err
+    assert f"linkscope check: {text}: not a binary (ASCII text): the policy does not apply\n" in err
+    code, out, _ = run(capsys, "check", "--no-config", "--json", "--require", "static", missing, text, dynamic)
+    doc = validate_check(json.loads(out))
+    assert [[v["rule"] for v in r["violations"]] for r in doc["results"]] == [["unreadable"], [], ["require"]]
+    assert doc["results"][1]["skipped"] == "not a binary (ASCII text): the policy does not apply"
 
 
 def test_universal_macho_each_slice(capsys, fat_go):
@@ -316,7 +322,7 @@ def test_json_document(capsys, tmp_path):
     assert doc["summary"] == {"files": 3, "failed": 3, "violations": sum(len(r["violations"]) for r in doc["results"])}
     code, out, _ = run(capsys, "check", "--no-config", "--json", "--require", "static", static)
     doc = validate_check(json.loads(out))
-    assert code == 0 and doc["ok"] is True and doc["results"] == [{"path": static, "ok": True, "violations": []}]
+    assert code == 0 and doc["ok"] is True and doc["results"] == [{"path": static, "ok": True, "violations": [], "skipped": None}]
 
 
 # -- usage errors --------------------------------------------------------------------------------------

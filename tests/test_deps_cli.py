@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine !
 
 SCHEMA = Path(linkscope.__file__).parent / "schema" / "deps.schema.json"
 INTERP = "/lib64/ld-linux-x86-64.so.2"
-KEYS = ["path", "error", "linkage", "ldd_note", "libc", "interpreter", "libraries", "missing", "glibc_min", "runs_on"]
+KEYS = ["path", "error", "linkage", "libc", "interpreter", "libraries", "missing", "glibc_min", "runs_on", "format", "note",
+        "program"]
 LIB_KEYS = ["name", "path", "realpath", "via", "needed_by", "depth"]
 
 

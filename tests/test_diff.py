@@ -14,6 +14,7 @@ import pytest
 import buildkit
 import reference
 import linkscope
+from linkscope.cli import main
 from linkscope.diff import Change, compare
 from linkscope.model import Binary, CgoInfo, Dep, Finding, GoInfo, Module
 from linkscope.render import diff_report
@@ -30,8 +31,9 @@ def validate_diff(doc: dict) -> dict:
 
 def diff_json(capsys, old, new) -> dict:
     code, out, err = run(capsys, "diff", "--json", old, new)
-    assert code == 0, err
-    return validate_diff(json.loads(out))
+    doc = validate_diff(json.loads(out))
+    assert code == (0 if doc["identical"] else 1), err     # as diff(1): 1 when they differ
+    return doc
 
 
 def changes(doc: dict, field: str) -> list[tuple]:
@@ -53,7 +55,7 @@ def test_netgo(capsys):
     assert size["percent"] == round(100 * size["delta"] / size["old"], 2)
 
     code, out, _ = run(capsys, "diff", old, new)
-    assert code == 0
+    assert code == 1      # they differ
     lines = out.splitlines()
     for expected in ("linkage: dynamic -> static", "interpreter: /lib64/ld-linux-x86-64.so.2 -> none",
                      "needed: - libc.so.6", "Go build setting: + -tags=netgo"):
@@ -114,9 +116,31 @@ def test_identical(capsys, tmp_path):
         assert doc["identical"] is True and doc["changes"] == []
 
 
-def test_unreadable_input_exit_1(capsys, tmp_path):
+def test_unreadable_input_exit_2(capsys, tmp_path):
+    """Issue 8 item 8: trouble is 2 (as diff(1)), said once on stderr with the file's name."""
     code, out, err = run(capsys, "diff", bin_("go-default"), tmp_path / "missing")
-    assert code == 1 and out == "" and "no such file" in err
+    assert (code, out, err) == (2, "", f"linkscope: {tmp_path / 'missing'}: no such file\n")
+
+
+def test_differing_inputs_exit_1(capsys):
+    """Issue 8 item 8: two builds that differ exit 1, as diff(1) does; the changes are on stdout."""
+    code, out, err = run(capsys, "diff", bin_("go-default"), bin_("go-netgo"))
+    assert code == 1 and err == "" and "linkage: dynamic -> static" in out
+    assert run(capsys, "diff", "--json", bin_("go-default"), bin_("go-netgo"))[0] == 1
+
+
+def test_subcommand_usage_error_prints_the_subcommand_usage(capsys):
+    """Issue 8 item 8: `diff` with one path, or `inspect --bogus`, shows that subcommand's usage."""
+    for argv, usage in ((["diff", bin_("go-default")], "usage: linkscope diff "),
+                        (["inspect", "--no-such-flag", "x"], "usage: linkscope inspect "),
+                        (["deps", "--bogus", "x"], "usage: linkscope deps "),
+                        (["inspect"], "usage: linkscope inspect ")):
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith(usage), (argv, err)
 
 
 def test_usage_exit_2(capsys):

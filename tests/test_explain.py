@@ -87,8 +87,9 @@ def test_exit_codes(capsys, tmp_path):
     text.write_text("not a binary\n")
     code, out, err = run(capsys, "explain", str(buildkit.get("go-hello")), str(tmp_path / "missing"), str(text))
     assert code == 1
-    assert "no such file" in err and "not an executable format" in err
-    assert "error: no such file" in out
+    # Issue 8: the error once, on stderr, named; a text file is identified, not an error.
+    assert err == f"linkscope: {tmp_path / 'missing'}: no such file\n"
+    assert "no such file" not in out and f"{text}\n  ASCII text" in out
     for argv in (["explain"], ["explain", "--color", "sometimes", "x"]):
         with pytest.raises(SystemExit) as e:
             cli.main(argv)

@@ -93,7 +93,7 @@ def test_deps_says_ldds_words_and_the_verdict_for_the_loader_itself(capsys):
     assert file_elf(os.path.realpath(ldso))["linkage"] == "dynamic"
     assert cli.main(["deps", "--json", ldso]) == 0
     doc = json.loads(capsys.readouterr().out)["results"][0]
-    assert (doc["linkage"], doc["ldd_note"]) == ("dynamic", "statically linked")
+    assert (doc["linkage"], doc["note"]) == ("dynamic", "statically linked")
     assert cli.main(["deps", ldso]) == 0
     assert capsys.readouterr().out.splitlines() == ["\tstatically linked (ldd's wording; linkage: dynamic)"]
 
@@ -104,5 +104,5 @@ def test_deps_pie_with_interpreter_only_lists_the_interpreter_and_ldds_note(caps
     assert "statically linked" in ldd
     assert cli.main(["deps", "--json", path]) == 0
     doc = json.loads(capsys.readouterr().out)["results"][0]
-    assert doc["linkage"] == "dynamic" and doc["ldd_note"] == "statically linked"
+    assert doc["linkage"] == "dynamic" and doc["note"] == "statically linked"
     assert [l["via"] for l in doc["libraries"]] == ["interpreter"]

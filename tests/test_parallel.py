@@ -75,3 +75,52 @@ def test_results_that_do_not_pickle_are_redone_here(two_cores):
     parent = os.getpid()
     got = parallel.map_chunks(list(range(100)), work)
     assert [x for x, _ in got] == list(range(100)) and all(f is None for _, f in got)
+
+
+def test_first_results_come_out_before_the_batch_is_done(two_cores, tmp_path):
+    """Issue 8 item 7: iter_chunks yields the first chunk as soon as it is done. The children hold
+    every other chunk until the consumer has had that first result (the marker): were results held
+    back until the whole batch is done, the children would give up waiting (after a minute) and say
+    so in their results. Nothing here is timed; the wait only bounds the failing case."""
+    import time
+
+    parent, marker, started = os.getpid(), tmp_path / "first-result-seen", tmp_path / "child-started"
+
+    def wait_for(path):
+        deadline = time.monotonic() + 60
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def work(chunk):
+        if os.getpid() != parent:
+            started.touch()
+            if chunk[0] != 0:
+                wait_for(marker)
+            return [(x, chunk[0] == 0 or marker.exists()) for x in chunk]
+        wait_for(started)   # this process could otherwise do every chunk before the child starts
+        return [(x, True) for x in chunk]
+
+    items = list(range(2000))
+    parts = parallel.iter_chunks(items, work)
+    first = next(parts)
+    marker.touch()
+    got = first + [r for part in parts for r in part]
+    assert [x for x, _ in got] == items
+    assert all(ok for _, ok in got), [x for x, ok in got if not ok][:5]
+    assert first[0][0] == 0 and len(first) < len(items) and started.exists()
+
+
+def test_iter_chunks_in_order_when_a_worker_dies(two_cores, monkeypatch):
+    parent, claim = os.getpid(), parallel._claim
+
+    def dying_in_children(queue, chunks, work, done, after_each):
+        if os.getpid() != parent:
+            def die(k):
+                raise RuntimeError("worker lost")
+            return claim(queue, chunks, work, done, die)
+        return claim(queue, chunks, work, done, after_each)
+
+    monkeypatch.setattr(parallel, "_claim", dying_in_children)
+    items = list(range(3000))
+    parts = list(parallel.iter_chunks(items, _work))
+    assert [x for part in parts for x, _ in part] == items and len(parts) > 1

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .errors import error_message
 from .model import Binary
+from .sniff import NON_BINARY
 from .policy import (
     GoVersionReq, Policy, PolicyError, glibc_version_key, needed_matches, parse_go_version,
 )
@@ -58,6 +60,7 @@ class Violation:
 class FileResult:
     path: str
     violations: tuple[Violation, ...] = ()
+    skipped: str | None = None     # why no rule applies: the file is not a binary (a script, an archive, ...)
 
     @property
     def ok(self) -> bool:
@@ -89,7 +92,17 @@ class Report:
 def run(policy: Policy, records: Iterable[Binary], config: str | None = None) -> Report:
     if policy.is_empty():
         raise PolicyError("no policy: give at least one rule option (see --help) or a policy file")
-    return Report(policy, config, tuple(FileResult(r.path, tuple(evaluate(policy, r))) for r in records))
+    return Report(policy, config, tuple(_file_result(policy, r) for r in records))
+
+
+def _file_result(policy: Policy, rec: Binary) -> FileResult:
+    """A file that is not a binary (script, archive, linker script, text, data) is not checked: the
+    policy's rules are about binaries (linkage, cgo, glibc, size of a build). It is not a pass either:
+    the result says it was skipped and why, and ``--only-binaries`` leaves such files out altogether."""
+    if rec.format in NON_BINARY and rec.error is None:
+        what = rec.description or rec.format
+        return FileResult(rec.path, (), f"not a binary ({what}): the policy does not apply")
+    return FileResult(rec.path, tuple(evaluate(policy, rec)))
 
 
 def evaluate(policy: Policy, rec: Binary) -> list[Violation]:
@@ -131,9 +144,7 @@ def _human(n: int) -> str:
 
 
 def _error_text(rec: Binary) -> str:
-    e = rec.error
-    where = f" at offset {e.offset:#x}" if e.offset is not None else ""
-    return f"cannot be read: {e.message}{where}"
+    return f"cannot be read: {error_message(rec.error, rec.size or None)}"
 
 
 # The tables each rule's facts come from: a partial record whose warning names one of them cannot

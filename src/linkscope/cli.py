@@ -1,5 +1,6 @@
 """The command line: main(argv) -> exit status. 0 ok, 1 a check failed or an input could not be
-read, 2 usage. Subcommands import their heavy modules only when they run.
+read, 2 usage; ``diff`` as diff(1): 0 the same, 1 different, 2 trouble. Subcommands import their heavy
+modules only when they run. Errors: see linkscope.render.diagnostic (once, on stderr, named).
 
 Every subcommand's options are declared once, in ``_COMMANDS``. argparse is built from that table for
 help, errors and anything unusual; the common command lines (known options, paths in one run) are
@@ -12,9 +13,10 @@ import os
 import sys
 
 from . import __version__
+from .inputs import STDIN, UsageError, gather, renamed
+from .sniff import NON_BINARY
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
-
 
 class _Opt:
     """One option: a flag (store_true) when ``metavar`` is None, else it takes one value."""
@@ -58,41 +60,47 @@ def _columns() -> int:
 def _cmd_inspect(args) -> int:
     from .inspector import inspect
 
-    paths = _all_paths(args)
-    if args.json:
+    if args.json and args.jsonl:
+        raise UsageError("--json and --jsonl: choose one")
+    if args.json or args.jsonl:
         from .render import jsonout
         render = jsonout.binary_to_json
     else:
         from .render import human
         render = human.full if args.verbose else human.line
+    from .render.stream import batch, stream
 
-    summary = not args.json and not args.verbose   # the one-line output shows header facts only
+    summary = not args.json and not args.jsonl and not args.verbose   # the one line shows header facts only
+    with gather(args) as inp:
+        names, only = inp.names, args.only_binaries
 
-    def work(chunk: list[str]) -> list[tuple[object, str | None]]:
-        out = []
-        for p in chunk:
-            r = inspect(p, summary=summary)
-            out.append((render(r), None if r.error is None else _error_line(r)))
-        return out
+        def work(chunk: list[str]) -> list[tuple[object, str | None] | None]:
+            out = []
+            for p in chunk:
+                r = inspect(p, summary=summary)
+                if p in names:
+                    r = renamed(r, names[p])
+                out.append(None if only and r.format in NON_BINARY else _rendered(r, render(r)))
+            return out
 
-    if len(paths) > 1:
-        from .parallel import map_chunks  # a tree is inspected on every core
-        done = map_chunks(paths, work)
-    else:
-        done = work(paths)
-    if args.json:
-        _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=sys.stdout.isatty()))
-    else:
-        _out("\n".join(text for text, _ in done))
-    errors = [e for _, e in done if e is not None]
-    for e in errors:
-        print(e, file=sys.stderr)
-    return EXIT_FAIL if errors else EXIT_OK
+        if args.json:   # one document: printed when every record is in
+            done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
+            _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=sys.stdout.isatty()))
+            return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
+        text = jsonout.dumps if args.jsonl else (lambda d: d)
+        failed = stream(inp.paths, work, lambda item: item[0] is not None and text(item[0]), problems=inp.problems)
+    return EXIT_FAIL if failed else EXIT_OK
 
 
-def _error_line(r) -> str:
-    where = f" (offset {r.error.offset:#x})" if r.error.offset is not None else ""
-    return f"linkscope: {r.path}: {r.error.message}{where}"
+def _rendered(r, shown) -> tuple[object, str | None]:
+    """What a worker hands back for one record: its rendering (None, in human mode, for an input
+    that could not be read at all: its error goes to stderr only) and its stderr line."""
+    from .render.diagnostic import record_error_line
+
+    err = record_error_line(r)
+    if isinstance(shown, str) and r.error is not None and r.format == "unknown":
+        shown = None
+    return shown, err
 
 
 def _cmd_explain(args) -> int:
@@ -101,56 +109,84 @@ def _cmd_explain(args) -> int:
     from .inspector import inspect
     from .render import explain, jsonout
 
-    records = [inspect(p) for p in args.paths]
-    if args.root:
-        from .analysis import with_root_findings
-        records = [with_root_findings(r, args.root) for r in records]
-    if args.json:
-        _out(jsonout.dumps(jsonout.document(jsonout.binary_to_json(r) for r in records), pretty=sys.stdout.isatty()))
-    else:
-        tty = sys.stdout.isatty()
-        colour = args.color == "always" or (args.color == "auto" and tty)
-        width = min(shutil.get_terminal_size((100, 24)).columns, 120) if tty else 100
-        _out(explain.report(records, width=width, colour=colour))
-    for r in records:
-        if r.error is not None and r.format == "unknown":
-            print(f"linkscope: {r.path}: {r.error.message}", file=sys.stderr)
-    return EXIT_FAIL if any(r.error is not None and r.format == "unknown" for r in records) else EXIT_OK
+    tty = sys.stdout.isatty()
+    colour = args.color == "always" or (args.color == "auto" and tty)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 120) if tty else 100
+    from .render.stream import batch, stream
 
+    with gather(args) as inp:
+        names, only, root = inp.names, args.only_binaries, args.root
 
-def _all_paths(args) -> list[str]:
-    paths = list(args.paths)
-    if getattr(args, "files_from", None):
-        try:
-            fh = sys.stdin if args.files_from == "-" else open(args.files_from, encoding="utf-8", errors="surrogateescape")
-        except OSError as e:
-            raise UsageError(f"--files-from {args.files_from}: {e.strerror}") from None
-        with fh:
-            paths.extend(line.rstrip("\n") for line in fh if line.strip())
-    if not paths:
-        raise UsageError("no paths given")
-    return paths
+        def work(chunk: list[str]) -> list:
+            out = []
+            for p in chunk:
+                r = inspect(p)
+                if p in names:
+                    r = renamed(r, names[p])
+                if only and r.format in NON_BINARY:
+                    out.append(None)
+                    continue
+                if root and r.format not in NON_BINARY:
+                    from .analysis import with_root_findings
+                    r = with_root_findings(r, root)
+                out.append(_rendered(r, jsonout.binary_to_json(r) if args.json else
+                                     explain.file_report(r, width=width, colour=colour)))
+            return out
 
+        if args.json:
+            done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
+            _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=tty))
+            return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
+        first = [True]
 
-class UsageError(Exception):
-    """A usage problem found after parsing (exit 2)."""
+        def text(item):
+            block = item[0]
+            if not block:
+                return None
+            sep, first[0] = ("" if first[0] else "\n"), False   # a blank line between files
+            return sep + block
+
+        failed = stream(inp.paths, work, text, problems=inp.problems)
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def _cmd_check(args) -> int:
     from . import check, policy
     from .inspector import inspect
     from .render import check_report, jsonout
+    from .render.diagnostic import record_error_line
 
-    try:
-        pol, source = policy.build(policy.cli_values(args), config=args.config, use_config=not args.no_config)
-        report = check.run(pol, (inspect(p) for p in args.paths), config=None if source is None else str(source))
-    except policy.PolicyError as e:
-        print(f"linkscope check: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+    with gather(args) as inp:
+        for line in inp.problems:
+            print(line, file=sys.stderr)
+
+        def records():
+            for p in inp.paths:
+                r = inspect(p)
+                if p in inp.names:
+                    r = renamed(r, inp.names[p])
+                if args.only_binaries and r.format in NON_BINARY:
+                    continue
+                line = record_error_line(r)
+                if line is not None:
+                    print(line, file=sys.stderr)
+                yield r
+
+        try:
+            pol, source = policy.build(policy.cli_values(args), config=args.config, use_config=not args.no_config)
+            report = check.run(pol, records(), config=None if source is None else str(source))
+        except policy.PolicyError as e:
+            print(f"linkscope check: error: {e}", file=sys.stderr)
+            return EXIT_USAGE
     if args.json:
         _out(jsonout.dumps(check_report.document(report)))
-    elif report.violations:
-        _out("\n".join(check_report.lines(report)))
+    else:
+        shown = check_report.lines(report, unreadable=False)   # those are on stderr already, once
+        if shown:
+            _out("\n".join(shown))
+        for f in report.files:
+            if f.skipped:
+                print(f"linkscope check: {f.path}: {f.skipped}", file=sys.stderr)
     if args.sarif:
         from .render import sarif
 
@@ -162,28 +198,49 @@ def _cmd_check(args) -> int:
             return EXIT_USAGE
     where = f" (policy: {source})" if source is not None else ""
     print(f"linkscope check: {check_report.summary(report)}{where}", file=sys.stderr)
-    return EXIT_OK if report.ok else EXIT_FAIL
+    return EXIT_OK if report.ok and not inp.problems else EXIT_FAIL
 
 
 def _cmd_diff(args) -> int:
+    """Exit 0 when the two are the same, 1 when they differ (as diff(1) does), 2 on trouble: an input
+    that could not be (completely) read."""
     from .diff import compare
     from .inspector import inspect
     from .render import diff_report, jsonout
+    from .render.diagnostic import record_error_line
 
-    old, new = inspect(args.old), inspect(args.new)
+    if args.old == STDIN and args.new == STDIN:
+        raise UsageError("standard input ('-') can be read only once")
+    recs = []
+    for which in (args.old, args.new):
+        with gather(Args(paths=[which])) as inp:
+            for line in inp.problems:
+                print(line, file=sys.stderr)
+            if not inp.paths:
+                return EXIT_USAGE
+            r = inspect(inp.paths[0])
+            recs.append(renamed(r, STDIN) if inp.names else r)
+    old, new = recs
+    trouble = False
     for r in (old, new):
-        if r.error is not None:
-            print(_error_line(r), file=sys.stderr)
-    if any(r.error is not None and r.format == "unknown" for r in (old, new)):
-        return EXIT_FAIL
+        line = record_error_line(r)
+        if line is not None:
+            print(line, file=sys.stderr)
+            trouble = True
+    if trouble and not args.json and any(r.format == "unknown" for r in (old, new)):
+        return EXIT_USAGE   # nothing to compare: the error lines say why
     d = compare(old, new)
     _out(jsonout.dumps(diff_report.document(d)) if args.json else diff_report.text(d))
-    return EXIT_FAIL if old.error is not None or new.error is not None else EXIT_OK
+    if trouble:
+        return EXIT_USAGE
+    return EXIT_OK if d.identical else EXIT_FAIL
 
 
 def _cmd_deps(args) -> int:
     from .deps.command import run
 
+    if args.json and args.jsonl:
+        raise UsageError("--json and --jsonl: choose one")
     return run(args, _out)
 
 
@@ -191,15 +248,26 @@ def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+_RECURSIVE = _Opt(("-r", "--recursive"), "recursive", "a directory stands for the regular files below it (no "
+                  "symbolic link followed, each hard-linked file once)")
+_ONLY_BINARIES = _Opt(("--only-binaries",), "only_binaries", "skip, silently, files that are not binaries "
+                      "(scripts, archives, linker scripts, text, data)")
+_JSONL = _Opt(("--jsonl",), "jsonl", "print one JSON record per line as each is done (a results item of the schema)")
+
 _COMMANDS = {
     "inspect": _Cmd(
         "what each file is: format, arch, linkage, libraries, Go build info",
-        "Report what each file is, reading only the bytes needed; nothing is executed.",
+        "Report what each file is, reading only the bytes needed; nothing is executed. A file that is not a binary "
+        "(a #! script with its interpreter, an ar archive, a linker script, text, data) gets a one-line "
+        "identification; '-' reads the file from standard input. Results stream out in input order. Exit 0, or 1 "
+        "when an input cannot be read.",
         (("paths", "*", "PATH"),),
         (_Opt(("--files-from",), "files_from", "read more paths from FILE, one per line ('-': standard input)",
               metavar="FILE"),
          _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
-         _Opt(("-v", "--verbose"), "verbose", "the full record for each file")),
+         _JSONL,
+         _Opt(("-v", "--verbose"), "verbose", "the full record for each file"),
+         _RECURSIVE, _ONLY_BINARIES),
         _cmd_inspect),
     "explain": _Cmd(
         "why each binary is what it is, and what to change",
@@ -211,29 +279,34 @@ _COMMANDS = {
          _Opt(("--root",), "root", "also flag RPATH/RUNPATH entries that name world-writable directories inside "
               "DIR (a sysroot or unpacked image)", metavar="DIR"),
          _Opt(("--color",), "color", "colour the report (auto: only on a terminal)", metavar="{auto,always,never}",
-              choices=("auto", "always", "never"), default="auto")),
+              choices=("auto", "always", "never"), default="auto"),
+         _RECURSIVE, _ONLY_BINARIES),
         _cmd_explain),
     "check": _Cmd(
         "a CI gate: fail when a binary breaks the policy",
         "Check each binary against a policy (options, or a [tool.linkscope.check] table in pyproject.toml / a "
         "[check] table in linkscope.toml, found from the current directory upward; options override the file). "
-        "Prints one line per violation: PATH: RULE: message (evidence). Exit 0 when every binary meets the "
-        "policy, 1 when one does not or cannot be read, 2 for usage errors.",
+        "Prints one line per violation: PATH: RULE: message (evidence). Files that are not binaries (scripts, "
+        "archives, text, ...) are not checked, and stderr says so (--only-binaries: silently). Exit 0 when every "
+        "binary meets the policy, 1 when one does not or cannot be read, 2 for usage errors.",
         (("paths", "+", "PATH"),),
         (_Opt(("--json",), "json", "print one JSON document (schema/check.schema.json)"),
-         _Opt(("--sarif",), "sarif", "also write the violations as SARIF 2.1.0 to FILE", metavar="FILE")),
+         _Opt(("--sarif",), "sarif", "also write the violations as SARIF 2.1.0 to FILE", metavar="FILE"),
+         _RECURSIVE, _ONLY_BINARIES),
         _cmd_check, fast=False),  # its policy options live in policy.add_options (argparse types)
     "diff": _Cmd(
         "what changed between two builds",
         "Compare two binaries: linkage, interpreter, needed libraries, glibc floor, cgo, Go version, build "
-        "settings and modules, size by category, findings. Exit 0, or 1 when an input cannot be read.",
+        "settings and modules, size by category, findings. Exit 0 when they are the same, 1 when they differ (as "
+        "diff(1) does), 2 on trouble (an input that cannot be read, usage).",
         (("old", None, "OLD"), ("new", None, "NEW")),
         (_Opt(("--json",), "json", "print one JSON document (schema/diff.schema.json)"),),
         _cmd_diff),
     "deps": _Cmd(
         "the shared libraries a binary needs and where its loader finds them",
         "Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, Windows), reading files "
-        "only; nothing is executed. Prints ldd's list (name => path, 'not found'). Exit 0, or 1 when a library is "
+        "only; nothing is executed. Prints ldd's list (name => path, 'not found'); for a #! script, its interpreter "
+        "(and the command #!/usr/bin/env runs) resolved the same way. Exit 0, or 1 when a library or interpreter is "
         "missing or an input cannot be read.",
         (("paths", "+", "PATH"),),
         (_Opt(("--root",), "root", "resolve inside this sysroot or unpacked image: interpreter, ld.so.conf, "
@@ -241,7 +314,8 @@ _COMMANDS = {
          _Opt(("--library-path",), "library_path", "LD_LIBRARY_PATH to apply (default: this process's "
               "LD_LIBRARY_PATH, as ldd does, unless --root is given; '' for none)", metavar="P"),
          _Opt(("--tree",), "tree", "draw the dependency tree (each library expanded once)"),
-         _Opt(("--json",), "json", "print one JSON document (see the shipped schema)")),
+         _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
+         _JSONL, _RECURSIVE, _ONLY_BINARIES),
         _cmd_deps),
 }
 
@@ -319,13 +393,23 @@ def build_parser(command: str | None = None):
             self.print_usage(sys.stderr)
             self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    class SubParser(Parser):
+        # argparse leaves a subcommand's unknown options to the top-level parser, which prints the
+        # top-level usage: the subcommand's own parser says it, with its own usage.
+        def parse_known_args(self, args=None, namespace=None):
+            ns, extras = super().parse_known_args(args, namespace)
+            if extras:
+                self.error(f"unrecognized arguments: {' '.join(extras)}")
+            return ns, extras
+
     p = Parser(prog="linkscope", description="Know any executable without running it: format, linkage, "
                "libraries, Go build info.")
     p.add_argument("--version", action="version", version=f"linkscope {__version__}")
     # prog given: otherwise argparse builds a help formatter (and imports shutil) on every start.
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, prog="linkscope")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=SubParser, prog="linkscope")
+    p.subcommands = {}
     for name, cmd in _COMMANDS.items():
-        sp = sub.add_parser(name, help=cmd.help, description=cmd.description)
+        sp = p.subcommands[name] = sub.add_parser(name, help=cmd.help, description=cmd.description)
         for dest, nargs, metavar in cmd.positionals:
             sp.add_argument(dest, nargs=nargs, metavar=metavar)
         for o in cmd.options:
@@ -358,7 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as e:
-        print(f"linkscope: error: {e}", file=sys.stderr)
+        # The subcommand's usage, as argparse gives for the errors it finds itself.
+        build_parser(args.command).subcommands[args.command].print_usage(sys.stderr)
+        print(f"linkscope {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPT

@@ -17,8 +17,20 @@ class LinkscopeError(Exception):
         self.path = path
 
     def __str__(self) -> str:
-        where = f" at offset {self.offset:#x}" if self.offset is not None else ""
-        return f"{self.message}{where}"
+        return error_message(self)
+
+
+def error_message(err, size: int | None = None) -> str:
+    """The one wording of an error (a LinkscopeError or the ErrorInfo of a record: ``kind``,
+    ``message``, ``offset``) for every command: "truncated" said when the file ends early, and a byte
+    offset only when it points at something (inside the file, when its ``size`` is known)."""
+    msg = err.message
+    if err.kind == "truncated" and "truncated" not in msg and "too short" not in msg:
+        msg = f"truncated: {msg}"
+    off = err.offset
+    if off is not None and (size is None or off < size) and "offset" not in msg:
+        msg += f" at offset {off:#x}"
+    return msg
 
 
 class InputError(LinkscopeError):

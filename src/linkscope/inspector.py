@@ -7,7 +7,7 @@ import stat
 
 from . import sniff as sn
 from .byteview import ByteView
-from .errors import InputError, LinkscopeError, Malformed, UnsupportedFormat
+from .errors import InputError, LinkscopeError, Malformed, Truncated
 from .model import Binary, ErrorInfo, VersionFloor
 from .record import replace
 
@@ -30,7 +30,14 @@ def _parse(view: ByteView):
     if kind == sn.WASM:
         from .formats import wasm
         return wasm.parse(view)
-    raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
+    if kind == sn.SCRIPT:
+        from .formats import script
+        return script.parse(view)
+    if kind == sn.ARCHIVE:
+        from .formats import archive
+        return archive.parse(view)
+    from .formats import text  # issue 8: anything else is a linker script, text or data, not an error
+    return text.parse(view)
 
 
 def open_image(path: str, st: os.stat_result | None = None) -> "_Opened":
@@ -54,9 +61,9 @@ class _Opened:
         if stat.S_ISDIR(st.st_mode):
             raise InputError("is a directory")
         if not stat.S_ISREG(st.st_mode):
-            raise InputError("not a regular file")
+            raise InputError(not_regular_message(st.st_mode))
         if st.st_size == 0:
-            raise UnsupportedFormat("empty file")
+            return _parse(ByteView(b"", path=path)), st   # "empty", as file(1) says: nothing to map
         try:
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError as e:
@@ -67,8 +74,10 @@ class _Opened:
                 head = os.pread(self._fd, 64, 0)
             except OSError as e:
                 raise InputError(e.strerror or str(e)) from None
-            if sn.sniff(head) is None:
-                raise UnsupportedFormat("not an executable format linkscope knows (ELF, Mach-O, PE/COFF, wasm)")
+            kind = sn.sniff(head)
+            short = kind and sn.too_short(kind, head, st.st_size)
+            if short:
+                raise Truncated(short)
             try:
                 self._mm = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError) as e:
@@ -95,9 +104,27 @@ def _stat(path: str) -> os.stat_result:
     try:
         return os.stat(path)
     except FileNotFoundError:
-        raise InputError("no such file") from None
+        raise InputError(missing_message(path)) from None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
+
+
+def not_regular_message(mode: int) -> str:
+    """Why a file that is not a regular one is not read (opening a fifo could block forever)."""
+    for test, name in ((stat.S_ISFIFO, "a fifo"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return f"not a regular file ({name}): not read"
+    return "not a regular file: not read"
+
+
+def missing_message(path: str) -> str:
+    """Why a path that does not stat is missing: "no such file", or the target of a dangling link."""
+    try:
+        target = os.readlink(path)
+    except (OSError, ValueError):
+        return "no such file"
+    return f"broken symbolic link to {target}"
 
 
 def error_record(path: str, err: LinkscopeError, st: os.stat_result | None = None) -> Binary:
@@ -144,6 +171,13 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     return rec
 
 
+def _other_record(image, path: str, st: os.stat_result) -> Binary:
+    """The one-line identification of a file that is not a binary (script, archive, linker script,
+    text, data): what its format module decides, with the file's size and mode bits."""
+    return Binary(path=path, **image.facts(), size=st.st_size, setuid=bool(st.st_mode & stat.S_ISUID),
+                  setgid=bool(st.st_mode & stat.S_ISGID))
+
+
 def _with_libc(image, rec: Binary) -> Binary:
     """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
@@ -179,6 +213,8 @@ def inspect(path: str | os.PathLike, *, summary: bool = False) -> Binary:
 
     def run():
         with open_image(path, st) as (image, st_):
+            if getattr(image, "binary", True) is False:
+                return _other_record(image, path, st_)
             return describe(image, path, st_, summary=summary)
 
     return _guard(path, run, st)

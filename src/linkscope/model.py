@@ -117,6 +117,12 @@ class Binary:
     type: str | None = None
     linkage: str | None = None
     interpreter: str | None = None
+    # issue 8: files that are not binaries (format script, archive, linker-script, text, data)
+    interpreter_arg: str | None = None     # a script's #! argument (one string, as the kernel passes it)
+    program: str | None = None             # what a script runs: its interpreter, or the command env(1) looks up
+    members: int | None = None             # an archive's members (None: more than formats.archive.MAX_MEMBERS)
+    linker_inputs: tuple[str, ...] = ()    # the files a linker script's GROUP and INPUT commands name
+    description: str | None = None         # the one-line identification of a file that is not a binary
     needed: tuple[str, ...] = ()
     rpath: tuple[str, ...] = ()
     runpath: tuple[str, ...] = ()

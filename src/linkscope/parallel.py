@@ -6,14 +6,17 @@ libraries and caches), a few per process; each process, this one included, claim
 from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between readers)
 when it is done with one, so a process the machine slows down simply takes fewer. A child sends each
 chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
-process takes them in between its own chunks. A child that fails leaves the chunks it did not send
-to this process. Small batches, and systems without fork, run here, serially."""
+process takes them in between its own chunks, and once the queue is empty, waits for whichever child
+sends next. Results are handed on in input order as soon as each contiguous prefix of chunks is done
+(:func:`iter_chunks`), so the first records of a long batch come out while the rest are worked on;
+:func:`map_chunks` is the same, collected. A child that fails leaves the chunks it did not send to this
+process. Small batches, and systems without fork, run here, serially, one item at a time."""
 from __future__ import annotations
 
 import os
 import struct
 
-__all__ = ["map_chunks"]
+__all__ = ["map_chunks", "iter_chunks"]
 
 # Below this many items a second process costs more than it saves.
 PARALLEL_MIN_ITEMS = 64
@@ -21,6 +24,9 @@ PARALLEL_MIN_ITEMS = 64
 # chunk keeps neighbouring files together.
 CHUNKS_PER_PROCESS = 4
 MAX_PROCESSES = 4
+# A chunk holds at most this many items (unless the one-byte queue tokens would run out: 256 chunks),
+# so the first results of a long batch come out while the rest are still being worked on.
+MAX_CHUNK = 256
 
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
@@ -29,36 +35,66 @@ def map_chunks(items: list, work, warm=None) -> list:
     """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``, in order.
     ``warm()``, when given, runs once before any child is forked: what it loads (caches every item
     needs) is inherited by every process. Results cross a pipe pickled: keep them plain."""
+    out: list = []
+    for part in iter_chunks(items, work, warm):
+        out.extend(part)
+    return out
+
+
+def iter_chunks(items: list, work, warm=None):
+    """The results of :func:`map_chunks` as they become available, in order: lists that, joined,
+    are the whole answer; each is yielded as soon as it and everything before it are done. A small
+    batch, worked out here, comes one item at a time."""
     jobs = min(os.cpu_count() or 1, MAX_PROCESSES, len(items) // (PARALLEL_MIN_ITEMS // 2) or 1)
     if len(items) < PARALLEL_MIN_ITEMS or jobs < 2 or not hasattr(os, "fork"):
-        return work(items)
+        for i in range(len(items)):
+            yield work(items[i:i + 1])
+        return
     size = -(-len(items) // (jobs * CHUNKS_PER_PROCESS))
+    size = max(min(size, MAX_CHUNK), -(-len(items) // 256))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     try:
         rfd, wfd = os.pipe()
     except OSError:
-        return work(items)
+        yield work(items)
+        return
     if warm is not None:
         warm()
     done: dict[int, list] = {}
+    nxt = 0          # the first chunk not yet yielded
     with os.fdopen(rfd, "rb", buffering=0) as queue:
         with os.fdopen(wfd, "wb") as fh:     # the queue: one byte per chunk, all written up front
             fh.write(bytes(range(len(chunks))))
         children = [c for c in (_fork(queue, chunks, work) for _ in range(jobs - 1)) if c is not None]
         try:
-            _claim(queue, chunks, work, done, lambda k: [c.receive(done, block=False) for c in children])
-            while children:
-                children[0].receive(done, block=True)
-                children.pop(0).reap()
+            while True:        # this process's share, taking the children's results in between
+                token = queue.read(1)
+                if not token:
+                    break
+                k = token[0]
+                done[k] = work(chunks[k])
+                for c in children:
+                    c.receive(done, block=False)
+                while nxt in done:
+                    yield done.pop(nxt)
+                    nxt += 1
+            import select
+
+            while children:    # the queue is empty: the children's last chunks, as each arrives
+                r, _, _ = select.select([c.fd for c in children], [], [])
+                for c in [c for c in children if c.fd in r]:
+                    if not c.receive(done, block=False):
+                        c.reap()
+                        children.remove(c)
+                while nxt in done:
+                    yield done.pop(nxt)
+                    nxt += 1
         finally:
             for child in children:   # interrupted: end the children this call started
                 child.end()
-    out: list = []
-    for k, chunk in enumerate(chunks):   # a child that failed left its chunks to this process
-        out.extend(done[k] if k in done else work(chunk))
-    return out
-
-
+    while nxt < len(chunks):   # a child that failed left its chunks to this process
+        yield done.pop(nxt) if nxt in done else work(chunks[nxt])
+        nxt += 1
 def _claim(queue, chunks: list[list], work, done: dict, after_each) -> None:
     """Work through chunks taken from the queue until it is empty, into ``done`` {chunk index:
     results}; ``after_each(k)`` runs after each one."""
@@ -118,9 +154,10 @@ class _Child:
     def __init__(self, pid: int, fd: int):
         self.pid, self.fd, self.pending = pid, fd, b""
 
-    def receive(self, done: dict, block: bool) -> None:
+    def receive(self, done: dict, block: bool) -> bool:
         """Take the results the child has sent so far into ``done`` (with ``block``, all of them,
-        up to its end); a message cut short or unreadable is left out (its chunk is redone here)."""
+        up to its end); a message cut short or unreadable is left out (its chunk is redone here).
+        False once the child's pipe is at its end (the child is gone)."""
         import pickle
 
         if block:
@@ -129,9 +166,9 @@ class _Child:
             try:
                 data = os.read(self.fd, 1 << 20)
             except BlockingIOError:
-                return
+                return True
             if not data:
-                return
+                return False
             buf = self.pending + data
             at = 0
             while len(buf) - at >= _FRAME.size:

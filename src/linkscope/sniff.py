@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 ELF, MACHO, UNIVERSAL, PE, WASM, COFF = "elf", "macho", "macho-universal", "pe", "wasm", "coff"
+SCRIPT, ARCHIVE = "script", "archive"
+# Formats that are not binaries: identified in one line, never an error (formats/script.py,
+# formats/archive.py, formats/text.py). Everything the sniffer does not recognise is text or data.
+NON_BINARY = frozenset({SCRIPT, ARCHIVE, "linker-script", "text", "data"})
+_NAMES = {ELF: "ELF", MACHO: "Mach-O", UNIVERSAL: "a universal Mach-O", PE: "PE", WASM: "wasm", COFF: "COFF"}
 
 _MACHO_MAGICS = {b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe"}
 # COFF object machine numbers (IMAGE_FILE_MACHINE_*), little-endian, at offset 0 of a .obj.
@@ -13,6 +18,10 @@ def sniff(head: bytes) -> str | None:
     m4 = head[:4]
     if m4 == b"\x7fELF":
         return ELF
+    if head[:2] == b"#!":
+        return SCRIPT
+    if head[:8] in (b"!<arch>\n", b"!<thin>\n"):
+        return ARCHIVE
     if m4 in _MACHO_MAGICS:
         return MACHO
     if m4 in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"):
@@ -32,3 +41,28 @@ def sniff(head: bytes) -> str | None:
         if 0 < nsec < 4096 and opt in (0, 0xE0, 0xF0):
             return COFF
     return None
+
+
+def _min_size(kind: str, head: bytes) -> int:
+    if kind == ELF:
+        return 64 if head[4:5] == b"\x02" else 52      # the ELF64 / ELF32 file header
+    if kind == MACHO:
+        return 32 if head[:4] in (b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe") else 28
+    if kind == UNIVERSAL:
+        return 8
+    if kind == PE:
+        return 64                                         # the MS-DOS header, e_lfanew at 0x3c
+    if kind == WASM:
+        return 8                                          # magic and version
+    if kind == COFF:
+        return 20
+    return 0
+
+
+def too_short(kind: str, head: bytes, size: int) -> str | None:
+    """"too short to be ELF (4 bytes)" when a file of ``size`` bytes starting with ``head`` cannot
+    hold the fixed header of the format its magic names, else None."""
+    need = _min_size(kind, head)
+    if size >= need:
+        return None
+    return f"too short to be {_NAMES.get(kind, kind)} ({size} byte{'' if size == 1 else 's'}; its header is {need})"

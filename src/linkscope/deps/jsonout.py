@@ -14,7 +14,6 @@ def deps_to_json(r: Result) -> dict[str, Any]:
         "path": r.path,
         "error": None if r.error is None else {"kind": r.error.kind, "message": r.error.message, "offset": r.error.offset},
         "linkage": r.linkage,
-        "ldd_note": r.note,
         "libc": r.libc,
         "interpreter": None if r.interpreter is None else {"name": r.interpreter.name, "path": r.interpreter.path},
         "libraries": [
@@ -25,4 +24,7 @@ def deps_to_json(r: Result) -> dict[str, Any]:
         "missing": list(r.missing),
         "glibc_min": r.glibc_min,
         "runs_on": list(r.runs_on),
+        "format": r.format,
+        "note": r.note,
+        "program": None if r.program is None else {"name": r.program.name, "path": r.program.path},
     }

@@ -110,6 +110,7 @@ class Result:
     libc: str | None = None
     glibc_min: str | None = None
     runs_on: tuple[str, ...] = ()
+    program: Interpreter | None = None   # a script's: the command #!/usr/bin/env looks up on PATH
 
     @property
     def ok(self) -> bool:

@@ -2,6 +2,7 @@
 prints it."""
 from __future__ import annotations
 
+from ..sniff import NON_BINARY
 from .model import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
 
 _PROVIDED = {VIA_SHARED_CACHE: "dyld shared cache", VIA_WINDOWS_SYSTEM: "provided by Windows",
@@ -34,12 +35,25 @@ def _empty_line(r: Result) -> str | None:
 _LDD_AGREES = {"statically linked": ("static-pie", "static"), "not a dynamic executable": ("static", None)}
 
 
+def _script_lines(r: Result) -> list[str] | None:
+    """A script's (or another non-binary's) lines: what it is, then its interpreter and env's
+    program as "name => path" or "=> not found"; None for a binary."""
+    if r.format not in NON_BINARY:
+        return None
+    lines = [r.note or "not a binary"]
+    for i in (r.interpreter, r.program):
+        if i is not None:
+            lines.append(f"{i.name} => {i.path or 'not found'}")
+    return lines
+
+
 def flat(r: Result, header: bool = False) -> str:
-    """``ldd``'s layout: "\\tname => path" per library, "=> not found" for the missing ones."""
+    """``ldd``'s layout: "\\tname => path" per library, "=> not found" for the missing ones. An input
+    that could not be read has no lines here (its error goes to stderr, once)."""
     lines = [f"{r.path}:"] if header else []
-    if r.error is not None:
-        lines.append(f"\terror: {r.error.message}")
-        return "\n".join(lines)
+    script = _script_lines(r)
+    if script is not None:
+        return "\n".join(lines + ["\t" + ln for ln in script])
     empty = _empty_line(r)
     if empty:
         lines.append(empty)
@@ -53,13 +67,14 @@ def tree(r: Result, unicode: bool = True) -> str:
     object that loaded it first (its first ``needed_by``); its other occurrences are marked
     "(repeat)" and not expanded again."""
     tee, last, bar, gap = ("├── ", "└── ", "│   ", "    ") if unicode else ("|-- ", "`-- ", "|   ", "    ")
+    script = _script_lines(r)
+    if script is not None:
+        return "\n".join([r.path, "    " + script[0]] + [prefix + ln for prefix, ln in
+                          zip([tee] * (len(script) - 2) + [last], script[1:])])
     head = r.path
     if r.interpreter is not None:
         head += f" [interpreter {r.interpreter.name}" + ("" if r.interpreter.path else ", not found") + "]"
     lines = [head]
-    if r.error is not None:
-        lines.append(f"    error: {r.error.message}")
-        return "\n".join(lines)
     empty = _empty_line(r)
     if empty:
         lines.append("    " + empty.strip())

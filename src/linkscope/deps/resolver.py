@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..errors import LinkscopeError
 from ..inspector import open_image
+from ..sniff import NON_BINARY
 from ..model import ErrorInfo
 from .arch import default_interpreter
 from .elfgraph import Node, Walk, interp_node, listing
@@ -108,11 +109,13 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
         return fail("input", f"not inside the root {fs.root}")
     r = fs.resolve(inner, env.cwd)
     if not r.ok:
-        return fail("input", r.message or "no such file")
+        from ..inspector import missing_message  # the wording inspect gives (a dangling link names its target)
+        return fail("input", r.message or (missing_message(path) if fs.root == "/" else "no such file"))
     if stat.S_ISDIR(r.st.st_mode):
         return fail("input", "is a directory")
     if not stat.S_ISREG(r.st.st_mode):
-        return fail("input", "not a regular file")
+        from ..inspector import not_regular_message
+        return fail("input", not_regular_message(r.st.st_mode))
     host = fs.host(r.real)
     secure = env.secure if env.secure is not None else _secure(host, r.st)
     ctx = Context(env, fs, session.objects(fs), session, env.cwd, secure, warn)
@@ -143,6 +146,11 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     elif fmt == "pe":
         from . import pe
         out = pe.resolve(ctx, path, inner, r, rec)
+    elif fmt == "script":      # issue 8: the interpreter (and env's program) resolved inside the root
+        from .script import resolve_script
+        out = resolve_script(ctx, rec)
+    elif fmt in NON_BINARY:
+        out = dict(note=f"not a binary: {rec['description']}")
     else:
         out = dict(static=True, note=f"no shared libraries ({fmt})")
         warn(f"{fmt} files load no shared libraries through a system loader")
@@ -178,6 +186,8 @@ def _secure(host: str, st: os.stat_result) -> bool:
 def _main_record(image, facts: dict, floors: dict | None):
     fmt = getattr(image, "format", None)
     facts["format"] = fmt
+    if fmt in NON_BINARY:
+        return image.facts()
     facts["linkage"] = getattr(image, "linkage", None)  # the verdict inspect gives, from the same rule
     if floors is not None:
         facts.update(_libc_facts(image, floors))

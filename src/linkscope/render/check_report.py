@@ -16,18 +16,22 @@ def violation_line(v: Violation) -> str:
     return f"{v.path}: {v.rule}: {msg}{ev}"
 
 
-def lines(report: Report) -> list[str]:
-    return [violation_line(v) for v in report.violations]
+def lines(report: Report, unreadable: bool = True) -> list[str]:
+    """One line per violation; ``unreadable=False`` leaves out the inputs that could not be read (the
+    CLI's human mode has printed their error line on stderr, once)."""
+    return [violation_line(v) for v in report.violations if unreadable or v.rule != "unreadable"]
 
 
 def summary(report: Report) -> str:
     n = len(report.files)
     failed = sum(not f.ok for f in report.files)
-    files = f"{n} file" + ("" if n == 1 else "s")
+    skipped = sum(f.skipped is not None for f in report.files)
+    files = f"{n - skipped} file" + ("" if n - skipped == 1 else "s")
+    also = f", {skipped} not a binary (skipped)" if skipped == 1 else f", {skipped} not binaries (skipped)" if skipped else ""
     if not failed:
-        return f"{files} checked: all meet the policy"
+        return f"{files} checked: all meet the policy{also}"
     count = len(report.violations)
-    return (f"{files} checked: {failed} failed the policy with {count} violation" + ("" if count == 1 else "s"))
+    return (f"{files} checked: {failed} failed the policy with {count} violation" + ("" if count == 1 else "s") + also)
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -40,7 +44,8 @@ def document(report: Report) -> dict[str, Any]:
         "results": [
             {"path": f.path, "ok": f.ok,
              "violations": [{"rule": v.rule, "message": v.message, "evidence": list(v.evidence), "slice": v.slice}
-                            for v in f.violations]}
+                            for v in f.violations],
+             "skipped": f.skipped}
             for f in report.files
         ],
         "summary": {"files": len(report.files), "failed": sum(not f.ok for f in report.files),

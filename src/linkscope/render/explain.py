@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
+from ..errors import error_message
 from ..model import Binary, Finding
+from ..sniff import NON_BINARY
 
 GROUPS = (
     ("cgo", "cgo"),
@@ -61,9 +63,9 @@ def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str =
     st = _Style(colour)
     out = [indent + st("head", b.path)]
     pad = indent + "  "
-    if b.error is not None and not b.findings:
-        where = f" (offset {b.error.offset:#x})" if b.error.offset is not None else ""
-        out.append(f"{pad}{st('error', 'error')}: {b.error.message}{where}")
+    if b.error is not None and b.format == "unknown":
+        # The CLI shows no block for it (its error line is on stderr, once); a library caller gets this.
+        out.append(f"{pad}{st('error', 'error')}: {error_message(b.error, b.size or None)}")
         return "\n".join(out)
     if b.slices:
         out.append(f"{pad}Mach-O universal binary, {len(b.slices)} slices")
@@ -71,8 +73,9 @@ def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str =
             out.append(file_report(s, width, colour, pad).replace(s.path, f"[{s.arch or '?'}]", 1))
         return "\n".join(out)
     out.extend(st("dim", ln) for ln in _wrap(_what(b), width, pad, pad + "  "))
-    if b.error is not None:
-        out.append(f"{pad}{st('warning', 'note')}: {b.error.message}")
+    if b.format in NON_BINARY:
+        out.append(f"{pad}not a binary: nothing to explain")
+        return "\n".join(out)
     if not b.findings:
         out.append(f"{pad}nothing to explain")
         return "\n".join(out)

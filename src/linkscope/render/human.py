@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from ..model import Binary
+from .diagnostic import error_message
 
 _FMT = {"elf": "ELF", "macho": "Mach-O", "macho-universal": "Mach-O universal", "pe": "PE", "wasm": "wasm"}
 
 
 def _head(b: Binary) -> str:
+    if b.description is not None:   # not a binary: its format module's one-line identification
+        return b.description
     fmt = _FMT.get(b.format, b.format)
     if b.format == "pe" and b.bits:
         fmt = "PE32+" if b.bits == 64 else "PE32"
@@ -26,11 +29,11 @@ def _head(b: Binary) -> str:
 
 def line(b: Binary) -> str:
     """One line, like file(1) but richer."""
-    if b.error is not None:
-        where = f" at offset {b.error.offset:#x}" if b.error.offset is not None else ""
-        return f"{b.path}: error: {b.error.message}{where}"
+    if b.error is not None and b.format == "unknown":
+        return f"{b.path}: error: {error_message(b.error, b.size or None)}"
     if b.slices:
-        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None else f"error: {s.error.message}") for s in b.slices)
+        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None or s.format != "unknown"
+                                                   else f"error: {error_message(s.error)}") for s in b.slices)
         return f"{b.path}: Mach-O universal, {len(b.slices)} slices: {inner}"
     return f"{b.path}: {_tail(b)}"
 
@@ -51,7 +54,9 @@ def _tail(b: Binary) -> str:
     if b.setgid:
         parts.append("setgid")
     if b.warnings:
-        parts.append("partial (unreadable: " + ", ".join(dict.fromkeys(w.table for w in b.warnings)) + ")")
+        cut = any(w.kind == "truncated" for w in b.warnings)
+        parts.append(("partial, truncated" if cut else "partial") + " (unreadable: "
+                     + ", ".join(dict.fromkeys(w.table for w in b.warnings)) + ")")
     return ", ".join(parts)
 
 
@@ -59,9 +64,9 @@ def full(b: Binary, indent: str = "") -> str:
     """Every field, one per line; Go build info in the layout `go version -m` uses."""
     out = [f"{indent}{b.path}:"]
     pad = indent + "  "
-    if b.error is not None:
-        where = f" (offset {b.error.offset:#x})" if b.error.offset is not None else ""
-        out.append(f"{pad}error: {b.error.kind}: {b.error.message}{where}")
+    if b.error is not None and b.format == "unknown":
+        # The CLI prints no block for it (its error line is on stderr, once); a library caller gets this.
+        out.append(f"{pad}error: {b.error.kind}: {error_message(b.error, b.size or None)}")
         return "\n".join(out)
 
     def kv(k, v):
@@ -81,6 +86,11 @@ def full(b: Binary, indent: str = "") -> str:
     kv("type", b.type)
     kv("linkage", b.linkage)
     kv("interpreter", b.interpreter)
+    kv("argument", b.interpreter_arg)
+    kv("program", b.program if b.program != b.interpreter else None)
+    kv("members", b.members)
+    kv("names", b.linker_inputs)
+    kv("is", b.description if b.format in ("text", "data") else None)
     kv("needed", b.needed)
     kv("rpath", b.rpath)
     kv("runpath", b.runpath)
@@ -117,8 +127,7 @@ def full(b: Binary, indent: str = "") -> str:
         for ln in format_go_version_m("", b.go).splitlines()[1:]:
             out.append(f"{pad}  {ln.lstrip()}" if not ln.startswith("\t\t") else f"{pad}    {ln.strip()}")
     for w in b.warnings:
-        where = f" (offset {w.offset:#x})" if w.offset is not None else ""
-        out.append(f"{pad}{'warning:':<14}{w.table}: {w.message}{where}")
+        out.append(f"{pad}{'warning:':<14}{w.table}: {error_message(w, b.size or None)}")
     for s in b.slices:
         out.append(full(s, pad))
     return "\n".join(out)
