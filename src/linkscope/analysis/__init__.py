@@ -88,7 +88,8 @@ def analyze(image, binary, path: str | None = None, *, capabilities: bytes | Non
     if values:
         out["hardening"] = tuple(values.items())
         findings += guard(lambda: hardening.findings(values, why, fmt=fmt, is_go=ev.is_go, pure_go=pure_go,
-                                                     static=binary.linkage in ("static", "static-pie")), [])
+                                                     static=binary.linkage in ("static", "static-pie"), binary=binary,
+                                                     self_relocating=hardening.self_relocating(image)), [])
 
     # size
     # Go's table is carved out of the read-only data only where no section names it (PE, or ELF
@@ -139,14 +140,14 @@ def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {_human(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     if saving:
-        how = 'go build -ldflags="-s -w"' if ev.is_go else "strip"
-        if ev.is_go and b.go is not None and b.go.setting("-ldflags"):
-            how = f'go build -ldflags="-s -w {b.go.setting("-ldflags")}"'
+        from . import gofix
+
+        how, notes = gofix.strip(b) if ev.is_go else ("strip", [])
         removed = ("symbol table and DWARF" if parts.get("dwarf") and parts.get("symtab") else
                    "DWARF" if parts.get("dwarf") else "symbol table")
         title = (f"{_human(saving)} ({100 * saving / size:.1f}%) of the {_human(size)} file is {removed} that "
                  f"{'-s -w' if ev.is_go else 'strip'} would remove.")
-        return Finding("size.strip", "info", title, evidence, how)
+        return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "
                        f"({_human(size)}).", evidence, None)
