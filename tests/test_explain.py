@@ -49,7 +49,7 @@ GCC_DYNAMIC_REPORT = [
     ("Portability", "info", "Needs glibc >= 2.34"),
     ("LD_PRELOAD", "info", "The dynamic loader honours LD_PRELOAD and LD_LIBRARY_PATH"),
     ("Hardening", "warning", "Partial RELRO: relocated data is read-only after start-up, but the lazily bound GOT"),
-    ("Hardening", "info", "The C code was built without a stack protector."),
+    ("Hardening", "info", "The C code was built without a stack protector"),
     ("Hardening", "info", "The C code was built without FORTIFY_SOURCE"),
     ("Hardening", "info", "Not marked for Intel CET (IBT and SHSTK missing)."),
     ("Size", "info", "1.4 KiB"),

@@ -89,7 +89,9 @@ def analyze(image, binary, path: str | None = None, *, capabilities: bytes | Non
         out["hardening"] = tuple(values.items())
         findings += guard(lambda: hardening.findings(values, why, fmt=fmt, is_go=ev.is_go, pure_go=pure_go,
                                                      static=binary.linkage in ("static", "static-pie"), binary=binary,
-                                                     self_relocating=hardening.self_relocating(image)), [])
+                                                     self_relocating=hardening.self_relocating(image),
+                                                     own_c=not ev.is_go or res is None or res.info.used is not True
+                                                     or cgo.CCODE in res.info.causes), [])
 
     # size
     # Go's table is carved out of the read-only data only where no section names it (PE, or ELF

@@ -45,7 +45,8 @@ os/user, dlopen for plugin.
   for a PIE: gcc's ``-static`` would win over ``-pie``), with the tags
   for net and os/user added so the static binary does not depend on glibc's NSS modules at run
   time (see static-glibc.nss);
-- plugin: none (plugins need the dynamic loader).
+- plugin, and the build modes that make a library (c-shared, c-archive, shared, plugin): none
+  (they need cgo, or the dynamic loader, whatever the program does).
 """
 from __future__ import annotations
 
@@ -194,7 +195,7 @@ def rebuild(info: CgoInfo, binary) -> GoBuild | None:
         return None
     causes = set(info.causes)
     gb = gofix.base(binary)
-    if gb is None or PLUGIN in causes:
+    if gb is None or PLUGIN in causes or gb.buildmode in gofix.NEEDS_LOADER:
         return None
     static = binary.linkage in ("static", "static-pie")
     pie = gb.buildmode == "pie"

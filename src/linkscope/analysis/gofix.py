@@ -27,6 +27,8 @@ from ..goflags import GoBuild
 PIE_PLATFORMS = frozenset(f"linux/{a}" for a in ("386", "amd64", "arm", "arm64", "loong64", "ppc64", "ppc64le",
                                                   "riscv64", "s390x"))
 STATIC = ("static", "static-pie")
+# Build modes whose output is a library for a loader or a C linker: never static, always cgo.
+NEEDS_LOADER = frozenset(("c-shared", "c-archive", "shared", "plugin"))
 
 
 def base(binary) -> GoBuild | None:

@@ -274,9 +274,10 @@ _FIX_C = {
 
 
 def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_go: bool, pure_go: bool,
-             static: bool, binary=None, self_relocating: bool = False) -> list[Finding]:
+             static: bool, binary=None, self_relocating: bool = False, own_c: bool = True) -> list[Finding]:
     """The hardening findings; ``binary`` (the record) gives Go fixes their recorded build (gofix);
-    ``self_relocating``: an executable that no loader starts (static-pie, see :func:`self_relocating`)."""
+    ``self_relocating``: an executable that no loader starts (static-pie, see :func:`self_relocating`);
+    ``own_c``: a Go binary holds C code of its own (cgo cause c-code), not only Go's."""
     from . import gofix
 
     out: list[Finding] = []
@@ -336,11 +337,20 @@ def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_
                            "the binary holds no C code (pure Go checks bounds itself).",
                            tuple(why.get("stack_protector", [])), None))
     else:
-        if values.get("stack_protector") == "no":
+        if values.get("stack_protector") == "no" and is_go and not own_c:
+            # runtime/cgo, net and os/user are compiled with their own #cgo CFLAGS: -fno-stack-protector,
+            # which comes after CGO_CFLAGS: no flag of the user's brings canaries into them.
+            out.append(Finding("hardening.stack-protector", "info", "No stack protector in the C code, which is "
+                               "only Go's own (runtime/cgo and the cgo parts of the standard library): Go compiles "
+                               "it with -fno-stack-protector on purpose, and CGO_CFLAGS cannot change that.",
+                               tuple(why["stack_protector"]), None))
+        elif values.get("stack_protector") == "no":
             fix, notes = gofix.cflags(binary, "-fstack-protector-strong") if go_build else (
                 None if is_go else _FIX_C["stack_protector"], [])
             out.append(Finding("hardening.stack-protector", "info", titled("The C code was built without a stack "
-                               "protector.", notes), tuple(why["stack_protector"]), fix))
+                               "protector (or none of its functions has an array or an address-taken local, "
+                               "the ones -fstack-protector-strong protects).", notes),
+                               tuple(why["stack_protector"]), fix))
         if values.get("fortify") == "no":
             fix, notes = gofix.cflags(binary, "-D_FORTIFY_SOURCE=3") if go_build else (
                 None if is_go else _FIX_C["fortify"], [])
