@@ -155,3 +155,26 @@ def test_pe_with_dwarf_has_debug_info():
     secs = _objdump_sections(path)
     assert any(s in (".debug_info", ".zdebug_info") for s in secs), secs
     assert inspect(path).debug_info is True
+
+
+# -- Mach-O: the same rule ----------------------------------------------------------------------------------
+def test_macho_without_a_symbol_table_is_unknown_not_no(tmp_path):
+    """The ELF rule holds for Mach-O too: with LC_SYMTAB and LC_DYSYMTAB gone (their command numbers
+    replaced by unknown ones), nothing can name ___stack_chk_fail, so the answer is unknown."""
+    import struct
+
+    data = bytearray(buildkit.get("zig-macos").read_bytes())
+    assert struct.unpack_from("<I", data, 0)[0] == 0xFEEDFACF
+    ncmds, off, patched = struct.unpack_from("<I", data, 16)[0], 32, 0
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", data, off)
+        if cmd in (0x2, 0xB):                                   # LC_SYMTAB, LC_DYSYMTAB
+            struct.pack_into("<I", data, off, 0x7FFFFF00 + cmd)
+            patched += 1
+        off += size
+    assert patched == 2
+    p = tmp_path / "prog"
+    p.write_bytes(bytes(data))
+    rec = inspect(p)
+    assert rec.error is None and dict(rec.hardening)["stack_protector"] == "unknown"
+    assert not any(f.id == "hardening.stack-protector" for f in rec.findings)

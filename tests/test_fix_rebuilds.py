@@ -285,3 +285,26 @@ def test_user_ldflags_survive_every_fix():
         env, args = goflags.parse_command(fix)
         ld = [goflags.split(a[len("-ldflags="):]) for a in args if a.startswith("-ldflags=")]
         assert len(ld) == 1 and ld[0][:2] == ["-X", "main.version=1.0 beta"], (fid, fix)
+
+
+def test_nss_fix_for_own_c_lookups_links_musl():
+    """A Go program whose own C code calls getpwnam, linked statically with glibc: no Go tag helps;
+    the fix is the same static external link with zig's musl (`zig cc` here runs as buildkit's zig)."""
+    spec = buildkit.go("fx-cnssapp-extstatic", "cnssapp", EXT)
+    path = buildkit.build(spec)
+    syms = reference.run(["readelf", "-sW", str(path)])
+    assert "getpwnam" in syms and "__nss_" in syms                 # glibc's NSS inside
+    fix, title = _fix(path, "static-glibc.nss")
+    assert fix == ("CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC='zig cc -target x86_64-linux-musl' go build "
+                   "'-ldflags=-linkmode external -extldflags -static'")
+    assert "musl" in title
+    env, args = goflags.parse_command(fix)
+    env["CC"] = env["CC"].replace("zig", " ".join(buildkit.zig_cmd()), 1)
+    fixed = buildkit.build(buildkit.go("fx-cnssapp-" + hashlib.sha256(fix.encode()).hexdigest()[:12], "cnssapp",
+                                       *args, **env))
+    f = reference.file_elf(fixed)
+    assert f["linkage"] == "static" and "GNU/Linux" not in f["raw"]      # no glibc start files
+    assert "__nss_" not in reference.run(["readelf", "-sW", str(fixed)])
+    r = subprocess.run([str(fixed)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "root uid 0"
+    assert not any(x.id == "static-glibc.nss" for x in inspect(fixed).findings)

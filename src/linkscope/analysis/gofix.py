@@ -122,3 +122,22 @@ def cflags(binary, *words: str) -> tuple[str | None, list[str]]:
             w.startswith("-O") and w != "-O0" for w in new.getenv("CGO_CFLAGS").split()):
         new = new.with_cflags("-O2")           # FORTIFY_SOURCE does nothing without optimisation
     return new.command(), unrecorded_note(gb, "CGO_CFLAGS", "-ldflags")
+
+
+_MUSL_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64", "arm": "arm",
+              "ppc64le": "powerpc64le", "s390x": "s390x", "loong64": "loongarch64"}
+
+
+def musl(binary) -> str | None:
+    """``static-glibc.nss`` for a Go binary whose own C code does the lookups (no Go tag avoids them):
+    the same static external link against musl, which has no NSS modules (zig's C compiler)."""
+    gb = base(binary)
+    if gb is None:
+        return None
+    goarch = gb.getenv("GOARCH") or ""
+    arch = _MUSL_ARCH.get(goarch)
+    if arch is None:
+        return None
+    target = f"{arch}-linux-musl" + ("eabihf" if goarch == "arm" else "")
+    new = gb.with_env(CC=f"zig cc -target {target}")
+    return static_link(new, pie=gb.buildmode == "pie").command()

@@ -28,7 +28,8 @@ ELF properties (``Binary.hardening``; each value is a short word):
 - ``rpath``: ``none``, ``ok``, or ``risky``: an entry that is empty or relative (resolved against
   the current directory), or ``$ORIGIN`` in a set-uid/set-gid/capability binary.
 
-Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protector``,
+Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protector`` (the
+``___stack_chk_fail`` / ``___stack_chk_guard`` import; ``unknown`` without a symbol table to read),
 ``code_signature``. PE: ``pie`` (DYNAMIC_BASE), ``high_entropy_va``, ``nx`` (NX_COMPAT), ``cfg``
 (GUARD_CF).
 """
@@ -229,9 +230,14 @@ def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
     if pure_go:
         out["stack_protector"], why["stack_protector"] = "not-applicable", ["pure Go (no cgo)"]
     else:
-        q = ev.imported("__stack_chk_fail")
-        out["stack_protector"] = "yes" if q else "no"
-        why["stack_protector"] = [f"imports {q}"] if q else ["no ___stack_chk_fail import"]
+        # The same rule as for ELF: "no" only where a table that would name it can be read.
+        q = ev.imported("__stack_chk_fail") or ev.imported("__stack_chk_guard")
+        if q:
+            out["stack_protector"], why["stack_protector"] = "yes", [f"imports {q}"]
+        elif ev.imports or ev.has_symtab:
+            out["stack_protector"], why["stack_protector"] = "no", ["no ___stack_chk_fail import"]
+        else:
+            out["stack_protector"], why["stack_protector"] = "unknown", ["no symbol table: nothing names it"]
     out["code_signature"] = "yes" if img.code_signature else "no"
     why["code_signature"] = ["LC_CODE_SIGNATURE"] if img.code_signature else ["no LC_CODE_SIGNATURE"]
     return out, why
