@@ -38,6 +38,7 @@ EXTRA = {s.name: s for s in [
     buildkit.go("fx-cgoapp-default", "cgoapp"),
     buildkit.go("fx-cgoapp-pie", "cgoapp", "-buildmode=pie"),
     buildkit.go("fx-hello-cgo0-gcflags", "hello", "-gcflags=all=-N -l", CGO_ENABLED="0"),
+    buildkit.go("fx-hello-goamd64-v3", "hello", GOAMD64="v3"),
 ]}
 GO_BUILDS = {**{n: s for n, s in buildkit.SPECS.items() if s.tool == "go"}, **EXTRA}
 HOST = ("linux", "amd64")

@@ -12,6 +12,10 @@ Finding ids: ``cgo.used``, ``cgo.enabled-unused``, ``cgo.disabled``, ``static-gl
 ``preload.immune``, ``preload.exposed``, ``preload.secure-exec``, ``hardening.pie``,
 ``hardening.relro``, ``hardening.nx``, ``hardening.bind-now``, ``hardening.stack-protector``,
 ``hardening.fortify``, ``hardening.cet``, ``hardening.rpath``, ``size.strip``, ``portability``.
+Fixes: a Go finding's fix is a complete ``go build`` command made from the binary's own recorded
+build settings with the change merged in (gofix.py over goflags.GoBuild); where the change would
+undo a property (a PIE fix on a static binary), the fix keeps both or is None, and the title says
+so. C findings give compiler or linker flags.
 Severities: ``error`` (a property that is plainly unsafe: an executable stack), ``warning`` (worth
 changing: a dynamic dependency cgo brought in, the static-glibc NSS hazard, no RELRO or PIE on a
 dynamic executable, a steerable library path), ``info`` (explanations).

@@ -7,7 +7,11 @@ ELF properties (``Binary.hardening``; each value is a short word):
 - ``relro``: PT_GNU_RELRO with immediate binding (BIND_NOW, or no PT_DYNAMIC at all: nothing is
   bound lazily) is ``full``, without it ``partial``; no PT_GNU_RELRO is ``no`` when there is a
   PT_DYNAMIC and ``not-applicable`` otherwise (a static file has no GOT for the loader to
-  protect; Go's internal linker writes no RELRO for static binaries, correctly);
+  protect; Go's internal linker writes no RELRO for static binaries, correctly). A static-pie
+  (PT_DYNAMIC, no PT_INTERP: :func:`self_relocating`) keeps the value readelf's view gives, but
+  its finding speaks of no loader: it relocates itself at start-up, all at once, so nothing is
+  bound lazily, and glibc's start-up code then makes the RELRO region read-only (checked through
+  /proc/self/maps in tests/test_analysis_evidence_gone.py);
 - ``nx``: PT_GNU_STACK without PF_X is ``yes``, with PF_X ``no``; absent, ``no`` (the kernel and
   the loader make the stack executable for such files on most architectures);
 - ``bind_now``: DT_BIND_NOW, DF_BIND_NOW in DT_FLAGS or DF_1_NOW in DT_FLAGS_1; ``not-applicable``
