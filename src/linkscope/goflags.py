@@ -157,13 +157,6 @@ def _ld_name(item: list[str]) -> str:
     return item[0].lstrip("-").partition("=")[0] if item[0].startswith("-") else ""
 
 
-def _ld_value(item: list[str]) -> str | None:
-    if len(item) == 2:
-        return item[1]
-    name, eq, value = item[0].lstrip("-").partition("=")
-    return value if eq else None
-
-
 @record
 class GoBuild:
     """A complete ``go build`` command: the environment and the flags (name, value) it sets."""
@@ -223,18 +216,6 @@ class GoBuild:
     @property
     def platform(self) -> str:
         return f"{self.getenv('GOOS') or ''}/{self.getenv('GOARCH') or ''}"
-
-    @property
-    def external_link(self) -> bool:
-        return external_linkmode(self.ldflags)
-
-    def ld_value(self, name: str) -> str | None:
-        """The value of the last -ldflags flag ``name`` ("linkmode" -> "external")."""
-        got = None
-        for it in _ld_items(words(self.ldflags)):
-            if _ld_name(it) == name:
-                got = _ld_value(it) if name in LD_VALUE_FLAGS else "true"
-        return got
 
     # -- changing
     def _with_flag(self, name: str, value: str | None) -> "GoBuild":
