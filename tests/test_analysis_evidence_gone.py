@@ -178,3 +178,34 @@ def test_macho_without_a_symbol_table_is_unknown_not_no(tmp_path):
     rec = inspect(p)
     assert rec.error is None and dict(rec.hardening)["stack_protector"] == "unknown"
     assert not any(f.id == "hardening.stack-protector" for f in rec.findings)
+
+
+@pytest.mark.parametrize("kind,record,in_file", [
+    ("RSDS pointer to a PDB", b"RSDS" + bytes(range(16)) + b"\x03\0\0\0C:\\src\\app.pdb\0", False),
+    ("NB10 pointer to a PDB", b"NB10" + bytes(4) + b"\x01\0\0\0\x02\0\0\0app.pdb\0", False),
+    ("NB11 CodeView in the file", b"NB11" + bytes(28), True),
+    ("NB09 CodeView in the file", b"NB09" + bytes(28), True),
+])
+def test_pe_codeview_kinds(kind, record, in_file):
+    """Synthetic PE files (test_pe's builder): which debug-directory records hold the debug info."""
+    import struct
+
+    from test_pe import Blob, load, make_pe, off_of
+    from linkscope.formats import pe
+
+    b = Blob()
+    rva = b.add(record)
+    dd = b.add(struct.pack("<IIHHIIII", 0, 0, 0, 0, pe.IMAGE_DEBUG_TYPE_CODEVIEW, len(record), rva, off_of(rva)))
+    assert load(make_pe(b, dirs={6: (dd, 28)})).debug_info is in_file, kind
+
+
+@pytest.mark.parametrize("typ,in_file", [(1, True), (17, True), (16, False)])   # COFF, embedded PDB, repro
+def test_pe_embedded_debug_data(typ, in_file):
+    import struct
+
+    from test_pe import Blob, load, make_pe, off_of
+
+    b = Blob()
+    rva = b.add(b"MPDB" + bytes(60))
+    dd = b.add(struct.pack("<IIHHIIII", 0, 0, 0, 0, typ, 64, rva, off_of(rva)))
+    assert load(make_pe(b, dirs={6: (dd, 28)})).debug_info is in_file
