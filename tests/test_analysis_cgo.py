@@ -15,6 +15,7 @@ import shlex
 import pytest
 
 import buildkit
+from linkscope import goflags
 from linkscope.analysis import cgo
 from linkscope.inspector import inspect
 from linkscope.model import Binary, CgoInfo, GoInfo, Module
@@ -45,27 +46,22 @@ def built(program: str, variant: str, stripped: bool = False):
 
 def rebuild_with_fix(program: str, fix: str, name: str):
     """Build ``program`` with exactly the `go build` command line a finding's fix names."""
-    env, args = cgo.parse_command(fix)
+    env, args = goflags.parse_command(fix)
     return buildkit.build(buildkit.go(name, program, *args, **env))
 
 
-def _with_sw(fix: str | None, stripped: bool) -> str | None:
-    """The expected fix of the stripped build: the same command, keeping -s -w in its -ldflags."""
-    if fix is None or not stripped:
-        return fix
-    env, args = cgo.parse_command(fix)
-    out, seen = [], False
-    for a in args:
-        if a.startswith("-ldflags="):
-            a, seen = "-ldflags=-s -w " + a[len("-ldflags="):], True
-        out.append(a)
-    if not seen:
-        out.append("-ldflags=-s -w")
-    return " ".join(["go build"] + [shlex.quote(a) for a in out])
+PREFIX = "CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build"
 
 
-CGO_EXT = "go build '-ldflags=-linkmode external -extldflags -static'"
-# (program, variant) -> (finding id, causes, linkage, fix of the unstripped build)
+def cmd(tags: str | None = None, ldflags: str | None = None, stripped: bool = False) -> str:
+    """The fix command as a user would type it: the recorded environment, -ldflags (with the -s -w of a
+    stripped build first, as it was recorded), then -tags."""
+    ld = " ".join(x for x in ("-s -w" if stripped else "", ldflags or "") if x)
+    return " ".join([PREFIX] + ([shlex.quote("-ldflags=" + ld)] if ld else []) + (["-tags", tags] if tags else []))
+
+
+EXT = EXT_STATIC
+# (program, variant) -> (finding id, causes, linkage, fix as (tags, ldflags), None for no fix)
 EXPECT = {
     ("hello", "default"): ("cgo.enabled-unused", (), "static", None),
     ("hello", "netgo"): ("cgo.enabled-unused", (), "static", None),
@@ -73,23 +69,22 @@ EXPECT = {
     ("hello", "netgo,osusergo"): ("cgo.enabled-unused", (), "static", None),
     ("hello", "cgo0"): ("cgo.disabled", (), "static", None),
     ("hello", "extstatic"): ("cgo.used", ("external-linking",), "static", None),
-    ("netapp", "default"): ("cgo.used", ("net",), "dynamic", "go build -tags netgo"),
+    ("netapp", "default"): ("cgo.used", ("net",), "dynamic", ("netgo", None)),
     ("netapp", "netgo"): ("cgo.enabled-unused", (), "static", None),
-    ("netapp", "osusergo"): ("cgo.used", ("net",), "dynamic", "go build -tags osusergo,netgo"),
+    ("netapp", "osusergo"): ("cgo.used", ("net",), "dynamic", ("osusergo,netgo", None)),
     ("netapp", "netgo,osusergo"): ("cgo.enabled-unused", (), "static", None),
     ("netapp", "cgo0"): ("cgo.disabled", (), "static", None),
-    ("netapp", "extstatic"): ("cgo.used", ("net",), "static", "go build -tags netgo"),
-    ("userapp", "default"): ("cgo.used", ("os/user",), "dynamic", "go build -tags osusergo"),
-    ("userapp", "netgo"): ("cgo.used", ("os/user",), "dynamic", "go build -tags netgo,osusergo"),
+    ("netapp", "extstatic"): ("cgo.used", ("net",), "static", ("netgo", None)),
+    ("userapp", "default"): ("cgo.used", ("os/user",), "dynamic", ("osusergo", None)),
+    ("userapp", "netgo"): ("cgo.used", ("os/user",), "dynamic", ("netgo,osusergo", None)),
     ("userapp", "osusergo"): ("cgo.enabled-unused", (), "static", None),
     ("userapp", "netgo,osusergo"): ("cgo.enabled-unused", (), "static", None),
     ("userapp", "cgo0"): ("cgo.disabled", (), "static", None),
-    ("userapp", "extstatic"): ("cgo.used", ("os/user",), "static", "go build -tags osusergo"),
-    ("cgoapp", "default"): ("cgo.used", ("c-code",), "dynamic", CGO_EXT),
-    ("cgoapp", "netgo"): ("cgo.used", ("c-code",), "dynamic", CGO_EXT.replace("build", "build -tags netgo")),
-    ("cgoapp", "osusergo"): ("cgo.used", ("c-code",), "dynamic", CGO_EXT.replace("build", "build -tags osusergo")),
-    ("cgoapp", "netgo,osusergo"): ("cgo.used", ("c-code",), "dynamic",
-                                   CGO_EXT.replace("build", "build -tags netgo,osusergo")),
+    ("userapp", "extstatic"): ("cgo.used", ("os/user",), "static", ("osusergo", None)),
+    ("cgoapp", "default"): ("cgo.used", ("c-code",), "dynamic", (None, EXT)),
+    ("cgoapp", "netgo"): ("cgo.used", ("c-code",), "dynamic", ("netgo", EXT)),
+    ("cgoapp", "osusergo"): ("cgo.used", ("c-code",), "dynamic", ("osusergo", EXT)),
+    ("cgoapp", "netgo,osusergo"): ("cgo.used", ("c-code",), "dynamic", ("netgo,osusergo", EXT)),
     ("cgoapp", "extstatic"): ("cgo.used", ("c-code",), "static", None),
 }
 CASES = [(p, v, sw) for (p, v) in EXPECT for sw in (False, True)]
@@ -113,7 +108,7 @@ def test_cgo_cause_and_fix(case):
     assert rec.error is None and rec.stripped is stripped
     fid, causes, linkage, fix = EXPECT[(program, variant)]
     f = cgo_finding(rec)
-    assert (f.id, rec.cgo.causes, rec.linkage, f.fix) == (fid, causes, linkage, _with_sw(fix, stripped))
+    assert (f.id, rec.cgo.causes, rec.linkage, f.fix) == (fid, causes, linkage, cmd(*fix, stripped) if fix else None)
     assert rec.cgo.enabled is (variant != "cgo0")
     assert rec.cgo.used is (fid == "cgo.used")
     assert f.severity == ("warning" if fid == "cgo.used" and linkage == "dynamic" else "info")
@@ -166,7 +161,7 @@ def test_no_nss_hazard_without_lookups():
 
 # -- the rules, without a toolchain ---------------------------------------------------------------
 def _go(tags="", ldflags=None, main="example.com/app", deps=()):
-    settings = [("-buildmode", "exe"), ("CGO_ENABLED", "1")]
+    settings = [("-buildmode", "exe"), ("CGO_ENABLED", "1"), ("GOARCH", "amd64"), ("GOOS", "linux"), ("GOAMD64", "v1")]
     if tags:
         settings.append(("-tags", tags))
     if ldflags is not None:
@@ -187,28 +182,45 @@ def test_cause_of_package(pkg, cause):
 
 
 @pytest.mark.parametrize("causes,linkage,go,fix", [
-    (("net",), "dynamic", _go(), "go build -tags netgo"),
-    (("net", "os/user"), "dynamic", _go(tags="foo"), "go build -tags foo,netgo,osusergo"),
-    (("os/user",), "dynamic", _go(ldflags="-X main.v=1"), "go build -tags osusergo -ldflags=-X main.v=1"),
-    (("net",), "static", _go(ldflags="-linkmode external -extldflags -static"), "go build -tags netgo"),
-    (("external-linking",), "dynamic", _go(ldflags="-linkmode=external"), "go build"),
+    (("net",), "dynamic", _go(), cmd("netgo")),
+    (("net", "os/user"), "dynamic", _go(tags="foo"), cmd("foo,netgo,osusergo")),
+    (("os/user",), "dynamic", _go(ldflags="-X main.v=1"), cmd("osusergo", "-X main.v=1")),
+    (("net",), "static", _go(ldflags="-linkmode external -extldflags -static"), cmd("netgo")),
+    (("net",), "static", _go(ldflags="-X 'main.v=a b' -linkmode=external -extldflags=-static"),
+     cmd("netgo", "-X 'main.v=a b'")),
+    (("external-linking",), "dynamic", _go(ldflags="-linkmode=external"), PREFIX),
     (("external-linking",), "static", _go(ldflags="-linkmode external -extldflags -static"), None),
-    (("c-code",), "dynamic", _go(), "go build '-ldflags=-linkmode external -extldflags -static'"),
-    (("c-code", "net"), "dynamic", _go(), "go build -tags netgo '-ldflags=-linkmode external -extldflags -static'"),
-    (("c-code", "net"), "static", _go(ldflags="-linkmode external -extldflags -static"),
-     "go build -tags netgo '-ldflags=-linkmode external -extldflags -static'"),
+    (("c-code",), "dynamic", _go(), cmd(None, EXT)),
+    (("c-code", "net"), "dynamic", _go(), cmd("netgo", EXT)),
+    (("c-code", "net"), "static", _go(ldflags="-linkmode external -extldflags -static"), cmd("netgo", EXT)),
     (("c-code",), "static", _go(ldflags="-linkmode external -extldflags -static"), None),
+    (("c-code",), "dynamic", _go(ldflags="-extldflags '-L/opt/x -lm'"),
+     cmd(None, "-extldflags '-L/opt/x -lm -static' -linkmode external")),
     (("plugin",), "dynamic", _go(), None),
 ])
 def test_rebuild_rule(causes, linkage, go, fix):
     b = Binary(path="x", format="elf", linkage=linkage, go=go)
     got = cgo.rebuild(CgoInfo(True, True, causes), b)
-    assert (got.command() if got else None) == (fix.replace("-ldflags=-X main.v=1", "'-ldflags=-X main.v=1'") if fix else None)
+    assert (got.command() if got else None) == fix
+
+
+def test_rebuild_of_a_pie_stays_pie_and_becomes_static_pie():
+    """Regression (issue 8.2): -tags netgo on a -buildmode=pie build is still dynamic (Go's internal
+    linker gives every PIE an interpreter); the fix keeps PIE through the external linker."""
+    go = _go()
+    go = GoInfo(go.version, go.path, go.main, go.deps, (("-buildmode", "pie"),) + go.settings[1:])
+    b = Binary(path="x", format="elf", linkage="dynamic", go=go)
+    got = cgo.rebuild(CgoInfo(True, True, ("net",)), b)
+    assert got.command() == ("CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build -buildmode=pie "
+                             "'-ldflags=-linkmode external -extldflags -static-pie' -tags netgo")
+    got = cgo.rebuild(CgoInfo(True, True, ("c-code",)), b)
+    assert got.command() == ("CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build -buildmode=pie "
+                             "'-ldflags=-linkmode external -extldflags -static-pie'")
 
 
 def test_parse_command_round_trip():
-    r = cgo.Rebuild((("CGO_ENABLED", "0"),), ("netgo",), "-s -w", ("-trimpath",))
-    env, args = cgo.parse_command(r.command())
-    assert env == {"CGO_ENABLED": "0"} and args == ["-tags", "netgo", "-ldflags=-s -w", "-trimpath"]
+    gb = goflags.GoBuild((("CGO_ENABLED", "0"),), (("-ldflags", "-s -w"), ("-tags", "netgo"), ("-trimpath", "true")))
+    env, args = goflags.parse_command(gb.command())
+    assert env == {"CGO_ENABLED": "0"} and args == ["-ldflags=-s -w", "-tags", "netgo", "-trimpath"]
     with pytest.raises(ValueError):
-        cgo.parse_command("make all")
+        goflags.parse_command("make all")

@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 import buildkit
+from linkscope import goflags
 from linkscope.analysis import sizes
 from linkscope.inspector import inspect, open_image
 from linkscope.sniff import NON_BINARY
@@ -56,8 +57,16 @@ def test_strip_saving_matches_the_stripped_rebuild(name):
     assert abs(rec.strip_saving - actual) <= 0.01 * actual, (rec.strip_saving, actual)
     assert srec.strip_saving is None                       # already stripped: nothing to save
     assert any(f.id == "size.strip" and f.fix is None for f in srec.findings)
+    # The fix is the stripped build itself: the same flags and target, -s -w merged into -ldflags.
     f = next(f for f in rec.findings if f.id == "size.strip")
-    assert f.fix.startswith('go build -ldflags="-s -w')
+    env, args = goflags.parse_command(f.fix)
+    spec = PAIRS[name][1]
+    assert (env["GOOS"], env["GOARCH"]) == (spec.goos, spec.goarch)
+    want = [a for a in spec.args if not a.startswith("-ldflags=")]
+    assert [a for a in args if not a.startswith("-ldflags=")] == want
+    ld = [goflags.split(a[len("-ldflags="):]) for a in args if a.startswith("-ldflags=")]
+    want_ld = goflags.split(next(a for a in spec.args if a.startswith("-ldflags="))[len("-ldflags="):])
+    assert len(ld) == 1 and sorted(ld[0]) == sorted(want_ld), (f.fix, spec.args)
 
 
 def test_strip_saving_on_at_least_five_programs_and_targets():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -31,25 +32,43 @@ def test_report_of_a_dynamic_go_binary(capsys):
     assert code == 0 and err == ""
     assert out.startswith(path + "\n")
     assert not ANSI.search(out)                               # not a terminal: no colour
-    headings = [ln.strip() for ln in out.splitlines() if re.fullmatch(r"  [A-Za-z_ ]+", ln)]
+    headings = [ln.strip() for ln in out.splitlines() if re.fullmatch(r"  [A-Za-z_][A-Za-z_ ]*", ln)]
     assert headings == ["cgo", "Linker", "Portability", "LD_PRELOAD", "Hardening", "Size"]
     assert "warning cgo is used, because of net" in out
-    assert "fix: go build -tags netgo" in out
+    assert "fix: CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build -tags netgo\n" in out
     assert "evidence: build setting CGO_ENABLED=1" in out
     assert all(len(ln) <= 100 for ln in out.splitlines())
     # Only findings: no inspect-style field dump.
     assert "needed:" not in out and "go build info" not in out
 
 
+# What a gcc -O1 build of cprog is, per Debian 12's gcc (default PIE, no stack protector, no BIND_NOW, no
+# CET): the findings explain lists, group by group, most severe first, as (severity, start of the title).
+GCC_DYNAMIC_REPORT = [
+    ("Linker", "info", "Linked by GNU ld (BFD), driven by gcc."),
+    ("Portability", "info", "Needs glibc >= 2.34"),
+    ("LD_PRELOAD", "info", "The dynamic loader honours LD_PRELOAD and LD_LIBRARY_PATH"),
+    ("Hardening", "warning", "Partial RELRO: relocated data is read-only after start-up, but the lazily bound GOT"),
+    ("Hardening", "info", "The C code was built without a stack protector"),
+    ("Hardening", "info", "The C code was built without FORTIFY_SOURCE"),
+    ("Hardening", "info", "Not marked for Intel CET (IBT and SHSTK missing)."),
+    ("Size", "info", "1.4 KiB"),
+]
+
+
 def test_report_lists_every_finding_once(capsys):
     path = str(buildkit.get("gcc-dynamic"))
-    rec = inspect(path)
     code, out, _ = run(capsys, "explain", path)
     assert code == 0
-    flat = " ".join(out.split())
-    for f in rec.findings:
-        assert " ".join(f.title.split()) in flat, f.title
-    assert out.count("\n    info ") + out.count("\n    warning ") + out.count("\n    error ") == len(rec.findings)
+    got, group = [], None
+    for ln in out.splitlines():
+        if re.fullmatch(r"  [A-Za-z_][A-Za-z_ ]*", ln):
+            group = ln.strip()
+        elif m := re.match(r"    (info|warning|error) +(.*)", ln):
+            got.append((group, m.group(1), m.group(2)))
+    assert len(got) == len(GCC_DYNAMIC_REPORT), got
+    for (g, sev, text), want in zip(got, GCC_DYNAMIC_REPORT):
+        assert (g, sev) == want[:2] and (text.startswith(want[2]) or want[2].startswith(text)), (text, want)
 
 
 def test_colour_only_when_asked(capsys):
@@ -64,7 +83,23 @@ def test_wraps_to_the_width():
     rec = inspect(buildkit.get("go-default"))
     for width in (60, 80, 140):
         text = explain.report([rec], width=width)
-        assert max(len(ln) for ln in text.splitlines()[2:]) <= width
+        for ln in text.splitlines()[2:]:
+            # Only a fix's shell word that cannot be broken (a quoted value) may stick out.
+            word = ln.strip().removeprefix("fix: ").removesuffix(" \\")
+            assert len(ln) <= width or len(shlex.split(word)) == 1, ln
+
+
+def test_a_wrapped_fix_is_still_one_shell_command():
+    """Regression (issue 8.2): a fix is a command to paste, so it is broken only between shell words,
+    with a backslash at the end of each continued line."""
+    rec = inspect(buildkit.get("go-default"))
+    fixes = {tuple(shlex.split(f.fix)) for f in rec.findings if f.fix}
+    for width in (60, 80, 100):
+        text = explain.report([rec], width=width)
+        blocks = re.findall(r"fix: ((?:.* \\\n)*.*)", text)
+        assert len(blocks) == len(fixes) and any(" \\\n" in b for b in blocks)
+        for block in blocks:
+            assert tuple(shlex.split(re.sub(r" \\\n *", " ", block))) in fixes, block
 
 
 def test_json_is_the_inspect_document(capsys):

@@ -12,6 +12,10 @@ Finding ids: ``cgo.used``, ``cgo.enabled-unused``, ``cgo.disabled``, ``static-gl
 ``preload.immune``, ``preload.exposed``, ``preload.secure-exec``, ``hardening.pie``,
 ``hardening.relro``, ``hardening.nx``, ``hardening.bind-now``, ``hardening.stack-protector``,
 ``hardening.fortify``, ``hardening.cet``, ``hardening.rpath``, ``size.strip``, ``portability``.
+Fixes: a Go finding's fix is a complete ``go build`` command made from the binary's own recorded
+build settings with the change merged in (gofix.py over goflags.GoBuild); where the change would
+undo a property (a PIE fix on a static binary), the fix keeps both or is None, and the title says
+so. C findings give compiler or linker flags.
 Severities: ``error`` (a property that is plainly unsafe: an executable stack), ``warning`` (worth
 changing: a dynamic dependency cgo brought in, the static-glibc NSS hazard, no RELRO or PIE on a
 dynamic executable, a steerable library path), ``info`` (explanations).
@@ -88,7 +92,10 @@ def analyze(image, binary, path: str | None = None, *, capabilities: bytes | Non
     if values:
         out["hardening"] = tuple(values.items())
         findings += guard(lambda: hardening.findings(values, why, fmt=fmt, is_go=ev.is_go, pure_go=pure_go,
-                                                     static=binary.linkage in ("static", "static-pie")), [])
+                                                     static=binary.linkage in ("static", "static-pie"), binary=binary,
+                                                     self_relocating=hardening.self_relocating(image),
+                                                     own_c=not ev.is_go or res is None or res.info.used is not True
+                                                     or cgo.CCODE in res.info.causes), [])
 
     # size
     # Go's table is carved out of the read-only data only where no section names it (PE, or ELF
@@ -139,14 +146,14 @@ def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {_human(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     if saving:
-        how = 'go build -ldflags="-s -w"' if ev.is_go else "strip"
-        if ev.is_go and b.go is not None and b.go.setting("-ldflags"):
-            how = f'go build -ldflags="-s -w {b.go.setting("-ldflags")}"'
+        from . import gofix
+
+        how, notes = gofix.strip(b) if ev.is_go else ("strip", [])
         removed = ("symbol table and DWARF" if parts.get("dwarf") and parts.get("symtab") else
                    "DWARF" if parts.get("dwarf") else "symbol table")
         title = (f"{_human(saving)} ({100 * saving / size:.1f}%) of the {_human(size)} file is {removed} that "
                  f"{'-s -w' if ev.is_go else 'strip'} would remove.")
-        return Finding("size.strip", "info", title, evidence, how)
+        return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "
                        f"({_human(size)}).", evidence, None)

@@ -32,16 +32,21 @@ allowed to compile C, nothing more.
 Without a function table, the imports stand in: getaddrinfo & co. for net, getpwuid_r & co. for
 os/user, dlopen for plugin.
 
-**The fix** keeps the program working and makes it static:
+**The fix** keeps the program working and makes it static; it is the binary's own recorded build
+(gofix.base: tags, ldflags, build mode, environment) with the change merged in:
 
 - only net and os/user: rebuild with ``-tags netgo`` / ``-tags osusergo`` (the pure-Go resolver and
   user lookup; only the tags needed), keeping the build's other flags; ``-linkmode external``
-  goes too unless the program has its own C code (``CGO_ENABLED=0`` does the same);
+  goes too unless the program has its own C code (``CGO_ENABLED=0`` does the same); a PIE
+  (``-buildmode=pie``) stays dynamic with Go's internal linker, so it is linked
+  ``-linkmode external -extldflags -static-pie`` instead;
 - only external linking: drop ``-linkmode external`` (when the result is dynamic);
-- the program's own C code: ``-ldflags '-linkmode external -extldflags -static'``, with the tags
+- the program's own C code: ``-ldflags '-linkmode external -extldflags -static'`` (``-static-pie``
+  for a PIE: gcc's ``-static`` would win over ``-pie``), with the tags
   for net and os/user added so the static binary does not depend on glibc's NSS modules at run
   time (see static-glibc.nss);
-- plugin: none (plugins need the dynamic loader).
+- plugin, and the build modes that make a library (c-shared, c-archive, shared, plugin): none
+  (they need cgo, or the dynamic loader, whatever the program does).
 """
 from __future__ import annotations
 
@@ -49,7 +54,9 @@ from ..record import record, field
 
 from ..model import CgoInfo, Finding
 from .. import goflags
+from ..goflags import GoBuild
 from ..lazy import Rx
+from . import gofix
 
 NET, USER, PLUGIN, CCODE, EXTLINK = "net", "os/user", "plugin", "c-code", "external-linking"
 TAG_FOR = {NET: "netgo", USER: "osusergo"}
@@ -170,68 +177,6 @@ def analyze(ev) -> CgoResult | None:
 
 
 # -- the fix ---------------------------------------------------------------------------------------
-@record
-class Rebuild:
-    """A `go build` command line: environment, tags and ldflags, plus the build's other flags."""
-
-    env: tuple[tuple[str, str], ...] = ()
-    tags: tuple[str, ...] = ()
-    ldflags: str = ""
-    other: tuple[str, ...] = ()
-
-    def args(self) -> list[str]:
-        out = []
-        if self.tags:
-            out += ["-tags", ",".join(self.tags)]
-        if self.ldflags:
-            out.append(f"-ldflags={self.ldflags}")
-        out += list(self.other)
-        return out
-
-    def command(self) -> str:
-        env = " ".join(f"{k}={goflags.shell_quote(v)}" for k, v in self.env)
-        return " ".join(x for x in (env, "go build", " ".join(goflags.shell_quote(a) for a in self.args())) if x)
-
-
-def parse_command(cmd: str) -> tuple[dict[str, str], list[str]]:
-    """(environment, arguments after `go build`) of a command :meth:`Rebuild.command` wrote."""
-    import shlex
-
-    words = shlex.split(cmd)
-    env = {}
-    while words and "=" in words[0] and not words[0].startswith("-"):
-        k, v = words.pop(0).split("=", 1)
-        env[k] = v
-    if words[:2] != ["go", "build"]:
-        raise ValueError(f"not a go build command: {cmd}")
-    return env, words[2:]
-
-
-def _drop_external(ldflags: str) -> str:
-    """ldflags without -linkmode external and the -extldflags that only an external link reads."""
-    words = goflags.words(ldflags)
-    out, skip = [], False
-    for i, w in enumerate(words):
-        if skip:
-            skip = False
-            continue
-        if w in ("-linkmode", "--linkmode") and i + 1 < len(words) and words[i + 1] == "external":
-            skip = True
-            continue
-        if w in ("-linkmode=external", "--linkmode=external"):
-            continue
-        if w in ("-extldflags", "--extldflags"):
-            skip = True
-            continue
-        if w.startswith(("-extldflags=", "--extldflags=")):
-            continue
-        out.append(w)
-    try:
-        return goflags.join(out)
-    except ValueError:  # a word with both quote kinds: go build could not have read it either
-        return " ".join(out)
-
-
 def _stub_package(name: str) -> str | None:
     """The package of a cgo call stub ("net._C2func_getaddrinfo" -> "net"), None for other names."""
     i = name.find("._C", 1)
@@ -243,48 +188,33 @@ def _stub_package(name: str) -> str | None:
     return None
 
 
-def _base(go) -> tuple[list[str], str, list[str]]:
-    """(tags, ldflags, other flags) of the original build, from its settings."""
-    tags = goflags.tags(go.setting("-tags")) if go else []
-    ldflags = (go.setting("-ldflags") or "") if go else ""
-    other = []
-    if go is not None:
-        if go.setting("-trimpath") == "true":
-            other.append("-trimpath")
-        mode = go.setting("-buildmode")
-        if mode and mode != "exe":
-            other.append(f"-buildmode={mode}")
-    return tags, ldflags, other
-
-
-def rebuild(info: CgoInfo, binary) -> Rebuild | None:
-    """The rebuild that keeps the program working and removes its libc dependency, or None when
-    nothing is to be done (or nothing can be)."""
+def rebuild(info: CgoInfo, binary) -> GoBuild | None:
+    """The rebuild that keeps the program working and removes its libc dependency (the binary's own
+    build, see gofix, with the change merged in), or None when nothing is to be done (or can be)."""
     if not info.used:
         return None
     causes = set(info.causes)
-    tags, ldflags, other = _base(binary.go)
-    static = binary.linkage in ("static", "static-pie")
-    if PLUGIN in causes:
+    gb = gofix.base(binary)
+    if gb is None or PLUGIN in causes or gb.buildmode in gofix.NEEDS_LOADER:
         return None
-    add = [TAG_FOR[c] for c in (NET, USER) if c in causes and TAG_FOR[c] not in tags]
+    static = binary.linkage in ("static", "static-pie")
+    pie = gb.buildmode == "pie"
+    add = [TAG_FOR[c] for c in (NET, USER) if c in causes and TAG_FOR[c] not in gb.tags]
+    tagged = gb.with_tags(*add)
     if CCODE in causes or causes - {NET, USER, EXTLINK}:
         if binary.format != "elf":
             return None
         if static:
             # Already static: only the NSS hazard of net / os/user remains to remove.
-            return Rebuild((), tuple(tags + add), ldflags, tuple(other)) if add else None
-        ext = "-linkmode external -extldflags -static"
-        new = ldflags
-        if not {"-static", "-static-pie"} & set(goflags.extldflags(ldflags)):
-            new = (_drop_external(ldflags) + " " + ext).strip()
-        return Rebuild((), tuple(tags + add), new, tuple(other))
-    if causes <= {EXTLINK}:
-        if static:
-            return None
-        return Rebuild((), tuple(tags), _drop_external(ldflags), tuple(other))
-    # net and/or os/user only: the pure-Go implementations.
-    return Rebuild((), tuple(tags + add), _drop_external(ldflags), tuple(other))
+            return tagged if add else None
+        return gofix.static_link(tagged, pie=pie)
+    if static and not add:
+        return None
+    if pie:
+        # Go's internal linker makes every PIE dynamic: static and PIE only through -static-pie.
+        return gofix.static_link(tagged, pie=True) if not static or add else None
+    # net and/or os/user only: the pure-Go implementations, Go's own linker.
+    return tagged.with_ldflags(remove=("linkmode", "extldflags"))
 
 
 _WHY = {
@@ -320,11 +250,15 @@ def findings(res: CgoResult | None, binary) -> list[Finding]:
     fix = rebuild(info, binary)
     causes = set(info.causes)
     if fix is not None:
+        pie = fix.buildmode == "pie"
         if causes <= {NET, USER} and causes:
             pure = _join([w for c, w in ((NET, "resolver (-tags netgo)"), (USER, "user lookup (-tags osusergo)"))
                           if c in causes])
             title += (f" Go's own {pure} " + ("replaces it" if len(causes) == 1 else "replace them")
-                      + " without cgo (CGO_ENABLED=0 does the same).")
+                      + (" without cgo (CGO_ENABLED=0 does the same)." if not pie else "."))
+            if pie and dynamic:
+                title += (" A PIE is dynamic with Go's internal linker whatever the tags, so the fix keeps it PIE "
+                          "and static with the external linker and -static-pie (gcc with glibc 2.27+).")
         elif CCODE in causes and dynamic:
             title += (" Own C code needs cgo; a static external link keeps it"
                       + (", with the pure-Go net / os/user so no glibc NSS module is needed at run time."
@@ -334,6 +268,8 @@ def findings(res: CgoResult | None, binary) -> list[Finding]:
     evidence = list(res.enabled_evidence) + list(res.used_evidence)
     for c in info.causes:
         evidence.extend(res.evidence.get(c, []))
+    if fix is not None:
+        title = " ".join([title] + gofix.unrecorded_note(fix, "-ldflags"))
     severity = "warning" if dynamic else "info"
     return [Finding("cgo.used", severity, title, tuple(dict.fromkeys(evidence)), fix.command() if fix else None)]
 

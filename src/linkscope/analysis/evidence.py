@@ -250,6 +250,25 @@ class Evidence:
                 return True
         return False
 
+    def code_count(self, pattern: Rx, limit: int = 10000) -> int:
+        """How many times ``pattern`` matches in the executable loaded ELF segments (bounded by
+        SCAN_LIMIT bytes and ``limit`` matches)."""
+        if self.format != "elf":
+            return 0
+        budget, n = SCAN_LIMIT, 0
+        base = self.view.base
+        for p in self.image.segments:
+            if p.type != _PT_LOAD or not p.flags & _PF_X or budget <= 0:
+                continue
+            start = min(p.offset, self.view.size)
+            end = min(p.offset + p.filesz, self.view.size, start + budget)
+            budget -= end - start
+            for _ in pattern.finditer(self.view.buf, base + start, base + end):
+                n += 1
+                if n >= limit:
+                    return n
+        return n
+
     @cached_property
     def section_names(self) -> frozenset[str]:
         try:

@@ -7,7 +7,11 @@ ELF properties (``Binary.hardening``; each value is a short word):
 - ``relro``: PT_GNU_RELRO with immediate binding (BIND_NOW, or no PT_DYNAMIC at all: nothing is
   bound lazily) is ``full``, without it ``partial``; no PT_GNU_RELRO is ``no`` when there is a
   PT_DYNAMIC and ``not-applicable`` otherwise (a static file has no GOT for the loader to
-  protect; Go's internal linker writes no RELRO for static binaries, correctly);
+  protect; Go's internal linker writes no RELRO for static binaries, correctly). A static-pie
+  (PT_DYNAMIC, no PT_INTERP: :func:`self_relocating`) keeps the value readelf's view gives, but
+  its finding speaks of no loader: it relocates itself at start-up, all at once, so nothing is
+  bound lazily, and glibc's start-up code then makes the RELRO region read-only (checked through
+  /proc/self/maps in tests/test_analysis_evidence_gone.py);
 - ``nx``: PT_GNU_STACK without PF_X is ``yes``, with PF_X ``no``; absent, ``no`` (the kernel and
   the loader make the stack executable for such files on most architectures);
 - ``bind_now``: DT_BIND_NOW, DF_BIND_NOW in DT_FLAGS or DF_1_NOW in DT_FLAGS_1; ``not-applicable``
@@ -15,14 +19,21 @@ ELF properties (``Binary.hardening``; each value is a short word):
 - ``stack_protector`` / ``fortify``: only meaningful for C code. ``not-applicable`` for a Go binary
   without cgo (Go checks bounds; there is no C stack to protect); else ``yes`` when the file
   references ``__stack_chk_fail`` (``__stack_chk_guard`` on some targets) / any ``__*_chk``
-  function, in the dynamic string table or the static symbol table; ``no`` when those tables
-  can be read and hold none; ``unknown`` for a stripped static file;
+  function, in the dynamic string table or the static symbol table; ``no`` when a table that
+  would name them is there and names none (a ``.symtab``, or the dynamic imports of a file with
+  DT_NEEDED); otherwise (stripped static and static-pie files: their dynamic symbol table is
+  empty whatever the code does) ``unknown``, except that on x86-64 the code itself can show a
+  stack protector: the canary load ``mov %fs:0x28,%reg`` (``64 48 8b ?? 25 28 00 00 00``) in an
+  executable segment makes it ``yes`` (in a static file the C library's own code counts too, as
+  its ``__stack_chk_fail`` does in a symbol table). No finding says "built without" for
+  ``unknown``;
 - ``cet_ibt`` / ``cet_shstk`` (x86): the GNU_PROPERTY_X86_FEATURE_1_AND bits (IBT 0x1, SHSTK 0x2) of
   the NT_GNU_PROPERTY_TYPE_0 note; ``bti`` / ``pac`` (arm64): GNU_PROPERTY_AARCH64_FEATURE_1_AND;
 - ``rpath``: ``none``, ``ok``, or ``risky``: an entry that is empty or relative (resolved against
   the current directory), or ``$ORIGIN`` in a set-uid/set-gid/capability binary.
 
-Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protector``,
+Mach-O: ``pie`` (MH_PIE), ``nx`` (no MH_ALLOW_STACK_EXECUTION), ``stack_protector`` (the
+``___stack_chk_fail`` / ``___stack_chk_guard`` import; ``unknown`` without a symbol table to read),
 ``code_signature``. PE: ``pie`` (DYNAMIC_BASE), ``high_entropy_va``, ``nx`` (NX_COMPAT), ``cfg``
 (GUARD_CF).
 """
@@ -44,6 +55,9 @@ X86_IBT, X86_SHSTK = 0x1, 0x2
 AARCH64_BTI, AARCH64_PAC = 0x1, 0x2
 _CHK = Rx(rb"\0(__[a-z0-9_]+_chk)\0")
 _NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
+# x86-64 stack canary load, what gcc and clang emit in every protected function's prologue:
+# mov %fs:0x28,%reg (REX.W or REX.WR, 8B, ModRM mod=00 rm=100, SIB 0x25: disp32 0x28, no base).
+_CANARY_X86_64 = Rx(rb"\x64[\x48\x4c]\x8b[\x04\x0c\x14\x1c\x24\x2c\x34\x3c]\x25\x28\x00\x00\x00")
 
 
 def gnu_properties(image) -> dict[int, int]:
@@ -124,17 +138,24 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         sp = next(([n] for n in ("__stack_chk_fail", "__stack_chk_guard") if ev.dynstr_has(n) or ev.symtab_has(n)), [])
         chk = ev.dynstr_findall(_CHK, b"_chk\0") or ev.symtab_findall(_CHK, b"_chk\0")
         chk = [c for c in chk if not c.startswith("__stack_chk") and c not in _NOT_FORTIFY]
-        readable = has_dyn or ev.has_symtab
+        # The tables that would name them: .symtab, or the imports of a file that links libc
+        # dynamically (DT_NEEDED). A static-pie's dynamic symbol table is empty whatever its code does.
+        readable = ev.has_symtab or bool(ev.binary.needed)
+        unread = "no symbol table, no dynamic imports: nothing names them"
+        canaries = ev.code_count(_CANARY_X86_64) if not sp and not readable and img.machine == 62 else 0
         if sp:
             out["stack_protector"], why["stack_protector"] = "yes", [f"references {sp[0]}"]
+        elif canaries:
+            out["stack_protector"] = "yes"
+            why["stack_protector"] = [f"{canaries} stack canary loads (mov %fs:0x28) in the code"]
         else:
             out["stack_protector"] = "no" if readable else "unknown"
-            why["stack_protector"] = ["no __stack_chk_fail in the symbol tables"] if readable else ["static and stripped: no symbols to read"]
+            why["stack_protector"] = ["no __stack_chk_fail in the symbol tables"] if readable else [unread]
         if chk:
             out["fortify"], why["fortify"] = "yes", [f"references {', '.join(chk[:4])}" + (f" (+{len(chk) - 4} more)" if len(chk) > 4 else "")]
         else:
             out["fortify"] = "no" if readable else "unknown"
-            why["fortify"] = ["no __*_chk functions in the symbol tables"] if readable else ["static and stripped: no symbols to read"]
+            why["fortify"] = ["no __*_chk functions in the symbol tables"] if readable else [unread]
     # CET / BTI
     props = gnu_properties(img)
     if img.machine in (3, 62):
@@ -158,6 +179,17 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         out["rpath"] = "risky" if risky else "ok"
         why["rpath"] = risky or [f"{tag} {e}" for tag, e in entries]
     return out, why
+
+
+def self_relocating(image) -> bool:
+    """An ELF executable with PT_DYNAMIC and no PT_INTERP (a static-pie): the kernel starts it
+    directly and its start-up code applies its own relocations, all at once; nothing binds lazily."""
+    if getattr(image, "format", None) != "elf" or image.e_type not in (2, 3):
+        return False
+    types = {p.type for p in image.segments}
+    if PT_DYNAMIC not in types or PT_INTERP in types:
+        return False
+    return image.e_type == 2 or bool(image.flags_1 & DF_1_PIE)
 
 
 def rpath_risks(entries: list[tuple[str, str]], privileged: bool) -> list[str]:
@@ -202,9 +234,14 @@ def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
     if pure_go:
         out["stack_protector"], why["stack_protector"] = "not-applicable", ["pure Go (no cgo)"]
     else:
-        q = ev.imported("__stack_chk_fail")
-        out["stack_protector"] = "yes" if q else "no"
-        why["stack_protector"] = [f"imports {q}"] if q else ["no ___stack_chk_fail import"]
+        # The same rule as for ELF: "no" only where a table that would name it can be read.
+        q = ev.imported("__stack_chk_fail") or ev.imported("__stack_chk_guard")
+        if q:
+            out["stack_protector"], why["stack_protector"] = "yes", [f"imports {q}"]
+        elif ev.imports or ev.has_symtab:
+            out["stack_protector"], why["stack_protector"] = "no", ["no ___stack_chk_fail import"]
+        else:
+            out["stack_protector"], why["stack_protector"] = "unknown", ["no symbol table: nothing names it"]
     out["code_signature"] = "yes" if img.code_signature else "no"
     why["code_signature"] = ["LC_CODE_SIGNATURE"] if img.code_signature else ["no LC_CODE_SIGNATURE"]
     return out, why
@@ -247,28 +284,58 @@ _FIX_C = {
 
 
 def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_go: bool, pure_go: bool,
-             static: bool) -> list[Finding]:
+             static: bool, binary=None, self_relocating: bool = False, own_c: bool = True) -> list[Finding]:
+    """The hardening findings; ``binary`` (the record) gives Go fixes their recorded build (gofix);
+    ``self_relocating``: an executable that no loader starts (static-pie, see :func:`self_relocating`);
+    ``own_c``: a Go binary holds C code of its own (cgo cause c-code), not only Go's."""
+    from . import gofix
+
     out: list[Finding] = []
     if fmt != "elf":
         if values.get("nx") == "no":
             out.append(Finding("hardening.nx", "warning", "The stack is executable.", tuple(why["nx"]), None))
         return out
+    go_build = is_go and binary is not None
+
+    def titled(title: str, notes: list[str]) -> str:
+        return " ".join([title] + notes)
+
     if values.get("pie") == "no":
-        if is_go:
-            fix = "go build -buildmode=pie"
+        notes: list[str] = []
+        if go_build:
+            fix, notes = gofix.pie(binary)
+        elif is_go:
+            fix = None
         else:
-            fix = _FIX_C["pie"]
+            fix = _FIX_C["pie"] + (" (-static-pie to stay static)" if static else "")
         sev = "info" if static else "warning"
-        out.append(Finding("hardening.pie", sev, "Not a position-independent executable: its code is always loaded at "
-                           "the same address, so ASLR cannot move it.", tuple(why["pie"]), fix))
+        out.append(Finding("hardening.pie", sev, titled("Not a position-independent executable: its code is always "
+                           "loaded at the same address, so ASLR cannot move it.", notes), tuple(why["pie"]), fix))
     relro = values.get("relro")
     if relro in ("no", "partial"):
-        title = ("No RELRO: the loader leaves the GOT and other relocated data writable." if relro == "no" else
-                 "Partial RELRO: relocated data is read-only after start-up, but the lazily bound GOT stays "
-                 "writable (no BIND_NOW).")
-        # Go: -buildmode=pie gives a RELRO segment, the linker's -bindnow makes it full.
-        fix = "go build -buildmode=pie -ldflags=-bindnow" if is_go else _FIX_C["relro"]
-        out.append(Finding("hardening.relro", "warning", title, tuple(why["relro"] + why.get("bind_now", [])), fix))
+        # A static-pie relocates itself at start-up, all at once: no loader, nothing bound lazily.
+        if relro == "no":
+            title = ("No RELRO: the GOT and the other data it relocates itself at start-up stay writable."
+                     if self_relocating else "No RELRO: the loader leaves the GOT and other relocated data writable.")
+        elif self_relocating:
+            title = None
+            out.append(Finding("hardening.relro", "info", "RELRO without BIND_NOW, which does not matter here: no loader "
+                               "binds this static-pie's GOT lazily; it relocates itself at start-up, all at once, and "
+                               "its C library's start-up code then makes the RELRO region read-only (glibc's does).",
+                               tuple(why["relro"] + ["no PT_INTERP: no loader runs"]), None))
+        else:
+            title = ("Partial RELRO: relocated data is read-only after start-up, but the lazily bound GOT stays "
+                     "writable (no BIND_NOW).")
+        if title is not None:
+            notes = []
+            if go_build:
+                fix, notes = gofix.relro(binary)
+            elif is_go:
+                fix = None
+            else:
+                fix = _FIX_C["relro"]
+            out.append(Finding("hardening.relro", "warning", titled(title, notes),
+                               tuple(why["relro"] + why.get("bind_now", [])), fix))
     if values.get("nx") == "no":
         out.append(Finding("hardening.nx", "error", "The stack is executable (no non-executable PT_GNU_STACK).",
                            tuple(why["nx"]), None if is_go else _FIX_C["nx"]))
@@ -280,13 +347,25 @@ def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_
                            "the binary holds no C code (pure Go checks bounds itself).",
                            tuple(why.get("stack_protector", [])), None))
     else:
-        if values.get("stack_protector") == "no":
-            out.append(Finding("hardening.stack-protector", "info", "The C code was built without a stack protector.",
-                               tuple(why["stack_protector"]), "CGO_CFLAGS=-fstack-protector-strong" if is_go else _FIX_C["stack_protector"]))
+        if values.get("stack_protector") == "no" and is_go and not own_c:
+            # runtime/cgo, net and os/user are compiled with their own #cgo CFLAGS: -fno-stack-protector,
+            # which comes after CGO_CFLAGS: no flag of the user's brings canaries into them.
+            out.append(Finding("hardening.stack-protector", "info", "No stack protector in the C code, which is "
+                               "only Go's own (runtime/cgo and the cgo parts of the standard library): Go compiles "
+                               "it with -fno-stack-protector on purpose, and CGO_CFLAGS cannot change that.",
+                               tuple(why["stack_protector"]), None))
+        elif values.get("stack_protector") == "no":
+            fix, notes = gofix.cflags(binary, "-fstack-protector-strong") if go_build else (
+                None if is_go else _FIX_C["stack_protector"], [])
+            out.append(Finding("hardening.stack-protector", "info", titled("The C code was built without a stack "
+                               "protector (or none of its functions has an array or an address-taken local, "
+                               "the ones -fstack-protector-strong protects).", notes),
+                               tuple(why["stack_protector"]), fix))
         if values.get("fortify") == "no":
-            out.append(Finding("hardening.fortify", "info", "The C code was built without FORTIFY_SOURCE (no __*_chk "
-                               "functions are referenced).", tuple(why["fortify"]),
-                               "CGO_CFLAGS='-O2 -D_FORTIFY_SOURCE=3'" if is_go else _FIX_C["fortify"]))
+            fix, notes = gofix.cflags(binary, "-D_FORTIFY_SOURCE=3") if go_build else (
+                None if is_go else _FIX_C["fortify"], [])
+            out.append(Finding("hardening.fortify", "info", titled("The C code was built without FORTIFY_SOURCE (no "
+                               "__*_chk functions are referenced).", notes), tuple(why["fortify"]), fix))
     if "cet_ibt" in values and (values["cet_ibt"] == "no" or values["cet_shstk"] == "no"):
         missing = [n for n, k in (("IBT", "cet_ibt"), ("SHSTK", "cet_shstk")) if values[k] == "no"]
         title = f"Not marked for Intel CET ({' and '.join(missing)} missing)"

@@ -51,6 +51,11 @@ def finding(ev, libc: str | None, cgo_causes: tuple[str, ...], rebuild_cmd: str 
         fix = rebuild_cmd
         title += " Go's pure-Go " + " and ".join({"net": "resolver (netgo)", "os/user": "user lookup (osusergo)"}[p]
                                                   for p in pkgs) + " avoid" + ("s" if len(pkgs) == 1 else "") + " it."
+    elif ev.is_go:
+        from . import gofix
+
+        fix = gofix.musl(ev.binary)
+        title += " Its own C code does the lookups: a static link against musl (no NSS modules) avoids it."
     else:
         arch = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}.get(ev.binary.arch or "", "x86_64")
         fix = f'link against musl instead: CC="zig cc -target {arch}-linux-musl" with -static'

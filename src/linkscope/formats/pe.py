@@ -23,10 +23,13 @@ The rules behind the facts (each pinned by tests/test_pe.py):
   ``-s``; MSVC images never have one. ``IMAGE_FILE_DEBUG_STRIPPED`` (file(1)'s "stripped to
   external PDB") is not used: it says where debug info lives, and toolchains set it inconsistently
   (the vmlinuz EFI stub sets it); it stays visible in ``characteristics``.
-* ``debug_info``: a ``.debug_info`` or ``.zdebug_info`` section (mingw's and Go's DWARF, found under
-  its long name through the COFF string table), or a CodeView debug-directory record (RSDS/NB10)
-  that names a PDB file. A CodeView record with an empty PDB path is what GNU ld's ``--build-id``
-  writes; it carries no debug info and does not count.
+* ``debug_info``: debug info *in the file*, as ELF's means it: a ``.debug_info`` or ``.zdebug_info``
+  section (mingw's and Go's DWARF, found under its long name through the COFF string table), or a
+  debug-directory entry whose data is the debug info itself: COFF debug info
+  (IMAGE_DEBUG_TYPE_COFF), an embedded portable PDB (type 17), or embedded CodeView (NB09/NB11).
+  A CodeView record of the RSDS/NB10 kind only points at a separate PDB file (``codeview``
+  names it): no debug info in the file, whether or not the path is empty (GNU ld's ``--build-id``
+  writes an empty one).
 * ``soname``: the export directory's DLL name, for DLLs only.
 * ``go_build_id``: what ``go tool buildid`` prints (cmd/internal/buildid readRaw): the first
   ``"\\xff Go build ID: \\"`` in the first 32 KiB of the file, up to ``"\\"\\n \\xff"``, Go-unquoted.
@@ -148,7 +151,7 @@ IMAGE_SCN_MEM_EXECUTE = 0x20000000
 IMAGE_SCN_MEM_READ = 0x40000000
 IMAGE_SCN_MEM_WRITE = 0x80000000
 
-IMAGE_DEBUG_TYPE_CODEVIEW = 2
+IMAGE_DEBUG_TYPE_COFF, IMAGE_DEBUG_TYPE_CODEVIEW, IMAGE_DEBUG_TYPE_EMBEDDED_PORTABLE_PDB = 1, 2, 17
 PE32_MAGIC, PE32PLUS_MAGIC = 0x10B, 0x20B
 
 MAX_IMPORT_DESCRIPTORS = 4096
@@ -650,8 +653,15 @@ class PEImage(Image):
     def debug_info(self) -> bool:
         if any(s.name in (".debug_info", ".zdebug_info") for s in self.pe_sections):
             return True
-        cv = self.codeview
-        return cv is not None and cv.pdb_path != ""
+        for typ, size, _rva, ptr in self.debug_entries:
+            if not size or not ptr:
+                continue
+            if typ in (IMAGE_DEBUG_TYPE_COFF, IMAGE_DEBUG_TYPE_EMBEDDED_PORTABLE_PDB):
+                return True
+            if typ == IMAGE_DEBUG_TYPE_CODEVIEW and size >= 4 and self.view.bytes(ptr, 4, "CodeView record") in (
+                    b"NB09", b"NB11"):
+                return True
+        return False
 
     @property
     def soname(self) -> str | None:

@@ -59,6 +59,48 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
 
 
+def _shell_words(text: str) -> list[str]:
+    """``text`` split at the spaces a POSIX shell splits at (none inside quotes), quotes kept."""
+    out, cur, quote = [], [], None
+    for c in text:
+        if quote:
+            cur.append(c)
+            if c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+            cur.append(c)
+        elif c == " ":
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(c)
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def _wrap_command(text: str, width: int, first: str, rest: str) -> list[str]:
+    """A fix wrapped so it can still be pasted into a shell: broken only between shell words, each
+    continued line ending in a backslash (a word longer than the width stays whole)."""
+    width = max(width, 40)
+    lines, cur = [], first
+    words = _shell_words(text)
+    for i in range(len(words) - 1, 0, -1):            # "go build" stays on one line
+        if words[i - 1] == "go" and words[i] == "build":
+            words[i - 1:i + 1] = ["go build"]
+    for w in words:
+        lead = cur == first or cur == rest
+        if not lead and len(cur) + 1 + len(w) + 2 > width:
+            lines.append(cur + " \\")
+            cur = rest + w
+        else:
+            cur = cur + ("" if lead else " ") + w
+    lines.append(cur)
+    return lines
+
+
 def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str = "") -> str:
     st = _Style(colour)
     out = [indent + st("head", b.path)]
@@ -99,7 +141,7 @@ def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str =
                 ev = "; ".join(f.evidence)
                 out.extend(st("dim", ln) for ln in _wrap("evidence: " + ev, width, pad + " " * 10, pad + " " * 20))
             if f.fix:
-                out.extend(_wrap("fix: " + f.fix, width, pad + " " * 10, pad + " " * 15))
+                out.extend(_wrap_command(f.fix, width, pad + " " * 10 + "fix: ", pad + " " * 15))
     return "\n".join(out)
 
 

@@ -1,0 +1,3 @@
+module example.com/cnssapp
+
+go 1.22
