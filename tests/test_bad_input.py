@@ -277,3 +277,54 @@ def test_check_fails_closed_on_a_table_it_could_not_read(tmp_path, capsys):
     whole = buildkit.get("gcc-dynamic")
     assert cli.main(["check", "--require", "dynamic", "--forbid-needed", "libfoo*", "--max-glibc", "2.99",
                      "--forbid-rpath", str(whole)]) == 0
+
+
+def _bad_phoff(tmp_path):
+    data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
+    struct.pack_into("<Q", data, 0x20, 0xDEADBEEF00)      # e_phoff: the loader's view is gone
+    return write(tmp_path, "badphoff", data)
+
+
+def test_hardening_is_unknown_where_its_table_could_not_be_read(tmp_path):
+    """A partial record cannot show a property absent: the truncated file's dynamic table (BIND_NOW,
+    RELRO's kind, RPATH) and symbol tables (stack protector, FORTIFY) are gone, so those are
+    unknown, and no finding claims they are missing; what the program headers show stays."""
+    cut = inspect(write(tmp_path, "cut", buildkit.get("gcc-dynamic").read_bytes()[:3000]))
+    h = dict(cut.hardening)
+    assert {k: h[k] for k in ("bind_now", "relro", "rpath", "stack_protector", "fortify")} == dict.fromkeys(
+        ("bind_now", "relro", "rpath", "stack_protector", "fortify"), "unknown")
+    assert h["nx"] == reference_nx(buildkit.get("gcc-dynamic")) and h["pie"] == "yes"
+    assert not [f for f in cut.findings if f.id in ("hardening.relro", "hardening.bind-now", "hardening.stack-protector",
+                                                    "hardening.fortify")]
+    gone = inspect(_bad_phoff(tmp_path))
+    assert dict(gone.hardening)["nx"] == "unknown"
+
+
+def reference_nx(path) -> str:
+    """readelf's word on the stack: PT_GNU_STACK without E is a non-executable stack."""
+    out = reference.run(["readelf", "-lW", str(path)])
+    line = next(l for l in out.splitlines() if "GNU_STACK" in l)
+    return "no" if line.split()[-2].endswith("E") else "yes"
+
+
+def test_no_loader_claim_when_the_program_headers_are_gone(tmp_path):
+    """preload.immune says no loader runs, which only the program headers (PT_INTERP) can show."""
+    rec = inspect(_bad_phoff(tmp_path))
+    assert rec.partial and "program headers" in [w.table for w in rec.warnings]
+    assert not [f for f in rec.findings if f.id.startswith("preload.")]
+
+
+def test_unreadable_symbol_versions_leave_the_glibc_floor_unknown(tmp_path):
+    rec = inspect(_bad_phoff(tmp_path))
+    assert "symbol versions" in [w.table for w in rec.warnings] and rec.glibc_min is None
+    port = [f for f in rec.findings if f.id == "portability"]
+    assert port and "cannot be told" in port[0].title and "Debian" not in port[0].title
+
+
+def test_explain_says_the_record_is_partial(tmp_path, capsys):
+    from linkscope import cli
+
+    path = _bad_phoff(tmp_path)
+    assert cli.main(["explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "partial: program headers could not be read" in out

@@ -178,7 +178,27 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         risky = rpath_risks(entries, privileged)
         out["rpath"] = "risky" if risky else "ok"
         why["rpath"] = risky or [f"{tag} {e}" for tag, e in entries]
+    _unknown_where_unread(img, has_dyn, out, why)
     return out, why
+
+
+def _unknown_where_unread(img, has_dyn: bool, out: dict[str, str], why: dict[str, list[str]]) -> None:
+    """A table that could not be read (a partial record) cannot show a property absent: what was
+    decided from its absence becomes ``unknown``; what evidence showed present stays."""
+    gone: dict[str, str] = {}
+    if not img.program_headers_ok:
+        gone.update(dict.fromkeys(("pie", "bind_now", "relro", "nx", "stack_protector", "fortify", "rpath",
+                                   "cet_ibt", "cet_shstk", "bti", "pac"), "the program headers"))
+    elif has_dyn and not img.dynamic_readable:
+        gone.update(dict.fromkeys(("bind_now", "relro", "rpath", "stack_protector", "fortify"), "the dynamic table"))
+        if img.e_type == 3:
+            gone["pie"] = "the dynamic table"     # DF_1_PIE is in it
+    if not img.section_headers_ok:
+        for k in ("stack_protector", "fortify"):
+            gone.setdefault(k, "the section headers")
+    for k, table in gone.items():
+        if k in out and out[k] != "yes" and not (k == "pie" and img.e_type == 2):
+            out[k], why[k] = "unknown", [f"{table} could not be read"]
 
 
 def self_relocating(image) -> bool:

@@ -107,6 +107,10 @@ def sentence(image, binary, libc: str | None, floor: str | None) -> tuple[str | 
                 return (f"static (glibc inside), runs on any linux/{b.arch}{ktext}; name-service lookups need "
                         f"the same glibc's NSS modules", evidence + ["glibc"])
             return f"static, runs on any linux/{b.arch}{ktext}", evidence + [f"linkage {b.linkage}"]
+        if libc == "glibc" and floor is None and any(w.table == "symbol versions" for w in image.warnings):
+            # The floor is in the version tables, which could not be read: no release list to promise.
+            return f"needs glibc, of a version that cannot be told (its symbol versions could not be read), " \
+                   f"linux/{b.arch}", evidence
         if libc == "glibc":
             where = _distros(floor)
             need = f"needs glibc >= {floor}" if floor else "needs glibc"

@@ -74,6 +74,8 @@ def findings(ev, cgo_used: bool | None, caps: tuple[str, ...]) -> list[Finding]:
         return []
     out: list[Finding] = []
     privileged = b.setuid or b.setgid or bool(caps)
+    if not ev.image.program_headers_ok:
+        return []   # whether a loader runs is in the program headers, which could not be read
     if b.interpreter is None:
         out.append(Finding("preload.immune", "info", "No dynamic loader runs for this program (no PT_INTERP): "
                            "LD_PRELOAD, LD_LIBRARY_PATH and LD_AUDIT have no effect on it.",

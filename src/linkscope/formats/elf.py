@@ -483,14 +483,14 @@ class ElfImage(Image):
             dyn = self._first_section_of_type(6)  # SHT_DYNAMIC
             if dyn is not None and 0 < dyn.link < len(self._section_table[0]):
                 return self.section_data(self._section_at(dyn.link))
-            raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=self.view.base)
+            raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=None)
         if size is None or off + size > self.view.size:
             size = self.view.size - off
         return self.view.sub(off, size, "dynamic string table")
 
     def dynstr(self, off: int) -> str:
         if self._dynstr is None:
-            raise Malformed("dynamic table has strings but no DT_STRTAB", offset=self.view.base)
+            raise Malformed("dynamic table has strings but no DT_STRTAB", offset=None)
         return self._dynstr.cstring(off, 4096, "dynamic string")
 
     @cached_property
@@ -662,7 +662,7 @@ class ElfImage(Image):
         """File offset of a virtual address the dynamic table names (it must be in a PT_LOAD)."""
         off = self.vaddr_to_offset(addr)
         if off is None:
-            raise Malformed(f"{what} address {addr:#x} is not in any loaded segment", offset=self.view.base)
+            raise Malformed(f"{what} address {addr:#x} is not in any loaded segment", offset=None)
         return off
 
     def _dynamic_offset(self, tag: int, what: str) -> int | None:

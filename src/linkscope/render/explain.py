@@ -115,6 +115,10 @@ def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str =
             out.append(file_report(s, width, colour, pad).replace(s.path, f"[{s.arch or '?'}]", 1))
         return "\n".join(out)
     out.extend(st("dim", ln) for ln in _wrap(_what(b), width, pad, pad + "  "))
+    for w in b.warnings:
+        # A partial record: say what could not be read before anything is explained from the rest.
+        text = f"partial: {w.table} could not be read ({error_message(w, b.size or None)}); what it holds is unknown"
+        out.extend(_wrap(text, width, f"{pad}{st('warning', 'warning')} ", pad + " " * 10))
     if b.format in NON_BINARY:
         out.append(f"{pad}not a binary: nothing to explain")
         return "\n".join(out)
