@@ -151,11 +151,14 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
         facts = image.facts()
         rec = Binary(path=path, slices=tuple(slices), **facts)
     else:
-        facts = image.facts()
+        facts = image.facts(summary=summary)
         # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
         go = image.attempt("Go build info", lambda: gobuild.read_buildinfo(image))
         if go is not None and facts.get("os") is None:
             facts["os"] = go.setting("GOOS")
+        if st is not None:
+            facts.update(setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
+            st = None
         rec = Binary(path=path, go=go, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)

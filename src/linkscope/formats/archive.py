@@ -23,7 +23,7 @@ class ArchiveImage(Image):
         super().__init__(view)
         self.thin, self.members = thin, members
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         kind = "thin ar archive" if self.thin else "ar archive"
         if self.members is None:
             count = f"more than {MAX_MEMBERS:,} members"

@@ -47,8 +47,9 @@ class Image:
             self.warn(table, Malformed(f"malformed data ({type(e).__name__}: {e})"))
         return default
 
-    def facts(self) -> dict:
-        """The Binary fields this format decides (arch, linkage, needed, ...)."""
+    def facts(self, summary: bool = False) -> dict:
+        """The Binary fields this format decides (arch, linkage, needed, ...). ``summary``: the
+        format may leave out (at their defaults) fields the one-line output does not show."""
         raise NotImplementedError
 
     def sections(self) -> list[Section]:

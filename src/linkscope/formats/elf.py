@@ -92,6 +92,10 @@ def arch_name(machine: int, bits: int, little: bool) -> str:
     return _MACHINES.get(machine, f"EM_{machine}")
 
 
+_PHDR = {(bits, little): struct.Struct(("<" if little else ">") + ("IIIIIIII" if bits == 32 else "IIQQQQQQ"))
+         for bits in (32, 64) for little in (True, False)}
+
+
 def linkage_of(e_type: int, has_dynamic: bool, has_interp: bool, flags_1: int, has_needed: bool) -> str | None:
     """The one linkage rule, in the terms of what the kernel does when it runs the file (inspect and
     deps both ask it). A ``PT_INTERP`` makes the kernel load that interpreter first, so the file is
@@ -251,9 +255,20 @@ class ElfImage(Image):
     def elf_sections(self) -> list[ElfSection]:
         """Section headers as records (see :attr:`_section_table`)."""
         rows, table, names = self._section_table
+        by_start: dict[int, str] = {}
+        if table is not None and table.isascii():
+            # The usual table: ASCII names, so one decode and one split name every string start.
+            pos = 0
+            for part in table.decode("ascii").split("\0"):
+                by_start[pos] = part
+                pos += len(part) + 1
         out = []
+        name_of = self._section_name
         for name_off, t, fl, addr, off, size, link, info, _al, ent in rows:
-            out.append(ElfSection(self._section_name(name_off, table, names), t, fl, addr, off, size, link, info, ent))
+            name = by_start.get(name_off)
+            if name is None or len(name) >= 256:   # a shared tail, or a name too long to be one
+                name = name_of(name_off, table, names)
+            out.append(ElfSection(name, t, fl, addr, off, size, link, info, ent))
         return out
 
     @staticmethod
@@ -329,20 +344,14 @@ class ElfImage(Image):
         if self._phentsize < want:
             raise Malformed(f"program header entry size {self._phentsize} < {want}", offset=self.view.base + (42 if self.bits == 32 else 54))
         self.view.check_array(self.phoff, phnum, self._phentsize, "program header table")
-        end = "<" if self.little else ">"
+        st = _PHDR[self.bits, self.little]
+        if self._phentsize == st.size:   # the usual case: the table in one read, unpacked at C speed
+            rows = st.iter_unpack(self.view.bytes(self.phoff, phnum * st.size, "program header table"))
+        else:
+            rows = (self.view.unpack(st, self.phoff + i * self._phentsize) for i in range(phnum))
         if self.bits == 32:
-            st = struct.Struct(end + "IIIIIIII")
-            out = []
-            for i in range(phnum):
-                t, off, va, _pa, fs, ms, fl, al = self.view.unpack(st, self.phoff + i * self._phentsize)
-                out.append(Segment(t, fl, off, va, fs, ms, al))
-            return out
-        st = struct.Struct(end + "IIQQQQQQ")
-        out = []
-        for i in range(phnum):
-            t, fl, off, va, _pa, fs, ms, al = self.view.unpack(st, self.phoff + i * self._phentsize)
-            out.append(Segment(t, fl, off, va, fs, ms, al))
-        return out
+            return [Segment(t, fl, off, va, fs, ms, al) for t, off, va, _pa, fs, ms, fl, al in rows]
+        return [Segment(t, fl, off, va, fs, ms, al) for t, fl, off, va, _pa, fs, ms, al in rows]
 
     def _read_section_table(self, shnum: int, shstrndx: int) -> tuple[list[tuple], bytes | None, ByteView | None]:
         if not self.shoff:
@@ -402,9 +411,10 @@ class ElfImage(Image):
         return None
 
     def section(self, name: str) -> ElfSection | None:
-        for s in self.elf_sections:
-            if s.name == name:
-                return s
+        """The first section of that name (made from its row: the others are not built)."""
+        rows = self._section_table[0]
+        for r in self._section_rows_named((name,)):
+            return self._section_at(rows.index(r))
         return None
 
     def section_data(self, s: ElfSection) -> ByteView:
@@ -645,17 +655,20 @@ class ElfImage(Image):
             return None
         return bool(rows)
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
+        """The record's fields; ``summary``: only those the one-line output shows (no build IDs,
+        RPATH/RUNPATH or SONAME, which are then left unread)."""
         a = self.attempt
-        return dict(
+        out = dict(
             format="elf", arch=self.arch, bits=self.bits, endian="little" if self.little else "big",
             os=a("notes", lambda: self.os_name), type=self.elf_type, linkage=self.linkage,
             interpreter=a("interpreter", lambda: self.interpreter),
-            needed=a("dynamic strings", lambda: self.needed, ()), rpath=a("dynamic strings", lambda: self.rpath, ()),
-            runpath=a("dynamic strings", lambda: self.runpath, ()), soname=a("dynamic strings", lambda: self.soname),
-            stripped=self.stripped, debug_info=self.debug_info,
-            gnu_build_id=a("notes", lambda: self.gnu_build_id), go_build_id=a("notes", lambda: self.go_build_id),
-        )
+            needed=a("dynamic strings", lambda: self.needed, ()), stripped=self.stripped, debug_info=self.debug_info)
+        if not summary:
+            out.update(rpath=a("dynamic strings", lambda: self.rpath, ()), runpath=a("dynamic strings", lambda: self.runpath, ()),
+                       soname=a("dynamic strings", lambda: self.soname), gnu_build_id=a("notes", lambda: self.gnu_build_id),
+                       go_build_id=a("notes", lambda: self.go_build_id))
+        return out
 
     # -- dynamic symbols and symbol versions, read through the loader's view -----------------------
     def _mapped(self, addr: int, what: str) -> int:

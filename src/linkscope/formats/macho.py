@@ -708,7 +708,7 @@ class MachOImage(Image):
         return find_go_build_id(self.view.bytes(text.offset, n, "__text")) or None
 
     # -- facts -----------------------------------------------------------------------------------
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         return dict(
             format="macho", arch=self.arch, bits=self.bits, endian="little" if self.little else "big",
             os=self.os_name, type=self.macho_type, linkage=self.linkage, interpreter=self.interpreter,

@@ -667,7 +667,7 @@ class PEImage(Image):
     def soname(self) -> str | None:
         return self.export_name if self.pe_type == "shared-library" else None
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         a = self.attempt
         needed = a("import directory", lambda: self.needed)
         linkage = a("delay-load import directory", lambda: self.linkage) if needed is not None else None

@@ -31,7 +31,7 @@ class ScriptImage(Image):
             return env_program(self.argument)
         return self.interpreter
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         if self.interpreter is None:
             desc = "script, no interpreter on its #! line (a shell runs it)"
         else:

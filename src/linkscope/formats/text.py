@@ -26,7 +26,7 @@ class TextImage(Image):
         super().__init__(view)
         self.format, self.description, self.inputs = fmt, description, inputs
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         out = dict(format=self.format, description=self.description)
         if self.format == "linker-script":
             out.update(type="linker-script", linker_inputs=self.inputs)

@@ -93,7 +93,7 @@ class UniversalImage(Image):
         values = {getattr(s, attr) for s in self.images}
         return values.pop() if len(values) == 1 else None
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         return dict(
             format="macho-universal", arch=None, bits=None, endian=None,
             os=self._agreed("os_name"), type=self._agreed("macho_type"), linkage=self._agreed("linkage"),

@@ -514,7 +514,7 @@ class WasmImage(Image):
     def debug_info(self) -> bool:
         return any(s.id == SEC_CUSTOM and s.name.startswith(".debug_info") for s in self.wasm_sections)
 
-    def facts(self) -> dict:
+    def facts(self, summary: bool = False) -> dict:
         a, complete = self.attempt, self.sections_complete
         return dict(
             format="wasm", arch="wasm", bits=a("memory section", lambda: 64 if self.memory64 else 32), endian="little",
