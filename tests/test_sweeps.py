@@ -427,3 +427,53 @@ def test_output_streams_the_first_record_before_the_last_input_is_read(tmp_path,
     assert first["path"] == str(small) and first["format"] == "text"
     last = json.loads(rest[-1])
     assert (last["path"], last["format"], last["error"]) == (str(late), "script", None)
+
+
+def test_archive_member_walk_is_bounded(capsys, tmp_path, monkeypatch):
+    from linkscope.formats import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    lib = tmp_path / "many.a"
+    member = b"m.o/".ljust(16) + b"0".ljust(12) + b"0".ljust(6) + b"0".ljust(6) + b"644".ljust(8) + b"2".ljust(10) + b"`\n"
+    lib.write_bytes(b"!<arch>\n" + (member + b"xx") * 50)
+    rec = validate(json.loads(run(capsys, "inspect", "--json", lib)[1]))["results"][0]
+    assert (rec["format"], rec["members"], rec["error"]) == ("archive", None, None)
+    assert rec["description"] == "ar archive, more than 10 members"
+
+
+_PREFIXES = [b"#!", b"#!/bin/sh ", b"!<arch>\n", b"!<thin>\n", b"GROUP ( ", b"", b"\xef\xbb\xbf"]
+
+
+def test_non_binary_readers_raise_only_linkscope_errors():
+    """Whatever follows a script's, an archive's or a text file's first bytes, the readers give an
+    image or one of linkscope's own errors, and read a bounded amount."""
+    from hypothesis import assume, given, settings, strategies as st
+
+    from linkscope.byteview import ByteView
+    from linkscope.sniff import ARCHIVE, SCRIPT, sniff
+    from linkscope.errors import LinkscopeError
+    from linkscope.inspector import _parse
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.sampled_from(_PREFIXES), st.binary(max_size=600))
+    def check(prefix, tail):
+        data = prefix + tail
+        assume(sniff(data[:64]) in (SCRIPT, ARCHIVE, None))   # the binary formats have their own fuzzing
+        try:
+            img = _parse(ByteView(data))
+            facts = img.facts()
+        except LinkscopeError:
+            return
+        assert isinstance(facts.get("description") or facts.get("format"), str)
+
+    check()
+
+
+def test_deps_jsonl_lines_are_deps_results(capsys, tmp_path):
+    s = tmp_path / "s"
+    s.write_bytes(b"#!/bin/sh\n")
+    code, out, err = run(capsys, "deps", "--jsonl", s, buildkit.get("go-default"), tmp_path / "missing")
+    lines = [json.loads(ln) for ln in out.splitlines()]
+    validate({"schema_version": 1, "results": lines}, "deps.schema.json")
+    assert [r["path"] for r in lines] == [str(s), str(buildkit.get("go-default")), str(tmp_path / "missing")]
+    assert code == 1 and err == f"linkscope: {tmp_path / 'missing'}: no such file\n"
