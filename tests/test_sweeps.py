@@ -75,7 +75,7 @@ def test_explain_and_deps_word_the_same_error_alike(capsys, tmp_path):
     bad.write_bytes(buildkit.get("go-hello").read_bytes()[:100])
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for path, start in ((bad, "truncated: "), (fifo, "not a regular file (a fifo)"), (tmp_path, "is a directory")):
+    for path, start in ((bad, "truncated: "), (fifo, "not a regular file (a fifo)")):
         errs = {cmd: run(capsys, cmd, path)[1:] for cmd in ("inspect", "explain", "deps")}
         assert len(set(errs.values())) == 1, errs
         assert errs["deps"][0] == "" and errs["deps"][1].startswith(f"linkscope: {path}: {start}"), errs
@@ -190,6 +190,13 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
             assert r["interpreter"] == (os.fsdecode(first[0]) if first else None), r["path"]
     human = cli("inspect", "--files-from", lst)
     assert human.returncode == 0 and len(human.stdout.splitlines()) == len(paths)
+    # The shell's /usr/bin/*: links too (Debian's /usr/bin/X11 is a link to "."); only a dangling one fails.
+    every = sorted(str(p) for p in Path("/usr/bin").iterdir())
+    lst.write_text("".join(p + "\n" for p in every))
+    dangling = [p for p in every if not os.path.exists(p)]
+    swept = cli("inspect", "--files-from", lst)
+    assert swept.returncode == (1 if dangling else 0), swept.stderr
+    assert len(swept.stderr.splitlines()) == len(dangling)
     if not scripts:
         pytest.skip("no scripts in /usr/bin here")
 
@@ -368,8 +375,15 @@ def test_recursive_reads_regular_files_once_and_follows_no_symlink(capsys, tmp_p
             assert str(top / "sub/prog") in out, argv
 
 
-def test_directory_without_recursive_is_an_error(capsys, tmp_path):
-    assert run(capsys, "inspect", tmp_path) == (1, "", f"linkscope: {tmp_path}: is a directory\n")
+def test_directory_without_recursive_is_identified_but_fails_check(capsys, tmp_path):
+    """`inspect /usr/bin/*` meets /usr/bin/X11 (a link to "."): a directory is identified as file(1)
+    identifies it, exit 0; `check` fails it, since a gate must not pass what it did not check."""
+    assert file_b(tmp_path) == "directory"
+    assert run(capsys, "inspect", tmp_path) == (0, f"{tmp_path}: directory\n", "")
+    assert run(capsys, "deps", tmp_path) == (0, "\tnot a binary: directory\n", "")
+    assert run(capsys, "inspect", "--only-binaries", tmp_path) == (0, "", "")
+    code, out, err = run(capsys, "check", "--no-config", "--require", "static", tmp_path)
+    assert (code, out) == (1, "") and f"linkscope: {tmp_path}: is a directory (-r checks the files below it)\n" in err
 
 
 def test_dash_reads_standard_input_like_file_dash(tmp_path):

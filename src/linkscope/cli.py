@@ -167,7 +167,7 @@ def _cmd_check(args) -> int:
                     r = renamed(r, inp.names[p])
                 if args.only_binaries and r.format in NON_BINARY:
                     continue
-                line = record_error_line(r)
+                line = record_error_line(r) if r.format != "directory" else f"linkscope: {r.path}: {check.DIRECTORY}"
                 if line is not None:
                     print(line, file=sys.stderr)
                 yield r
