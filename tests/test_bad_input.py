@@ -151,7 +151,8 @@ def test_missing_file(tmp_path):
 
 
 def test_directory(tmp_path):
-    assert inspect(tmp_path).error.kind == "input"
+    rec = inspect(tmp_path)   # identified, as file(1) says it (issue 8); the CLI's -r reads what is below
+    assert (rec.format, rec.description, rec.error) == ("directory", "directory", None)
 
 
 def test_unreadable_file(tmp_path):

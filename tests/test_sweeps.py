@@ -86,7 +86,7 @@ def test_explain_and_deps_word_the_same_error_alike(capsys, tmp_path):
     bad.write_bytes(buildkit.get("go-hello").read_bytes()[:40])
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for path, start in ((bad, "too short to be ELF"), (fifo, "not a regular file (a fifo)"), (tmp_path, "is a directory")):
+    for path, start in ((bad, "too short to be ELF"), (fifo, "not a regular file (a fifo)")):
         errs = {cmd: run(capsys, cmd, path)[1:] for cmd in ("inspect", "explain", "deps")}
         assert len(set(errs.values())) == 1, errs
         assert errs["deps"][0] == "" and errs["deps"][1].startswith(f"linkscope: {path}: {start}"), errs
@@ -204,6 +204,13 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
             assert r["interpreter"] == (os.fsdecode(first[0]) if first else None), r["path"]
     human = cli("inspect", "--files-from", lst)
     assert human.returncode == 0 and len(human.stdout.splitlines()) == len(paths)
+    # The shell's /usr/bin/*: links too (Debian's /usr/bin/X11 is a link to "."); only a dangling one fails.
+    every = sorted(str(p) for p in Path("/usr/bin").iterdir())
+    lst.write_text("".join(p + "\n" for p in every))
+    dangling = [p for p in every if not os.path.exists(p)]
+    swept = cli("inspect", "--files-from", lst)
+    assert swept.returncode == (1 if dangling else 0), swept.stderr
+    assert len(swept.stderr.splitlines()) == len(dangling)
     if not scripts:
         pytest.skip("no scripts in /usr/bin here")
 
@@ -382,8 +389,15 @@ def test_recursive_reads_regular_files_once_and_follows_no_symlink(capsys, tmp_p
             assert str(top / "sub/prog") in out, argv
 
 
-def test_directory_without_recursive_is_an_error(capsys, tmp_path):
-    assert run(capsys, "inspect", tmp_path) == (1, "", f"linkscope: {tmp_path}: is a directory\n")
+def test_directory_without_recursive_is_identified_but_fails_check(capsys, tmp_path):
+    """`inspect /usr/bin/*` meets /usr/bin/X11 (a link to "."): a directory is identified as file(1)
+    identifies it, exit 0; `check` fails it, since a gate must not pass what it did not check."""
+    assert file_b(tmp_path) == "directory"
+    assert run(capsys, "inspect", tmp_path) == (0, f"{tmp_path}: directory\n", "")
+    assert run(capsys, "deps", tmp_path) == (0, "\tnot a binary: directory\n", "")
+    assert run(capsys, "inspect", "--only-binaries", tmp_path) == (0, "", "")
+    code, out, err = run(capsys, "check", "--no-config", "--require", "static", tmp_path)
+    assert (code, out) == (1, "") and f"linkscope: {tmp_path}: is a directory (-r checks the files below it)\n" in err
 
 
 def test_dash_reads_standard_input_like_file_dash(tmp_path):
@@ -441,3 +455,53 @@ def test_output_streams_the_first_record_before_the_last_input_is_read(tmp_path,
     assert first["path"] == str(small) and first["format"] == "text"
     last = json.loads(rest[-1])
     assert (last["path"], last["format"], last["error"]) == (str(late), "script", None)
+
+
+def test_archive_member_walk_is_bounded(capsys, tmp_path, monkeypatch):
+    from linkscope.formats import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    lib = tmp_path / "many.a"
+    member = b"m.o/".ljust(16) + b"0".ljust(12) + b"0".ljust(6) + b"0".ljust(6) + b"644".ljust(8) + b"2".ljust(10) + b"`\n"
+    lib.write_bytes(b"!<arch>\n" + (member + b"xx") * 50)
+    rec = validate(json.loads(run(capsys, "inspect", "--json", lib)[1]))["results"][0]
+    assert (rec["format"], rec["members"], rec["error"]) == ("archive", None, None)
+    assert rec["description"] == "ar archive, more than 10 members"
+
+
+_PREFIXES = [b"#!", b"#!/bin/sh ", b"!<arch>\n", b"!<thin>\n", b"GROUP ( ", b"", b"\xef\xbb\xbf"]
+
+
+def test_non_binary_readers_raise_only_linkscope_errors():
+    """Whatever follows a script's, an archive's or a text file's first bytes, the readers give an
+    image or one of linkscope's own errors, and read a bounded amount."""
+    from hypothesis import assume, given, settings, strategies as st
+
+    from linkscope.byteview import ByteView
+    from linkscope.sniff import ARCHIVE, SCRIPT, sniff
+    from linkscope.errors import LinkscopeError
+    from linkscope.inspector import _parse
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.sampled_from(_PREFIXES), st.binary(max_size=600))
+    def check(prefix, tail):
+        data = prefix + tail
+        assume(sniff(data[:64]) in (SCRIPT, ARCHIVE, None))   # the binary formats have their own fuzzing
+        try:
+            img = _parse(ByteView(data))
+            facts = img.facts()
+        except LinkscopeError:
+            return
+        assert isinstance(facts.get("description") or facts.get("format"), str)
+
+    check()
+
+
+def test_deps_jsonl_lines_are_deps_results(capsys, tmp_path):
+    s = tmp_path / "s"
+    s.write_bytes(b"#!/bin/sh\n")
+    code, out, err = run(capsys, "deps", "--jsonl", s, buildkit.get("go-default"), tmp_path / "missing")
+    lines = [json.loads(ln) for ln in out.splitlines()]
+    validate({"schema_version": 1, "results": lines}, "deps.schema.json")
+    assert [r["path"] for r in lines] == [str(s), str(buildkit.get("go-default")), str(tmp_path / "missing")]
+    assert code == 1 and err == f"linkscope: {tmp_path / 'missing'}: no such file\n"

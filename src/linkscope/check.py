@@ -95,10 +95,16 @@ def run(policy: Policy, records: Iterable[Binary], config: str | None = None) ->
     return Report(policy, config, tuple(_file_result(policy, r) for r in records))
 
 
+DIRECTORY = "is a directory (-r checks the files below it)"
+
+
 def _file_result(policy: Policy, rec: Binary) -> FileResult:
     """A file that is not a binary (script, archive, linker script, text, data) is not checked: the
     policy's rules are about binaries (linkage, cgo, glibc, size of a build). It is not a pass either:
     the result says it was skipped and why, and ``--only-binaries`` leaves such files out altogether."""
+    if rec.format == "directory":
+        # A gate must not pass what it did not check: the files below it are what was meant.
+        return FileResult(rec.path, (Violation(rec.path, "unreadable", f"cannot be read: {DIRECTORY}"),))
     if rec.format in NON_BINARY and rec.error is None:
         what = rec.description or rec.format
         return FileResult(rec.path, (), f"not a binary ({what}): the policy does not apply")

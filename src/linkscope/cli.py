@@ -14,6 +14,7 @@ import sys
 
 from . import __version__
 from .inputs import STDIN, UsageError, gather, renamed
+from .errors import unreadable
 from .sniff import NON_BINARY
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
@@ -98,7 +99,7 @@ def _rendered(r, shown) -> tuple[object, str | None]:
     from .render.diagnostic import record_error_line
 
     err = record_error_line(r)
-    if isinstance(shown, str) and r.error is not None and r.format == "unknown":
+    if isinstance(shown, str) and unreadable(r):
         shown = None
     return shown, err
 
@@ -167,7 +168,7 @@ def _cmd_check(args) -> int:
                     r = renamed(r, inp.names[p])
                 if args.only_binaries and r.format in NON_BINARY:
                     continue
-                line = record_error_line(r)
+                line = record_error_line(r) if r.format != "directory" else f"linkscope: {r.path}: {check.DIRECTORY}"
                 if line is not None:
                     print(line, file=sys.stderr)
                 yield r
@@ -227,7 +228,7 @@ def _cmd_diff(args) -> int:
         if line is not None:
             print(line, file=sys.stderr)
             trouble = True
-    if trouble and not args.json and any(r.format == "unknown" for r in (old, new)):
+    if not args.json and (unreadable(old) or unreadable(new)):
         return EXIT_USAGE   # nothing to compare: the error lines say why
     d = compare(old, new)
     _out(jsonout.dumps(diff_report.document(d)) if args.json else diff_report.text(d))

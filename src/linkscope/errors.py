@@ -20,6 +20,12 @@ class LinkscopeError(Exception):
         return error_message(self)
 
 
+def unreadable(rec) -> bool:
+    """Whether a record (Binary) is an error record: nothing of the file could be identified. A record
+    with an error but a known format is partial: its facts are results, its error a diagnostic."""
+    return rec.error is not None and rec.format == "unknown"
+
+
 def error_message(err, size: int | None = None) -> str:
     """The one wording of an error (a LinkscopeError or the ErrorInfo of a record: ``kind``,
     ``message``, ``offset``) for every command: "truncated" said when the file ends early, and a byte

@@ -213,6 +213,8 @@ def inspect(path: str | os.PathLike, *, summary: bool = False) -> Binary:
         st = _stat(path)
     except LinkscopeError as e:
         return error_record(path, e)
+    if stat.S_ISDIR(st.st_mode):   # identified, as file(1) does; the CLI's -r reads the files below it
+        return Binary(path=path, format="directory", description="directory")
 
     def run():
         with open_image(path, st) as (image, st_):

@@ -5,7 +5,8 @@ ELF, MACHO, UNIVERSAL, PE, WASM, COFF = "elf", "macho", "macho-universal", "pe",
 SCRIPT, ARCHIVE = "script", "archive"
 # Formats that are not binaries: identified in one line, never an error (formats/script.py,
 # formats/archive.py, formats/text.py). Everything the sniffer does not recognise is text or data.
-NON_BINARY = frozenset({SCRIPT, ARCHIVE, "linker-script", "text", "data"})
+# A directory named without -r is "directory" (as file(1) says); `check` fails it (see check.py).
+NON_BINARY = frozenset({SCRIPT, ARCHIVE, "linker-script", "text", "data", "directory"})
 _NAMES = {ELF: "ELF", MACHO: "Mach-O", UNIVERSAL: "a universal Mach-O", PE: "PE", WASM: "wasm", COFF: "COFF"}
 
 _MACHO_MAGICS = {b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe"}

@@ -111,8 +111,8 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     if not r.ok:
         from ..inspector import missing_message  # the wording inspect gives (a dangling link names its target)
         return fail("input", r.message or (missing_message(path) if fs.root == "/" else "no such file"))
-    if stat.S_ISDIR(r.st.st_mode):
-        return fail("input", "is a directory")
+    if stat.S_ISDIR(r.st.st_mode):     # as inspect: identified, nothing to resolve (-r reads what is below)
+        return Result(path, format="directory", note="not a binary: directory", warnings=tuple(notes))
     if not stat.S_ISREG(r.st.st_mode):
         from ..inspector import not_regular_message
         return fail("input", not_regular_message(r.st.st_mode))

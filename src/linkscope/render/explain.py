@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..errors import error_message
+from ..errors import error_message, unreadable
 from ..model import Binary, Finding
 from ..sniff import NON_BINARY
 
@@ -105,7 +105,7 @@ def file_report(b: Binary, width: int = 100, colour: bool = False, indent: str =
     st = _Style(colour)
     out = [indent + st("head", b.path)]
     pad = indent + "  "
-    if b.error is not None and b.format == "unknown":
+    if unreadable(b):
         # The CLI shows no block for it (its error line is on stderr, once); a library caller gets this.
         out.append(f"{pad}{st('error', 'error')}: {error_message(b.error, b.size or None)}")
         return "\n".join(out)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..model import Binary
-from .diagnostic import error_message
+from ..errors import error_message, unreadable
 
 _FMT = {"elf": "ELF", "macho": "Mach-O", "macho-universal": "Mach-O universal", "pe": "PE", "wasm": "wasm"}
 
@@ -29,11 +29,11 @@ def _head(b: Binary) -> str:
 
 def line(b: Binary) -> str:
     """One line, like file(1) but richer."""
-    if b.error is not None and b.format == "unknown":
+    if unreadable(b):
         return f"{b.path}: error: {error_message(b.error, b.size or None)}"
     if b.slices:
-        inner = "; ".join(f"[{s.arch or '?'}] " + (_tail(s) if s.error is None or s.format != "unknown"
-                                                   else f"error: {error_message(s.error)}") for s in b.slices)
+        inner = "; ".join(f"[{s.arch or '?'}] " + (f"error: {error_message(s.error)}" if unreadable(s)
+                                                   else _tail(s)) for s in b.slices)
         return f"{b.path}: Mach-O universal, {len(b.slices)} slices: {inner}"
     return f"{b.path}: {_tail(b)}"
 
@@ -64,7 +64,7 @@ def full(b: Binary, indent: str = "") -> str:
     """Every field, one per line; Go build info in the layout `go version -m` uses."""
     out = [f"{indent}{b.path}:"]
     pad = indent + "  "
-    if b.error is not None and b.format == "unknown":
+    if unreadable(b):
         # The CLI prints no block for it (its error line is on stderr, once); a library caller gets this.
         out.append(f"{pad}error: {b.error.kind}: {error_message(b.error, b.size or None)}")
         return "\n".join(out)
