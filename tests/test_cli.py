@@ -212,3 +212,18 @@ def test_inspect_batch_on_every_core_gives_the_serial_output(capsys, monkeypatch
     code, out, err = outputs["serial", ("--json",)]
     assert code == 1 and len(validate(json.loads(out))["results"]) == len(paths)
     assert f"linkscope: {tmp_path / 'missing'}: no such file" in err
+
+
+def test_json_batch_joined_from_worker_text_is_the_document_of_the_records(capsys, tmp_path):
+    """A large --json batch is joined from text each worker encoded; it must be byte for byte the
+    document of the records, error records (a missing file) and non-binaries included, in order."""
+    from linkscope.inspector import inspect
+    from linkscope.render import jsonout
+
+    (tmp_path / "notes.txt").write_text("plain text\n")
+    paths = [str(buildkit.get("go-hello")), "/bin/true", str(tmp_path / "missing"), str(tmp_path / "notes.txt")] * 20
+    code, out, _err = run(capsys, "inspect", "--json", *paths)
+    assert code == 1
+    want = jsonout.dumps(jsonout.document(jsonout.binary_to_json(inspect(p)) for p in paths))
+    assert out.rstrip("\n") == want
+    assert [r["error"] is not None for r in json.loads(out)["results"]][:4] == [False, False, True, False]

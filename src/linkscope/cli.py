@@ -63,9 +63,15 @@ def _cmd_inspect(args) -> int:
 
     if args.json and args.jsonl:
         raise UsageError("--json and --jsonl: choose one")
+    pretty = args.json and sys.stdout.isatty()
+    human = not (args.json or args.jsonl)
     if args.json or args.jsonl:
         from .render import jsonout
-        render = jsonout.binary_to_json
+        if pretty:
+            render = jsonout.binary_to_json
+        else:   # each worker encodes its own records; the document is joined from their text
+            def render(r, _to=jsonout.binary_to_json, _dumps=jsonout.dumps):
+                return _dumps(_to(r))
     else:
         from .render import human
         render = human.full if args.verbose else human.line
@@ -81,25 +87,28 @@ def _cmd_inspect(args) -> int:
                 r = inspect(p, summary=summary)
                 if p in names:
                     r = renamed(r, names[p])
-                out.append(None if only and r.format in NON_BINARY else _rendered(r, render(r)))
+                out.append(None if only and r.format in NON_BINARY else _rendered(r, render(r), human))
             return out
 
         if args.json:   # one document: printed when every record is in
             done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
-            _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=sys.stdout.isatty()))
+            if pretty:
+                _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=True))
+            else:
+                _out(jsonout.document_text(d for d, _ in done))
             return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
-        text = jsonout.dumps if args.jsonl else (lambda d: d)
-        failed = stream(inp.paths, work, lambda item: item[0] is not None and text(item[0]), problems=inp.problems)
+        failed = stream(inp.paths, work, lambda item: item[0], problems=inp.problems)
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def _rendered(r, shown) -> tuple[object, str | None]:
+def _rendered(r, shown, human: bool = True) -> tuple[object, str | None]:
     """What a worker hands back for one record: its rendering (None, in human mode, for an input
-    that could not be read at all: its error goes to stderr only) and its stderr line."""
+    that could not be read at all: its error goes to stderr only; JSON keeps its error record) and
+    its stderr line."""
     from .render.diagnostic import record_error_line
 
     err = record_error_line(r)
-    if isinstance(shown, str) and unreadable(r):
+    if human and isinstance(shown, str) and unreadable(r):
         shown = None
     return shown, err
 
