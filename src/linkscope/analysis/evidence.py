@@ -250,12 +250,12 @@ class Evidence:
                 return True
         return False
 
-    def code_count(self, pattern: Rx, limit: int = 10000) -> int:
+    def code_count(self, pattern: Rx, limit: int = 10000, budget: int = SCAN_LIMIT) -> int:
         """How many times ``pattern`` matches in the executable loaded ELF segments (bounded by
-        SCAN_LIMIT bytes and ``limit`` matches)."""
+        ``budget`` bytes and ``limit`` matches)."""
         if self.format != "elf":
             return 0
-        budget, n = SCAN_LIMIT, 0
+        n = 0
         base = self.view.base
         for p in self.image.segments:
             if p.type != _PT_LOAD or not p.flags & _PF_X or budget <= 0:

@@ -45,7 +45,7 @@ from ..errors import LinkscopeError
 from ..model import Finding
 from ..lazy import Rx
 
-PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 2, 3, 0x6474E551, 0x6474E552
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 1, 2, 3, 0x6474E551, 0x6474E552
 DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 24, 30, 0x6FFFFFFB
 DF_BIND_NOW, DF_1_NOW, DF_1_PIE = 0x8, 0x1, 0x08000000
 NT_GNU_PROPERTY_TYPE_0 = 5
@@ -57,6 +57,10 @@ _CHK = Rx(rb"\0(__[a-z0-9_]+_chk)\0")
 _NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
 # x86-64 stack canary load, what gcc and clang emit in every protected function's prologue:
 # mov %fs:0x28,%reg (REX.W or REX.WR, 8B, ModRM mod=00 rm=100, SIB 0x25: disp32 0x28, no base).
+# Code searched for canary loads, at most: C code built with a stack protector shows them within
+# its first megabytes (/sbin/ldconfig: hundreds in 0.5 MiB), and a 176 MiB stripped binary built
+# without one (zig) should cost about what a small file does, not a scan of all its code.
+CANARY_SCAN_LIMIT = 8 << 20
 _CANARY_X86_64 = Rx(rb"\x64[\x48\x4c]\x8b[\x04\x0c\x14\x1c\x24\x2c\x34\x3c]\x25\x28\x00\x00\x00")
 
 
@@ -142,12 +146,14 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         # dynamically (DT_NEEDED). A static-pie's dynamic symbol table is empty whatever its code does.
         readable = ev.has_symtab or bool(ev.binary.needed)
         unread = "no symbol table, no dynamic imports: nothing names them"
-        canaries = ev.code_count(_CANARY_X86_64) if not sp and not readable and img.machine == 62 else 0
+        canaries = (ev.code_count(_CANARY_X86_64, budget=CANARY_SCAN_LIMIT)
+                    if not sp and not readable and img.machine == 62 else 0)
         if sp:
             out["stack_protector"], why["stack_protector"] = "yes", [f"references {sp[0]}"]
         elif canaries:
             out["stack_protector"] = "yes"
-            why["stack_protector"] = [f"{canaries} stack canary loads (mov %fs:0x28) in the code"]
+            why["stack_protector"] = [f"{canaries} stack canary loads (mov %fs:0x28) in the code"
+                                      + (f" (its first {CANARY_SCAN_LIMIT >> 20} MiB)" if _code_size(img) > CANARY_SCAN_LIMIT else "")]
         else:
             out["stack_protector"] = "no" if readable else "unknown"
             why["stack_protector"] = ["no __stack_chk_fail in the symbol tables"] if readable else [unread]
@@ -199,6 +205,11 @@ def _unknown_where_unread(img, has_dyn: bool, out: dict[str, str], why: dict[str
     for k, table in gone.items():
         if k in out and out[k] != "yes" and not (k == "pie" and img.e_type == 2):
             out[k], why[k] = "unknown", [f"{table} could not be read"]
+
+
+def _code_size(img) -> int:
+    """Bytes of the executable loaded segments."""
+    return sum(p.filesz for p in img.segments if p.type == PT_LOAD and p.flags & 1)
 
 
 def self_relocating(image) -> bool:
