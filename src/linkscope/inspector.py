@@ -159,19 +159,18 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
         if st is not None:
             facts.update(setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
             st = None
+        if not summary and image.format == "elf":
+            facts.update(_libc_fields(image))
         rec = Binary(path=path, go=go, **facts)
     if st is not None:
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
-    if summary:
-        pass
-    elif getattr(image, "format", None) == "elf":
-        rec = _with_libc(image, rec)
+    later: dict = {}
     if not summary and getattr(image, "format", None) != "macho-universal":
         from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
-        rec = replace(rec, **analyze(image, rec, path))
+        later = analyze(image, rec, path)
     if image.warnings:
-        rec = replace(rec, warnings=tuple(image.warnings))
-    return rec
+        later["warnings"] = tuple(image.warnings)
+    return replace(rec, **later) if later else rec
 
 
 def _other_record(image, path: str, st: os.stat_result) -> Binary:
@@ -181,7 +180,7 @@ def _other_record(image, path: str, st: os.stat_result) -> Binary:
                   setgid=bool(st.st_mode & stat.S_ISGID))
 
 
-def _with_libc(image, rec: Binary) -> Binary:
+def _libc_fields(image) -> dict:
     """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
     from . import glibc
@@ -189,9 +188,9 @@ def _with_libc(image, rec: Binary) -> Binary:
     floors = image.attempt("symbol versions", lambda: glibc.version_floors(image) or {})
     libc = image.attempt("symbol versions", lambda: glibc.libc_flavour(image))
     if floors is None:
-        return replace(rec, libc=libc)
-    return replace(rec, libc=libc, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
-                   version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
+        return {"libc": libc}
+    return dict(libc=libc, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
+                version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
 
 
 def _guard(path: str, fn, st: os.stat_result | None = None):
