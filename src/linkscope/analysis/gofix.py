@@ -8,7 +8,8 @@ combination that keeps both, or none, and a note says so; the notes go into the 
 The rules of Go's linking this rests on (checked with Go 1.27 on linux/amd64, see FACTS.md):
 
 - ``-buildmode=pie`` with Go's internal linker always writes ``PT_INTERP``: the binary needs the
-  dynamic loader, cgo or not (``CGO_ENABLED=0 -buildmode=pie`` even needs libc.so.6). A static PIE
+  dynamic loader, cgo or not (``CGO_ENABLED=0 -buildmode=pie``: PT_INTERP and no DT_NEEDED with
+  Go 1.27.3, tests/test_linkage_verdict.py; FACTS.md's "and DT_NEEDED libc.so.6" does not hold). A static PIE
   needs the external linker: ``-buildmode=pie -ldflags '-linkmode external -extldflags -static-pie'``,
   so cgo (CGO_ENABLED=1) and a C toolchain that links ``-static-pie`` (gcc with glibc 2.27+).
   When cgo has to be turned on for it, ``-tags netgo,osusergo`` keeps net and os/user pure Go, as
