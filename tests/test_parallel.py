@@ -52,8 +52,8 @@ def test_warm_runs_once_before_forking(two_cores):
     assert seen == [os.getpid()]
 
 
-def test_a_dying_worker_leaves_its_chunks_to_this_process(two_cores, monkeypatch):
-    """A child that dies after claiming a chunk and before sending it: that chunk is redone here."""
+def _children_die_after_claiming(monkeypatch):
+    """Make every forked worker die after claiming its first chunk, before sending it."""
     parent, claim = os.getpid(), parallel._claim
 
     def dying_in_children(queue, chunks, work, done, after_each):
@@ -64,6 +64,11 @@ def test_a_dying_worker_leaves_its_chunks_to_this_process(two_cores, monkeypatch
         return claim(queue, chunks, work, done, after_each)
 
     monkeypatch.setattr(parallel, "_claim", dying_in_children)
+
+
+def test_a_dying_worker_leaves_its_chunks_to_this_process(two_cores, monkeypatch):
+    """A child that dies after claiming a chunk and before sending it: that chunk is redone here."""
+    _children_die_after_claiming(monkeypatch)
     items = list(range(200))
     assert [x for x, _ in parallel.map_chunks(items, _work)] == items
 
@@ -111,16 +116,7 @@ def test_first_results_come_out_before_the_batch_is_done(two_cores, tmp_path):
 
 
 def test_iter_chunks_in_order_when_a_worker_dies(two_cores, monkeypatch):
-    parent, claim = os.getpid(), parallel._claim
-
-    def dying_in_children(queue, chunks, work, done, after_each):
-        if os.getpid() != parent:
-            def die(k):
-                raise RuntimeError("worker lost")
-            return claim(queue, chunks, work, done, die)
-        return claim(queue, chunks, work, done, after_each)
-
-    monkeypatch.setattr(parallel, "_claim", dying_in_children)
+    _children_die_after_claiming(monkeypatch)
     items = list(range(3000))
     parts = list(parallel.iter_chunks(items, _work))
     assert [x for part in parts for x, _ in part] == items and len(parts) > 1
