@@ -225,6 +225,27 @@ def ldd_libraries(stdout: str, cwd: str) -> list[tuple[str, str | None]]:
     return libs
 
 
+def loader_trace(path: Path | str, *, ld_library_path: str | None = None, cwd: str | None = None,
+                 as_command: bool = False) -> list[tuple[str, str | None]]:
+    """What the real glibc loader loads for ``path``, as (name, real path or None) in its order.
+
+    Only for files the test built itself: the kernel executes ``path`` with LD_TRACE_LOADED_OBJECTS=1,
+    so the loader maps the closure, prints it and exits before the program's code runs; the input's
+    $ORIGIN is then the directory of /proc/self/exe (the real file), as in a real run. With
+    ``as_command`` the loader is run as ``ld.so --list path`` instead, where $ORIGIN of the input is
+    the directory of the path as given (what ldd does; TOLERATED["ldd:origin-of-input"])."""
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    if ld_library_path is not None:
+        env["LD_LIBRARY_PATH"] = ld_library_path
+    if as_command:
+        cmd = ["/lib64/ld-linux-x86-64.so.2", "--list", str(path)]
+    else:
+        cmd, env["LD_TRACE_LOADED_OBJECTS"] = [str(path)], "1"
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
+    assert p.returncode in (0, 1), (cmd, p.returncode, p.stderr)
+    return ldd_libraries(p.stdout, cwd or os.getcwd())
+
+
 def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
     """Validate ``doc`` against one of the schemas shipped in linkscope/schema (draft 2020-12)."""
     import json
