@@ -160,59 +160,28 @@ def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, ex
 
 
 # -- patching what ld will not write -----------------------------------------------------------------
-DT_NULL, DT_STRTAB, DT_RPATH, DT_RUNPATH = 0, 5, 15, 29
-
-
-def _elf64_dynamic(data: bytes) -> tuple[int, int, list[tuple[int, int]]]:
-    """(file offset of PT_DYNAMIC, its size, [(d_tag, d_val)]) of a little-endian ELF64 file, read
-    with struct alone (not with the code under test)."""
-    import struct
-
-    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "ELF64 LSB only"
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    for i in range(phnum):
-        p_type, _f, p_offset, _va, _pa, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
-        if p_type == 2:  # PT_DYNAMIC
-            return p_offset, p_filesz, [struct.unpack_from("<qQ", data, p_offset + 16 * k) for k in range(p_filesz // 16)]
-    raise ValueError("no PT_DYNAMIC")
-
-
-def _vaddr_to_offset(data: bytes, vaddr: int) -> int:
-    import struct
-
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    for i in range(phnum):
-        p_type, _f, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
-        if p_type == 1 and p_vaddr <= vaddr < p_vaddr + p_filesz:  # PT_LOAD
-            return p_offset + vaddr - p_vaddr
-    raise ValueError(f"address {vaddr:#x} is in no PT_LOAD")
-
-
 def split_rpath_into_rpath_and_runpath(path: Path) -> tuple[str, str]:
     """Give an object both DT_RPATH and DT_RUNPATH, which GNU ld never writes together: the object
     must have been linked with a DT_RPATH of two entries ``A:B`` (``elf(rpath="A:B")``); the colon
     in the string table becomes a NUL, so DT_RPATH reads ``A``, and a spare DT_NULL slot of the
-    dynamic table (ld leaves several) becomes DT_RUNPATH pointing at ``B``. Patched in place;
-    returns (A, B). readelf shows both tags afterwards (the tests check it)."""
+    dynamic table (ld leaves several) becomes DT_RUNPATH pointing at ``B``. Patched in place with
+    struct alone (buildkit's ELF64 helpers); returns (A, B). readelf shows both tags afterwards."""
     import struct
 
     data = bytearray(Path(path).read_bytes())
-    dyn_off, _size, entries = _elf64_dynamic(bytes(data))
+    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
     tags = [t for t, _ in entries]
-    assert DT_RUNPATH not in tags and tags.count(DT_RPATH) == 1, tags
-    strtab = _vaddr_to_offset(bytes(data), next(v for t, v in entries if t == DT_STRTAB))
-    rp_index = tags.index(DT_RPATH)
+    assert buildkit.DT_RUNPATH not in tags and tags.count(buildkit.DT_RPATH) == 1, tags
+    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
+    rp_index = tags.index(buildkit.DT_RPATH)
     at = strtab + entries[rp_index][1]
-    end = data.index(b"\0", at)
-    text = data[at:end].decode()
+    text = data[at:data.index(b"\0", at)].decode()
     assert text.count(":") == 1, f"need an RPATH of two entries, got {text!r}"
     colon = text.index(":")
     data[at + colon] = 0
-    first_null = tags.index(DT_NULL)
-    if first_null + 1 >= len(tags) or tags[first_null + 1] != DT_NULL:
+    first_null = tags.index(buildkit.DT_NULL)
+    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
         raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
-    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, DT_RUNPATH, entries[rp_index][1] + colon + 1)
+    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, buildkit.DT_RUNPATH, entries[rp_index][1] + colon + 1)
     Path(path).write_bytes(data)
     return text[:colon], text[colon + 1:]
