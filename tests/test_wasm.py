@@ -447,3 +447,25 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
 @given(st.binary(max_size=120))
 def test_arbitrary_bytes_after_the_header_raise_only_our_errors(tail):
     _exercise(b"\0asm\x01\0\0\0" + tail)
+
+
+# An invalid frame before the real one: the module info is the real frame's, whole.
+REAL_FRAME = MODINFO_START + MODTEXT + MODINFO_END
+INVALID_FIRST = {
+    # framed text without the final newline is not module info (Go's sentinel test): skipped
+    "unterminated-text-same-segment": [active(0x10000, MODINFO_START + b"path\tq" + MODINFO_END + b"zz" + REAL_FRAME)],
+    "unterminated-text-earlier-segment": [active(0x100, MODINFO_START + b"path\tq" + MODINFO_END), active(0x10000, REAL_FRAME)],
+    "empty-frame-earlier-segment": [active(0x10, MODINFO_START + MODINFO_END), active(0x10000, REAL_FRAME)],
+    # regression: a start sentinel with no end of its own used to open the frame, so the real frame's
+    # start sentinel and the bytes before it became part of its first line and 'path' was lost
+    "stray-start-sentinel": [active(0x10000, MODINFO_START + b"junk" + REAL_FRAME)],
+    "stray-start-sentinel-earlier-segment": [active(0x100, MODINFO_START + b"junk"), active(0x10000, REAL_FRAME)],
+}
+
+
+@pytest.mark.parametrize("case", INVALID_FIRST)
+def test_go_module_info_after_an_invalid_frame(case):
+    b = module(data(*INVALID_FIRST[case]), GO_PRODUCERS)
+    assert read_buildinfo(parse(b)) == GoInfo("go1.27.3", "p", Module("p", "(devel)"), settings=(("GOOS", "js"),))
+    text, offset = gobuild.find_wasm_modinfo(parse(b))
+    assert text == MODTEXT and b[offset:offset + len(MODTEXT)] == MODTEXT
