@@ -329,3 +329,27 @@ def test_explain_says_the_record_is_partial(tmp_path, capsys):
     assert cli.main(["explain", str(path)]) == 0
     out = capsys.readouterr().out
     assert "partial: program headers could not be read" in out
+
+
+def test_cstring_in_a_sub_view_stops_at_the_views_end():
+    """Regression: the last string of a sub-view with no NUL inside the view is an error naming where
+    it starts, never a read into the bytes after the view (which here hold a NUL a few bytes on)."""
+    from linkscope.errors import Malformed
+
+    buf = b"head\0" + b"abc\0def\0ghi" + b"jk\0tail\0"
+    view = ByteView(buf)
+    sub = view.sub(5, 11)                         # "abc\0def\0ghi": the last string is cut by the view
+    assert (sub.cstring(0), sub.cstring(4)) == ("abc", "def")
+    for off, limit in ((8, 4096), (9, 4096), (10, 1), (8, 3)):
+        with pytest.raises(Malformed) as e:
+            sub.cstring(off, limit)
+        assert e.value.offset == 5 + off, (off, e.value.offset)
+        assert "not terminated" in e.value.message
+    for off in (11, 12, -1):                      # at or past the end: outside the table
+        with pytest.raises(Malformed) as e:
+            sub.cstring(off)
+        assert "outside its table" in e.value.message and e.value.offset == 5 + max(off, 0)
+    assert view.cstring(13) == "ghijk"            # the whole buffer: the string does end, further on
+    assert sub.sub(8, 3).bytes(0, 3) == b"ghi"
+    with pytest.raises(Malformed):
+        sub.sub(8, 3).cstring(0)

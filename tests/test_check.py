@@ -470,3 +470,40 @@ def test_go_version_order():
     for bad in ("banana", "go1.022", "1.22.3rc1", "go", ""):
         with pytest.raises(pol.PolicyError):
             pol.parse_go_version(bad)
+
+
+# -- a gate fails closed ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def undetermined(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Files whose linkage inspect cannot give, each with the evidence check names: a wasm module
+    (buildkit's js/wasm build: linkage is not a wasm notion), a relocatable object (gcc -c: not
+    linked yet) and gcc-dynamic with e_phoff moved past the end (the loader's view is gone)."""
+    d = tmp_path_factory.mktemp("undetermined")
+    out = {"wasm": (bin_("go-js-wasm"), "format wasm")}
+    if shutil.which("gcc") is None:
+        reference.tool_missing("gcc")
+    obj = d / "hello.o"
+    subprocess.run(["gcc", "-c", "-O1", "-o", str(obj), str(buildkit.PROGRAMS / "cprog" / "hello.c")], check=True)
+    out["object"] = (str(obj), "format elf")
+    data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
+    struct.pack_into("<Q", data, 0x20, len(data) + 0x1000)         # e_phoff
+    (d / "no-phdrs").write_bytes(data)
+    out["no-program-headers"] = (str(d / "no-phdrs"), "format elf")
+    return out
+
+
+@pytest.mark.parametrize("required", ["static", "static-pie", "static-or-static-pie", "dynamic"])
+@pytest.mark.parametrize("case", ["wasm", "object", "no-program-headers"])
+def test_require_fails_closed_when_linkage_cannot_be_determined(capsys, undetermined, case, required):
+    """Regression: a gate that cannot tell must not pass: every --require value fails such a file,
+    with the message saying so (not a claim of some linkage)."""
+    path, evidence = undetermined[case]
+    code, out, err = run(capsys, "check", "--no-config", "--require", required, path)
+    want = required.replace("-or-", " or ")
+    assert (code, out) == (1, f"{path}: require: linkage could not be determined, the policy requires {want} ({evidence})\n")
+    assert err.endswith("1 file checked: 1 failed the policy with 1 violation\n"), err
+    code, out, _ = run(capsys, "check", "--no-config", "--json", "--require", required, path)
+    doc = validate_check(json.loads(out))
+    assert code == 1 and doc["ok"] is False
+    [v] = doc["results"][0]["violations"]
+    assert (v["rule"], v["message"]) == ("require", f"linkage could not be determined, the policy requires {want}")

@@ -936,3 +936,25 @@ def test_inspect_universal_gives_one_record_per_slice(samples):
     rec = inspect(samples["fat-gcc-386-amd64-darwin-exec"])
     assert rec.error is None and rec.format == "macho-universal"
     assert [(s.arch, s.needed) for s in rec.slices] == [("386", GCC_LIBS), ("amd64", GCC_LIBS)]
+
+
+@pytest.mark.parametrize("index,value,message,offset", [
+    # fat-gcc-386-amd64-darwin-exec: two 20-byte fat_arch entries after the 8-byte header, so the
+    # table ends at 48; the error's offset is the entry of the slice that overlaps.
+    (0, 0, "slice 0 (386) at 0x0 overlaps the fat header", 8),     # the fat magic, not a Mach-O header
+    (0, 8, "slice 0 (386) at 0x8 overlaps the fat header", 8),
+    (0, 47, "slice 0 (386) at 0x2f overlaps the fat header", 8),   # last byte of the table
+    (1, 20, "slice 1 (amd64) at 0x14 overlaps the fat header", 28),
+])
+def test_slice_overlapping_the_fat_header_is_named_with_its_offset(samples, index, value, message, offset):
+    """Regression: the overlap rule must be the error raised, not whatever parsing the fat header
+    as a Mach-O image would give (offset 0 reads the fat magic: 'bad Mach-O magic')."""
+    img = parse_any(_u32(_fat(samples), 8 + 20 * index + 8, value, little=False))
+    bad, good = img.slices[index], img.slices[1 - index]
+    assert type(bad) is Malformed and (bad.message, bad.offset) == (message, offset)
+    assert isinstance(good, MachOImage)
+
+
+def test_slice_right_after_the_fat_table_is_not_an_overlap(samples):
+    bad = parse_any(_u32(_fat(samples), 8 + 8, 48, little=False)).slices[0]
+    assert type(bad) is Malformed and "overlaps" not in bad.message and bad.offset == 48

@@ -128,3 +128,24 @@ def test_sarif_with_json(capsys, tmp_path, workdir, sarif_schema):
     log = json.loads(out_file.read_text())
     jsonschema.Draft4Validator(sarif_schema).validate(log)
     assert [v["rule"] for v in doc["results"][0]["violations"]] == [r["ruleId"] for r in log["runs"][0]["results"]]
+
+
+def test_the_same_violation_in_two_files_has_two_fingerprints(capsys, tmp_path, workdir, sarif_schema):
+    """Regression: 'dist/with space%.bin' is a copy of 'dist/go-default', so both break the same rules
+    with the same messages; only the file tells them apart, and code-scanning services merge results
+    with equal fingerprints. A second run gives each the same fingerprint again (stable across runs)."""
+    files = ["dist/go-default", "dist/with space%.bin"]
+    opts = ["--require", "static", "--forbid-needed", "libc.so*"]
+    _, _, log = check_sarif(capsys, tmp_path, sarif_schema, *opts, *files)
+    results = log["runs"][0]["results"]
+    by_file: dict[str, list] = {}
+    for r in results:
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        by_file.setdefault(uri, []).append((r["ruleId"], r["message"]["text"], r["partialFingerprints"]["linkscopeViolation/v1"]))
+    a, b = by_file["dist/go-default"], by_file["dist/with%20space%25.bin"]
+    assert [(rule, msg) for rule, msg, _ in a] == [(rule, msg) for rule, msg, _ in b]
+    assert [rule for rule, _, _ in a] == ["require", "forbid-needed"]
+    assert not {fp for *_, fp in a} & {fp for *_, fp in b}
+    assert len({fp for *_, fp in a + b}) == 4
+    _, _, again = check_sarif(capsys, tmp_path, sarif_schema, *opts, *files)
+    assert [r["partialFingerprints"] for r in again["runs"][0]["results"]] == [r["partialFingerprints"] for r in results]
