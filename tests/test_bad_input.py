@@ -169,15 +169,29 @@ def test_fifo_is_not_read(tmp_path):
     assert inspect(fifo).error.kind == "input"  # opening it would block forever
 
 
-def test_truncation_points_never_escape():
-    """Every prefix length of a real Go binary's headers gives a record or a linkscope error."""
+def test_truncation_points_never_escape(tmp_path):
+    """Every prefix length of a real Go binary's headers gives a record or a linkscope error: an
+    error (truncated) exactly while the 64-byte ELF header is incomplete, from then on an image
+    whose facts and warnings are well-formed, partial (warnings) where the cut fell in a table."""
     data = buildkit.get("go-default").read_bytes()
+    kinds = set()
     for n in list(range(0, 4096, 7)) + [len(data) - k for k in (1, 100, 10_000)]:
         try:
             img = elf.parse(ByteView(data[:n]))
-            img.facts()
-        except LinkscopeError:
-            pass
+        except LinkscopeError as e:
+            reference.check_error(e, n)
+            assert n < 64 and e.kind == "truncated", (n, e)
+            kinds.add("error")
+            continue
+        assert n >= 64, n
+        facts = reference.check_image(img, n)
+        assert (facts["format"], facts["arch"], facts["bits"]) == ("elf", "amd64", 64)
+        kinds.add("partial" if img.warnings else "whole")
+    assert kinds == {"error", "partial", "whole"}, kinds
+    for n in (10, 63, 64, 300, 4000, len(data) - 100):      # the same through inspect(), as records
+        rec = inspect(write(tmp_path, f"cut{n}", data[:n]))
+        reference.check_record(rec, n)
+        assert (rec.format == "unknown") == (n < 64) and (rec.error is not None) == (n < 64), (n, rec.error)
 
 
 def test_warning_offset_names_the_place(tmp_path):
@@ -235,19 +249,29 @@ def _mutants(seed_data: bytes, n: int, seed: int):
 @pytest.mark.parametrize("name", ["gcc-dynamic", "go-sw", "zig-musl-dynamic", "go-linux-s390x"])
 def test_elf_mutations_only_raise_linkscope_errors(name):
     """Fuzz every public accessor of the ELF image: only linkscope's own errors, and no hang."""
+    from linkscope import gobuild
+    from linkscope.model import Section
+
     data = buildkit.get(name).read_bytes()
+    outcomes = set()
     with reference.watchdog(300, f"ELF mutations of {name}"):
         for i, d in enumerate(_mutants(data, 150, seed=zlib.crc32(name.encode()))):
             try:
                 img = elf.parse(ByteView(d))
-                img.facts()
-                img.version_requirements
-                img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
-                img.sections()
-                from linkscope import gobuild
-                gobuild.read_buildinfo(img)
-            except LinkscopeError:
-                pass
+                reference.check_image(img, len(d))
+                reqs = img.version_requirements
+                assert isinstance(reqs, (list, tuple)) and len(reqs) <= len(d) // 16
+                bound = img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
+                assert set(bound) <= {"GLIBC_2.34", "GLIBC_2.2.5"}
+                secs = img.sections()
+                assert all(type(s) is Section and s.size >= 0 for s in secs) and len(secs) <= len(d) // 40 + 1
+                reference.check_goinfo(gobuild.read_buildinfo(img), len(d))
+                reference.check_warnings(img.warnings, len(d))     # again: the lazy tables added theirs
+                outcomes.add("partial" if img.warnings else "whole")
+            except LinkscopeError as e:
+                reference.check_error(e, len(d))
+                outcomes.add(e.kind)
+    assert "whole" in outcomes or "partial" in outcomes, outcomes
 
 
 

@@ -813,18 +813,26 @@ def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
     return out
 
 
-def _only_our_errors(fn):
+def _only_our_errors(fn, size: int):
+    """fn()'s answer, checked: None or a well-formed GoInfo bounded by the input; or a linkscope
+    error of a known kind. Returns "info", "none" or the error's kind."""
     try:
-        return fn()
-    except LinkscopeError:
-        return None
+        info = fn()
+    except LinkscopeError as e:
+        reference.check_error(e, size)
+        return e.kind
+    reference.check_goinfo(info, size)
+    return "none" if info is None else "info"
 
 
 @pytest.mark.parametrize("name,data", _go_fuzz_corpus(), ids=lambda x: x if isinstance(x, str) else "")
 def test_go_fuzz_corpus(name, data):
-    _only_our_errors(lambda: read_buildinfo(BytesImage(data)))
-    _only_our_errors(lambda: read_buildinfo(BytesImage(data, base=0x400000, start=0x400000 + 5)))
-    _only_our_errors(lambda: read_buildinfo(elf_image(data)))
+    a = _only_our_errors(lambda: read_buildinfo(BytesImage(data)), len(data))
+    _only_our_errors(lambda: read_buildinfo(BytesImage(data, base=0x400000, start=0x400000 + 5)), len(data))
+    _only_our_errors(lambda: elf_image(data).facts() and read_buildinfo(elf_image(data)), len(data))
+    # Without the magic at a 16-byte boundary nothing is Go (debug/buildinfo's search rule).
+    aligned = any(data.startswith(BUILDINFO_MAGIC, i) for i in range(0, len(data), 16))
+    assert aligned or a == "none", (a, data[:64])
 
 
 def _blob_regions(img, data: bytes) -> list[tuple[int, int]]:
@@ -870,4 +878,6 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
 @given(st.binary(min_size=0, max_size=200), st.integers(0, 3), st.booleans())
 def test_arbitrary_blob_bytes_raise_only_our_errors(tail, ptr, inline):
     head = BUILDINFO_MAGIC + bytes([(4, 8, 3, 0)[ptr], 2 if inline else 0])
-    _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)))
+    got = _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)), len(head + tail))
+    if len(tail) < 32 - len(head):
+        assert got == "truncated", got            # the 32-byte header itself is cut
