@@ -867,8 +867,11 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
                     data[rng.randrange(lo, hi)] = rng.choice([0, 0xFF, 0x80, 0x0A, 0x09, rng.randrange(256)])
                 img = elf_image(bytes(data))  # the ELF headers are unchanged; only payload bytes differ
                 try:
-                    outcomes.add("none" if read_buildinfo(img) is None else "info")
+                    info = read_buildinfo(img)
+                    reference.check_goinfo(info, len(data))
+                    outcomes.add("none" if info is None else "info")
                 except LinkscopeError as e:
+                    reference.check_error(e, len(data))
                     outcomes.add(type(e).__name__)
                 data[:] = original
         assert {"info", "Malformed"} <= outcomes, outcomes

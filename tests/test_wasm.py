@@ -446,6 +446,7 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
     img = wasm.parse(ByteView(original))
     code = next(s for s in img.wasm_sections if s.name == "code")
     data_sec = next(s for s in img.wasm_sections if s.name == "data")
+    outcomes = set()
     for _ in range(150):
         for _ in range(rng.randint(1, 3)):
             pos = rng.choice([rng.randrange(8, code.offset), rng.randrange(data_sec.offset + data_sec.size, len(b))])
@@ -453,11 +454,15 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
         try:
             with reference.watchdog(60, "a mutated Go wasm module"):
                 img = wasm.parse(ByteView(b))
-                img.facts()
-                read_buildinfo(img)
-        except LinkscopeError:
-            pass
+                reference.check_image(img, len(b))
+                reference.check_goinfo(read_buildinfo(img), len(b))
+                reference.check_warnings(img.warnings, len(b))
+                outcomes.add("image")
+        except LinkscopeError as e:
+            reference.check_error(e, len(b))
+            outcomes.add(e.kind)
         b[:] = original
+    assert "image" in outcomes, outcomes
 
 
 @settings(max_examples=400, deadline=None)
