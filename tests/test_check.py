@@ -488,7 +488,11 @@ def undetermined(tmp_path_factory) -> dict[str, tuple[str, str]]:
     data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
     struct.pack_into("<Q", data, 0x20, len(data) + 0x1000)         # e_phoff
     (d / "no-phdrs").write_bytes(data)
-    out["no-program-headers"] = (str(d / "no-phdrs"), "format elf")
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    # the violation names the table it could not read (not the format, which has a linkage)
+    out["no-program-headers"] = (str(d / "no-phdrs"), f"program headers could not be read: program header table of "
+                                 f"{phnum} entries of {phentsize} bytes starts beyond end of data "
+                                 f"({len(data) + 0x1000:#x} > {len(data):#x})")
     return out
 
 
