@@ -139,3 +139,19 @@ def test_ld_so_as_a_command_takes_the_symlinks_directory_instead(tmp_path):
     _symlinked_tree(T)
     assert reference.loader_trace(T / "other/bin/main", as_command=True, cwd=str(T)) == \
         [("liba.so", f"{T}/other/lib/liba.so")]
+
+
+def test_rpath_of_an_executable_with_runpath_is_ignored_and_not_inherited(tmp_path):
+    """The same rule on the executable, whose DT_RPATH glibc otherwise searches for every object in
+    the process (the main map's RPATH, dl-load.c): bin/main has RPATH $ORIGIN/../rp and RUNPATH
+    $ORIGIN/../run; rp/ holds a decoy liba.so and the only libb.so, which run/liba.so needs."""
+    T = tmp_path.resolve()
+    main = treebuild.elf(T / "bin/main", exe=True, needed=("liba.so",), rpath="$ORIGIN/../rp:$ORIGIN/../run")
+    assert treebuild.split_rpath_into_rpath_and_runpath(main) == ("$ORIGIN/../rp", "$ORIGIN/../run")
+    treebuild.elf(T / "rp/liba.so", soname="liba.so")
+    treebuild.elf(T / "rp/libb.so", soname="libb.so")
+    treebuild.elf(T / "run/liba.so", soname="liba.so", needed=("libb.so",))
+    r = _resolve(main, cwd=T)
+    assert _closure(r) == [("liba.so", f"{T}/bin/../run/liba.so", "runpath"), ("libb.so", None, "not-found")]
+    assert r.missing == ("libb.so",)
+    assert reference.loader_trace(main, cwd=str(T)) == _real(r) == [("liba.so", f"{T}/run/liba.so"), ("libb.so", None)]
