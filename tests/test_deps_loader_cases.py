@@ -155,3 +155,21 @@ def test_rpath_of_an_executable_with_runpath_is_ignored_and_not_inherited(tmp_pa
     assert _closure(r) == [("liba.so", f"{T}/bin/../run/liba.so", "runpath"), ("libb.so", None, "not-found")]
     assert r.missing == ("libb.so",)
     assert reference.loader_trace(main, cwd=str(T)) == _real(r) == [("liba.so", f"{T}/run/liba.so"), ("libb.so", None)]
+
+
+def test_origin_of_a_library_reached_through_a_symlink_is_the_symlinks_directory(tmp_path):
+    """The contrast to the executable: a library's $ORIGIN is the directory of the path the loader
+    opened (l_origin from its name, no symlinks resolved). lib/liba.so -> ../pkg/liba.so with RUNPATH
+    $ORIGIN/sub finds lib/sub/libb.so, not the pkg/sub/libb.so beside the real file."""
+    T = tmp_path.resolve()
+    main = treebuild.elf(T / "bin/main", exe=True, needed=("liba.so",), runpath="$ORIGIN/../lib")
+    treebuild.elf(T / "pkg/liba.so", soname="liba.so", needed=("libb.so",), runpath="$ORIGIN/sub")
+    (T / "lib").mkdir()
+    os.symlink("../pkg/liba.so", T / "lib/liba.so")
+    treebuild.elf(T / "lib/sub/libb.so", soname="libb.so")
+    treebuild.elf(T / "pkg/sub/libb.so", soname="libb.so")
+    r = _resolve(main, cwd=T)
+    assert _closure(r) == [("liba.so", f"{T}/bin/../lib/liba.so", "runpath"),
+                           ("libb.so", f"{T}/bin/../lib/sub/libb.so", "runpath")]
+    assert reference.loader_trace(main, cwd=str(T)) == _real(r) == [
+        ("liba.so", f"{T}/pkg/liba.so"), ("libb.so", f"{T}/lib/sub/libb.so")]
