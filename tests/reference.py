@@ -347,8 +347,13 @@ def check_record(rec, size: int) -> None:
     assert rec.partial == bool(rec.warnings)
     if rec.error is not None:
         assert rec.error.kind in ERROR_KINDS, rec.error
+    from linkscope.sniff import NON_BINARY
+
     if rec.format == "unknown":
         assert rec.error is not None and not rec.warnings and rec.needed == () and rec.go is None, rec
+    elif rec.format in NON_BINARY:           # identified, not a binary (issue 8): described, no binary facts
+        assert rec.error is None and rec.arch is None and rec.needed == () and rec.go is None, rec
+        assert isinstance(rec.description, str) and rec.description, rec
     else:
         check_facts({k: getattr(rec, k) for k in ("format", "arch", "bits", "endian", "os", "type", "linkage",
                                                    "interpreter", "needed", "rpath", "runpath", "soname",
