@@ -377,3 +377,32 @@ def test_cstring_in_a_sub_view_stops_at_the_views_end():
     assert sub.sub(8, 3).bytes(0, 3) == b"ghi"
     with pytest.raises(Malformed):
         sub.sub(8, 3).cstring(0)
+
+
+def test_a_batch_of_damaged_files_keeps_its_order_and_its_records(tmp_path, capsys):
+    """Mutants of three formats, a missing file and a text file through `inspect --json`: one result
+    per input, in input order (the batch may be split across workers), the document valid against the
+    schema, and every record either an error record of a known kind or one of a known format."""
+    import json
+
+    from linkscope import cli
+
+    paths = []
+    for name in ("gcc-dynamic", "go-windows-amd64", "go-darwin-arm64"):
+        data = buildkit.get(name).read_bytes()
+        for i, d in enumerate(_mutants(data, 12, seed=zlib.crc32(name.encode()) + 1)):
+            paths.append(str(write(tmp_path, f"{name}-{i}", d)))
+    paths.insert(5, str(tmp_path / "missing"))
+    paths.insert(20, str(write(tmp_path, "notes.txt", b"plain text\n")))
+    code = cli.main(["inspect", "--json", *paths])
+    doc = reference.validate(json.loads(capsys.readouterr().out))
+    assert code == 1                                       # the missing file
+    assert [r["path"] for r in doc["results"]] == paths
+    for r in doc["results"]:
+        if r["error"] is not None:
+            assert r["error"]["kind"] in reference.ERROR_KINDS, r["error"]
+        if r["format"] == "unknown":
+            assert r["error"] is not None, r
+        for w in r.get("warnings") or ():
+            assert w["kind"] in reference.WARNING_KINDS and w["table"], w
+    assert doc["results"][5]["error"]["kind"] == "input" and doc["results"][20]["format"] == "text"
