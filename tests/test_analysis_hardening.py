@@ -15,10 +15,12 @@ import subprocess
 
 import pytest
 
+import reference
+
 import buildkit
 from linkscope.inspector import inspect
 
-pytestmark = pytest.mark.skipif(shutil.which("readelf") is None, reason="readelf not installed")
+pytestmark = reference.needs_tool(shutil.which("readelf"), "readelf (binutils)")
 
 GCC_VARIANTS = {
     "hd-gcc-norelro-execstack": ("-O1", "-no-pie", "-Wl,-z,norelro", "-Wl,-z,execstack"),

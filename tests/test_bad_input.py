@@ -169,15 +169,29 @@ def test_fifo_is_not_read(tmp_path):
     assert inspect(fifo).error.kind == "input"  # opening it would block forever
 
 
-def test_truncation_points_never_escape():
-    """Every prefix length of a real Go binary's headers gives a record or a linkscope error."""
+def test_truncation_points_never_escape(tmp_path):
+    """Every prefix length of a real Go binary's headers gives a record or a linkscope error: an
+    error (truncated) exactly while the 64-byte ELF header is incomplete, from then on an image
+    whose facts and warnings are well-formed, partial (warnings) where the cut fell in a table."""
     data = buildkit.get("go-default").read_bytes()
+    kinds = set()
     for n in list(range(0, 4096, 7)) + [len(data) - k for k in (1, 100, 10_000)]:
         try:
             img = elf.parse(ByteView(data[:n]))
-            img.facts()
-        except LinkscopeError:
-            pass
+        except LinkscopeError as e:
+            reference.check_error(e, n)
+            assert n < 64 and e.kind == "truncated", (n, e)
+            kinds.add("error")
+            continue
+        assert n >= 64, n
+        facts = reference.check_image(img, n)
+        assert (facts["format"], facts["arch"], facts["bits"]) == ("elf", "amd64", 64)
+        kinds.add("partial" if img.warnings else "whole")
+    assert kinds == {"error", "partial", "whole"}, kinds
+    for n in (10, 63, 64, 300, 4000, len(data) - 100):      # the same through inspect(), as records
+        rec = inspect(write(tmp_path, f"cut{n}", data[:n]))
+        reference.check_record(rec, n)
+        assert (rec.format == "unknown") == (n < 64) and (rec.error is not None) == (n < 64), (n, rec.error)
 
 
 def test_warning_offset_names_the_place(tmp_path):
@@ -235,19 +249,29 @@ def _mutants(seed_data: bytes, n: int, seed: int):
 @pytest.mark.parametrize("name", ["gcc-dynamic", "go-sw", "zig-musl-dynamic", "go-linux-s390x"])
 def test_elf_mutations_only_raise_linkscope_errors(name):
     """Fuzz every public accessor of the ELF image: only linkscope's own errors, and no hang."""
+    from linkscope import gobuild
+    from linkscope.model import Section
+
     data = buildkit.get(name).read_bytes()
+    outcomes = set()
     with reference.watchdog(300, f"ELF mutations of {name}"):
         for i, d in enumerate(_mutants(data, 150, seed=zlib.crc32(name.encode()))):
             try:
                 img = elf.parse(ByteView(d))
-                img.facts()
-                img.version_requirements
-                img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
-                img.sections()
-                from linkscope import gobuild
-                gobuild.read_buildinfo(img)
-            except LinkscopeError:
-                pass
+                reference.check_image(img, len(d))
+                reqs = img.version_requirements
+                assert isinstance(reqs, (list, tuple)) and len(reqs) <= len(d) // 16
+                bound = img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
+                assert set(bound) <= {"GLIBC_2.34", "GLIBC_2.2.5"}
+                secs = img.sections()
+                assert all(type(s) is Section and s.size >= 0 for s in secs) and len(secs) <= len(d) // 40 + 1
+                reference.check_goinfo(gobuild.read_buildinfo(img), len(d))
+                reference.check_warnings(img.warnings, len(d))     # again: the lazy tables added theirs
+                outcomes.add("partial" if img.warnings else "whole")
+            except LinkscopeError as e:
+                reference.check_error(e, len(d))
+                outcomes.add(e.kind)
+    assert "whole" in outcomes or "partial" in outcomes, outcomes
 
 
 
@@ -329,3 +353,56 @@ def test_explain_says_the_record_is_partial(tmp_path, capsys):
     assert cli.main(["explain", str(path)]) == 0
     out = capsys.readouterr().out
     assert "partial: program headers could not be read" in out
+
+
+def test_cstring_in_a_sub_view_stops_at_the_views_end():
+    """Regression: the last string of a sub-view with no NUL inside the view is an error naming where
+    it starts, never a read into the bytes after the view (which here hold a NUL a few bytes on)."""
+    from linkscope.errors import Malformed
+
+    buf = b"head\0" + b"abc\0def\0ghi" + b"jk\0tail\0"
+    view = ByteView(buf)
+    sub = view.sub(5, 11)                         # "abc\0def\0ghi": the last string is cut by the view
+    assert (sub.cstring(0), sub.cstring(4)) == ("abc", "def")
+    for off, limit in ((8, 4096), (9, 4096), (10, 1), (8, 3)):
+        with pytest.raises(Malformed) as e:
+            sub.cstring(off, limit)
+        assert e.value.offset == 5 + off, (off, e.value.offset)
+        assert "not terminated" in e.value.message
+    for off in (11, 12, -1):                      # at or past the end: outside the table
+        with pytest.raises(Malformed) as e:
+            sub.cstring(off)
+        assert "outside its table" in e.value.message and e.value.offset == 5 + max(off, 0)
+    assert view.cstring(13) == "ghijk"            # the whole buffer: the string does end, further on
+    assert sub.sub(8, 3).bytes(0, 3) == b"ghi"
+    with pytest.raises(Malformed):
+        sub.sub(8, 3).cstring(0)
+
+
+def test_a_batch_of_damaged_files_keeps_its_order_and_its_records(tmp_path, capsys):
+    """Mutants of three formats, a missing file and a text file through `inspect --json`: one result
+    per input, in input order (the batch may be split across workers), the document valid against the
+    schema, and every record either an error record of a known kind or one of a known format."""
+    import json
+
+    from linkscope import cli
+
+    paths = []
+    for name in ("gcc-dynamic", "go-windows-amd64", "go-darwin-arm64"):
+        data = buildkit.get(name).read_bytes()
+        for i, d in enumerate(_mutants(data, 12, seed=zlib.crc32(name.encode()) + 1)):
+            paths.append(str(write(tmp_path, f"{name}-{i}", d)))
+    paths.insert(5, str(tmp_path / "missing"))
+    paths.insert(20, str(write(tmp_path, "notes.txt", b"plain text\n")))
+    code = cli.main(["inspect", "--json", *paths])
+    doc = reference.validate(json.loads(capsys.readouterr().out))
+    assert code == 1                                       # the missing file
+    assert [r["path"] for r in doc["results"]] == paths
+    for r in doc["results"]:
+        if r["error"] is not None:
+            assert r["error"]["kind"] in reference.ERROR_KINDS, r["error"]
+        if r["format"] == "unknown":
+            assert r["error"] is not None, r
+        for w in r.get("warnings") or ():
+            assert w["kind"] in reference.WARNING_KINDS and w["table"], w
+    assert doc["results"][5]["error"]["kind"] == "input" and doc["results"][20]["format"] == "text"

@@ -3,8 +3,8 @@ usage errors, and the JSON document validated against schema/check.schema.json.
 
 Binaries come from tests/buildkit.py (cached real builds); the RPATH/RUNPATH programs and the
 universal Mach-O file are made here in a temporary directory by the commands spelled out below.
-Cases that need a record field another module is still filling in (cgo, glibc_min) skip with
-"needs <field>" until that field is set, and run unchanged once it is.
+A record field a case needs (cgo, glibc_min) that comes back None is a failure, not a skip: a
+broken analysis must not turn these cases green by skipping them.
 """
 from __future__ import annotations
 
@@ -54,12 +54,13 @@ def rules_of(out: str, path: str) -> list[str]:
 
 
 def needs(rec, field: str):
-    if getattr(rec, field) is None:
-        pytest.skip(f"needs {field}")
+    assert getattr(rec, field) is not None, f"{rec.path}: {field} is missing where the build has one"
 
 
 def go_version() -> str:
-    return linkscope.inspect(bin_("go-default")).go.version
+    """The toolchain's own answer (`go env GOVERSION`, the go that buildkit builds with), not linkscope's."""
+    return subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, check=True,
+                          env=buildkit._go_env({})).stdout.strip()
 
 
 # -- fixtures built here -------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def rpath_bins(tmp_path_factory) -> dict[str, str]:
     """gcc -O1 -Wl,-rpath,/opt/x hello.c (Debian's ld writes DT_RUNPATH), and the same with
     -Wl,--disable-new-dtags (DT_RPATH)."""
     if shutil.which("gcc") is None:
-        pytest.skip("no gcc")
+        reference.tool_missing("gcc")
     d = tmp_path_factory.mktemp("rpath")
     src = buildkit.PROGRAMS / "cprog" / "hello.c"
     out = {}
@@ -224,8 +225,7 @@ def test_forbid_cgo(capsys):
     cases = {"go-default": True, "go-extstatic": True, "go-netgo": False, "go-cgo0": False}
     for build, uses in cases.items():
         rec = linkscope.inspect(bin_(build))
-        if rec.cgo is None or rec.cgo.used is None:
-            pytest.skip("needs cgo")
+        assert rec.cgo is not None and rec.cgo.used is not None, (build, rec.cgo)
         code, out, _ = run(capsys, "check", "--no-config", "--forbid-cgo", bin_(build))
         assert code == (1 if uses else 0), (build, out)
         if uses:
@@ -470,3 +470,44 @@ def test_go_version_order():
     for bad in ("banana", "go1.022", "1.22.3rc1", "go", ""):
         with pytest.raises(pol.PolicyError):
             pol.parse_go_version(bad)
+
+
+# -- a gate fails closed ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def undetermined(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Files whose linkage inspect cannot give, each with the evidence check names: a wasm module
+    (buildkit's js/wasm build: linkage is not a wasm notion), a relocatable object (gcc -c: not
+    linked yet) and gcc-dynamic with e_phoff moved past the end (the loader's view is gone)."""
+    d = tmp_path_factory.mktemp("undetermined")
+    out = {"wasm": (bin_("go-js-wasm"), "format wasm")}
+    if shutil.which("gcc") is None:
+        reference.tool_missing("gcc")
+    obj = d / "hello.o"
+    subprocess.run(["gcc", "-c", "-O1", "-o", str(obj), str(buildkit.PROGRAMS / "cprog" / "hello.c")], check=True)
+    out["object"] = (str(obj), "format elf")
+    data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
+    struct.pack_into("<Q", data, 0x20, len(data) + 0x1000)         # e_phoff
+    (d / "no-phdrs").write_bytes(data)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    # the violation names the table it could not read (not the format, which has a linkage)
+    out["no-program-headers"] = (str(d / "no-phdrs"), f"program headers could not be read: program header table of "
+                                 f"{phnum} entries of {phentsize} bytes starts beyond end of data "
+                                 f"({len(data) + 0x1000:#x} > {len(data):#x})")
+    return out
+
+
+@pytest.mark.parametrize("required", ["static", "static-pie", "static-or-static-pie", "dynamic"])
+@pytest.mark.parametrize("case", ["wasm", "object", "no-program-headers"])
+def test_require_fails_closed_when_linkage_cannot_be_determined(capsys, undetermined, case, required):
+    """Regression: a gate that cannot tell must not pass: every --require value fails such a file,
+    with the message saying so (not a claim of some linkage)."""
+    path, evidence = undetermined[case]
+    code, out, err = run(capsys, "check", "--no-config", "--require", required, path)
+    want = required.replace("-or-", " or ")
+    assert (code, out) == (1, f"{path}: require: linkage could not be determined, the policy requires {want} ({evidence})\n")
+    assert err.endswith("1 file checked: 1 failed the policy with 1 violation\n"), err
+    code, out, _ = run(capsys, "check", "--no-config", "--json", "--require", required, path)
+    doc = validate_check(json.loads(out))
+    assert code == 1 and doc["ok"] is False
+    [v] = doc["results"][0]["violations"]
+    assert (v["rule"], v["message"]) == ("require", f"linkage could not be determined, the policy requires {want}")

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 import linkscope
 
 from deps_fixtures import treebuild
 from linkscope.cli import main
 
-pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
-                                reason="needs gcc on x86-64")
+pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
+              pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
 
 SCHEMA = Path(linkscope.__file__).parent / "schema" / "deps.schema.json"
 INTERP = "/lib64/ld-linux-x86-64.so.2"
@@ -77,7 +79,7 @@ def test_json_document(root):
     p = cli("--root", str(root), "--json", "/bin/ok", "/bin/broken", "/nonexistent")
     assert p.returncode == 1
     doc = json.loads(p.stdout)
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema = reference.import_tool("jsonschema")
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
     ok, broken, absent = doc["results"]
     assert list(ok) == KEYS and all(list(l) == LIB_KEYS for l in ok["libraries"])

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 import linkscope
 
 from deps_fixtures import debroot, treebuild
 from linkscope.deps import Env, Session, resolve
 
-pytestmark = pytest.mark.skipif(not debroot.available(), reason="apt-get / dpkg-deb not available")
+pytestmark = reference.needs_tool(debroot.available(), "apt-get and dpkg-deb")
 
 ARM_INTERP = "/lib/ld-linux-aarch64.so.1"
 AMD_INTERP = "/lib64/ld-linux-x86-64.so.2"
@@ -83,7 +85,7 @@ def test_cli_json_over_the_arm64_root(arm64_root):
                         "/usr/bin/zstd", str(arm64_root / "usr/bin/pzstd")], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema = reference.import_tool("jsonschema")
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
     a, b = doc["results"]
     assert [(l["name"], l["path"], l["via"]) for l in a["libraries"]] == [list(t) for t in ZSTD_ARM64] or \
@@ -123,7 +125,7 @@ def test_usr_merged_root(arm64_root, tmp_path, link):
 
 def test_zig_built_aarch64_binary_in_the_root(arm64_root, tmp_path):
     if shutil.which("python-zig") is None:
-        pytest.importorskip("ziglang")
+        reference.import_tool("ziglang", "zig (the ziglang wheel)")
     root = debroot.copy(arm64_root, tmp_path / "root")
     treebuild.elf(root / "opt/app/lib/libcustom.so", soname="libcustom.so", target="aarch64-linux-gnu",
                   source="int custom(void) { return 42; }\n", libc=True)
@@ -189,6 +191,8 @@ def qemu_list(root: Path, path: str) -> list[tuple[str, str | None]] | None:
     its prefix; None when qemu-aarch64 is not installed."""
     qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
     if qemu is None:
+        if reference.tools_required():
+            reference.tool_missing("qemu-aarch64 (qemu-user)")   # fails: CI installs it
         return None
     cmd = [qemu, "-L", str(root), str(root / ARM_INTERP.lstrip("/")), "--list", path]
     if shutil.which("bwrap"):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 from deps_fixtures import treebuild
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps import pe as pe_rules
@@ -18,7 +20,7 @@ try:
 except ImportError:
     HAVE_ZIG = shutil.which("python-zig") is not None
 
-pytestmark = pytest.mark.skipif(not HAVE_ZIG, reason="needs zig (the ziglang wheel)")
+pytestmark = reference.needs_tool(HAVE_ZIG, "zig (the ziglang wheel)")
 
 MAC = ("-target", "aarch64-macos")
 
@@ -160,7 +162,7 @@ def test_universal_macho_resolves_one_slice(tmp_path):
 
     src = buildkit.go_root() / "src/debug/macho/testdata/fat-gcc-386-amd64-darwin-exec.base64"
     if not src.exists():
-        pytest.skip("Go toolchain testdata not found")
+        reference.tool_missing(f"the Go toolchain's testdata ({src})")
     (tmp_path / "fat").write_bytes(base64.b64decode(src.read_bytes()))
     r = resolve(str(tmp_path / "fat"), Env(root=str(tmp_path), cwd="/", host=HostCpu(62, 64)), Session())
     assert r.format == "macho-universal" and r.rules == "dyld"

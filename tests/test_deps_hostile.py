@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 from deps_fixtures import treebuild
 from linkscope.deps import Env, Session, resolve
 
-pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
-                                reason="needs gcc on x86-64")
+pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
+              pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
 
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 I = (INTERP, INTERP, "interpreter")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 from deps_fixtures import ldcache_writer as W
 from linkscope.deps.fsview import FsView
 from linkscope.deps.ldconf import parse_cache, parse_conf
@@ -74,8 +76,8 @@ def test_entries_with_bad_string_offsets_are_dropped_not_fatal():
     assert "1 of 2 entries" in problems[0]
 
 
-@pytest.mark.skipif(not os.path.exists("/etc/ld.so.cache") or not shutil.which("ldconfig"),
-                    reason="needs this machine's ld.so.cache and ldconfig")
+@reference.needs_tool(os.path.exists("/etc/ld.so.cache") and shutil.which("ldconfig"),
+                      "this machine's ld.so.cache and ldconfig (libc-bin)")
 def test_this_machines_cache_agrees_with_ldconfig_p():
     """Differential: every entry, in order, as glibc's own ldconfig -p prints it."""
     out = subprocess.run([shutil.which("ldconfig"), "-p"], capture_output=True, text=True, env={"LC_ALL": "C"}).stdout

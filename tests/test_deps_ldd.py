@@ -17,8 +17,8 @@ from linkscope.deps.hostenv import host_cpu
 import reference  # noqa: E402  (ldd's parser; its tolerated differences are TOLERATED["ldd:..."] there)
 
 LDD = shutil.which("ldd")
-pytestmark = pytest.mark.skipif(LDD is None or not os.path.exists("/etc/ld.so.cache"),
-                                reason="needs ldd and a glibc system")
+pytestmark = reference.needs_tool(LDD is not None and os.path.exists("/etc/ld.so.cache"),
+                                  "ldd and /etc/ld.so.cache (libc-bin)")
 
 
 def _host_machine() -> tuple[int, int] | None:

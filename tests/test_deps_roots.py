@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 from deps_fixtures import ldcache_writer as W
 from deps_fixtures import treebuild
 from linkscope.deps import Env, HostCpu, Session, resolve
 
-pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or os.uname().machine != "x86_64",
-                                reason="needs gcc on x86-64")
+pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
+              pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
 
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 I = (INTERP, INTERP, "interpreter")
@@ -187,7 +189,7 @@ def test_library_input_runs_under_the_machines_loader(tmp_path):
     assert r.interpreter is None
 
 
-@pytest.mark.skipif(shutil.which("ldconfig") is None and not os.path.exists("/sbin/ldconfig"), reason="no ldconfig")
+@reference.needs_tool(shutil.which("ldconfig") or os.path.exists("/sbin/ldconfig"), "ldconfig (libc-bin)")
 def test_cache_written_by_the_real_ldconfig(tmp_path):
     """glibc's own ldconfig writes the root's cache; the resolver reads it (and agrees with ldconfig -p)."""
     base_root(tmp_path, multiarch=True)

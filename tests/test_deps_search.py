@@ -20,9 +20,9 @@ import reference
 from deps_fixtures import treebuild
 from linkscope.deps import Env, HostCpu, Session, resolve
 
-pytestmark = pytest.mark.skipif(not treebuild.have_gcc() or not os.path.exists("/lib64/ld-linux-x86-64.so.2")
-                                or os.uname().machine != "x86_64",
-                                reason="needs gcc and an x86-64 glibc system")
+pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
+              pytest.mark.skipif(not os.path.exists("/lib64/ld-linux-x86-64.so.2") or os.uname().machine != "x86_64",
+                                 reason="needs an x86-64 glibc system")]
 
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 X86_64 = 62
@@ -253,7 +253,9 @@ def test_search_order(case: Case, tmp_path):
     for l in r.libraries:
         if l.path is not None:
             assert l.realpath == os.path.realpath(os.path.join(cwd, l.path))
-    if case.ldd and shutil.which("ldd"):
+    if case.ldd and not shutil.which("ldd"):
+        reference.tool_missing("ldd (libc-bin)")
+    if case.ldd:
         assert _ldd(main, env, cwd) == [(n, rp) for n, _p, rp in
                                          ((l.name, l.path, l.realpath) for l in r.libraries) if n != INTERP]
 
@@ -269,7 +271,7 @@ def _ldd(main: Path, env: Env, cwd: str) -> list[tuple[str, str | None]]:
 def test_rpath_and_runpath_builds_are_what_the_cases_say(tmp_path):
     """The fixtures really carry the tags the cases rely on (readelf, an independent reader)."""
     if not shutil.which("readelf"):
-        pytest.skip("readelf not installed")
+        reference.tool_missing("readelf (binutils)")
     a = treebuild.elf(tmp_path / "a", exe=True, needed=("liba.so",), rpath="$ORIGIN/x")
     b = treebuild.elf(tmp_path / "b", needed=("libb.so",), soname="libq.so", runpath="$ORIGIN/y", nodeflib=True)
     da = subprocess.run(["readelf", "-d", str(a)], capture_output=True, text=True).stdout
@@ -306,7 +308,7 @@ def test_file_capabilities_mean_secure_mode(tmp_path):
     """AT_SECURE is set for a file with capabilities too (security.capability), not only set-uid."""
     setcap = shutil.which("setcap") or ("/usr/sbin/setcap" if os.path.exists("/usr/sbin/setcap") else None)
     if setcap is None:
-        pytest.skip("setcap not installed")
+        reference.tool_missing("setcap (libcap2-bin)")
     T = str(tmp_path.resolve())
     main = treebuild.elf(Path(T) / "bin/main", exe=True, needed=("libx.so",), runpath=f"{T}/r")
     treebuild.elf(Path(T) / "r/libx.so", soname="libx.so")

@@ -68,7 +68,8 @@ def test_report_lists_every_finding_once(capsys):
             got.append((group, m.group(1), m.group(2)))
     assert len(got) == len(GCC_DYNAMIC_REPORT), got
     for (g, sev, text), want in zip(got, GCC_DYNAMIC_REPORT):
-        assert (g, sev) == want[:2] and (text.startswith(want[2]) or want[2].startswith(text)), (text, want)
+        # the title is wrapped: its first line starts the expected text, or the text is all of it
+        assert (g, sev) == want[:2] and text and (text.startswith(want[2]) or want[2].startswith(text)), (text, want)
 
 
 def test_colour_only_when_asked(capsys):
@@ -93,7 +94,12 @@ def test_a_wrapped_fix_is_still_one_shell_command():
     """Regression (issue 8.2): a fix is a command to paste, so it is broken only between shell words,
     with a backslash at the end of each continued line."""
     rec = inspect(buildkit.get("go-default"))
-    fixes = {tuple(shlex.split(f.fix)) for f in rec.findings if f.fix}
+    # The fixes of buildkit's go-default (netapp, `go build`, cgo through net): written out here, not
+    # taken from the record under test.
+    env = ("CGO_ENABLED=1", "GOOS=linux", "GOARCH=amd64", "go", "build")
+    fixes = {env + ("-tags", "netgo"), env + ("-buildmode=pie",), env + ("-buildmode=pie", "-ldflags=-bindnow"),
+             ("CGO_ENABLED=1", "GOOS=linux", "GOARCH=amd64", "CGO_CFLAGS=-O2 -g -D_FORTIFY_SOURCE=3", "go", "build"),
+             env + ("-ldflags=-s -w",)}
     for width in (60, 80, 100):
         text = explain.report([rec], width=width)
         blocks = re.findall(r"fix: ((?:.* \\\n)*.*)", text)

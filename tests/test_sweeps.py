@@ -43,7 +43,7 @@ def records(out: str) -> list[dict]:
 
 def file_b(path) -> str:
     if shutil.which("file") is None:
-        pytest.skip("file(1) is not installed")
+        reference.tool_missing("file(1)")
     return subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -186,7 +186,7 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
     lst = tmp_path / "list"
     lst.write_text("".join(p + "\n" for p in paths))
     if shutil.which("file") is None:
-        pytest.skip("file(1) is not installed")
+        reference.tool_missing("file(1)")
     kinds = subprocess.run(["file", "-b", "-f", str(lst)], capture_output=True, text=True, check=True).stdout.splitlines()
     p = cli("inspect", "--jsonl", "--files-from", lst)
     assert p.returncode == 0 and p.stderr == ""
@@ -217,7 +217,7 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
 
 def _objects(tmp_path, names):
     if shutil.which("gcc") is None or shutil.which("ar") is None:
-        pytest.skip("gcc and ar are needed")
+        reference.tool_missing("gcc and ar (binutils)")
     objs = []
     for n in names:
         c = tmp_path / f"{n}.c"
@@ -246,7 +246,7 @@ def test_archive_counts_members_as_ar_lists_them(capsys, tmp_path, thin):
 def test_system_static_archive_counts_like_ar(capsys):
     lib = Path("/usr/lib/x86_64-linux-gnu/libc.a")
     if not lib.exists() or shutil.which("ar") is None:
-        pytest.skip("no libc.a or ar here")
+        reference.tool_missing(f"{lib} (libc6-dev) and ar (binutils)")
     n = len(subprocess.run(["ar", "t", str(lib)], capture_output=True, text=True, check=True).stdout.splitlines())
     rec = validate(json.loads(run(capsys, "inspect", "--json", lib)[1]))["results"][0]
     assert rec["members"] == n

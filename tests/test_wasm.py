@@ -393,23 +393,37 @@ def test_go_wasm_read_decodes_no_segments(gob):  # noqa: F811
 
 
 # -- hostile input: only linkscope's errors escape ------------------------------------------------
-def _exercise(b: bytes) -> None:
+def _exercise(b: bytes) -> str:
+    """Every accessor of a (damaged) module, with invariants on what comes back: sections in file
+    order inside the file, segments inside the file, reads of at most what was asked, well-formed
+    facts, warnings and build info; or a linkscope error of a known kind. Returns the outcome."""
     try:
         img = wasm.parse(ByteView(b))
-        img.facts()
-        img.sections()
-        img.producers  # noqa: B018
+        facts = reference.check_image(img, len(b))
+        assert facts["format"] == "wasm"
+        secs = img.sections()
+        assert [s.offset for s in secs] == sorted(s.offset for s in secs)
+        assert all(8 <= s.offset and s.offset + s.size <= len(b) for s in secs), secs
+        prod = img.producers
+        assert all(isinstance(k, str) and all(isinstance(n, str) and isinstance(v, str) for n, v in vals)
+                   for k, vals in prod.items()), prod
         for seg in img.data_segments:
-            img.read_vaddr(seg.addr or 0, 8)
-        read_buildinfo(img)
-    except LinkscopeError:
-        pass
+            assert seg.size >= 0 and 0 <= seg.offset and seg.offset + seg.size <= len(b), seg
+            got = img.read_vaddr(seg.addr or 0, 8)
+            assert got is None or (isinstance(got, bytes) and len(got) <= 8), got
+        reference.check_goinfo(read_buildinfo(img), len(b))
+        reference.check_warnings(img.warnings, len(b))
+        return "partial" if img.warnings else "whole"
+    except LinkscopeError as e:
+        reference.check_error(e, len(b))
+        return e.kind
 
 
 def test_mutated_small_modules_raise_only_our_errors():
     rng = random.Random(11)
     go_like = module(data(active(0x10000, MODINFO_START + MODTEXT + MODINFO_END)), GO_PRODUCERS,
                      custom("go:buildid", b'\xff Go build ID: "a/b"\n \xff'))
+    outcomes = set()
     for base in (EVERYTHING, go_like):
         for _ in range(1500):
             b = bytearray(base)
@@ -417,7 +431,10 @@ def test_mutated_small_modules_raise_only_our_errors():
                 b[rng.randrange(8, len(b))] = rng.choice([0, 0x7F, 0x80, 0xFF, rng.randrange(256)])
             if rng.random() < 0.2:
                 del b[rng.randrange(8, len(b)):]
-            _exercise(bytes(b))
+            outcomes.add(_exercise(bytes(b)))
+    # the 8-byte header is never touched: the module is always identified, damage makes it partial
+    # (or, read lazily, raises from an accessor), so every outcome occurs
+    assert {"whole", "partial"} <= outcomes, outcomes
 
 
 def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
@@ -429,6 +446,7 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
     img = wasm.parse(ByteView(original))
     code = next(s for s in img.wasm_sections if s.name == "code")
     data_sec = next(s for s in img.wasm_sections if s.name == "data")
+    outcomes = set()
     for _ in range(150):
         for _ in range(rng.randint(1, 3)):
             pos = rng.choice([rng.randrange(8, code.offset), rng.randrange(data_sec.offset + data_sec.size, len(b))])
@@ -436,14 +454,42 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
         try:
             with reference.watchdog(60, "a mutated Go wasm module"):
                 img = wasm.parse(ByteView(b))
-                img.facts()
-                read_buildinfo(img)
-        except LinkscopeError:
-            pass
+                reference.check_image(img, len(b))
+                reference.check_goinfo(read_buildinfo(img), len(b))
+                reference.check_warnings(img.warnings, len(b))
+                outcomes.add("image")
+        except LinkscopeError as e:
+            reference.check_error(e, len(b))
+            outcomes.add(e.kind)
         b[:] = original
+    assert "image" in outcomes, outcomes
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=120))
 def test_arbitrary_bytes_after_the_header_raise_only_our_errors(tail):
-    _exercise(b"\0asm\x01\0\0\0" + tail)
+    got = _exercise(b"\0asm\x01\0\0\0" + tail)
+    if not tail:
+        assert got == "whole"                    # the empty module is a valid module
+
+
+# An invalid frame before the real one: the module info is the real frame's, whole.
+REAL_FRAME = MODINFO_START + MODTEXT + MODINFO_END
+INVALID_FIRST = {
+    # framed text without the final newline is not module info (Go's sentinel test): skipped
+    "unterminated-text-same-segment": [active(0x10000, MODINFO_START + b"path\tq" + MODINFO_END + b"zz" + REAL_FRAME)],
+    "unterminated-text-earlier-segment": [active(0x100, MODINFO_START + b"path\tq" + MODINFO_END), active(0x10000, REAL_FRAME)],
+    "empty-frame-earlier-segment": [active(0x10, MODINFO_START + MODINFO_END), active(0x10000, REAL_FRAME)],
+    # regression: a start sentinel with no end of its own used to open the frame, so the real frame's
+    # start sentinel and the bytes before it became part of its first line and 'path' was lost
+    "stray-start-sentinel": [active(0x10000, MODINFO_START + b"junk" + REAL_FRAME)],
+    "stray-start-sentinel-earlier-segment": [active(0x100, MODINFO_START + b"junk"), active(0x10000, REAL_FRAME)],
+}
+
+
+@pytest.mark.parametrize("case", INVALID_FIRST)
+def test_go_module_info_after_an_invalid_frame(case):
+    b = module(data(*INVALID_FIRST[case]), GO_PRODUCERS)
+    assert read_buildinfo(parse(b)) == GoInfo("go1.27.3", "p", Module("p", "(devel)"), settings=(("GOOS", "js"),))
+    text, offset = gobuild.find_wasm_modinfo(parse(b))
+    assert text == MODTEXT and b[offset:offset + len(MODTEXT)] == MODTEXT

@@ -160,6 +160,7 @@ _LIBRARY_TABLES = ("program headers", "dynamic table", "dynamic strings", "impor
                    "LC_REEXPORT_DYLIB", "LC_LAZY_LOAD_DYLIB", "LC_LOAD_UPWARD_DYLIB", "LC_RPATH")
 _GO_TABLES = ("Go build info",)
 _VERSION_TABLES = ("program headers", "dynamic table", "symbol versions")
+_LINKAGE_TABLES = ("program headers", "dynamic table")
 
 
 def _unread(b: Binary, tables) -> list[str]:
@@ -237,7 +238,8 @@ _LINKAGE_OK = {
 def _linkage(required: str, b: Binary):
     want = required.replace("-or-", " or ")
     if b.linkage is None:
-        yield "require", f"linkage could not be determined, the policy requires {want}", [f"format {b.format}"]
+        ev = _unread(b, _LINKAGE_TABLES) or [f"format {b.format}"]
+        yield "require", f"linkage could not be determined, the policy requires {want}", ev
         return
     if b.linkage in _LINKAGE_OK[required]:
         return

@@ -271,6 +271,11 @@ def find_wasm_modinfo(image) -> tuple[bytes, int] | None:
         j = view.find(MODINFO_END, body, body + MAX_STRING + len(MODINFO_END))
         if j < 0:
             raise Malformed("Go module info start sentinel without its end sentinel", offset=view.base + i)
+        # A stray start sentinel before the real one: the frame starts at the last start before the end.
+        k = view.find(MODINFO_START, body, j)
+        while k >= 0:
+            i, body = k, k + len(MODINFO_START)
+            k = view.find(MODINFO_START, body, j)
         text = strip_modinfo_sentinels(view.bytes(i, j + len(MODINFO_END) - i, "Go module info"))
         if text:
             return text, view.base + body

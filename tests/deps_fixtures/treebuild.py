@@ -157,3 +157,31 @@ def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, ex
         target = dest if f.name == out else dest.parent / f.name
         shutil.copy2(f, target)
     return dest
+
+
+# -- patching what ld will not write -----------------------------------------------------------------
+def split_rpath_into_rpath_and_runpath(path: Path) -> tuple[str, str]:
+    """Give an object both DT_RPATH and DT_RUNPATH, which GNU ld never writes together: the object
+    must have been linked with a DT_RPATH of two entries ``A:B`` (``elf(rpath="A:B")``); the colon
+    in the string table becomes a NUL, so DT_RPATH reads ``A``, and a spare DT_NULL slot of the
+    dynamic table (ld leaves several) becomes DT_RUNPATH pointing at ``B``. Patched in place with
+    struct alone (buildkit's ELF64 helpers); returns (A, B). readelf shows both tags afterwards."""
+    import struct
+
+    data = bytearray(Path(path).read_bytes())
+    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
+    tags = [t for t, _ in entries]
+    assert buildkit.DT_RUNPATH not in tags and tags.count(buildkit.DT_RPATH) == 1, tags
+    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
+    rp_index = tags.index(buildkit.DT_RPATH)
+    at = strtab + entries[rp_index][1]
+    text = data[at:data.index(b"\0", at)].decode()
+    assert text.count(":") == 1, f"need an RPATH of two entries, got {text!r}"
+    colon = text.index(":")
+    data[at + colon] = 0
+    first_null = tags.index(buildkit.DT_NULL)
+    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
+        raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
+    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, buildkit.DT_RUNPATH, entries[rp_index][1] + colon + 1)
+    Path(path).write_bytes(data)
+    return text[:colon], text[colon + 1:]
