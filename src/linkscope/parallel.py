@@ -109,6 +109,9 @@ def _claim(queue, chunks: list[list], work, done: dict, after_each) -> None:
 
 def _fork(queue, chunks: list[list], work) -> "_Child | None":
     """A child claiming chunks from the queue, or None when no child can be had."""
+    # Imported here, not in the child: a fork while another thread of this process holds the import
+    # lock would leave the child waiting on it for ever (its chunks then all fall to this process).
+    import pickle  # noqa: F401
     try:
         rfd, wfd = os.pipe()
     except OSError:
@@ -129,7 +132,7 @@ def _fork(queue, chunks: list[list], work) -> "_Child | None":
         code = 1
         try:
             os.close(rfd)
-            import pickle
+            import pickle   # already in sys.modules (imported before the fork): no import lock taken here
 
             with os.fdopen(wfd, "wb") as fh:
                 def send(k: int) -> None:
