@@ -99,7 +99,7 @@ def main() -> int:
         t_ls = timed([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)], args.repeat)
         doc = json.loads(subprocess.run([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)],
                                         capture_output=True, text=True).stdout)
-        binaries = sum(1 for r in doc["results"] if r["error"] is None)
+        binaries = sum(1 for r in doc["results"] if r["format"] in ("elf", "macho", "macho-universal", "pe", "wasm"))
         rows.append(("a", f"{len(files)} files under {' '.join(args.trees)} ({binaries} binaries)",
                       "file", t_file, t_ls, 5.0))
 
