@@ -239,3 +239,142 @@ def test_table_read_through_importlib_resources(monkeypatch):
 def test_table_is_read_once(monkeypatch):
     first = releases_fresh(monkeypatch)
     assert glibc.distro_releases() is first
+
+
+# -- symbol names in .symtab (rule 5) ---------------------------------------------------------------
+@dataclass
+class Sec:
+    type: int
+    link: int = 0
+    offset: int = 0
+    file_size: int = 0
+
+
+@dataclass
+class SymImage:
+    elf_sections: list
+    view: ByteView
+
+
+SHT_NULL, SHT_SYMTAB, SHT_STRTAB = 0, 2, 3
+NAMES = (b"__init_libc", b"__libc_start_init")
+# 0..9: padding; 10..: the string table "\0main\0__init_libc\0" (20 bytes: 10..30); 30..: other bytes
+DATA = b"\0__init_libc\0" + b"\0main\0__init_libc\0\0" + b"\0__libc_start_init\0"
+STRTAB = Sec(SHT_STRTAB, 0, 13, 20)
+
+
+def has(sections, data=DATA):
+    return glibc._symtab_has(SymImage(sections, ByteView(data)), NAMES)
+
+
+def test_symtab_names():
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is True
+    assert has([Sec(SHT_NULL), STRTAB, Sec(SHT_SYMTAB, 1)]) is True          # the link is any valid index
+    assert has([Sec(SHT_NULL), Sec(SHT_STRTAB, 2), STRTAB]) is False         # only symbol tables' strings
+    assert has([Sec(SHT_NULL, 0, 0, 13), Sec(SHT_SYMTAB, 0)]) is False       # section 0 is no string table
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2)]) is False                 # a link past the table
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 3), Sec(SHT_SYMTAB, 3), STRTAB]) is True   # the second one
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 5), Sec(SHT_SYMTAB, 3), STRTAB]) is True
+
+
+def test_symtab_string_table_bounds(monkeypatch):
+    # Whole names only, inside the linked table: "__libc_start_init" lies after it.
+    only_after = b"\0" * 13 + b"\0main\0x\0" + b"\0" * 12 + b"\0__libc_start_init\0"
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB], only_after) is False
+    # A table that does not fit in the file is not read, even the part that does.
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, len(DATA))]) is False
+    # One that ends at the end of the file is.
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, len(DATA) - 13)]) is True
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, 0)]) is False
+    # At most SCAN_LIMIT bytes of it are searched.
+    monkeypatch.setattr(glibc, "SCAN_LIMIT", 12)
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is False
+    monkeypatch.setattr(glibc, "SCAN_LIMIT", 19)
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is True
+
+
+# -- version floors over the version needs (the loader's rule, module notes) ---------------------------
+class Needs(glibc.ElfImage):
+    """An ELF image with only version needs and the symbols bound to each version name."""
+
+    def __init__(self, reqs, bound=None):
+        self._reqs = tuple(VersionRequirement(f, n, i + 2, flags) for i, (f, n, flags) in enumerate(reqs))
+        self._bound = bound or {}
+        self.asked = []
+
+    @property
+    def version_requirements(self):
+        return self._reqs
+
+    def symbols_bound_to(self, names):
+        self.asked.append(set(names))
+        return {n: set(s) for n, s in self._bound.items() if n in names}
+
+
+def need(*specs):
+    """("libc.so.6", "GLIBC_2.17"), optionally with flags as a third item."""
+    return [(*s, 0) if len(s) == 2 else s for s in specs]
+
+
+def test_floor_is_the_numerically_newest_version_per_family():
+    img = Needs(need(("libc.so.6", "GLIBC_2.9"), ("libc.so.6", "GLIBC_2.10"), ("libm.so.6", "GLIBC_2.10"),
+                     ("libc.so.6", "GLIBC_2.2.5"), ("libstdc++.so.6", "GLIBCXX_3.4.9"),
+                     ("libstdc++.so.6", "GLIBCXX_3.4.21"), ("libstdc++.so.6", "CXXABI_1.3.8"),
+                     ("libgcc_s.so.1", "GCC_3.0"), ("libgcc_s.so.1", "GCC_4.2.0"),
+                     ("libstdc++.so.6", "CXXABI_TM_1"), ("libstdc++.so.6", "GLIBCXX_LDBL_3.4"),
+                     ("libfoo.so", "FOO_1.0")),
+                {"GLIBC_2.10": {"b", "a"}, "GLIBC_2.9": {"old"}, "GCC_4.2.0": {"__udivti3"}})
+    assert glibc.version_floors(img) == {
+        "GLIBC": {"version": "2.10", "symbols": ["a", "b"], "from": ["libc.so.6", "libm.so.6"]},
+        "GLIBCXX": {"version": "3.4.21", "symbols": [], "from": ["libstdc++.so.6"]},
+        "CXXABI": {"version": "1.3.8", "symbols": [], "from": ["libstdc++.so.6"]},
+        "GCC": {"version": "4.2.0", "symbols": ["__udivti3"], "from": ["libgcc_s.so.1"]},
+    }
+    assert img.asked == [{"GLIBC_2.10", "GLIBCXX_3.4.21", "CXXABI_1.3.8", "GCC_4.2.0"}]
+    assert list(glibc.version_floors(img)) == ["GLIBC", "GLIBCXX", "CXXABI", "GCC"]
+    assert glibc.glibc_min(img) == "2.10"
+
+
+def test_floor_without_the_symbol_walk():
+    img = Needs(need(("libc.so.6", "GLIBC_2.34"), ("libc.so.6", "GLIBC_PRIVATE")), {"GLIBC_2.34": {"x"}})
+    assert glibc.version_floors(img, symbols=False) == {
+        "GLIBC": {"version": "2.34", "symbols": [], "from": ["libc.so.6"], "private": []}}
+    assert img.asked == []
+
+
+def test_glibc_private_is_reported_not_counted():
+    img = Needs(need(("ld-linux-x86-64.so.2", "GLIBC_PRIVATE"), ("libc.so.6", "GLIBC_PRIVATE")),
+                {"GLIBC_PRIVATE": {"_dl_argv", "__libc_enable_secure"}})
+    assert glibc.version_floors(img) == {
+        "GLIBC": {"version": None, "symbols": [], "from": [], "private": ["__libc_enable_secure", "_dl_argv"]}}
+    assert img.asked == [{"GLIBC_PRIVATE"}]
+    assert glibc.glibc_min(img) is None
+
+
+@pytest.mark.parametrize("others,version", [((), "2.36"), (("GLIBC_2.34",), "2.36"), (("GLIBC_2.38",), "2.38")])
+def test_dt_relr_marker_means_glibc_2_36(others, version):
+    img = Needs(need(("libc.so.6", "GLIBC_ABI_DT_RELR"), *(("libc.so.6", o) for o in others)))
+    g = glibc.version_floors(img)["GLIBC"]
+    assert (g["version"], g["abi_markers"], g["from"]) == (version, ["GLIBC_ABI_DT_RELR"], ["libc.so.6"])
+    assert glibc.glibc_min(img) == version
+
+
+def test_unknown_abi_marker_is_listed_without_a_floor():
+    img = Needs(need(("libc.so.6", "GLIBC_ABI_FUTURE"), ("libx.so", "GLIBC_ABI_FUTURE")))
+    assert glibc.version_floors(img) == {
+        "GLIBC": {"version": None, "symbols": [], "from": ["libc.so.6", "libx.so"], "abi_markers": ["GLIBC_ABI_FUTURE"]}}
+
+
+def test_floor_from_lists_only_the_libraries_of_that_version():
+    img = Needs(need(("libc.so.6", "GLIBC_2.17"), ("libpthread.so.0", "GLIBC_2.2.5"),
+                     ("libm.so.6", "GLIBC_2.17", VER_FLG_WEAK), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
+    g = glibc.version_floors(img)["GLIBC"]
+    assert (g["version"], g["from"], g["weak"]) == ("2.36", ["libc.so.6"], ["GLIBC_2.17"])
+
+
+def test_no_version_needs():
+    assert glibc.version_floors(Needs([])) == {}
+    assert glibc.glibc_min(Needs([])) is None
+    assert glibc.version_floors(object()) is None
+    assert glibc.glibc_min(object()) is None
+    assert glibc.glibc_min(Needs(need(("libstdc++.so.6", "GLIBCXX_3.4")))) is None
