@@ -378,3 +378,105 @@ def test_no_version_needs():
     assert glibc.version_floors(object()) is None
     assert glibc.glibc_min(object()) is None
     assert glibc.glibc_min(Needs(need(("libstdc++.so.6", "GLIBCXX_3.4")))) is None
+
+
+# -- the order of the C-library rules (module notes, rules 1-6) ----------------------------------------
+NT_GNU_ABI_TAG = 1
+GNU_NOTE = (b"GNU\0", NT_GNU_ABI_TAG)
+
+
+class Elf(glibc.ElfImage):
+    """An ELF executable with only the facts the C-library rules read."""
+
+    def __init__(self, *, e_type=2, os_name=None, interpreter=None, needed=(), reqs=(), soname=None,
+                 notes=(), sections=(), segments=(), data=b""):
+        self.e_type, self._os, self._notes = e_type, os_name, set(notes)
+        self.interpreter, self.needed, self.soname = interpreter, tuple(needed), soname
+        self.version_requirements = tuple(VersionRequirement(f, n, i + 2) for i, (f, n) in enumerate(reqs))
+        self.elf_sections, self.segments, self.view = list(sections), tuple(segments), ByteView(data)
+
+    @property
+    def os_name(self):
+        return self._os
+
+    def note(self, name, ntype):
+        return b"desc" if (name, ntype) in self._notes else None
+
+
+def symtab_image(name: bytes, **kw):
+    data = b"\0" + name + b"\0"
+    return Elf(sections=[Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 0, len(data))], data=data, **kw)
+
+
+def tunables_image(**kw):
+    data = b"xx\0GLIBC_TUNABLES\0xx"
+    return Elf(segments=[Seg(PT_LOAD, PF_R, 0, len(data))], data=data, **kw)
+
+
+@pytest.fixture
+def go_static(monkeypatch):
+    """Say what _go_static_without_libc answers (it reads Go build info, tested with real builds)."""
+    def set_(value):
+        monkeypatch.setattr(glibc, "_go_static_without_libc", lambda image: value)
+    set_(None)
+    return set_
+
+
+FLAVOURS = [
+    ("exec", Elf(needed=("libc.so.6",)), "glibc"),
+    ("dyn", Elf(e_type=3, needed=("libc.so.6",)), "glibc"),
+    ("object", Elf(e_type=1, needed=("libc.so.6",)), None),
+    ("core", Elf(e_type=4, needed=("libc.so.6",)), None),
+    ("linux", Elf(os_name="linux", needed=("libc.so.6",)), "glibc"),
+    ("android", Elf(os_name="android", needed=("libc.so",), notes={ANDROID_NOTE}), "bionic"),
+    ("hurd", Elf(os_name="hurd", needed=("libc.so.0.3",)), "glibc"),
+    ("freebsd", Elf(os_name="freebsd", needed=("libc.so.6",)), None),
+    ("solaris", Elf(os_name="solaris", interpreter="/lib64/ld-linux-x86-64.so.2"), None),
+    ("interp first", Elf(interpreter="/lib/ld-musl-x86_64.so.1", needed=("libc.so.6",)), "musl"),
+    ("unknown interp", Elf(interpreter="/opt/ld.so", needed=("libc.musl-x86_64.so.1",)), "musl"),
+    ("needed before needs", Elf(needed=("libc.so",), reqs=(("libc.so.6", "GLIBC_2.2.5"),)), "musl"),
+    ("version needs", Elf(reqs=(("libx.so", "GLIBC_2.17"),)), "glibc"),
+    ("other needs", Elf(reqs=(("libx.so", "XGLIBC_2.17"),)), None),
+    ("soname glibc", Elf(e_type=3, soname="libc.so.6"), "glibc"),
+    ("soname musl", Elf(e_type=3, soname="libc.so"), "musl"),
+    ("soname other", Elf(e_type=3, soname="libz.so.1", notes={GNU_NOTE}), "glibc"),
+    ("android note", Elf(notes={ANDROID_NOTE, GNU_NOTE}), "bionic"),
+    ("abi tag note", Elf(notes={GNU_NOTE}), "glibc"),
+    ("abi tag of another type", Elf(notes={(b"GNU\0", 3)}), None),
+    ("glibc symbol", symtab_image(b"__libc_setup_tls"), "glibc"),
+    ("glibc symbol 2", symtab_image(b"_IO_stdin_used"), "glibc"),
+    ("musl symbol", symtab_image(b"__init_libc"), "musl"),
+    ("musl symbol 2", symtab_image(b"__init_tp"), "musl"),
+    ("bionic symbol", symtab_image(b"__libc_init"), "bionic"),
+    ("tunables", tunables_image(), "glibc"),
+    ("nothing", Elf(), None),
+]
+
+
+@pytest.mark.parametrize("name,image,expect", FLAVOURS, ids=[f[0] for f in FLAVOURS])
+def test_libc_rules_in_order(go_static, name, image, expect):
+    image.__dict__.pop("_libc_flavour", None)
+    assert glibc.libc_flavour(image) == expect
+
+
+def test_not_elf_is_none():
+    assert glibc.libc_flavour(object()) is None
+
+
+@pytest.mark.parametrize("kw,static,expect", [
+    ({}, True, "none"),                                   # Go's internal linker: no C library
+    ({}, False, None),                                    # externally linked, no evidence
+    ({}, None, None),                                     # not Go
+    ({"interpreter": "/opt/ld.so"}, True, None),           # an interpreter nobody knows
+    ({"needed": ("libgo.so",)}, True, None),
+])
+def test_go_static_means_no_c_library(go_static, kw, static, expect):
+    go_static(static)
+    assert glibc.libc_flavour(Elf(**kw)) == expect
+
+
+def test_libc_flavour_is_memoised(go_static):
+    img = Elf(needed=("libc.so.6",))
+    assert glibc.libc_flavour(img) == "glibc"
+    img.needed = ("libc.musl-x86_64.so.1",)
+    assert glibc.libc_flavour(img) == "glibc"
