@@ -480,3 +480,70 @@ def test_libc_flavour_is_memoised(go_static):
     assert glibc.libc_flavour(img) == "glibc"
     img.needed = ("libc.musl-x86_64.so.1",)
     assert glibc.libc_flavour(img) == "glibc"
+
+
+# -- Go's internal linker (rule 6) ---------------------------------------------------------------------
+class GoElf(Elf):
+    def __init__(self, build_id=None, sections=(), **kw):
+        super().__init__(**kw)
+        self._build_id, self._sections = build_id, set(sections)
+
+    @property
+    def go_build_id(self):
+        return self._build_id
+
+    def has_section(self, *names):
+        return any(n in self._sections for n in names)
+
+
+class Info:
+    def __init__(self, **settings):
+        self.settings = settings
+
+    def setting(self, key, default=None):
+        return self.settings.get(key, default)
+
+
+@pytest.mark.parametrize("info,image,expect", [
+    (None, GoElf(), None),                                             # not Go at all
+    (None, GoElf(build_id="abc/def"), True),                           # a Go build ID note
+    (None, GoElf(sections={".go.buildinfo"}), True),
+    (None, GoElf(sections={".gopclntab"}), True),
+    (None, GoElf(sections={".text"}), None),
+    (Info(), GoElf(), True),                                           # build info without -ldflags
+    (Info(**{"-ldflags": "-s -w"}), GoElf(), True),
+    (Info(**{"-ldflags": "-s -linkmode=external"}), GoElf(), False),
+    (Info(**{"-ldflags": "-linkmode external -extldflags=-static"}), GoElf(build_id="x"), False),
+    (Info(**{"-LDFLAGS": "-linkmode=external"}), GoElf(), True),       # setting keys are exact
+])
+def test_go_linked_internally(monkeypatch, info, image, expect):
+    from linkscope import gobuild
+    monkeypatch.setattr(gobuild, "read_buildinfo", lambda img: info)
+    assert glibc._go_static_without_libc(image) is expect
+
+
+def test_go_damaged_build_info_means_unknown(monkeypatch):
+    from linkscope import gobuild
+    from linkscope.errors import Malformed
+
+    def bad(img):
+        raise Malformed("bad build info", offset=0)
+    monkeypatch.setattr(gobuild, "read_buildinfo", bad)
+    assert glibc._go_static_without_libc(GoElf(build_id="abc")) is None
+
+
+def test_readonly_scan_needle_at_the_start_of_the_file():
+    assert scan(Seg(PT_LOAD, PF_R, 0, 40), data=NEEDLE + b"x" * 24) is True
+
+
+def test_readonly_scan_budget_counts_bytes_in_the_file(monkeypatch):
+    # A segment that starts late and claims more than the file holds spends only what it searched.
+    monkeypatch.setattr(glibc, "RODATA_SCAN_LIMIT", 100)
+    data = b"x" * 10 + NEEDLE + b"x" * 34           # 60 bytes, the needle at 10..26
+    assert scan(Seg(PT_LOAD, PF_R, 50, 1000), Seg(PT_LOAD, PF_R, 0, 40), data=data) is True
+    assert scan(Seg(PT_LOAD, PF_R, 50, 10), Seg(PT_LOAD, PF_R, 0, 40), data=data) is True
+
+
+def test_symtab_after_one_whose_strings_are_unusable():
+    empty = Sec(SHT_STRTAB, 0, 13, 0)
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 3), Sec(SHT_SYMTAB, 4), empty, STRTAB]) is True
