@@ -547,3 +547,10 @@ def test_readonly_scan_budget_counts_bytes_in_the_file(monkeypatch):
 def test_symtab_after_one_whose_strings_are_unusable():
     empty = Sec(SHT_STRTAB, 0, 13, 0)
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 3), Sec(SHT_SYMTAB, 4), empty, STRTAB]) is True
+
+
+def test_dt_relr_marker_after_a_newer_version_does_not_lower_the_floor():
+    img = Needs(need(("libc.so.6", "GLIBC_2.38"), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
+    assert glibc.version_floors(img)["GLIBC"]["version"] == "2.38"
+    img = Needs(need(("libc.so.6", "GLIBC_2.34"), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
+    assert glibc.version_floors(img)["GLIBC"]["version"] == "2.36"
