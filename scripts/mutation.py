@@ -190,7 +190,8 @@ def load_equivalents() -> dict[tuple[str, str, str], str]:
     for line in EQUIVALENT.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        file, func, _line, mutation, reason = (p.strip() for p in line.split(" | ", 4))
+        file, func, _line, rest = (p.strip() for p in line.split(" | ", 3))
+        mutation, reason = (p.strip() for p in rest.rsplit(" | ", 1))   # code may hold " | ", reasons do not
         out[(file, func, mutation)] = reason
     return out
 
