@@ -117,3 +117,20 @@ def test_unreadable_is_listed_first_when_an_input_failed():
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["unreadable", "forbid-rpath"]
     assert run["results"][0]["ruleIndex"] == 0
     assert "properties" not in run["results"][0]
+
+
+def test_fingerprint_of_a_message_naming_an_undecodable_file():
+    # A file name that is not UTF-8 reaches the message as surrogate escapes (os.fsdecode); the
+    # fingerprint is taken over the original bytes, never an encoding error.
+    v = Violation("x", "forbid-rpath", "b\udcffd has RPATH")
+    doc = sarif.document(Report(Policy(forbid_rpath=True), None, (FileResult("x", (v,)),)), cwd="/w")
+    want = hashlib.sha256(b"x\0forbid-rpath\0\0b\xffd has RPATH").hexdigest()[:32]
+    assert doc["runs"][0]["results"][0]["partialFingerprints"] == {"linkscopeViolation/v1": want}
+
+
+def test_path_on_another_drive_is_an_absolute_uri(monkeypatch):
+    # os.path.relpath raises ValueError for a path on another drive (Windows).
+    def relpath(path, start):
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+    monkeypatch.setattr(sarif.os.path, "relpath", relpath)
+    assert sarif.artifact_location("/w/bin/app", "/w") == {"uri": "file:///w/bin/app"}
