@@ -55,7 +55,8 @@ class Fs:
         return v, None
 
     def resolve(self, path, cwd):
-        return self.existing.get(path, Resolved(False))
+        # relative paths are opened from the current directory, as the loader opens them
+        return self.existing.get(path if path.startswith("/") else cwd.rstrip("/") + "/" + path, Resolved(False))
 
 
 @dataclass
@@ -115,6 +116,7 @@ def rules(ctx=None, interp="/lib/ld-musl-x86_64.so.1"):
     ("/usr/x/lib/ld-musl-aarch64.so.1", "/usr/x/etc/ld-musl-aarch64.path"),
     ("/a/b/c/ld-musl-armhf.so.1", "/a/b/etc/ld-musl-armhf.path"),
     ("ld-musl-x86_64.so.1", "/etc/ld-musl-x86_64.path"),      # no directory: the prefix is empty
+    ("a/lib/ld-musl-x86_64.so.1", "a/etc/ld-musl-x86_64.path"),   # up to the second-to-last slash
 ])
 def test_path_file_beside_the_interpreter(interp, path_file):
     ctx = Ctx(fs=Fs(files={path_file: b"/p1:/p2\n/p3\n"}))
@@ -180,6 +182,8 @@ def test_reserved_names_and_the_interpreter_path_are_the_interpreter():
     assert r.match_loaded(w, "/lib/ld-musl-x86_64.so.1") is interp
     assert r.match_loaded(w, "libz.so.1") is other
     assert r.match_loaded(w, "/lib/libz.so.1") is None        # a path is opened, not matched by name
+    w.by_name["/lib/libz.so.1"] = other
+    assert r.match_loaded(w, "/lib/libz.so.1") is None
     assert r.match_loaded(w, "libq.so") is None
     interp.faked = True                                       # an interpreter that is not there answers nothing
     assert r.match_loaded(w, "libc.so") is None
@@ -210,6 +214,9 @@ def node(path, rec, loader=None, real=None):
     ("/a:$LIB/x", ()),                   # any other $ token: the whole path is ignored
     ("$ORIGIN/x:${PLATFORM}", ()),
     ("$ORIGINAL/x", ("/opt/app/binAL/x",)),   # dynlink.c matches the prefix "$ORIGIN" as it is
+    ("/a:${ORIGIN}/x", ("/a", "/opt/app/bin/x")),
+    ("${PLATFORM}/x:$ORIGIN/y", ()),          # the bad token comes first
+    ("$ORIGIN/a:$LIB/b:$ORIGIN/c", ()),       # a bad token between good ones
     ("", ()),
 ])
 def test_rpath_expansion(value, expect):
@@ -275,7 +282,7 @@ def test_search_order_llp_then_rpath_chain_then_system():
 
 
 def test_a_name_with_a_slash_is_opened_as_it_is():
-    ctx = search_ctx({"/opt/libs/liba.so", "sub/liba.so"}, env=Env("/opt/libs"))
+    ctx = search_ctx({"/opt/libs/liba.so", "/sub/liba.so"}, env=Env("/opt/libs"))
     main = node("/bin/main", Rec(runpath="/opt/libs"))
     w = Walk(main)
     r = rules(ctx)
@@ -318,3 +325,39 @@ def test_a_file_of_another_machine_is_taken_with_a_warning():
     w.warnings.clear()
     assert r._take(w, "/lib/t.so", r_other, VIA_MUSL_PATH).path == "/lib/t.so"
     assert w.warnings == ["/lib/t.so: not an ELF file; musl would fail to load it"]
+
+
+def test_relative_directories_and_names_are_opened_from_the_current_directory():
+    ctx = search_ctx({"/w/lib/libx.so", "/w/sub/liby.so"}, cwd="/w")
+    main = node("/bin/main", Rec(runpath="lib"))
+    w = Walk(main)
+    r = rules(ctx)
+    got = r.search(w, "libx.so", main)
+    assert (got.path, got.via) == ("lib/libx.so", VIA_RUNPATH)
+    got = r.search(w, "sub/liby.so", main)
+    assert (got.path, got.via, got.resolved) == ("sub/liby.so", VIA_DIRECT, ctx.fs.existing["/w/sub/liby.so"])
+
+
+@pytest.mark.parametrize("how", ["llp", "rpath", "origin", "system", "slash"])
+def test_each_search_step_warns_on_the_walk(how):
+    # Whatever step finds a file of another machine, the warning goes to the input's walk.
+    found = {"llp": "/llp/liba.so", "rpath": "/r/liba.so", "origin": "/bin/o/liba.so",
+             "system": "/usr/lib/liba.so", "slash": "/x/liba.so"}[how]
+    res = Resolved(True)
+    ctx = Ctx(fs=Fs(existing={found: res}), env=Env("/llp" if how == "llp" else None),
+              objects=Objects({id(res): ident(machine=183)}))
+    runpath = {"rpath": "/r", "origin": "$ORIGIN/o"}.get(how)
+    main = node("/bin/main", Rec(runpath=runpath))
+    w = Walk(main)
+    r = rules(ctx)
+    r.start(w)
+    got = r.search(w, found if how == "slash" else "liba.so", main)
+    assert (got.path, got.resolved) == (found, res)
+    assert w.warnings == [f"{found}: an ELF file for another machine or class; musl takes it and fails to load it"]
+
+
+def test_a_missing_slash_name_warns_on_the_walk():
+    ctx = Ctx(fs=Fs(existing={"/x/liba.so": Resolved(False, "/x/liba.so: permission denied")}))
+    w = Walk(node("/bin/main", Rec()))
+    assert rules(ctx).search(w, "/x/liba.so", w.main) is None
+    assert w.warnings == ["/x/liba.so: permission denied"]
