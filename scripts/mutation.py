@@ -257,6 +257,10 @@ def write_report() -> None:
            "each mutant runs only the tests of its module that reach the mutated function).", "",
            "Kill rate = killed / (all mutants - listed equivalents). 'no tests' mutants are in "
            "functions no selected test calls; they count as not killed unless listed as equivalent.", "",
+           "Run: `pip install -e '.[test,mutation]'`, then `LINKSCOPE_TEST_CACHE=<warm build cache> "
+           "python3 scripts/mutation.py [module ...]` (one module at a time, one worker; scratch copies "
+           "under /tmp/linkscope-mutation). It exits 1 when a module has a survivor that is neither "
+           "killed nor listed in `mutation/equivalent.txt`.", "",
            "| module | mutants | killed | equivalent | not killed | kill rate | raw rate | run time |",
            "|---|---|---|---|---|---|---|---|"]
     for r in results:
