@@ -67,7 +67,7 @@ MODULES: dict[str, Module] = {
     "glibc": Module("src/linkscope/glibc.py", ("tests/test_mutants_glibc.py", "tests/test_glibc.py"),
                     (*NOT_INTEGRATION, *SLOW_DIFFERENTIAL_GLIBC)),
     "deps.glibc": Module("src/linkscope/deps/glibc.py",
-                         ("tests/test_deps_search.py", "tests/test_deps_ldconf.py",
+                         ("tests/test_deps_search.py", "tests/test_deps_roots.py", "tests/test_deps_ldconf.py",
                           "tests/test_deps_hostile.py", "tests/test_mutants_deps_glibc.py")),
     "deps.musl": Module("src/linkscope/deps/musl.py",
                         ("tests/test_deps_roots.py", "tests/test_deps_search.py",
