@@ -264,6 +264,13 @@ def write_report() -> None:
            "| module | mutants | killed | equivalent | not killed | kill rate | raw rate | run time |",
            "|---|---|---|---|---|---|---|---|"]
     for r in results:
+        unchecked = r["counts"].get("not checked", 0)
+        if unchecked:   # the time limit stopped the run: rates over the mutants that ran
+            out.append(f"| {r['module']} (partial: {unchecked} not run, time limit) | {r['total'] - unchecked} | "
+                       f"{r['killed']} | {r['equivalent']} | {r['unresolved'] - unchecked} | "
+                       f"{pct(r['killed'], r['total'] - unchecked - r['equivalent'])} | "
+                       f"{pct(r['killed'], r['total'] - unchecked)} | {r['seconds'] // 60}m{r['seconds'] % 60:02d}s |")
+            continue
         out.append(f"| {r['module']} | {r['total']} | {r['killed']} | {r['equivalent']} | "
                    f"{r['unresolved']} | {pct(r['killed'], r['total'] - r['equivalent'])} | "
                    f"{pct(r['killed'], r['total'])} | {r['seconds'] // 60}m{r['seconds'] % 60:02d}s |")
@@ -274,7 +281,7 @@ def write_report() -> None:
         out += ["", f"## {r['module']}", "",
                 f"Source: `{r['source']}`; tests: {', '.join('`%s`' % t for t in r['tests'])}; "
                 f"statuses: {json.dumps(r['counts'], sort_keys=True)}; mutmut exit {r['mutmut_exit']}.", ""]
-        left = [s for s in r["survivors"] if not s["equivalent"]]
+        left = [s for s in r["survivors"] if not s["equivalent"] and s["status"] != "not checked"]
         if left:
             out.append("Not killed and not listed as equivalent:")
             out.append("")
