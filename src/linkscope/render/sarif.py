@@ -33,6 +33,12 @@ def artifact_location(path: str, cwd: str) -> dict[str, str]:
     return {"uri": Path(full).as_uri()}
 
 
+def _directory_uri(path: str) -> str:
+    """file:///w/ for /w: a base URI ends with a slash (SARIF 3.14.14); / stays file:///, not file:/."""
+    uri = Path(path).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
 def _rule_name(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.split("-"))
 
@@ -79,7 +85,7 @@ def document(report: Report, cwd: str | None = None) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "linkscope", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
-            "originalUriBaseIds": {SRCROOT: {"uri": Path(cwd).as_uri().rstrip("/") + "/"}},
+            "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(cwd)}},
             "invocations": [{"executionSuccessful": True, "exitCode": 0 if report.ok else 1}],
             "results": results,
         }],
