@@ -69,12 +69,12 @@ def corpora() -> dict[str, list[str]]:
     }
 
 
-def record(out: Path, src: Path) -> None:
+def record(out: Path, src: Path, inputs: dict[str, list[str]] | None = None) -> None:
     env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
     env["PYTHONPATH"] = str(src)
     env["COLUMNS"] = "100"
     launcher = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
-    for corpus, files in corpora().items():
+    for corpus, files in (inputs or corpora()).items():
         d = out / corpus
         d.mkdir(parents=True, exist_ok=True)
         (d / "FILES").write_text("".join(f + "\n" for f in files))
@@ -121,8 +121,9 @@ def against(rev: str) -> int:
             print(f"golden: git archive {rev}: {archive.stderr.decode(errors='replace').strip()}", file=sys.stderr)
             return 2
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-        record(td / "old", tree / "src")
-        record(td / "new", ROOT / "src")
+        inputs = corpora()    # one list for both runs: builds may land in the cache meanwhile
+        record(td / "old", tree / "src", inputs)
+        record(td / "new", ROOT / "src", inputs)
         return diff(td / "old", td / "new")
 
 

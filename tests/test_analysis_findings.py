@@ -123,7 +123,7 @@ def test_capabilities_given_at_the_edge():
     raw = struct.pack("<III", 0x01000000, 1 << 21, 0)            # revision 1: cap_sys_admin
     rec = inspect(path)
     with open_image(path) as (img, _):
-        out = analysis.analyze(img, rec, path, capabilities=raw)
+        out = analysis.analyze(img, rec, capabilities=lambda: raw)
     f = next(f for f in out["findings"] if f.id == "preload.secure-exec")
     assert f.evidence == ("file capabilities cap_sys_admin (security.capability)",)
 

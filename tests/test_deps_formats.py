@@ -131,7 +131,7 @@ def test_pe_application_dir_system_dlls_api_sets_and_missing(tmp_path):
 def test_pe_delay_loaded_dlls_are_followed(tmp_path):
     """Delay-load imports count like imports (zig cannot write a delay-load directory: the rules are
     fed the parsed record directly; the parser's side is tests/test_pe.py's synthetic images)."""
-    from linkscope.deps.fsview import FsView
+    from linkscope.files import HostFiles
     from linkscope.deps.objects import Objects
     from linkscope.deps.resolver import Session as S
 
@@ -141,7 +141,7 @@ def test_pe_delay_loaded_dlls_are_followed(tmp_path):
     app.mkdir()
     shutil.copy2(bar, app / "bar.dll")
     (app / "app.exe").write_bytes(b"MZ")
-    fs = FsView(str(tmp_path))
+    fs = HostFiles(str(tmp_path))
     s = S()
     warnings = []
     ctx = Context(Env(root=str(tmp_path)), fs, Objects(fs), s, "/", False, warnings.append)

@@ -13,7 +13,7 @@ import pytest
 import reference
 
 from deps_fixtures import ldcache_writer as W
-from linkscope.deps.fsview import FsView
+from linkscope.files import HostFiles
 from linkscope.deps.ldconf import parse_cache, parse_conf
 from linkscope.deps.objects import elf_object, load, load_elf_object
 
@@ -106,13 +106,13 @@ def test_conf_includes_globs_comments_and_hwcap_lines(tmp_path):
     _write(tmp_path, "/etc/conf.d/1.conf", "/b=libc6\n")       # legacy =TYPE suffix dropped
     _write(tmp_path, "/etc/conf.d/.hidden.conf", "/nope\n")   # glob * skips dot files
     _write(tmp_path, "/etc/more.conf", "/d\n/missing\n")
-    dirs, diags, found = parse_conf(FsView(str(tmp_path)))
+    dirs, diags, found = parse_conf(HostFiles(str(tmp_path)))
     assert found and dirs == ("/a", "/b", "/c", "/d", "/e")
     assert diags == ()
 
 
 def test_conf_absent():
-    dirs, diags, found = parse_conf(FsView("/nonexistent-root-for-linkscope"))
+    dirs, diags, found = parse_conf(HostFiles("/nonexistent-root-for-linkscope"))
     assert (dirs, diags, found) == ((), (), False)
 
 
@@ -124,7 +124,7 @@ def test_symlinks_resolve_inside_the_root(tmp_path):
     os.symlink("/usr/lib", tmp_path / "lib2")                    # absolute: re-rooted
     os.symlink("../../../../../../usr/lib", tmp_path / "usr/up")  # climbs above the root: clamped
     os.symlink("libx.so.1", tmp_path / "usr/lib/libx.so")
-    fs = FsView(str(tmp_path))
+    fs = HostFiles(str(tmp_path))
     for p in ("/lib/libx.so", "/lib2/libx.so", "/usr/up/libx.so", "/lib/../lib/./libx.so.1"):
         r = fs.resolve(p)
         assert r.ok and r.real == "/usr/lib/libx.so.1", p
@@ -137,7 +137,7 @@ def test_dotdot_is_physical(tmp_path):
     (tmp_path / "real/dir").mkdir(parents=True)
     (tmp_path / "real/f").write_text("f")
     os.symlink("real/dir", tmp_path / "link")
-    assert FsView(str(tmp_path)).resolve("/link/../f").real == "/real/f"
+    assert HostFiles(str(tmp_path)).resolve("/link/../f").real == "/real/f"
 
 
 # -- the quick ELF reader agrees with the full parser ---------------------------------------------
@@ -160,4 +160,6 @@ def _sample_elves(limit: int = 60) -> list[str]:
 
 @pytest.mark.parametrize("path", _sample_elves(), ids=os.path.basename)
 def test_quick_reader_agrees_with_the_full_parser(path):
-    assert load_elf_object(path) == load(path, elf_object)
+    fs = HostFiles()
+    r = fs.resolve(path)
+    assert load_elf_object(fs, r.real) == load(fs, r, elf_object)

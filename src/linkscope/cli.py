@@ -125,7 +125,11 @@ def _cmd_explain(args) -> int:
     from .render.stream import batch, stream
 
     with gather(args) as inp:
-        names, only, root = inp.names, args.only_binaries, args.root
+        names, only = inp.names, args.only_binaries
+        tree = None
+        if args.root:
+            from .files import HostFiles
+            tree = HostFiles(args.root)
 
         def work(chunk: list[str]) -> list:
             out = []
@@ -136,9 +140,9 @@ def _cmd_explain(args) -> int:
                 if only and r.format in NON_BINARY:
                     out.append(None)
                     continue
-                if root and r.format not in NON_BINARY:
+                if tree is not None and r.format not in NON_BINARY:
                     from .analysis import with_root_findings
-                    r = with_root_findings(r, root)
+                    r = with_root_findings(r, tree)
                 out.append(_rendered(r, jsonout.binary_to_json(r) if args.json else
                                      explain.file_report(r, width=width, colour=colour)))
             return out

@@ -1,13 +1,13 @@
 """bytes -> format image -> a frozen Binary record. Nothing here prints."""
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 
 from . import sniff as sn
 from .byteview import ByteView
 from .errors import InputError, LinkscopeError, Malformed, Truncated
+from .files import Files, host_capabilities, open_host
 from .model import Binary, ErrorInfo, VersionFloor
 from .record import replace
 
@@ -40,64 +40,57 @@ def _parse(view: ByteView):
     return text.parse(view)
 
 
-def open_image(path: str, st: os.stat_result | None = None) -> "_Opened":
+def open_image(path: str, st: os.stat_result | None = None, *, files: Files | None = None) -> "_Opened":
     """``with open_image(path) as (image, st):`` the parsed image of ``path`` and its stat (``st``
-    when the caller has it), valid inside the block (the file stays mapped until then). Raises a
-    LinkscopeError for anything that is not a readable binary."""
-    return _Opened(path, st)
+    when the caller has it), valid inside the block (the file stays mapped until then). ``path`` is
+    a path of this machine, or with ``files`` a canonical path inside that tree (``Resolved.real``).
+    Raises a LinkscopeError for anything that is not a readable binary."""
+    return _Opened(path, st, files)
 
 
 class _Opened:
     # A class, not contextlib.contextmanager: contextlib (with collections and functools) costs
     # more to import than a binary costs to read.
-    __slots__ = ("path", "st", "_fd", "_mm")
+    __slots__ = ("path", "st", "files", "_file")
 
-    def __init__(self, path: str, st: os.stat_result | None):
-        self.path, self.st, self._fd, self._mm = path, st, None, None
+    def __init__(self, path: str, st: os.stat_result | None, files: Files | None):
+        self.path, self.st, self.files, self._file = path, st, files, None
 
     def __enter__(self):
         path = self.path
-        st = self.st = self.st if self.st is not None else _stat(path)
+        st = self.st
+        if st is None:
+            st = self.st = _stat(path) if self.files is None else _resolved_stat(self.files, path)
         if stat.S_ISDIR(st.st_mode):
             raise InputError("is a directory")
         if not stat.S_ISREG(st.st_mode):
             raise InputError(not_regular_message(st.st_mode))
         if st.st_size == 0:
-            return _parse(ByteView(b"", path=path)), st   # "empty", as file(1) says: nothing to map
-        try:
-            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except OSError as e:
-            raise InputError(e.strerror or str(e)) from None
+            return _parse(ByteView(b"", path=path)), st   # "empty", as file(1) says: nothing to read
+        f = self._file = open_host(path) if self.files is None else self.files.open(path)
         try:
             # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
-            try:
-                head = os.pread(self._fd, 64, 0)
-            except OSError as e:
-                raise InputError(e.strerror or str(e)) from None
+            head = f.head(64)
             kind = sn.sniff(head)
-            short = kind and sn.too_short(kind, head, st.st_size)
+            short = kind and sn.too_short(kind, head, f.size)
             if short:
                 raise Truncated(short)
-            try:
-                self._mm = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError) as e:
-                raise InputError(f"cannot map file: {e}") from None
-            return _parse(ByteView(self._mm, path=path)), st
+            return _parse(f.view()), st
         except BaseException:
             self.__exit__(None, None, None)
             raise
 
     def __exit__(self, *exc) -> None:
-        mm, fd, self._mm, self._fd = self._mm, self._fd, None, None
-        try:
-            if mm is not None:
-                try:
-                    mm.close()
-                except BufferError:  # a view still exported: the map goes when it does
-                    pass
-        finally:
-            if fd is not None:
-                os.close(fd)
+        f, self._file = self._file, None
+        if f is not None:
+            f.close()
+
+
+def _resolved_stat(files: Files, real: str) -> os.stat_result:
+    r = files.resolve(real)
+    if not r.ok:
+        raise InputError(r.message or "no such file")
+    return r.st
 
 
 def _stat(path: str) -> os.stat_result:
@@ -134,11 +127,12 @@ def error_record(path: str, err: LinkscopeError, st: os.stat_result | None = Non
                   setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID))
 
 
-def describe(image, path: str, st: os.stat_result | None = None, *, summary: bool = False) -> Binary:
+def describe(image, path: str, st: os.stat_result | None = None, *, summary: bool = False, capabilities=None) -> Binary:
     """The Binary record of a parsed image (a universal image yields one record per slice).
     ``summary``: only what the format's headers and the Go build info say (the one-line output):
     the libc facts and the analyses (cgo, linker, hardening, findings, sizes) are left at their
-    defaults, which then mean "not computed", not "none"."""
+    defaults, which then mean "not computed", not "none". ``capabilities`` reads the file's
+    ``security.capability`` attribute when called (see :func:`analysis.analyze`)."""
     from . import gobuild
 
     if getattr(image, "format", None) == "macho-universal":
@@ -167,7 +161,7 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     later: dict = {}
     if not summary and getattr(image, "format", None) != "macho-universal":
         from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
-        later = analyze(image, rec, path)
+        later = analyze(image, rec, capabilities=capabilities)
     if image.warnings:
         later["warnings"] = tuple(image.warnings)
     return replace(rec, **later) if later else rec
@@ -203,22 +197,31 @@ def _guard(path: str, fn, st: os.stat_result | None = None):
         return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"), st)
 
 
-def inspect(path: str | os.PathLike, *, summary: bool = False) -> Binary:
+def inspect(path: str | os.PathLike, *, summary: bool = False, files: Files | None = None) -> Binary:
     """Everything linkscope can tell about one file, without executing it. Never raises for bad
     input: the record's ``error`` says what was wrong. ``summary``: the header facts only (see
-    :func:`describe`), several times cheaper."""
+    :func:`describe`), several times cheaper. ``files``: ``path`` is a path inside that tree,
+    resolved there (symbolic links never lead out of it); else a path of this machine."""
     path = os.fspath(path)
+    real = path
     try:
-        st = _stat(path)
+        if files is None:
+            st = _stat(path)
+        else:
+            r = files.resolve(path)
+            if not r.ok:
+                raise InputError(r.message or "no such file")
+            real, st = r.real, r.st
     except LinkscopeError as e:
         return error_record(path, e)
     if stat.S_ISDIR(st.st_mode):   # identified, as file(1) does; the CLI's -r reads the files below it
         return Binary(path=path, format="directory", description="directory")
 
     def run():
-        with open_image(path, st) as (image, st_):
+        with open_image(real, st, files=files) as (image, st_):
             if getattr(image, "binary", True) is False:
                 return _other_record(image, path, st_)
-            return describe(image, path, st_, summary=summary)
+            caps = (lambda: host_capabilities(path)) if files is None else (lambda: files.capabilities(real))
+            return describe(image, path, st_, summary=summary, capabilities=caps)
 
     return _guard(path, run, st)

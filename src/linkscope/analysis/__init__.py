@@ -33,17 +33,17 @@ _SAFE = (LinkscopeError, ValueError, IndexError, KeyError, OverflowError, Unicod
          ZeroDivisionError, struct.error)
 
 
-def analyze(image, binary, path: str | None = None, *, capabilities: bytes | None = None,
-            read_xattr: bool = True) -> dict:
-    """The issue-4 fields of ``binary``. ``path`` lets the analysis read the file's capabilities
-    (``security.capability``) unless ``capabilities`` gives them or ``read_xattr`` is False."""
+def analyze(image, binary, *, capabilities=None) -> dict:
+    """The analysed fields of ``binary``: cgo, linker, hardening, findings, size. ``capabilities``
+    reads the file's raw ``security.capability`` attribute when called (``Files.capabilities``), or
+    is None when there is none to read; it is called only for an ELF executable."""
     from . import cgo, hardening, linker, nss, portability, preload, sizes
     from .evidence import Evidence
 
     fmt = getattr(image, "format", None)
     if fmt not in ("elf", "macho", "pe", "wasm"):
         return {}
-    ev = Evidence(image, binary, path)
+    ev = Evidence(image, binary)
     out: dict = {}
     findings: list[Finding] = []
 
@@ -81,9 +81,10 @@ def analyze(image, binary, path: str | None = None, *, capabilities: bytes | Non
         findings.append(f)
 
     # capabilities, LD_PRELOAD
-    if capabilities is None and read_xattr and path and fmt == "elf" and binary.type in ("executable", "pie-executable"):
-        capabilities = preload.file_capabilities(path)
-    caps = preload.parse_capabilities(capabilities)
+    raw = None
+    if capabilities is not None and fmt == "elf" and binary.type in ("executable", "pie-executable"):
+        raw = capabilities()
+    caps = preload.parse_capabilities(raw)
     findings += guard(lambda: preload.findings(ev, cgo_used, caps), [])
 
     # hardening
@@ -167,15 +168,15 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-def with_root_findings(binary, root: str):
+def with_root_findings(binary, files):
     """``binary`` with a ``hardening.rpath`` finding for RPATH/RUNPATH entries that name
-    world-writable directories inside ``root`` (this reads the file system: CLI edge only)."""
+    world-writable directories inside the tree ``files`` (a sysroot or unpacked image)."""
     from ..record import replace
 
     from .hardening import world_writable
 
     entries = [("DT_RPATH", e) for e in binary.rpath] + [("DT_RUNPATH", e) for e in binary.runpath]
-    risky = world_writable(entries, root)
+    risky = world_writable(entries, files)
     if not risky:
         return binary
     f = Finding("hardening.rpath", "warning", "A library search directory is world-writable: anyone can plant a "

@@ -23,10 +23,9 @@ _PT_LOAD, _PF_X, _PF_W = 1, 1, 2
 class Evidence:
     """Lazy, cached facts about one parsed image and its Binary record (both immutable)."""
 
-    def __init__(self, image, binary, path: str | None = None):
+    def __init__(self, image, binary):
         self.image = image
         self.binary = binary
-        self.path = path
         self.format = getattr(image, "format", None)
         self.view = image.view
 

@@ -235,23 +235,19 @@ def rpath_risks(entries: list[tuple[str, str]], privileged: bool) -> list[str]:
     return out
 
 
-def world_writable(entries: list[tuple[str, str]], root: str) -> list[str]:
-    """Entries that name a world-writable directory (without the sticky bit... or with it) under
-    ``root``: anyone could plant a library there. Reads the file system (CLI edge only)."""
-    import os
+def world_writable(entries: list[tuple[str, str]], files) -> list[str]:
+    """Entries that name a world-writable directory inside the tree ``files`` (resolved there, so a
+    symbolic link never leads out of it): anyone could plant a library there."""
     import stat
 
     out = []
     for tag, e in entries:
         if not e.startswith("/"):
             continue
-        p = os.path.join(root, e.lstrip("/"))
-        try:
-            st = os.stat(p)
-        except OSError:
-            continue
-        if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_IWOTH:
-            out.append(f"{tag} entry {e!r} is a world-writable directory ({oct(st.st_mode & 0o7777)}) under {root}")
+        r = files.resolve(e)
+        if r.ok and stat.S_ISDIR(r.st.st_mode) and r.st.st_mode & stat.S_IWOTH:
+            out.append(f"{tag} entry {e!r} is a world-writable directory ({oct(r.st.st_mode & 0o7777)}) "
+                       f"under {files.root}")
     return out
 
 

@@ -14,12 +14,11 @@ it runs in secure-execution mode.
   unsafe variables (LD_DEBUG_OUTPUT, GLIBC_TUNABLES' unsafe tunables...) are dropped:
   ``preload.secure-exec``.
 
-File capabilities are read at the edge (:func:`file_capabilities`, given a path) and parsed here
-(:func:`parse_capabilities`, VFS_CAP_REVISION 1-3 of linux/capability.h).
+File capabilities are read through the tree the file is in (``files.Files.capabilities``) and parsed
+here (:func:`parse_capabilities`, VFS_CAP_REVISION 1-3 of linux/capability.h).
 """
 from __future__ import annotations
 
-import os
 import struct
 
 from ..model import Finding
@@ -33,19 +32,6 @@ _CAP_NAMES = (
     "checkpoint_restore",
 )
 VFS_CAP_FLAGS_EFFECTIVE = 0x000001
-_MAX_XATTR = 64
-
-
-def file_capabilities(path: str) -> bytes | None:
-    """The raw ``security.capability`` attribute of ``path``, or None (none, or unsupported)."""
-    getx = getattr(os, "getxattr", None)
-    if getx is None:
-        return None
-    try:
-        raw = getx(path, "security.capability")
-    except OSError:
-        return None
-    return bytes(raw[:_MAX_XATTR]) if raw else None
 
 
 def parse_capabilities(raw: bytes | None) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ import fnmatch
 import struct
 from ..record import record
 
-from .fsview import FsView, dirname, join
+from ..files import Files, dirname, join
 
 OLD_MAGIC = b"ld.so-1.7.0"
 NEW_MAGIC = b"glibc-ld.so.cache1.1"
@@ -211,7 +211,7 @@ def _has_magic(s: str) -> bool:
     return any(c in s for c in "*?[")
 
 
-def glob_inner(fs: FsView, pattern: str) -> tuple[list[str], list[str]]:
+def glob_inner(fs: Files, pattern: str) -> tuple[list[str], list[str]]:
     """glob(3) over the filesystem inside the root: (sorted matches, diagnostics)."""
     diags: list[str] = []
     parts = [p for p in pattern.split("/") if p]
@@ -245,7 +245,7 @@ def glob_inner(fs: FsView, pattern: str) -> tuple[list[str], list[str]]:
     return sorted(paths), diags
 
 
-def parse_conf(fs: FsView, path: str = "/etc/ld.so.conf") -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+def parse_conf(fs: Files, path: str = "/etc/ld.so.conf") -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(directories in order, diagnostics, found): the directories ld.so.conf lists, includes
     followed, duplicates (same real directory) and missing directories dropped."""
     dirs: list[str] = []

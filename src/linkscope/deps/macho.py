@@ -28,7 +28,7 @@ import stat
 from ..record import record as value_record
 
 from ..errors import UnsupportedFormat
-from .fsview import dirname, join
+from ..files import dirname, join
 from .model import (freeze, link, VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
                     VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, Interpreter)
 

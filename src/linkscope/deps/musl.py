@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .arch import musl_arch_from_interp
 from .elfgraph import Found, Node, resolve_slash_name
-from .fsview import dirname, join
+from ..files import dirname, join
 from .model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from .objects import ElfIdent
 

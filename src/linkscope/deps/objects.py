@@ -15,7 +15,7 @@ import struct
 from ..record import record
 
 from ..errors import LinkscopeError, Malformed, UnsupportedFormat
-from .fsview import FsView, Resolved
+from ..files import Files, Resolved
 
 from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC, linkage_of
 
@@ -186,35 +186,18 @@ def quick_elf_object(view) -> ElfObject:
                      last.get(DT_FLAGS_1, 0), True)
 
 
-def load_elf_object(host_path: str) -> ElfObject:
-    """The ElfObject of a file (quick reader, full parser when needed); raises LinkscopeError."""
-    import mmap
-
-    from ..byteview import ByteView
-    from ..errors import InputError, Malformed
-
-    try:
-        fd = os.open(host_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError as e:
-        raise InputError(e.strerror or str(e)) from None
-    try:
+def load_elf_object(fs: Files, real: str) -> ElfObject:
+    """The ElfObject of a resolved file (quick reader, full parser when needed); raises LinkscopeError."""
+    with fs.open(real) as f:
         try:
-            mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as e:
-            raise InputError(f"cannot map file: {e}") from None
-        try:
-            return quick_elf_object(ByteView(mm, path=host_path))
+            return quick_elf_object(f.view())
         except _FullParse:
             pass
         except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
             raise Malformed(f"malformed data ({type(e).__name__}: {e})") from None
-        finally:
-            mm.close()
-    finally:
-        os.close(fd)
     from ..inspector import open_image
 
-    with open_image(host_path) as (image, _st):
+    with open_image(real, files=fs) as (image, _st):
         return elf_object(image)
 
 
@@ -223,9 +206,9 @@ def file_key(real: str, st: os.stat_result) -> tuple:
 
 
 class Objects:
-    """Parsed records of the files one FsView holds, shared by all inputs of one call."""
+    """Parsed records of the files one Files holds, shared by all inputs of one call."""
 
-    def __init__(self, fs: FsView):
+    def __init__(self, fs: Files):
         self.fs = fs
         self._idents: dict[tuple, ElfIdent | str] = {}
         self._parsed: dict[tuple, object] = {}
@@ -237,7 +220,7 @@ class Objects:
         key = file_key(r.real, r.st)
         v = self._idents.get(key)
         if v is None:
-            head, err = self.fs.pread_head(r.real, 64)
+            head, err = self.fs.head(r.real, 64)
             v = err if head is None else read_ident(head)
             self._idents[key] = v
         return v
@@ -247,7 +230,7 @@ class Objects:
         key = (file_key(r.real, r.st), convert)
         v = self._parsed.get(key)
         if v is None:
-            v = load(self.fs.host(r.real), convert)
+            v = load(self.fs, r, convert)
             self._parsed[key] = v
         return v
 
@@ -257,7 +240,7 @@ class Objects:
         v = self._parsed.get(key)
         if v is None:
             try:
-                v = load_elf_object(self.fs.host(r.real))
+                v = load_elf_object(self.fs, r.real)
             except LinkscopeError as e:
                 v = str(e)
             except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
@@ -266,12 +249,12 @@ class Objects:
         return v
 
 
-def load(host_path: str, convert):
-    """Open ``host_path`` with the format parsers and return ``convert(image)``, or an error message."""
+def load(fs: Files, r: Resolved, convert):
+    """Open a resolved file with the format parsers and return ``convert(image)``, or an error message."""
     from ..inspector import open_image
 
     try:
-        with open_image(host_path) as (image, _st):
+        with open_image(r.real, r.st, files=fs) as (image, _st):
             return convert(image)
     except LinkscopeError as e:
         return str(e)

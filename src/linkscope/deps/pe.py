@@ -18,7 +18,7 @@ import stat
 from ..record import record as value_record
 
 from ..errors import LinkscopeError, UnsupportedFormat
-from .fsview import dirname, join
+from ..files import dirname, join
 from .model import (freeze, link, VIA_API_SET, VIA_APPLICATION_DIR, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM)
 
 API_SET_PREFIXES = ("api-ms-win-", "ext-ms-win-")

@@ -20,7 +20,7 @@ from ..sniff import NON_BINARY
 from ..model import ErrorInfo
 from .arch import default_interpreter
 from .elfgraph import Node, Walk, interp_node, listing
-from .fsview import FsView, dirname
+from ..files import Files, HostFiles, Resolved, dirname
 from .ldconf import parse_cache, parse_conf
 from .model import Env, Library, Result
 from .objects import ElfIdent, ElfObject, Objects, elf_object, load_elf_object
@@ -31,25 +31,25 @@ class Session:
     derived from files read once (keyed by path and stat) under one root."""
 
     def __init__(self):
-        self._views: dict[str, FsView] = {}
+        self._views: dict[str, HostFiles] = {}
         self._objects: dict[str, Objects] = {}
         self._glibc: dict[tuple, tuple] = {}
         self.memo: dict = {}
         self.floors: dict[frozenset, str | None] = {}   # glibc floor by version needs
 
-    def view(self, root: str) -> FsView:
+    def view(self, root: str) -> HostFiles:
         fs = self._views.get(root)
         if fs is None:
-            fs = self._views[root] = FsView(root)
+            fs = self._views[root] = HostFiles(root)
         return fs
 
-    def objects(self, fs: FsView) -> Objects:
+    def objects(self, fs: Files) -> Objects:
         o = self._objects.get(fs.root)
         if o is None:
             o = self._objects[fs.root] = Objects(fs)
         return o
 
-    def glibc_config(self, fs: FsView, little: bool, warn):
+    def glibc_config(self, fs: Files, little: bool, warn):
         """(ld.so.cache or None, ld.so.conf directories) for binaries of that byte order; the
         diagnostics found while reading them are replayed to every input that uses them."""
         key = (fs.root, little)
@@ -81,7 +81,7 @@ class Context:
 
     __slots__ = ("env", "fs", "objects", "session", "cwd", "secure", "warn")
 
-    def __init__(self, env: Env, fs: FsView, objects: Objects, session: Session, cwd: str, secure: bool, warn):
+    def __init__(self, env: Env, fs: Files, objects: Objects, session: Session, cwd: str, secure: bool, warn):
         self.env, self.fs, self.objects, self.session = env, fs, objects, session
         self.cwd, self.secure, self.warn = cwd, secure, warn
 
@@ -116,18 +116,17 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     if not stat.S_ISREG(r.st.st_mode):
         from ..inspector import not_regular_message
         return fail("input", not_regular_message(r.st.st_mode))
-    host = fs.host(r.real)
-    secure = env.secure if env.secure is not None else _secure(host, r.st)
+    secure = env.secure if env.secure is not None else _secure(fs, r)
     ctx = Context(env, fs, session.objects(fs), session, env.cwd, secure, warn)
 
     facts: dict = {}
     try:
         if not libc_facts and isinstance(ctx.objects.ident(r), ElfIdent):
             facts["format"] = "elf"
-            rec = load_elf_object(host)
+            rec = load_elf_object(fs, r.real)
             facts["linkage"] = rec.linkage
         else:
-            with open_image(host, r.st) as (image, _st):
+            with open_image(r.real, r.st, files=fs) as (image, _st):
                 rec = _main_record(image, facts, session.floors if libc_facts else None)
     except LinkscopeError as e:
         return fail(e.kind, e.message, e.offset)
@@ -157,7 +156,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     return Result(path, warnings=tuple(notes), **common, **out)
 
 
-def _inner_path(fs: FsView, path: str, env: Env) -> str | None:
+def _inner_path(fs: HostFiles, path: str, env: Env) -> str | None:
     """The input as a path inside the root. With a root, a host path below it (as typed, or once its
     directory is made real) names the file inside; any other absolute path is already inside."""
     if fs.root == "/":
@@ -173,14 +172,9 @@ def _inner_path(fs: FsView, path: str, env: Env) -> str | None:
     return None
 
 
-def _secure(host: str, st: os.stat_result) -> bool:
+def _secure(fs: Files, r: Resolved) -> bool:
     """AT_SECURE as the kernel sets it for this file: set-uid, set-gid, or file capabilities."""
-    if st.st_mode & (stat.S_ISUID | stat.S_ISGID):
-        return True
-    try:
-        return bool(os.getxattr(host, "security.capability"))
-    except (OSError, AttributeError):
-        return False
+    return bool(r.st.st_mode & (stat.S_ISUID | stat.S_ISGID)) or fs.capabilities(r.real) is not None
 
 
 def _main_record(image, facts: dict, floors: dict | None):

@@ -1,12 +1,12 @@
 """``deps`` on a ``#!`` script: the interpreter the kernel runs, resolved inside the root through
-the FsView like any library (never outside it), and for ``#!/usr/bin/env CMD`` the command env(1)
+the Files like any library (never outside it), and for ``#!/usr/bin/env CMD`` the command env(1)
 would find on the PATH. The PATH is not this process's (a sysroot is not run with this machine's
 environment): it is DEFAULT_PATH, the PATH Debian's login shells and env's own fallback use."""
 from __future__ import annotations
 
 import stat
 
-from .fsview import join
+from ..files import join
 from .model import Interpreter
 
 DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
