@@ -169,3 +169,29 @@ def test_universal_macho_resolves_one_slice(tmp_path):
     assert [(l.name, l.via) for l in r.libraries] == [("/usr/lib/libgcc_s.1.dylib", "dyld-shared-cache"),
                                                       ("/usr/lib/libSystem.B.dylib", "dyld-shared-cache")]
     assert r.missing == () and any("amd64 slice (of 386, amd64)" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("fmt", ["pe", "macho"])
+def test_one_walk_bounds_every_loader(tmp_path, fmt):
+    """dyld's and Windows' rules run on the same walk as glibc's and musl's, so the same bound on a
+    closure's size holds for them: past ``max_objects`` the rest is not resolved, with a diagnostic."""
+    from linkscope.deps import macho as macho_rules
+    from linkscope.deps.objects import Objects
+    from linkscope.deps.resolver import Session as S
+    from linkscope.files import HostFiles
+
+    (tmp_path / "App").mkdir()
+    (tmp_path / "App/app").write_bytes(b"x")
+    names = [f"lib{i}.dll" if fmt == "pe" else f"/opt/lib{i}.dylib" for i in range(6)]
+    fs = HostFiles(str(tmp_path))
+    warnings: list[str] = []
+    ctx = Context(Env(root=str(tmp_path), max_objects=4), fs, Objects(fs), S(), "/", False, warnings.append)
+    r = fs.resolve("/App/app")
+    if fmt == "pe":
+        out = pe_rules.resolve(ctx, "/App/app", "/App/app", r, pe_rules.PeObject(0x8664, "amd64", tuple(names), ()))
+    else:
+        obj = macho_rules.MachoObject(0x0100000C, "arm64", 2, None, tuple((n, "load") for n in names), (), None)
+        out = macho_rules.resolve(ctx, "/App/app", "/App/app", r, macho_rules.MachoFile((obj,)))
+    assert [l.name for l in out["libraries"]] == names[:4]
+    assert out["missing"] == tuple(names[:4])
+    assert "more than 4 objects: " + names[4] + " and the rest not resolved" in warnings

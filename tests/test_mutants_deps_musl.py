@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from linkscope.deps import musl
-from linkscope.deps.elfgraph import Node
+from linkscope.deps.walk import Node
 from linkscope.deps.model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from linkscope.deps.objects import ElfIdent
 

@@ -28,7 +28,7 @@ other byte order, not ET_DYN/ET_EXEC) is reported and skipped.
 from __future__ import annotations
 
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
-from .elfgraph import Found, Node, resolve_slash_name
+from .walk import ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
 from .model import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
@@ -139,7 +139,7 @@ class GlibcConfig:
         self.memo: dict = {}
 
 
-class GlibcRules:
+class GlibcRules(ElfRules):
     name = "glibc"
 
     def __init__(self, ctx, main_ident: ElfIdent):

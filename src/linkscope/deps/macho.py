@@ -29,8 +29,9 @@ from ..record import record as value_record
 
 from ..errors import UnsupportedFormat
 from ..files import dirname, join
-from .model import (freeze, link, VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
+from .model import (VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
                     VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, Interpreter)
+from .walk import Found, Node, Walk, listing
 
 SHARED_CACHE_PREFIXES = ("/usr/lib/", "/System/Library/", "/System/iOSSupport/", "/System/DriverKit/")
 FALLBACK_DIRS = ("/usr/local/lib", "/usr/lib")
@@ -87,24 +88,118 @@ def _pick(f: MachoFile, host_machine: int | None) -> MachoObject | None:
     return f.slices[0]
 
 
-class _Node:
-    __slots__ = ("name", "path", "real", "via", "obj", "loader", "depth", "needed_by", "needs", "rpaths")
-
-    def __init__(self, name: str, path: str | None, real: str | None, via: str, obj: MachoObject | None,
-                 loader: "_Node | None", depth: int):
-        self.name, self.path, self.real, self.via, self.obj = name, path, real, via, obj
-        self.loader, self.depth = loader, depth
-        self.needed_by: list = []
-        self.needs: list = []
-        self.rpaths: tuple[str, ...] | None = None
-
-
 def _expand_prefix(p: str, exe_dir: str, loader_dir: str) -> tuple[str, str] | None:
     if p.startswith("@executable_path"):
         return exe_dir + p[len("@executable_path"):], VIA_EXECUTABLE_PATH
     if p.startswith("@loader_path"):
         return loader_dir + p[len("@loader_path"):], VIA_LOADER_PATH
     return None
+
+
+class DyldRules:
+    """dyld's answers to the walk's questions (:class:`walk.Walk`)."""
+
+    name = "dyld"
+
+    def __init__(self, ctx, main_obj: MachoObject, exe_dir: str):
+        self.ctx, self.main_obj, self.exe_dir = ctx, main_obj, exe_dir
+        self._missing: dict[str, Node] = {}
+
+    def needs(self, node: Node):
+        return node.rec.dylibs
+
+    def expand_needed(self, walk, node: Node, raw: str) -> str:
+        return raw
+
+    def match_loaded(self, walk, name: str) -> Node | None:
+        return walk.by_name.get(name)
+
+    def provided(self, walk, name: str, node: Node) -> None:
+        return None
+
+    def identity(self, r) -> str:
+        return r.real
+
+    def _dir(self, n: Node) -> str:
+        return dirname(n.path if n.path and n.path.startswith("/") else n.real or "/")
+
+    def _rpaths(self, n: Node) -> tuple[str, ...]:
+        out = n.cache.get("rpaths")
+        if out is None:
+            out = []
+            for rp in n.rec.rpaths if n.rec else ():
+                e = _expand_prefix(rp, self.exe_dir, self._dir(n))
+                out.append(e[0] if e else rp)
+            out = n.cache["rpaths"] = tuple(out)
+        return out
+
+    def _slice(self, rr):
+        """The image of the input's CPU in the file ``rr``, or why there is none (a str)."""
+        f = self.ctx.objects.parse(rr, record)
+        if isinstance(f, str):
+            return f"{f}; passed over"
+        s = next((s for s in f.slices if s.cputype == self.main_obj.cputype), None)
+        return s if s is not None else f"no {self.main_obj.arch} image in it; passed over, as dyld passes it over"
+
+    def _try(self, p: str):
+        rr = self.ctx.fs.resolve(p, self.ctx.cwd)
+        if not rr.ok:
+            if rr.message:
+                self.ctx.warn(rr.message)
+            return None
+        if not stat.S_ISREG(rr.st.st_mode):
+            return None
+        s = self._slice(rr)
+        if isinstance(s, str):
+            self.ctx.warn(f"{p}: {s}")
+            return None
+        return rr
+
+    def search(self, walk, name: str, n: Node) -> Found | None:
+        cands: list[tuple[str, str]] = []
+        e = _expand_prefix(name, self.exe_dir, self._dir(n))
+        if e:
+            cands.append(e)
+        elif name.startswith("@rpath/"):
+            rest = name[len("@rpath/"):]
+            chain = n
+            while chain is not None:
+                for rp in self._rpaths(chain):
+                    cands.append((join(rp, rest), VIA_RPATH))
+                chain = chain.loader
+        else:
+            cands.append((name, VIA_DIRECT))
+        leaf = name.rsplit("/", 1)[-1]
+        cands += [(join(d, leaf), VIA_FALLBACK) for d in FALLBACK_DIRS]
+        for p, via in cands:
+            rr = self._try(p)
+            if rr is not None:
+                return Found(p, rr, via)
+        return None
+
+    def load(self, walk, found: Found):
+        return self._slice(found.resolved)
+
+    def names_of(self, name: str, found: Found) -> set:
+        s = self._slice(found.resolved)
+        return {name, s.install_name} if s.install_name else {name}
+
+    def unresolved(self, walk, name: str, kind: str, n: Node) -> Node:
+        """A system library lives only in the dyld shared cache (macOS 11 and later): provided, its own
+        dependencies unknown. Anything else is missing, listed once; a weak library does not count
+        as missing unless a strong load command asks for it too."""
+        expanded = _expand_prefix(name, self.exe_dir, self._dir(n))
+        target = expanded[0] if expanded else name
+        if target.startswith(SHARED_CACHE_PREFIXES):
+            return walk.new(Node(name, target, None, VIA_SHARED_CACHE, None, n, n.depth + 1, names={name}),
+                            register=True)
+        dep = self._missing.get(name)
+        if dep is None:
+            via = VIA_WEAK_NOT_FOUND if kind == "weak" else VIA_NOT_FOUND
+            dep = self._missing[name] = walk.new(Node(name, None, None, via, None, n, n.depth + 1, faked=True))
+        elif kind != "weak" and dep.via == VIA_WEAK_NOT_FOUND:
+            dep.via = VIA_NOT_FOUND
+        return dep
 
 
 def resolve(ctx, path: str, inner: str, r, rec: MachoFile) -> dict:
@@ -117,115 +212,14 @@ def resolve(ctx, path: str, inner: str, r, rec: MachoFile) -> dict:
     if rec.universal and len(rec.slices) > 1:
         ctx.warn(f"universal binary: resolved for its {main_obj.arch} slice (of "
                  f"{', '.join(s.arch for s in rec.slices)})")
-    exe_dir = dirname(r.real)
-    fs, objects = ctx.fs, ctx.objects
-    main = _Node(path, inner, r.real, "", main_obj, None, 0)
-    by_name: dict[str, _Node] = {}
-    by_real: dict[str, _Node] = {r.real: main}
-    if main_obj.install_name:
-        by_name[main_obj.install_name] = main
-    nodes: list[_Node] = []
-    missing_first: dict[str, _Node] = {}
-
-    def node_dir(n: _Node) -> str:
-        return dirname(n.path if n.path and n.path.startswith("/") else n.real or "/")
-
-    def rpaths_of(n: _Node) -> tuple[str, ...]:
-        if n.rpaths is None:
-            out = []
-            for rp in n.obj.rpaths if n.obj else ():
-                e = _expand_prefix(rp, exe_dir, node_dir(n))
-                out.append(e[0] if e else rp)
-            n.rpaths = tuple(out)
-        return n.rpaths
-
-    def try_path(p: str):
-        rr = fs.resolve(p, ctx.cwd)
-        if not rr.ok:
-            if rr.message:
-                ctx.warn(rr.message)
-            return None
-        if not stat.S_ISREG(rr.st.st_mode):
-            return None
-        f = objects.parse(rr, record)
-        if isinstance(f, str):
-            ctx.warn(f"{p}: {f}; passed over")
-            return None
-        s = next((s for s in f.slices if s.cputype == main_obj.cputype), None)
-        if s is None:
-            ctx.warn(f"{p}: no {main_obj.arch} image in it; passed over, as dyld passes it over")
-            return None
-        return rr, s
-
-    def search(name: str, n: _Node):
-        cands: list[tuple[str, str]] = []
-        e = _expand_prefix(name, exe_dir, node_dir(n))
-        if e:
-            cands.append(e)
-        elif name.startswith("@rpath/"):
-            rest = name[len("@rpath/"):]
-            chain = n
-            while chain is not None:
-                for rp in rpaths_of(chain):
-                    cands.append((join(rp, rest), VIA_RPATH))
-                chain = chain.loader
-        else:
-            cands.append((name, VIA_DIRECT))
-        for p, via in cands:
-            hit = try_path(p)
-            if hit:
-                return p, hit[0], hit[1], via
-        leaf = name.rsplit("/", 1)[-1]
-        for d in FALLBACK_DIRS:
-            p = join(d, leaf)
-            hit = try_path(p)
-            if hit:
-                return p, hit[0], hit[1], VIA_FALLBACK
-        return None
-
-    queue = [main]
-    i = 0
-    while i < len(queue):
-        n = queue[i]
-        i += 1
-        if n.obj is None:
-            continue
-        for name, kind in n.obj.dylibs:
-            dep = by_name.get(name)
-            if dep is None:
-                found = search(name, n)
-                if found is not None:
-                    p, rr, obj, via = found
-                    dep = by_real.get(rr.real)
-                    if dep is None:
-                        dep = _Node(name, p, rr.real, via, obj, n, n.depth + 1)
-                        nodes.append(dep)
-                        by_real[rr.real] = dep
-                        queue.append(dep)
-                        if obj.install_name:
-                            by_name.setdefault(obj.install_name, dep)
-                    by_name.setdefault(name, dep)
-                else:
-                    expanded = _expand_prefix(name, exe_dir, node_dir(n))
-                    target = expanded[0] if expanded else name
-                    if target.startswith(SHARED_CACHE_PREFIXES):
-                        dep = _Node(name, target, None, VIA_SHARED_CACHE, None, n, n.depth + 1)
-                        nodes.append(dep)
-                        by_name[name] = dep
-                    else:
-                        dep = missing_first.get(name)
-                        if dep is None:
-                            via = VIA_WEAK_NOT_FOUND if kind == "weak" else VIA_NOT_FOUND
-                            dep = missing_first[name] = _Node(name, None, None, via, None, n, n.depth + 1)
-                            nodes.append(dep)
-                        elif kind != "weak" and dep.via == VIA_WEAK_NOT_FOUND:
-                            dep.via = VIA_NOT_FOUND
-            link(n, dep)
-    libs, missing, index = freeze(nodes)
+    rules = DyldRules(ctx, main_obj, dirname(r.real))
+    names = {main_obj.install_name} if main_obj.install_name else set()
+    main = Node(path, inner, r.real, "", main_obj, None, 0, rules.identity(r), names=names)
+    walk = Walk(rules, main, None, ctx.warn, ctx.env.max_objects)
+    libs, missing, needs, _ = listing(walk, walk.run())
     itp = None
     if main_obj.dylinker:
-        ri = fs.resolve(main_obj.dylinker, ctx.cwd)
+        ri = ctx.fs.resolve(main_obj.dylinker, ctx.cwd)
         itp = Interpreter(main_obj.dylinker, main_obj.dylinker if ri.ok else None, ri.real if ri.ok else None)
-    needs = tuple(index[id(x)] for x in main.needs if id(x) in index)
     return dict(rules="dyld", interpreter=itp, libraries=libs, missing=missing, needs=needs,
                 static=not main_obj.dylibs)

@@ -115,21 +115,3 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.error is None and not self.missing
-
-
-def link(parent, dep) -> None:
-    """Record that ``parent`` needs ``dep`` (each edge once), on the mutable nodes of a walk."""
-    if parent.name not in dep.needed_by:
-        dep.needed_by.append(parent.name)
-    if dep not in parent.needs:
-        parent.needs.append(dep)
-
-
-def freeze(nodes) -> tuple[tuple["Library", ...], tuple[str, ...], dict[int, int]]:
-    """The walk's nodes as Library records in load order, the names not found, and the index of
-    each node (by id) for turning edges into positions."""
-    index = {id(d): k for k, d in enumerate(nodes)}
-    libs = tuple(Library(d.name, d.path, d.real, d.via, tuple(d.needed_by), d.depth,
-                         tuple(index[id(x)] for x in d.needs if id(x) in index)) for d in nodes)
-    return libs, tuple(d.name for d in nodes if d.via == VIA_NOT_FOUND), index
-

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from .arch import musl_arch_from_interp
-from .elfgraph import Found, Node, resolve_slash_name
+from .walk import ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
 from .model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from .objects import ElfIdent
@@ -37,7 +37,7 @@ def split_path(value: str) -> tuple[str, ...]:
     return tuple(p for p in value.replace("\n", ":").split(":") if p)
 
 
-class MuslRules:
+class MuslRules(ElfRules):
     name = "musl"
 
     def __init__(self, ctx, main_ident: ElfIdent, interp: str | None):

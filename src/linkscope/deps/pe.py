@@ -19,7 +19,8 @@ from ..record import record as value_record
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from ..files import dirname, join
-from .model import (freeze, link, VIA_API_SET, VIA_APPLICATION_DIR, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM)
+from .model import VIA_APPLICATION_DIR, VIA_API_SET, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM
+from .walk import Found, Node, Walk, listing
 
 API_SET_PREFIXES = ("api-ms-win-", "ext-ms-win-")
 
@@ -75,15 +76,6 @@ def classify(name: str) -> str | None:
     return None
 
 
-class _Node:
-    __slots__ = ("name", "path", "real", "via", "obj", "depth", "needed_by", "needs")
-
-    def __init__(self, name: str, path: str | None, real: str | None, via: str, obj: PeObject | None, depth: int):
-        self.name, self.path, self.real, self.via, self.obj, self.depth = name, path, real, via, obj, depth
-        self.needed_by: list = []
-        self.needs: list = []
-
-
 def _ci_dir(fs, path: str) -> str | None:
     """``path`` inside the root with each component matched case-insensitively, or None."""
     cur = "/"
@@ -98,12 +90,87 @@ def _ci_dir(fs, path: str) -> str | None:
     return cur
 
 
+class WindowsRules:
+    """The Windows loader's answers to the walk's questions (:class:`walk.Walk`)."""
+
+    name = "windows"
+
+    def __init__(self, ctx, main: PeObject, search_dirs: list[tuple[str, str]], system_dir: str | None):
+        self.ctx, self.main, self.search_dirs, self.system_dir = ctx, main, search_dirs, system_dir
+
+    def needs(self, node: Node):
+        return ((n, None) for n in node.rec.needed + node.rec.delay_needed)   # imports before delay-loads
+
+    def expand_needed(self, walk, node: Node, raw: str) -> str:
+        return raw
+
+    def match_loaded(self, walk, name: str) -> Node | None:
+        return walk.by_name.get(name.lower())
+
+    def identity(self, r) -> str:
+        return r.real
+
+    def names_of(self, name: str, found: Found) -> set:
+        return {name.lower()}
+
+    def _find_in(self, d: str, name: str):
+        fs = self.ctx.fs
+        names, err = fs.listdir(d)
+        if err:
+            self.ctx.warn(err)
+            return None
+        low = name.lower()
+        hit = next((n for n in names if n.lower() == low), None)
+        if hit is None:
+            return None
+        p = join(d, hit)
+        rr = fs.resolve(p)
+        if not rr.ok or not stat.S_ISREG(rr.st.st_mode):
+            if rr.message:
+                self.ctx.warn(rr.message)
+            return None
+        return p, rr
+
+    def provided(self, walk, name: str, n: Node) -> Node | None:
+        """API sets and the DLLs Windows ships: the OS provides them; their imports are not followed."""
+        kind = classify(name)
+        if kind is None:
+            return None
+        hit = self._find_in(self.system_dir, name) if kind == VIA_WINDOWS_SYSTEM and self.system_dir else None
+        return walk.new(Node(name, hit[0] if hit else None, hit[1].real if hit else None, kind, None, n, n.depth + 1,
+                             names={name.lower()}), register=True)
+
+    def search(self, walk, name: str, n: Node) -> Found | None:
+        for d, via in self.search_dirs:
+            hit = self._find_in(d, name)
+            if hit is None:
+                continue
+            p, rr = hit
+            obj = self.ctx.objects.parse(rr, record)
+            if isinstance(obj, str):
+                self.ctx.warn(f"{p}: {obj}; passed over")
+                continue
+            if obj.machine != self.main.machine:
+                self.ctx.warn(f"{p}: a {obj.arch} DLL, the program is {self.main.arch}; passed over")
+                continue
+            for prob in obj.problems:
+                self.ctx.warn(f"{p}: {prob}")
+            return Found(p, rr, via)
+        return None
+
+    def load(self, walk, found: Found):
+        return self.ctx.objects.parse(found.resolved, record)
+
+    def unresolved(self, walk, name: str, kind, n: Node) -> Node:
+        return walk.new(Node(name, None, None, VIA_NOT_FOUND, None, n, n.depth + 1, faked=True,
+                             names={name.lower()}), register=True)
+
+
 def resolve(ctx, path: str, inner: str, r, rec: PeObject) -> dict:
-    fs, objects = ctx.fs, ctx.objects
+    fs = ctx.fs
     for p in rec.problems:
         ctx.warn(f"{path}: {p}")
-    app_dir = dirname(r.real)
-    search_dirs: list[tuple[str, str]] = [(app_dir, VIA_APPLICATION_DIR)]
+    search_dirs: list[tuple[str, str]] = [(dirname(r.real), VIA_APPLICATION_DIR)]
     sysdirs = ["/Windows/SysWOW64", "/Windows/System32"] if rec.machine == IMAGE_FILE_MACHINE_I386 \
         else ["/Windows/System32"]
     system_dir = None
@@ -116,74 +183,9 @@ def resolve(ctx, path: str, inner: str, r, rec: PeObject) -> dict:
     windir = _ci_dir(fs, "/Windows")
     if windir:
         search_dirs.append((windir, VIA_SYSTEM_DIR))
-
-    def find_in(d: str, name: str):
-        names, err = fs.listdir(d)
-        if err:
-            ctx.warn(err)
-            return None
-        low = name.lower()
-        hit = next((n for n in names if n.lower() == low), None)
-        if hit is None:
-            return None
-        p = join(d, hit)
-        rr = fs.resolve(p)
-        if not rr.ok or not stat.S_ISREG(rr.st.st_mode):
-            if rr.message:
-                ctx.warn(rr.message)
-            return None
-        return p, rr
-
-    main = _Node(path, inner, r.real, "", rec, 0)
-    by_name: dict[str, _Node] = {}
-    by_real: dict[str, _Node] = {r.real: main}
-    nodes: list[_Node] = []
-    queue = [main]
-    i = 0
-    while i < len(queue):
-        n = queue[i]
-        i += 1
-        if n.obj is None:
-            continue
-        for name in n.obj.needed + n.obj.delay_needed:
-            key = name.lower()
-            dep = by_name.get(key)
-            if dep is None:
-                kind = classify(name)
-                if kind == VIA_API_SET:
-                    dep = _Node(name, None, None, kind, None, n.depth + 1)
-                elif kind == VIA_WINDOWS_SYSTEM:
-                    hit = find_in(system_dir, name) if system_dir else None
-                    dep = _Node(name, hit[0] if hit else None, hit[1].real if hit else None, kind, None, n.depth + 1)
-                else:
-                    dep = None
-                    for d, via in search_dirs:
-                        hit = find_in(d, name)
-                        if hit is None:
-                            continue
-                        p, rr = hit
-                        obj = objects.parse(rr, record)
-                        if isinstance(obj, str):
-                            ctx.warn(f"{p}: {obj}; passed over")
-                            continue
-                        if obj.machine != rec.machine:
-                            ctx.warn(f"{p}: a {obj.arch} DLL, the program is {rec.arch}; passed over")
-                            continue
-                        for prob in obj.problems:
-                            ctx.warn(f"{p}: {prob}")
-                        dep = by_real.get(rr.real)
-                        if dep is None:
-                            dep = _Node(name, p, rr.real, via, obj, n.depth + 1)
-                            by_real[rr.real] = dep
-                            queue.append(dep)
-                        break
-                    if dep is None:
-                        dep = _Node(name, None, None, VIA_NOT_FOUND, None, n.depth + 1)
-                if dep not in nodes:
-                    nodes.append(dep)
-                by_name[key] = dep
-            link(n, dep)
-    libs, missing, index = freeze(nodes)
-    needs = tuple(index[id(x)] for x in main.needs if id(x) in index)
+    rules = WindowsRules(ctx, rec, search_dirs, system_dir)
+    main = Node(path, inner, r.real, "", rec, None, 0, rules.identity(r), names=set())
+    walk = Walk(rules, main, None, ctx.warn, ctx.env.max_objects)
+    libs, missing, needs, _ = listing(walk, walk.run())
     return dict(rules="windows", libraries=libs, missing=missing, needs=needs,
                 static=not (rec.needed or rec.delay_needed))

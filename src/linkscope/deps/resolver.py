@@ -19,7 +19,7 @@ from ..inspector import open_image
 from ..sniff import NON_BINARY
 from ..model import ErrorInfo
 from .arch import default_interpreter
-from .elfgraph import Node, Walk, interp_node, listing
+from .walk import Node, Walk, interp_node, listing
 from ..files import Files, HostFiles, Resolved, dirname
 from .ldconf import parse_cache, parse_conf
 from .model import Env, Library, Result

@@ -1,13 +1,18 @@
-"""The breadth-first walk every ELF loader does, with the search rules plugged in.
+"""The breadth-first walk every loader does, with each loader's rules plugged in.
 
-ld.so (elf/dl-deps.c) and musl (ldso/dynlink.c load_deps) both process the objects in the order they
-were loaded, mapping each one's DT_NEEDED entries in turn and appending what is new to the end: a
-breadth-first search of the dependency graph. A needed name first matches an object already loaded
-(the rules decide how: names, sonames, musl's reserved libc names); otherwise it is searched for, and
-a file found that is already loaded under another name (same device and inode) is that object.
+ld.so (elf/dl-deps.c), musl (ldso/dynlink.c load_deps), dyld and the Windows loader all process the
+objects in the order they were loaded, taking each one's needed libraries in turn and appending what
+is new to the end: a breadth-first search of the dependency graph. A needed name first matches an
+object already loaded (the rules decide how: names, sonames, install names, musl's reserved libc
+names, Windows' case-insensitive names); otherwise it may be provided by the system without being
+read (Windows' API sets and system DLLs), or it is searched for, and a file found that is already
+loaded (the rules say what makes two the same: device and inode, or path) is that object.
 
-What is not found becomes a "not found" entry, and (as glibc's trace mode does) does not stop the walk;
-a later request for the same name searches again, since the requester's paths may differ.
+What is not found becomes a not-found entry and does not stop the walk (as glibc's trace mode does).
+The rules decide what a later request for the same name does: glibc and musl search again, since the
+requester's paths may differ; dyld searches again but lists the name once; Windows reuses it.
+
+The rule sets (GlibcRules, MuslRules, DyldRules, WindowsRules) answer the questions in :class:`Walk`.
 """
 from __future__ import annotations
 
@@ -51,11 +56,20 @@ class Found:
 
 
 class Walk:
-    """One input's closure. ``rules`` (GlibcRules, MuslRules) supplies: ``match_loaded(walk, name)``
-    (the loaded object a name means, or None), ``expand_needed(walk, node, raw)`` (the DT_NEEDED
-    string after token expansion, None to skip it), ``search(walk, name, node)`` (a Found, or None),
-    ``load(walk, found)`` (its ElfObject, or why it cannot be read) and ``names_of(name, found)``
-    (the names a newly loaded object answers to)."""
+    """One input's closure. ``rules`` supplies:
+
+    - ``needs(node)``: the (name, kind) pairs the object asks for, in order (kind: dyld's load, weak,
+      reexport...; None where the format has one kind);
+    - ``expand_needed(walk, node, raw)``: the name after token expansion, None to skip it;
+    - ``match_loaded(walk, name)``: the loaded object a name means, or None;
+    - ``provided(walk, name, node)``: a node for a library the system provides without its file
+      being read, or None (a search follows);
+    - ``search(walk, name, node)``: a Found, or None;
+    - ``unresolved(walk, name, kind, node)``: the node a name not found becomes (made with
+      :meth:`new`), or None;
+    - ``identity(resolved)``: what makes two files one object;
+    - ``load(walk, found)``: the found file's record, or why it cannot be read (a str);
+    - ``names_of(name, found)``: the names a newly loaded object answers to."""
 
     def __init__(self, rules, main: Node, interp: Node | None, warn, max_objects: int):
         self.rules = rules
@@ -81,25 +95,36 @@ class Walk:
             self.by_fid.setdefault(node.fid, node)
         for n in node.names:
             self.by_name.setdefault(n, node)
-        if node.rec is not None and node.rec.soname:
+        if isinstance(node.rec, ElfObject) and node.rec.soname:   # glibc's rules compare DT_SONAME
             self.by_soname.setdefault(node.rec.soname, node)
 
     def add_name(self, node: Node, name: str) -> None:
         node.names.add(name)
         self.by_name.setdefault(name, node)
 
+    def new(self, node: Node, register: bool = False) -> Node:
+        """A node the rules made (provided, not found): in the listing at this point; with
+        ``register``, a later request matches it by its names."""
+        node.order = self._order
+        self._order += 1
+        self.nodes.append(node)
+        if register:
+            for n in node.names:
+                self.by_name.setdefault(n, node)
+        return node
+
     def run(self) -> list[Node]:
         known: list[Node] = [self.main]
         reserved = {id(self.main)}
-        expand, map_ = self.rules.expand_needed, self._map
+        needs, expand, map_ = self.rules.needs, self.rules.expand_needed, self._map
         for node in known:          # grows as it goes: breadth first
             if node.rec is None:
                 continue
-            for raw in node.rec.needed:
+            for raw, kind in needs(node):
                 name = expand(self, node, raw)
                 if name is None:
                     continue
-                dep = map_(name, node)
+                dep = map_(name, kind, node)
                 if dep is None:
                     continue
                 if node.name not in dep.needed_by:
@@ -112,43 +137,56 @@ class Walk:
                     known.append(dep)
         return known
 
-    def _map(self, name: str, requester: Node) -> Node | None:
-        hit = self.rules.match_loaded(self, name)
+    def _map(self, name: str, kind, requester: Node) -> Node | None:
+        rules = self.rules
+        hit = rules.match_loaded(self, name)
         if hit is not None:
             self.add_name(hit, name)
             return hit
         if len(self.nodes) >= self.max_objects:
             self.warn(f"more than {self.max_objects} objects: {name} and the rest not resolved")
             return None
-        found = self.rules.search(self, name, requester)
+        node = rules.provided(self, name, requester)
+        if node is not None:
+            return node
+        found = rules.search(self, name, requester)
         if found is None:
-            return self._new(Node(name, None, None, VIA_NOT_FOUND, None, requester, requester.depth + 1,
-                                  faked=True))
-        st = found.resolved.st
-        fid = (st.st_dev, st.st_ino)
+            return rules.unresolved(self, name, kind, requester)
+        fid = rules.identity(found.resolved)
         same = self.by_fid.get(fid)
         if same is not None:
             self.add_name(same, name)
             return same
-        rec = self.rules.load(self, found)
+        rec = rules.load(self, found)
         if isinstance(rec, str):
             self.warn(f"{found.path}: {rec}; its own dependencies are unknown")
             rec = None
-        node = self._new(Node(name, found.path, found.resolved.real, found.via, rec, requester, 0, fid,
-                              names=self.rules.names_of(name, found)))
+        node = self.new(Node(name, found.path, found.resolved.real, found.via, rec, requester, 0, fid,
+                             names=rules.names_of(name, found)))
         self._register(node)
         return node
 
-    def _new(self, node: Node) -> Node:
-        node.order = self._order
-        self._order += 1
-        self.nodes.append(node)
-        return node
+
+class ElfRules:
+    """What glibc's and musl's rules share: DT_NEEDED in order, files told apart by device and
+    inode, nothing provided unread, and a name not found searched again at its next request."""
+
+    def needs(self, node: Node):
+        return ((n, None) for n in node.rec.needed)
+
+    def provided(self, walk: Walk, name: str, node: Node) -> Node | None:
+        return None
+
+    def identity(self, r: Resolved) -> tuple:
+        return (r.st.st_dev, r.st.st_ino)
+
+    def unresolved(self, walk: Walk, name: str, kind, node: Node) -> Node:
+        return walk.new(Node(name, None, None, VIA_NOT_FOUND, None, node, node.depth + 1, faked=True))
 
 
 def listing(walk: Walk, known: list[Node], list_unreached_interp: bool = True
             ) -> tuple[tuple[Library, ...], tuple[str, ...], tuple[int, ...], Interpreter | None]:
-    """The loader's list of loaded objects as ldd prints it: creation order, with the interpreter put
+    """The loader's list of loaded objects as ldd (or otool -L, for each format) prints it: creation order, with the interpreter put
     where ld.so puts it (right after the object before it in the breadth-first search list), each
     not-found name once (at its first request); the interpreter is last when nothing needs it (and
     left out, as ldd leaves it out, when ``list_unreached_interp`` is false).
@@ -196,7 +234,7 @@ def listing(walk: Walk, known: list[Node], list_unreached_interp: bool = True
         libs.append(Library(n.name, n.path, n.real, n.via, tuple(n.needed_by), depth, needs_of(n)))
     missing: list[str] = []
     for n in shown:
-        if n.faked and n.name not in missing:
+        if n.via == VIA_NOT_FOUND and n.name not in missing:
             missing.append(n.name)
     itp = None
     if interp is not None:
