@@ -147,12 +147,13 @@ def test_parallel_batches_give_the_serial_answer(monkeypatch):
     """Large batches are split across forked workers (linkscope.parallel); the results, in order,
     are the same."""
     from linkscope import parallel
-    from linkscope.deps import command
+    from linkscope.deps import Session, resolve, resolve_many
     from linkscope.deps.hostenv import host_env
 
     paths = sorted(str(p) for p in Path("/usr/bin").iterdir() if p.is_file() and not p.is_symlink())[:80]
     env = host_env(None, "")
-    serial = command._resolve_chunk(paths, env, True)
+    session = Session()
+    serial = [resolve(p, env, session) for p in paths]
     monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 8)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
-    assert command.resolve_all(paths, env, True) == serial
+    assert list(resolve_many(paths, env)) == serial

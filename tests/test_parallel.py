@@ -36,19 +36,19 @@ def test_batches_give_the_serial_answer_in_order(two_cores, tmp_path):
         return _work(chunk)
 
     items = list(range(300))
-    got = parallel.map_chunks(items, work)
+    got = list(parallel.map_chunks(items, work))
     assert [x for x, _ in got] == items
     assert len({pid for _, pid in got}) == 2
 
 
 def test_small_batches_run_here():
-    got = parallel.map_chunks(list(range(10)), _work)
+    got = list(parallel.map_chunks(list(range(10)), _work))
     assert {pid for _, pid in got} == {os.getpid()}
 
 
 def test_warm_runs_once_before_forking(two_cores):
     seen = []
-    parallel.map_chunks(list(range(100)), _work, warm=lambda: seen.append(os.getpid()))
+    list(parallel.map_chunks(list(range(100)), _work, warm=lambda: seen.append(os.getpid())))
     assert seen == [os.getpid()]
 
 
@@ -78,7 +78,7 @@ def test_results_that_do_not_pickle_are_redone_here(two_cores):
     def work(chunk):
         return [(x, (lambda: None) if os.getpid() != parent else None) for x in chunk]
     parent = os.getpid()
-    got = parallel.map_chunks(list(range(100)), work)
+    got = list(parallel.map_chunks(list(range(100)), work))
     assert [x for x, _ in got] == list(range(100)) and all(f is None for _, f in got)
 
 

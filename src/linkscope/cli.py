@@ -1,6 +1,6 @@
-"""The command line: main(argv) -> exit status. 0 ok, 1 a check failed or an input could not be
-read, 2 usage; ``diff`` as diff(1): 0 the same, 1 different, 2 trouble. Subcommands import their heavy
-modules only when they run. Errors: see linkscope.render.diagnostic (once, on stderr, named).
+"""The command line: main(argv) -> exit status (linkscope.status). The subcommands' bodies are in
+linkscope.commands; only the one that runs is imported. Errors: see linkscope.render.diagnostic
+(once, on stderr, named).
 
 Every subcommand's options are declared once, in ``_COMMANDS``. argparse is built from that table for
 help, errors and anything unusual; the common command lines (known options, paths in one run) are
@@ -13,11 +13,9 @@ import os
 import sys
 
 from . import __version__
-from .inputs import STDIN, UsageError, gather, renamed
-from .errors import unreadable
-from .sniff import NON_BINARY
+from .inputs import UsageError
+from .status import EXIT_INTERRUPT, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
 class _Opt:
     """One option: a flag (store_true) when ``metavar`` is None, else it takes one value."""
@@ -31,7 +29,8 @@ class _Opt:
 
 
 class _Cmd:
-    """A subcommand: positionals as (dest, nargs, metavar) with nargs '*', '+' or None (exactly one)."""
+    """A subcommand: positionals as (dest, nargs, metavar) with nargs '*', '+' or None (exactly one);
+    ``run`` names its module in linkscope.commands."""
 
     __slots__ = ("help", "description", "positionals", "options", "run", "fast")
 
@@ -58,210 +57,6 @@ def _columns() -> int:
         return 80
 
 
-def _cmd_inspect(args) -> int:
-    from .inspector import inspect
-
-    if args.json and args.jsonl:
-        raise UsageError("--json and --jsonl: choose one")
-    pretty = args.json and sys.stdout.isatty()
-    human = not (args.json or args.jsonl)
-    if args.json or args.jsonl:
-        from .render import jsonout
-        if pretty:
-            render = jsonout.binary_to_json
-        else:   # each worker encodes its own records; the document is joined from their text
-            def render(r, _to=jsonout.binary_to_json, _dumps=jsonout.dumps):
-                return _dumps(_to(r))
-    else:
-        from .render import human
-        render = human.full if args.verbose else human.line
-    from .render.stream import batch, stream
-
-    summary = not args.json and not args.jsonl and not args.verbose   # the one line shows header facts only
-    with gather(args) as inp:
-        names, only = inp.names, args.only_binaries
-
-        def work(chunk: list[str]) -> list[tuple[object, str | None] | None]:
-            out = []
-            for p in chunk:
-                r = inspect(p, summary=summary)
-                if p in names:
-                    r = renamed(r, names[p])
-                out.append(None if only and r.format in NON_BINARY else _rendered(r, render(r), human))
-            return out
-
-        if args.json:   # one document: printed when every record is in
-            done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
-            if pretty:
-                _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=True))
-            else:
-                _out(jsonout.document_text(d for d, _ in done))
-            return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
-        failed = stream(inp.paths, work, lambda item: item[0], problems=inp.problems)
-    return EXIT_FAIL if failed else EXIT_OK
-
-
-def _rendered(r, shown, human: bool = True) -> tuple[object, str | None]:
-    """What a worker hands back for one record: its rendering (None, in human mode, for an input
-    that could not be read at all: its error goes to stderr only; JSON keeps its error record) and
-    its stderr line."""
-    from .render.diagnostic import record_error_line
-
-    err = record_error_line(r)
-    if human and isinstance(shown, str) and unreadable(r):
-        shown = None
-    return shown, err
-
-
-def _cmd_explain(args) -> int:
-    import shutil
-
-    from .inspector import inspect
-    from .render import explain, jsonout
-
-    tty = sys.stdout.isatty()
-    colour = args.color == "always" or (args.color == "auto" and tty)
-    width = min(shutil.get_terminal_size((100, 24)).columns, 120) if tty else 100
-    from .render.stream import batch, stream
-
-    with gather(args) as inp:
-        names, only = inp.names, args.only_binaries
-        tree = None
-        if args.root:
-            from .files import HostFiles
-            tree = HostFiles(args.root)
-
-        def work(chunk: list[str]) -> list:
-            out = []
-            for p in chunk:
-                r = inspect(p)
-                if p in names:
-                    r = renamed(r, names[p])
-                if only and r.format in NON_BINARY:
-                    out.append(None)
-                    continue
-                if tree is not None and r.format not in NON_BINARY:
-                    from .analysis import with_root_findings
-                    r = with_root_findings(r, tree)
-                out.append(_rendered(r, jsonout.binary_to_json(r) if args.json else
-                                     explain.file_report(r, width=width, colour=colour)))
-            return out
-
-        if args.json:
-            done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
-            _out(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=tty))
-            return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
-        first = [True]
-
-        def text(item):
-            block = item[0]
-            if not block:
-                return None
-            sep, first[0] = ("" if first[0] else "\n"), False   # a blank line between files
-            return sep + block
-
-        failed = stream(inp.paths, work, text, problems=inp.problems)
-    return EXIT_FAIL if failed else EXIT_OK
-
-
-def _cmd_check(args) -> int:
-    from . import check, policy
-    from .inspector import inspect
-    from .render import check_report, jsonout
-    from .render.diagnostic import record_error_line
-
-    with gather(args) as inp:
-        for line in inp.problems:
-            print(line, file=sys.stderr)
-
-        def records():
-            for p in inp.paths:
-                r = inspect(p)
-                if p in inp.names:
-                    r = renamed(r, inp.names[p])
-                if args.only_binaries and r.format in NON_BINARY:
-                    continue
-                line = record_error_line(r) if r.format != "directory" else f"linkscope: {r.path}: {check.DIRECTORY}"
-                if line is not None:
-                    print(line, file=sys.stderr)
-                yield r
-
-        try:
-            pol, source = policy.build(policy.cli_values(args), config=args.config, use_config=not args.no_config)
-            report = check.run(pol, records(), config=None if source is None else str(source))
-        except policy.PolicyError as e:
-            print(f"linkscope check: error: {e}", file=sys.stderr)
-            return EXIT_USAGE
-    if args.json:
-        _out(jsonout.dumps(check_report.document(report)))
-    else:
-        shown = check_report.lines(report, unreadable=False)   # those are on stderr already, once
-        if shown:
-            _out("\n".join(shown))
-        for f in report.files:
-            if f.skipped:
-                print(f"linkscope check: {f.path}: {f.skipped}", file=sys.stderr)
-    if args.sarif:
-        from .render import sarif
-
-        try:
-            with open(args.sarif, "w", encoding="utf-8") as f:
-                f.write(jsonout.dumps(sarif.document(report)) + "\n")
-        except OSError as e:
-            print(f"linkscope check: error: cannot write {args.sarif}: {e.strerror or e}", file=sys.stderr)
-            return EXIT_USAGE
-    where = f" (policy: {source})" if source is not None else ""
-    print(f"linkscope check: {check_report.summary(report)}{where}", file=sys.stderr)
-    return EXIT_OK if report.ok and not inp.problems else EXIT_FAIL
-
-
-def _cmd_diff(args) -> int:
-    """Exit 0 when the two are the same, 1 when they differ (as diff(1) does), 2 on trouble: an input
-    that could not be (completely) read."""
-    from .diff import compare
-    from .inspector import inspect
-    from .render import diff_report, jsonout
-    from .render.diagnostic import record_error_line
-
-    if args.old == STDIN and args.new == STDIN:
-        raise UsageError("standard input ('-') can be read only once")
-    recs = []
-    for which in (args.old, args.new):
-        with gather(Args(paths=[which])) as inp:
-            for line in inp.problems:
-                print(line, file=sys.stderr)
-            if not inp.paths:
-                return EXIT_USAGE
-            r = inspect(inp.paths[0])
-            recs.append(renamed(r, STDIN) if inp.names else r)
-    old, new = recs
-    trouble = False
-    for r in (old, new):
-        line = record_error_line(r)
-        if line is not None:
-            print(line, file=sys.stderr)
-            trouble = True
-    if not args.json and (unreadable(old) or unreadable(new)):
-        return EXIT_USAGE   # nothing to compare: the error lines say why
-    d = compare(old, new)
-    _out(jsonout.dumps(diff_report.document(d)) if args.json else diff_report.text(d))
-    if trouble:
-        return EXIT_USAGE
-    return EXIT_OK if d.identical else EXIT_FAIL
-
-
-def _cmd_deps(args) -> int:
-    from .deps.command import run
-
-    if args.json and args.jsonl:
-        raise UsageError("--json and --jsonl: choose one")
-    return run(args, _out)
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
 _RECURSIVE = _Opt(("-r", "--recursive"), "recursive", "a directory stands for the regular files below it (no "
                   "symbolic link followed, each hard-linked file once)")
 _ONLY_BINARIES = _Opt(("--only-binaries",), "only_binaries", "skip, silently, files that are not binaries "
@@ -282,7 +77,7 @@ _COMMANDS = {
          _JSONL,
          _Opt(("-v", "--verbose"), "verbose", "the full record for each file"),
          _RECURSIVE, _ONLY_BINARIES),
-        _cmd_inspect),
+        "inspect"),
     "explain": _Cmd(
         "why each binary is what it is, and what to change",
         "Explain each binary: cgo (enabled, used, which packages caused it, the fix), the static-glibc NSS "
@@ -295,7 +90,7 @@ _COMMANDS = {
          _Opt(("--color",), "color", "colour the report (auto: only on a terminal)", metavar="{auto,always,never}",
               choices=("auto", "always", "never"), default="auto"),
          _RECURSIVE, _ONLY_BINARIES),
-        _cmd_explain),
+        "explain"),
     "check": _Cmd(
         "a CI gate: fail when a binary breaks the policy",
         "Check each binary against a policy (options, or a [tool.linkscope.check] table in pyproject.toml / a "
@@ -307,7 +102,7 @@ _COMMANDS = {
         (_Opt(("--json",), "json", "print one JSON document (schema/check.schema.json)"),
          _Opt(("--sarif",), "sarif", "also write the violations as SARIF 2.1.0 to FILE", metavar="FILE"),
          _RECURSIVE, _ONLY_BINARIES),
-        _cmd_check, fast=False),  # its policy options live in policy.add_options (argparse types)
+        "check", fast=False),  # its policy options live in policy.add_options (argparse types)
     "diff": _Cmd(
         "what changed between two builds",
         "Compare two binaries: linkage, interpreter, needed libraries, glibc floor, cgo, Go version, build "
@@ -315,7 +110,7 @@ _COMMANDS = {
         "diff(1) does), 2 on trouble (an input that cannot be read, usage).",
         (("old", None, "OLD"), ("new", None, "NEW")),
         (_Opt(("--json",), "json", "print one JSON document (schema/diff.schema.json)"),),
-        _cmd_diff),
+        "diff"),
     "deps": _Cmd(
         "the shared libraries a binary needs and where its loader finds them",
         "Resolve each binary's shared libraries as its loader would (glibc, musl, dyld, Windows), reading files "
@@ -330,7 +125,7 @@ _COMMANDS = {
          _Opt(("--tree",), "tree", "draw the dependency tree (each library expanded once)"),
          _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
          _JSONL, _RECURSIVE, _ONLY_BINARIES),
-        _cmd_deps),
+        "deps"),
 }
 
 
@@ -454,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
     try:
-        return args.run(args)
+        return __import__(f"linkscope.commands.{args.run}", fromlist=["run"]).run(args)
     except UsageError as e:
         # The subcommand's usage, as argparse gives for the errors it finds itself.
         build_parser(args.command).subcommands[args.command].print_usage(sys.stderr)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import stat
 
+from .render.diagnostic import path_line
+
 STDIN = "-"
 MAX_STDIN = 1 << 30
 
@@ -64,8 +66,6 @@ def renamed(rec, name: str):
         changes["libraries"] = tuple(replace(l, needed_by=tuple(name if b == old else b for b in l.needed_by))
                                      for l in rec.libraries)
     return replace(rec, **changes)
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
 
 def gather(args, positional: str = "paths") -> Inputs:
@@ -118,7 +118,7 @@ def walk(top: str, problems: list[str]) -> list[str]:
             with os.scandir(d) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            problems.append(f"linkscope: {d}: cannot list the directory: {e.strerror or e}")
+            problems.append(path_line(d, f"cannot list the directory: {e.strerror or e}"))
             continue
         kept: list[tuple[str, bool]] = []
         for e in entries:
@@ -172,14 +172,14 @@ def _stdin_copy(inp: Inputs) -> str | None:
             try:
                 data = os.read(0, 1 << 20)
             except OSError as e:
-                inp.problems.append(f"linkscope: {STDIN}: cannot read standard input: {e.strerror or e}")
+                inp.problems.append(path_line(STDIN, f"cannot read standard input: {e.strerror or e}"))
                 return None
             if not data:
                 break
             total += len(data)
             if total > MAX_STDIN:
-                inp.problems.append(f"linkscope: {STDIN}: standard input is larger than {MAX_STDIN >> 20} MiB; "
-                                    "give the file's path instead")
+                inp.problems.append(path_line(STDIN, f"standard input is larger than {MAX_STDIN >> 20} MiB; "
+                                                     "give the file's path instead"))
                 return None
             f.write(data)
     os.chmod(tmp, stat.S_IRUSR)

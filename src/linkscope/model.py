@@ -117,7 +117,7 @@ class Binary:
     type: str | None = None
     linkage: str | None = None
     interpreter: str | None = None
-    # issue 8: files that are not binaries (format script, archive, linker-script, text, data)
+    # files that are not binaries (format script, archive, linker-script, text, data)
     interpreter_arg: str | None = None     # a script's #! argument (one string, as the kernel passes it)
     program: str | None = None             # what a script runs: its interpreter, or the command env(1) looks up
     members: int | None = None             # an archive's members (None: more than formats.archive.MAX_MEMBERS)
@@ -136,28 +136,23 @@ class Binary:
     setgid: bool = False
     size: int = 0
     slices: tuple["Binary", ...] = ()
-    # issue 3: libc and symbol-version floors, from the file alone
+    # libc and symbol-version floors, from the file alone
     libc: str | None = None
     glibc_min: str | None = None
     version_floors: tuple[VersionFloor, ...] = ()
-    # issue 4: explanations and size
+    # explanations and size
     cgo: CgoInfo | None = None
     linker: str | None = None       # "go-internal" | "gcc" | "clang" | "zig" | "lld" | "gold" | "bfd" | "external"
     hardening: tuple[tuple[str, str], ...] = ()   # name -> value, e.g. ("relro", "full"), ("nx", "yes")
     findings: tuple[Finding, ...] = ()
     size_breakdown: tuple[tuple[str, int], ...] = ()
     strip_saving: int | None = None
-    # issue 8: what could not be read (the record is then partial)
+    # what could not be read (the record is then partial)
     warnings: tuple[ReadWarning, ...] = ()
 
     @property
     def partial(self) -> bool:
         return bool(self.warnings)
-
-    def to_json(self) -> dict:
-        from .render.jsonout import binary_to_json
-
-        return binary_to_json(self)
 
 
 def field_names(cls) -> list[str]:

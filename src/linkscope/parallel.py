@@ -9,7 +9,7 @@ chunk's results, pickled and length-prefixed, through its own pipe as soon as th
 process takes them in between its own chunks, and once the queue is empty, waits for whichever child
 sends next. Results are handed on in input order as soon as each contiguous prefix of chunks is done
 (:func:`iter_chunks`), so the first records of a long batch come out while the rest are worked on;
-:func:`map_chunks` is the same, collected. A child that fails leaves the chunks it did not send to this
+:func:`map_chunks` yields them one result at a time. A child that fails leaves the chunks it did not send to this
 process. Small batches, and systems without fork, run here, serially, one item at a time."""
 from __future__ import annotations
 
@@ -31,18 +31,17 @@ MAX_CHUNK = 256
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
 
-def map_chunks(items: list, work, warm=None) -> list:
-    """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``, in order.
-    ``warm()``, when given, runs once before any child is forked: what it loads (caches every item
-    needs) is inherited by every process. Results cross a pipe pickled: keep them plain."""
-    out: list = []
+def map_chunks(items: list, work, warm=None):
+    """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``: each result
+    yielded in order, as soon as it and every one before it are done. ``warm()``, when given, runs
+    once before any child is forked: what it loads (caches every item needs) is inherited by every
+    process. Results cross a pipe pickled: keep them plain."""
     for part in iter_chunks(items, work, warm):
-        out.extend(part)
-    return out
+        yield from part
 
 
 def iter_chunks(items: list, work, warm=None):
-    """The results of :func:`map_chunks` as they become available, in order: lists that, joined,
+    """The results of :func:`map_chunks`, a chunk at a time, as they become available, in order: lists that, joined,
     are the whole answer; each is yielded as soon as it and everything before it are done. A small
     batch, worked out here, comes one item at a time."""
     jobs = min(os.cpu_count() or 1, MAX_PROCESSES, len(items) // (PARALLEL_MIN_ITEMS // 2) or 1)

@@ -156,6 +156,23 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     return Result(path, warnings=tuple(notes), **common, **out)
 
 
+def resolve_many(paths: list[str], env: Env | None = None, *, libc_facts: bool = True):
+    """:func:`resolve` over every input, yielded in input order as results come in; a large batch on
+    every core (see linkscope.parallel). One session per process; what nearly every input needs
+    (ld.so.cache, the loader's configuration, libc and its loader) is read once, by resolving the
+    first input before forking, and inherited by every child."""
+    from ..parallel import iter_chunks
+
+    env = env or Env()
+    session = Session()
+
+    def work(chunk: list[str]) -> list[Result]:
+        return [resolve(p, env, session, libc_facts=libc_facts) for p in chunk]
+
+    for part in iter_chunks(paths, work, warm=(lambda: work(paths[:1])) if paths else None):
+        yield from part
+
+
 def _inner_path(fs: HostFiles, path: str, env: Env) -> str | None:
     """The input as a path inside the root. With a root, a host path below it (as typed, or once its
     directory is made real) names the file inside; any other absolute path is already inside."""

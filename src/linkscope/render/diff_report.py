@@ -80,9 +80,9 @@ def text(d: Diff) -> str:
 
 
 def _side(b) -> dict:
-    return {"path": b.path,
-            "error": None if b.error is None else {"kind": b.error.kind, "message": b.error.message,
-                                                    "offset": b.error.offset}}
+    from .jsonout import error_to_json
+
+    return {"path": b.path, "error": error_to_json(b.error)}
 
 
 def document(d: Diff) -> dict[str, Any]:

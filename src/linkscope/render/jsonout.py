@@ -1,4 +1,6 @@
-"""The JSON contract (schema/linkscope.schema.json). Field names never change; new ones are added."""
+"""The JSON contracts: inspect/explain records (schema/linkscope.schema.json) and deps results
+(schema/deps.schema.json). Field names never change; new ones are added. check's and diff's
+documents are built in check_report and diff_report from the pieces here."""
 from __future__ import annotations
 
 
@@ -23,10 +25,15 @@ def go_to_json(go) -> dict | None:
     }
 
 
+def error_to_json(e) -> dict | None:
+    """A record's ``error`` (kind, message, offset), in every document."""
+    return None if e is None else {"kind": e.kind, "message": e.message, "offset": e.offset}
+
+
 def binary_to_json(b) -> dict[str, object]:
     return {
         "path": b.path,
-        "error": None if b.error is None else {"kind": b.error.kind, "message": b.error.message, "offset": b.error.offset},
+        "error": error_to_json(b.error),
         "format": b.format,
         "arch": b.arch,
         "bits": b.bits,
@@ -63,6 +70,28 @@ def binary_to_json(b) -> dict[str, object]:
         "strip_saving": b.strip_saving,
         "partial": b.partial,
         "warnings": [{"kind": w.kind, "table": w.table, "offset": w.offset, "message": w.message} for w in b.warnings],
+    }
+
+
+def deps_to_json(r) -> dict[str, object]:
+    """A deps Result: exactly the schema's fields; diagnostics go to stderr, not into the document."""
+    return {
+        "path": r.path,
+        "error": error_to_json(r.error),
+        "linkage": r.linkage,
+        "libc": r.libc,
+        "interpreter": None if r.interpreter is None else {"name": r.interpreter.name, "path": r.interpreter.path},
+        "libraries": [
+            {"name": l.name, "path": l.path, "realpath": l.realpath, "via": l.via, "needed_by": list(l.needed_by),
+             "depth": l.depth}
+            for l in r.libraries
+        ],
+        "missing": list(r.missing),
+        "glibc_min": r.glibc_min,
+        "runs_on": list(r.runs_on),
+        "format": r.format,
+        "note": r.note,
+        "program": None if r.program is None else {"name": r.program.name, "path": r.program.path},
     }
 
 

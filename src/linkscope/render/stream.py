@@ -38,3 +38,8 @@ def stream(paths: list[str], work, text, warm=None, problems=()) -> bool:
             sys.stdout.write(t + "\n")
             sys.stdout.flush()
     return failed
+
+
+def write(text: str) -> None:
+    """A command's whole output, when it is one piece (a JSON document, a report)."""
+    sys.stdout.write(text + "\n")

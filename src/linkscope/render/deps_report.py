@@ -1,9 +1,9 @@
-"""Human output for deps: the flat list ldd users know, or an indented tree. Returns text; the CLI
-prints it."""
+"""Human output for deps: the flat list ldd users know, or an indented tree. Returns text; the
+command prints it."""
 from __future__ import annotations
 
 from ..sniff import NON_BINARY
-from .model import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
+from ..deps.model import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
 
 _PROVIDED = {VIA_SHARED_CACHE: "dyld shared cache", VIA_WINDOWS_SYSTEM: "provided by Windows",
              VIA_API_SET: "API set, provided by Windows"}

@@ -1,0 +1,77 @@
+"""``linkscope deps``: resolve each input as its loader would and print the results. Exit 0 when every
+input resolved completely, 1 when one has missing libraries (or a script its interpreter) or could not
+be read, 2 for usage errors. Results stream out in input order as they are done; an input that could
+not be read has its error line on stderr only (see linkscope.render.diagnostic)."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..deps.hostenv import host_env
+from ..deps.resolver import Session, resolve
+from ..inputs import UsageError, gather, renamed
+from ..render.deps_report import flat, tree
+from ..render.diagnostic import note_line, record_error_line
+from ..render.jsonout import deps_to_json, document, dumps
+from ..render.stream import batch, stream, write
+from ..sniff import NON_BINARY
+from ..status import EXIT_FAIL, EXIT_OK
+
+
+def run(args) -> int:
+    if args.json and args.jsonl:
+        raise UsageError("--json and --jsonl: choose one")
+    if args.root is not None and not os.path.isdir(args.root):
+        raise UsageError(f"--root {args.root}: not a directory")   # the CLI prints deps' usage with it
+    env = host_env(args.root, args.library_path)
+    jsonl, only = args.jsonl, args.only_binaries
+    facts = bool(args.json or jsonl or args.tree)
+    enc = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+
+    with gather(args) as inp:
+        header = len(inp.paths) > 1
+
+        def render(r):
+            if args.json or jsonl:
+                return deps_to_json(r)
+            if r.error is not None and r.format is None:
+                return None          # its error line, on stderr, says it all
+            if args.tree:
+                text = tree(r, unicode=enc == "utf8")
+                return text + (f"\n    runs on: {', '.join(r.runs_on)}" if r.runs_on else "")
+            return flat(r, header=header)
+
+        session = Session()
+
+        def resolved(chunk: list[str]) -> list:
+            return [resolve(p, env, session, libc_facts=facts) for p in chunk]
+
+        def work(chunk: list[str]) -> list:
+            done = []
+            for r in resolved(chunk):
+                if r.path in inp.names:
+                    r = renamed(r, inp.names[r.path])
+                if only and r.format in NON_BINARY:
+                    done.append(None)
+                    continue
+                lines = [note_line("deps", r.path, w) for w in r.warnings]
+                err = record_error_line(r)
+                if err is not None:
+                    lines.append(err)
+                done.append((render(r), "\n".join(lines) or None, r.ok))
+            return done
+
+        # What nearly every input needs (ld.so.cache, libc and its loader) is read once, before forking.
+        warm = (lambda: resolved(inp.paths[:1])) if inp.paths else None
+        ok = [not inp.problems]
+
+        def text(item):
+            ok[0] = ok[0] and item[2]
+            return item[0] if not jsonl or item[0] is None else dumps(item[0])
+
+        if args.json:
+            results = [d for d in batch(inp.paths, work, warm, inp.problems) if d is not None]
+            write(dumps(document(d for d, _, _ in results), pretty=sys.stdout.isatty()))
+            return EXIT_OK if ok[0] and all(good for _, _, good in results) else EXIT_FAIL
+        stream(inp.paths, work, text, warm, inp.problems)
+    return EXIT_OK if ok[0] else EXIT_FAIL

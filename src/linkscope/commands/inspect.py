@@ -1,0 +1,51 @@
+"""``linkscope inspect``: what each file is. Exit 0, or 1 when an input cannot be read."""
+from __future__ import annotations
+
+import sys
+
+from ..inputs import UsageError, gather, renamed
+from ..inspector import inspect
+from ..render.stream import batch, stream, write
+from ..sniff import NON_BINARY
+from ..status import EXIT_FAIL, EXIT_OK
+from . import rendered
+
+
+def run(args) -> int:
+    if args.json and args.jsonl:
+        raise UsageError("--json and --jsonl: choose one")
+    pretty = args.json and sys.stdout.isatty()
+    human = not (args.json or args.jsonl)
+    if args.json or args.jsonl:
+        from ..render import jsonout
+        if pretty:
+            render = jsonout.binary_to_json
+        else:   # each worker encodes its own records; the document is joined from their text
+            def render(r, _to=jsonout.binary_to_json, _dumps=jsonout.dumps):
+                return _dumps(_to(r))
+    else:
+        from ..render import human as text
+        render = text.full if args.verbose else text.line
+
+    summary = not args.json and not args.jsonl and not args.verbose   # the one line shows header facts only
+    with gather(args) as inp:
+        names, only = inp.names, args.only_binaries
+
+        def work(chunk: list[str]) -> list[tuple[object, str | None] | None]:
+            out = []
+            for p in chunk:
+                r = inspect(p, summary=summary)
+                if p in names:
+                    r = renamed(r, names[p])
+                out.append(None if only and r.format in NON_BINARY else rendered(r, render(r), human))
+            return out
+
+        if args.json:   # one document: printed when every record is in
+            done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
+            if pretty:
+                write(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=True))
+            else:
+                write(jsonout.document_text(d for d, _ in done))
+            return EXIT_FAIL if inp.problems or any(e is not None for _, e in done) else EXIT_OK
+        failed = stream(inp.paths, work, lambda item: item[0], problems=inp.problems)
+    return EXIT_FAIL if failed else EXIT_OK
