@@ -125,13 +125,50 @@ class ByteView:
         pos = self.buf.find(needle, self.base + max(start, 0), stop)
         return -1 if pos < 0 else pos - self.base
 
-    def uleb128(self, off: int, what: str = "uleb128") -> tuple[int, int]:
-        """(value, offset after it); at most 10 bytes, as a u64 needs."""
-        result = shift = 0
-        for i in range(10):
-            b = self.u8(off + i)
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return result, off + i + 1
-            shift += 7
-        raise Malformed(f"{what} longer than 10 bytes", offset=self.base + off)
+    def uleb128(self, off: int, bits: int = 64, what: str = "LEB128") -> tuple[int, int]:
+        """(value, offset after it): an unsigned LEB128 of at most ceil(bits/7) bytes whose value
+        fits in ``bits`` bits (the wasm spec's rule)."""
+        n = (bits + 6) // 7
+        v, nxt, status = decode_leb128(self.buf, self.base + off, self.base + self.size, n, False)
+        if status == LEB_OK and off >= 0:
+            if v >> bits:
+                raise Malformed(f"{what} {v} does not fit in u{bits}", offset=self.base + off)
+            return v, nxt - self.base
+        return self._leb_error(off, nxt, status, n, what)
+
+    def sleb128(self, off: int, bits: int = 64, what: str = "signed LEB128") -> tuple[int, int]:
+        """(value, offset after it): a signed LEB128 of at most ceil(bits/7) bytes."""
+        n = (bits + 6) // 7
+        v, nxt, status = decode_leb128(self.buf, self.base + off, self.base + self.size, n, True)
+        if status == LEB_OK and off >= 0:
+            return v, nxt - self.base
+        return self._leb_error(off, nxt, status, n, what)
+
+    def _leb_error(self, off: int, nxt: int, status: int, n: int, what: str):
+        if off < 0 or status == LEB_SHORT:   # the byte that is not there, refused as a byte read is
+            self.check(nxt - self.base if off >= 0 else off, 1, "u8")
+        raise Malformed(f"{what} longer than {n} bytes", offset=self.base + off)
+
+
+# LEB128 (wasm; DWARF; Go's uvarint is the same code): the one decoder, over a raw buffer so that
+# hot loops can call it without a view. A status, not an exception, says what went wrong.
+LEB_OK, LEB_SHORT, LEB_LONG = 0, 1, 2
+
+
+def decode_leb128(buf, pos: int, end: int, max_bytes: int, signed: bool) -> tuple[int, int, int]:
+    """(value, position after it, LEB_OK); or (0, position of the first byte missing, LEB_SHORT)
+    when ``end`` comes first; or (0, position, LEB_LONG) when ``max_bytes`` bytes all continue.
+    Reads no byte at or past ``end``."""
+    result = shift = 0
+    p = pos
+    stop = min(end, pos + max_bytes)
+    while p < stop:
+        b = buf[p]
+        p += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            if signed and b & 0x40:
+                result -= 1 << shift
+            return result, p, LEB_OK
+    return 0, p, (LEB_LONG if p - pos >= max_bytes else LEB_SHORT)

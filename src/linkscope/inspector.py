@@ -36,7 +36,7 @@ def _parse(view: ByteView):
     if kind == sn.ARCHIVE:
         from .formats import archive
         return archive.parse(view)
-    from .formats import text  # issue 8: anything else is a linker script, text or data, not an error
+    from .formats import text  # anything else is a linker script, text or data, not an error
     return text.parse(view)
 
 
@@ -160,7 +160,7 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
     later: dict = {}
     if not summary and getattr(image, "format", None) != "macho-universal":
-        from .analysis import analyze  # issue 4: cgo, linker, hardening, findings, size (each slice its own)
+        from .analysis import analyze  # cgo, linker, hardening, findings, size (each slice its own)
         later = analyze(image, rec, capabilities=capabilities)
     if image.warnings:
         later["warnings"] = tuple(image.warnings)
@@ -175,7 +175,7 @@ def _other_record(image, path: str, st: os.stat_result) -> Binary:
 
 
 def _libc_fields(image) -> dict:
-    """Issue 3's cheap fields: libc flavour and the symbol-version floors, from the file alone.
+    """The cheap C-library fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
     from . import glibc
 

@@ -145,7 +145,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     elif fmt == "pe":
         from . import pe
         out = pe.resolve(ctx, path, inner, r, rec)
-    elif fmt == "script":      # issue 8: the interpreter (and env's program) resolved inside the root
+    elif fmt == "script":      # the interpreter (and env's program) resolved inside the root
         from .script import resolve_script
         out = resolve_script(ctx, rec)
     elif fmt in NON_BINARY:

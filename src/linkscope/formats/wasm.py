@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..record import record
 from ..lazy import cached_property
 
-from ..byteview import ByteView
+from ..byteview import ByteView, decode_leb128
 from ..errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
 from ..gobuild import unquote
 from ..model import Section
@@ -101,31 +101,12 @@ class _Cursor:
         return b
 
     def uleb(self, bits: int = 32, what: str = "LEB128") -> int:
-        start = self.pos
-        result = shift = 0
-        max_bytes = (bits + 6) // 7
-        for i in range(max_bytes):
-            b = self.u8()
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                if result >> bits:
-                    raise Malformed(f"{what} {result} does not fit in u{bits}", offset=self.v.base + start)
-                return result
-            shift += 7
-        raise Malformed(f"{what} longer than {max_bytes} bytes", offset=self.v.base + start)
+        v, self.pos = self.v.uleb128(self.pos, bits, what)
+        return v
 
     def sleb(self, bits: int, what: str = "signed LEB128") -> int:
-        start = self.pos
-        result = shift = 0
-        for _ in range((bits + 6) // 7):
-            b = self.u8()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                if b & 0x40:
-                    result -= 1 << shift
-                return result
-        raise Malformed(f"{what} longer than {(bits + 6) // 7} bytes", offset=self.v.base + start)
+        v, self.pos = self.v.sleb128(self.pos, bits, what)
+        return v
 
     def count(self, what: str, min_entry: int = 1) -> int:
         """A vector length, refused when the remaining bytes cannot hold that many entries."""
@@ -217,33 +198,11 @@ def _common_segment(buf, pos: int, end: int) -> tuple[int, int, int] | None:
     of bounds, which the checked path then decodes (and reports)."""
     if pos + 3 > end or buf[pos] != 0 or buf[pos + 1] != 0x41:
         return None
-    p = pos + 2
-    val = shift = 0
-    while True:  # sleb128 i32
-        if p >= end or shift > 28:
-            return None
-        b = buf[p]
-        p += 1
-        val |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            if b & 0x40:
-                val -= 1 << shift
-            break
-    if p >= end or buf[p] != 0x0B:
+    val, p, status = decode_leb128(buf, pos + 2, end, 5, True)        # sleb128 i32
+    if status or p >= end or buf[p] != 0x0B:
         return None
-    p += 1
-    size = shift = 0
-    while True:  # uleb128 u32
-        if p >= end or shift > 28:
-            return None
-        b = buf[p]
-        p += 1
-        size |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            break
-    if size >> 32 or p + size > end:
+    size, p, status = decode_leb128(buf, p + 1, end, 5, False)        # uleb128 u32
+    if status or size >> 32 or p + size > end:
         return None
     return val & 0xFFFFFFFF, p, size
 
