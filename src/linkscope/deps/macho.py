@@ -25,7 +25,7 @@ it, else arm64, else x86_64, else the first; which one is said in a diagnostic.
 from __future__ import annotations
 
 import stat
-from ..record import record as value_record
+from ..record import record
 
 from ..errors import UnsupportedFormat
 from ..files import dirname, join
@@ -39,7 +39,7 @@ CPU_TYPE_X86_64, CPU_TYPE_ARM64 = 0x01000007, 0x0100000C
 _HOST_CPU = {62: CPU_TYPE_X86_64, 183: CPU_TYPE_ARM64}
 
 
-@value_record
+@record
 class MachoObject:
     cputype: int
     arch: str
@@ -50,7 +50,7 @@ class MachoObject:
     dylinker: str | None
 
 
-@value_record
+@record
 class MachoFile:
     slices: tuple[MachoObject, ...]
     universal: bool = False
@@ -62,7 +62,7 @@ def _one(image) -> MachoObject:
                        tuple((d.name, d.kind) for d in image.dylibs), tuple(image.rpath), image.interpreter)
 
 
-def record(image) -> MachoFile:
+def macho_file(image) -> MachoFile:
     fmt = getattr(image, "format", None)
     if fmt == "macho":
         return MachoFile((_one(image),))
@@ -135,7 +135,7 @@ class DyldRules:
 
     def _slice(self, rr):
         """The image of the input's CPU in the file ``rr``, or why there is none (a str)."""
-        f = self.ctx.objects.parse(rr, record)
+        f = self.ctx.objects.parse(rr, macho_file)
         if isinstance(f, str):
             return f"{f}; passed over"
         s = next((s for s in f.slices if s.cputype == self.main_obj.cputype), None)

@@ -15,7 +15,7 @@ DLLs are followed breadth first, imports before delay-loads of each image.
 from __future__ import annotations
 
 import stat
-from ..record import record as value_record
+from ..record import record
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from ..files import dirname, join
@@ -42,7 +42,7 @@ winmm winspool.drv winsta wintrust wldap32 wlanapi wmi wow64 ws2_32 wsock32 wtsa
 IMAGE_FILE_MACHINE_I386 = 0x14C
 
 
-@value_record
+@record
 class PeObject:
     machine: int
     arch: str
@@ -51,7 +51,7 @@ class PeObject:
     problems: tuple[str, ...] = ()
 
 
-def record(image) -> PeObject:
+def pe_object(image) -> PeObject:
     if getattr(image, "format", None) != "pe":
         raise UnsupportedFormat(f"not a PE image ({getattr(image, 'format', 'unknown')})")
     problems = []
@@ -146,7 +146,7 @@ class WindowsRules:
             if hit is None:
                 continue
             p, rr = hit
-            obj = self.ctx.objects.parse(rr, record)
+            obj = self.ctx.objects.parse(rr, pe_object)
             if isinstance(obj, str):
                 self.ctx.warn(f"{p}: {obj}; passed over")
                 continue
@@ -159,7 +159,7 @@ class WindowsRules:
         return None
 
     def load(self, walk, found: Found):
-        return self.ctx.objects.parse(found.resolved, record)
+        return self.ctx.objects.parse(found.resolved, pe_object)
 
     def unresolved(self, walk, name: str, kind, n: Node) -> Node:
         return walk.new(Node(name, None, None, VIA_NOT_FOUND, None, n, n.depth + 1, faked=True,

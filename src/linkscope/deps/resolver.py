@@ -206,10 +206,10 @@ def _main_record(image, facts: dict, floors: dict | None):
         return elf_object(image)
     if fmt in ("macho", "macho-universal"):
         from . import macho
-        return macho.record(image)
+        return macho.macho_file(image)
     if fmt == "pe":
         from . import pe
-        return pe.record(image)
+        return pe.pe_object(image)
     return None
 
 
