@@ -636,14 +636,17 @@ def test_synthetic_build_id_found_in_text_past_32k():
     assert parse_any(data).go_build_id == "abc/def-123_XYZ"
 
 
-@pytest.mark.parametrize("text,want", [
-    (b"", None),
-    (b'\xff Go build ID: "a\\x2fb"\n \xff', "a/b"),        # Go-quoted escapes are unquoted
-    (b'\xff Go build ID: "unterminated', None),             # go tool buildid would fail: no ID
-    (b'\xff Go build ID: "bad\\q"\n \xff', None),
+@pytest.mark.parametrize("text,want,problem", [
+    (b"", None, None),
+    (b'\xff Go build ID: "a\\x2fb"\n \xff', "a/b", None),        # Go-quoted escapes are unquoted
+    # go tool buildid fails on these ("malformed object file"): no ID, and the record says why
+    (b'\xff Go build ID: "unterminated', None, "Go build ID not terminated"),
+    (b'\xff Go build ID: "bad\\q"\n \xff', None, "Go build ID is not a valid quoted string"),
 ])
-def test_synthetic_build_id_forms(text, want):
-    assert parse_any(build_macho(text=text)).go_build_id == want
+def test_synthetic_build_id_forms(text, want, problem):
+    img = parse_any(build_macho(text=text))
+    assert img.facts()["go_build_id"] == want
+    assert [(w.table, w.message) for w in img.warnings] == ([("Go build ID", problem)] if problem else [])
 
 
 @pytest.mark.parametrize("filetype,symbols,want", [

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import buildkit  # noqa: E402
 import reference  # noqa: E402
 from linkscope.byteview import ByteView  # noqa: E402
+from linkscope.go.strconv import unquote_bytes  # noqa: E402
 from linkscope.errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat  # noqa: E402
 from linkscope.formats import pe  # noqa: E402
 from linkscope.model import Section  # noqa: E402
@@ -528,8 +529,12 @@ def test_go_build_id_is_unquoted_like_go():
     b = Blob()
     b.add(b'\xff Go build ID: "abc/d\\x41\\u00e9\\"q"\n \xff')
     assert load(make_pe(b)).go_build_id == 'abc/dA\u00e9"q'
-    assert pe.go_unquote(b'"a\\q"') is None and pe.go_unquote(b'"\\x4"') is None
-    assert pe.go_unquote_bytes(b'"\\377\\x00z"') == b"\xff\x00z"
+    for bad in (b'\xff Go build ID: "a\\q"\n \xff', b'\xff Go build ID: "\\x4"\n \xff'):   # as strconv refuses them
+        b = Blob()
+        b.add(bad)
+        img = load(make_pe(b))
+        assert img.facts()["go_build_id"] is None
+        assert [(w.table, w.message) for w in img.warnings] == [("Go build ID", "Go build ID is not a valid quoted string")]
 
 
 def test_dos_and_ne_programs_are_unsupported_not_malformed():
@@ -711,9 +716,7 @@ def corpus_seeds() -> list[bytes]:
         lines = p.read_bytes().split(b"\n")
         assert lines[0] == b"go test fuzz v1"
         m = re.fullmatch(rb'\[\]byte\((".*")\)', lines[1])
-        data = pe.go_unquote_bytes(m.group(1))
-        assert data is not None
-        out.append(data)
+        out.append(unquote_bytes(m.group(1)))
     return out
 
 

@@ -48,6 +48,7 @@ from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
+from ..go import buildid
 from ..model import Section
 from .base import DATA_ERRORS, Image
 
@@ -147,9 +148,7 @@ N_UNDF, N_ABS, N_INDR, N_PBUD, N_SECT = 0x0, 0x2, 0xA, 0xC, 0xE
 REFERENCED_DYNAMICALLY = 0x0010
 
 # How much of the image and of __text `go tool buildid` reads (cmd/internal/buildid readSize).
-GO_BUILD_ID_WINDOW = 32 * 1024
-_GO_BUILD_PREFIX = b'\xff Go build ID: "'
-_GO_BUILD_END = b'"\n \xff'
+GO_BUILD_ID_WINDOW = buildid.READ_SIZE
 
 # Load-command string fields longer than this are refused (paths are at most PATH_MAX = 1024 on
 # Darwin; the limit leaves room for odd but valid files).
@@ -176,75 +175,6 @@ def _version(v: int) -> str:
 def _fixed_name(raw: bytes) -> str:
     """A fixed 16-byte name field: up to the first NUL, or all 16 bytes."""
     return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-
-
-_GO_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("n"): 10, ord("r"): 13, ord("t"): 9,
-               ord("v"): 11, ord("\\"): 92, ord('"'): 34}
-
-
-def go_unquote(body: bytes) -> str | None:
-    """The text of a Go double-quoted string literal's ``body`` (without its quotes), as
-    strconv.Unquote reads it; None when it is not a valid literal."""
-    if b"\\" not in body:
-        if b'"' in body or b"\n" in body:
-            return None
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    out = bytearray()
-    i, n = 0, len(body)
-    while i < n:
-        c = body[i]
-        if c == 0x22 or c == 0x0A:
-            return None
-        if c != 0x5C:
-            out.append(c)
-            i += 1
-            continue
-        if i + 1 >= n:
-            return None
-        e = body[i + 1]
-        if e in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[e])
-            i += 2
-        elif e in b"xuU":
-            width = {ord("x"): 2, ord("u"): 4, ord("U"): 8}[e]
-            digits = body[i + 2:i + 2 + width]
-            if len(digits) != width or any(d not in b"0123456789abcdefABCDEF" for d in digits):
-                return None
-            value = int(digits, 16)
-            if e == ord("x"):
-                out.append(value)
-            else:
-                if value > 0x10FFFF or 0xD800 <= value < 0xE000:
-                    return None
-                out += chr(value).encode("utf-8")
-            i += 2 + width
-        elif 0x30 <= e <= 0x37:
-            digits = body[i + 1:i + 4]
-            if len(digits) != 3 or any(d not in b"01234567" for d in digits) or int(digits, 8) > 255:
-                return None
-            out.append(int(digits, 8))
-            i += 4
-        else:
-            return None
-    try:
-        return out.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def find_go_build_id(data: bytes) -> str | None:
-    """cmd/internal/buildid readRaw over ``data``: the ID, or None when absent or malformed."""
-    i = data.find(_GO_BUILD_PREFIX)
-    if i < 0:
-        return None
-    start = i + len(_GO_BUILD_PREFIX)
-    j = data.find(_GO_BUILD_END, start)
-    if j < 0:
-        return None
-    return go_unquote(data[start:j])
 
 
 @record
@@ -695,8 +625,8 @@ class MachOImage(Image):
 
     @cached_property
     def go_build_id(self) -> str | None:
-        head = self.view.bytes(0, min(self.view.size, GO_BUILD_ID_WINDOW), "image head")
-        found = find_go_build_id(head)
+        """cmd/internal/buildid readMacho: the image's first 32 KiB, else the first 32 KiB of __text."""
+        found = self._go_build_id_in(0, min(self.view.size, GO_BUILD_ID_WINDOW), "image head")
         if found:
             return found
         text = self.section("__text")
@@ -705,7 +635,13 @@ class MachOImage(Image):
         n = min(text.size, GO_BUILD_ID_WINDOW, max(0, self.view.size - text.offset))
         if text.offset >= self.view.size or not n:
             return None
-        return find_go_build_id(self.view.bytes(text.offset, n, "__text")) or None
+        return self._go_build_id_in(text.offset, n, "__text") or None
+
+    def _go_build_id_in(self, off: int, n: int, what: str) -> str | None:
+        try:
+            return buildid.find_raw(self.view.bytes(off, n, what))
+        except Malformed as e:
+            raise Malformed(e.message, offset=self.view.base + off + e.offset) from None
 
     # -- facts -----------------------------------------------------------------------------------
     def facts(self, summary: bool = False) -> dict:
@@ -714,7 +650,7 @@ class MachOImage(Image):
             os=self.os_name, type=self.macho_type, linkage=self.linkage, interpreter=self.interpreter,
             needed=self.needed, rpath=self.rpath, runpath=(), soname=self.soname,
             stripped=self.stripped, debug_info=self.debug_info,
-            gnu_build_id=None, go_build_id=self.go_build_id,
+            gnu_build_id=None, go_build_id=self.attempt("Go build ID", lambda: self.go_build_id),
         )
 
 

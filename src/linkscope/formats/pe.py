@@ -58,6 +58,7 @@ from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat
+from ..go import buildid
 from ..model import Section
 from .base import Image
 
@@ -159,7 +160,6 @@ MAX_IMPORTED_FUNCTIONS = 1 << 16
 MAX_DEBUG_ENTRIES = 1024
 NAME_LIMIT = 4096
 DLL_NAME_LIMIT = 256
-GO_BUILDID_READ = 32 * 1024   # cmd/internal/buildid readSize
 COFF_SYMBOL_SIZE = 18
 
 _FILE_HEADER = struct.Struct("<HHIIIHH")
@@ -614,19 +614,10 @@ class PEImage(Image):
     @cached_property
     def go_build_id(self) -> str | None:
         v = self.view
-        end = min(v.size, GO_BUILDID_READ)
-        prefix = b'\xff Go build ID: "'
-        i = v.find(prefix, 0, end)
-        if i < 0:
-            return None
-        j = v.find(b'"\n \xff', i + len(prefix), end)
-        if j < 0:
-            raise Malformed("Go build ID not terminated", offset=v.base + i)
-        quoted = v.bytes(i + len(prefix) - 1, j - (i + len(prefix)) + 2)
-        out = go_unquote(quoted)
-        if out is None:
-            raise Malformed("Go build ID is not a valid quoted string", offset=v.base + i)
-        return out
+        try:
+            return buildid.find_raw(v.bytes(0, min(v.size, buildid.READ_SIZE), "Go build ID"))
+        except Malformed as e:
+            raise Malformed(e.message, offset=v.base + e.offset) from None
 
     # -- facts -----------------------------------------------------------------------------------------
     @property
@@ -678,62 +669,6 @@ class PEImage(Image):
             debug_info=a("debug directory", lambda: self.debug_info) if self.section_table_ok else None,
             gnu_build_id=None, go_build_id=a("Go build ID", lambda: self.go_build_id),
         )
-
-
-_SIMPLE_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("n"): 10, ord("r"): 13, ord("t"): 9,
-                   ord("v"): 11, ord("\\"): 92, ord('"'): 34}
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def go_unquote(q: bytes) -> str | None:
-    """Go's strconv.Unquote for a double-quoted string, or None where Go reports an error."""
-    raw = go_unquote_bytes(q)
-    return None if raw is None else raw.decode("utf-8", "replace")
-
-
-def go_unquote_bytes(q: bytes) -> bytes | None:
-    """The bytes a Go double-quoted literal stands for (as in Go fuzz corpus files), or None."""
-    if len(q) < 2 or q[0] != 0x22 or q[-1] != 0x22 or b"\n" in q:
-        return None
-    body, out, i = q[1:-1], bytearray(), 0
-    while i < len(body):
-        c = body[i]
-        if c == 0x22:
-            return None
-        if c != 0x5C:
-            out.append(c)
-            i += 1
-            continue
-        if i + 1 >= len(body):
-            return None
-        e = body[i + 1]
-        if e in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[e])
-            i += 2
-            continue
-        width = {ord("x"): 2, ord("u"): 4, ord("U"): 8}.get(e)
-        try:
-            if width is not None:
-                digits = body[i + 2:i + 2 + width].decode("ascii")
-                if len(digits) != width or not all(ch in _HEX for ch in digits):
-                    return None
-                value = int(digits, 16)
-                if e == ord("x"):
-                    out.append(value)
-                else:
-                    out += chr(value).encode("utf-8")
-                i += 2 + width
-            elif 0x30 <= e <= 0x37:
-                digits = body[i + 1:i + 4].decode("ascii")
-                if len(digits) != 3 or not all(ch in "01234567" for ch in digits) or int(digits, 8) > 255:
-                    return None
-                out.append(int(digits, 8))
-                i += 4
-            else:
-                return None
-        except (ValueError, UnicodeError):
-            return None
-    return bytes(out)
 
 
 def parse(view: ByteView) -> PEImage:

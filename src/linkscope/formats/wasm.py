@@ -17,7 +17,7 @@ from ..lazy import cached_property
 
 from ..byteview import ByteView, decode_leb128
 from ..errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
-from ..gobuild import unquote
+from ..go import buildid
 from ..model import Section
 from .base import Image
 
@@ -434,17 +434,10 @@ class WasmImage(Image):
         if s is None:
             return None
         data = self.view.bytes(s.payload, s.offset + s.size - s.payload, "go:buildid section")
-        prefix, end = b'\xff Go build ID: "', b'"\n \xff'
-        i = data.find(prefix)
-        if i < 0:
-            return None
-        j = data.find(end, i + len(prefix))
-        if j < 0:
-            raise Malformed("go:buildid section without the end of its build ID", offset=self.view.base + s.payload + i)
         try:
-            return unquote(data[i + len(prefix) - 1: j + 1])
-        except ValueError:
-            raise Malformed("go:buildid build ID is not a valid quoted string", offset=self.view.base + s.payload + i) from None
+            return buildid.find_raw(data)
+        except Malformed as e:
+            raise Malformed(f"go:buildid section: {e.message}", offset=self.view.base + s.payload + e.offset) from None
 
     @property
     def module_type(self) -> str:
