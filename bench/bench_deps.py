@@ -4,7 +4,8 @@
 Every dynamic ELF executable under /usr/bin: one `linkscope deps --json` call over all of them
 versus running `ldd` on each (target: >= 10x faster). The answers are compared too: the bench
 reports how many files resolve to the same closure (name and real path, vDSO aside).
-Nothing here is a test; timings are wall-clock minima over repeats.
+Nothing here is a test; timings are wall-clock minima over repeats. ``--baseline REV`` also times
+REV's linkscope (its src/, from git) in the same run.
 """
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/usr/bin")
+    ap.add_argument("--baseline", metavar="REV", help="also time this git revision's linkscope")
     args = ap.parse_args()
     compile_package()
     files = dynamic_elves(args.dir)
@@ -85,6 +87,13 @@ def main() -> int:
             r = subprocess.run([*LINKSCOPE, "deps", "--json", *files], capture_output=True, text=True)
             t_ls = min(t_ls, time.perf_counter() - t)
         doc = json.loads(r.stdout)
+        t_base = None
+        if args.baseline:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from bench_inspect import baseline_src, timed
+
+            env = dict(os.environ, PYTHONPATH=str(baseline_src(args.baseline, Path(td))))
+            t_base = timed([*LINKSCOPE, "deps", "--json", *files], args.repeat, env=env)
 
     same = 0
     for res in doc["results"]:
@@ -98,6 +107,8 @@ def main() -> int:
     print(f"  linkscope deps --json  : {t_ls:8.3f} s")
     print(f"  ratio                  : {ratio:8.1f}x  (target >= 10x: {'ok' if ratio >= 10 else 'MISSED'})")
     print(f"  same closure as ldd    : {same}/{len(files)}")
+    if t_base is not None:
+        print(f"  {args.baseline} deps --json : {t_base:8.3f} s  (this tree {t_base / t_ls:.2f}x its speed)")
     return 0 if ratio >= 10 else 1
 
 

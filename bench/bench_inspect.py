@@ -12,6 +12,9 @@
     Each of (d) and (e) also gives linkscope's CPU time (user + system, all its processes) per ELF file.
 
 Timings are wall-clock minima over repeats; ratios are what matter. Nothing here is a test.
+
+``--baseline REV`` also times REV's linkscope (its src/, from git) on every row, in the same run, and
+prints how the working tree compares: the guard for a restructuring that must not slow anything.
 """
 from __future__ import annotations
 
@@ -29,6 +32,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # What the console script runs (python -m would add runpy to every start).
 LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
+
+
+def baseline_src(rev: str, into: Path) -> Path:
+    """REV's src/ unpacked (and byte-compiled, as an installed package is) under ``into``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=True)
+    return into / "src"
 
 
 def timed(cmd, repeat: int, **kw) -> float:
@@ -86,17 +97,30 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--trees", nargs="*", default=["/usr/bin", "/usr/lib"])
+    ap.add_argument("--baseline", metavar="REV", help="also time this git revision's linkscope on every row")
     args = ap.parse_args()
-    rows, notes = [], []
+    rows, notes, versus = [], [], []
 
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
+        base_env = None
+        if args.baseline:
+            base_env = dict(os.environ, PYTHONPATH=str(baseline_src(args.baseline, td)))
+            here = str(REPO / "src")
+            os.environ["PYTHONPATH"] = here + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+
+        def both(key, cmd, repeat):
+            """This tree's time for ``cmd``; with --baseline, REV's too (noted for the comparison)."""
+            t = timed(cmd, repeat)
+            if base_env is not None:
+                versus.append((key, timed(cmd, repeat, env=base_env), t))
+            return t
         # (a) a whole tree
         files = tree_files(args.trees)
         lst = td / "files.txt"
         lst.write_text("\n".join(files) + "\n")
         t_file = timed(["file", "-f", str(lst)], args.repeat)
-        t_ls = timed([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)], args.repeat)
+        t_ls = both("a", [*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)], args.repeat)
         doc = json.loads(subprocess.run([*LINKSCOPE, "inspect", "--json", "--files-from", str(lst)],
                                         capture_output=True, text=True).stdout)
         binaries = sum(1 for r in doc["results"] if r["format"] in ("elf", "macho", "macho-universal", "pe", "wasm"))
@@ -114,7 +138,7 @@ def main() -> int:
             three = ["sh", "-c", 'file "$0" >/dev/null; ldd "$0" >/dev/null; "$1" version -m "$0" >/dev/null',
                      str(gobin), gocmd]
             t_three = timed(three, n)
-            t_one = timed([*LINKSCOPE, "inspect", "--json", str(gobin)], n)
+            t_one = both("b", [*LINKSCOPE, "inspect", "--json", str(gobin)], n)
             rows.append(("b", f"one Go binary ({gobin.stat().st_size:,} bytes)", "file+ldd+go version -m",
                          t_three, t_one, 1.0))
             # Python's start-up is part of (b). Any .pth hook in site-packages is paid by every Python
@@ -142,6 +166,10 @@ def main() -> int:
         n_elf = sum(1 for p in ub if open(p, "rb").read(4) == b"\x7fELF")
         t_line, cpu_line = timed_cpu([*LINKSCOPE, "inspect", "--files-from", str(ub_list)], n)
         t_json, cpu_json = timed_cpu([*LINKSCOPE, "inspect", "--json", "--files-from", str(ub_list)], n)
+        if base_env is not None:
+            versus.append(("d", timed([*LINKSCOPE, "inspect", "--files-from", str(ub_list)], n, env=base_env), t_line))
+            versus.append(("e", timed([*LINKSCOPE, "inspect", "--json", "--files-from", str(ub_list)], n, env=base_env),
+                           t_json))
         rows.append(("d", f"{len(ub)} files in /usr/bin ({n_elf} ELF), one line each", "file", t_file_ub, t_line, 2.0))
         rows.append(("e", f"{len(ub)} files in /usr/bin, --json (every field)", "file", t_file_ub, t_json, 1.0))
         notes.append(f"CPU per ELF file in /usr/bin (all of linkscope's processes, start-up included): "
@@ -165,6 +193,10 @@ def main() -> int:
         print(f"{key:2} {case:58} {ref:>24} {t_ref:8.3f} {t_ls:12.3f} {ratio:6.1f}x  >= {target:g}x {'ok' if good else 'MISSED'}")
     for n in notes:
         print(f"note: {n}")
+    if versus:
+        print(f"\nthis tree against {args.baseline} (linkscope's own time on each row; > 1.0x: this tree is faster)")
+        for key, t_base, t_here in versus:
+            print(f"{key:2} {args.baseline:>12} {t_base:8.3f} s   this tree {t_here:8.3f} s   {t_base / t_here:5.2f}x")
     return 0 if ok else 1
 
 
