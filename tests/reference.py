@@ -102,6 +102,21 @@ def have(tool: str) -> bool:
     return shutil.which(tool) is not None
 
 
+def readelf(path: Path | str, *flags: str) -> str:
+    """What `readelf -W FLAGS FILE` prints."""
+    return run(["readelf", "-W", *flags, str(path)])
+
+
+def objdump_private_headers(path: Path | str) -> str:
+    """What `objdump -p FILE` prints (for PE: the import tables, DLL by DLL)."""
+    return run(["objdump", "-p", str(path)])
+
+
+def file_brief(path: Path | str) -> str:
+    """What `file -b FILE` prints, without the newline."""
+    return subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout.strip()
+
+
 # -- file(1) ---------------------------------------------------------------------------------------
 _FILE_TYPES = [("pie executable", "pie-executable"), ("shared object", "shared-library"),
                ("relocatable", "object"), ("core file", "core"), ("executable", "executable")]
@@ -198,9 +213,68 @@ def readelf_glibc_versions(path: Path | str) -> list[str]:
     return re.findall(r"Name: (GLIBC_[0-9.]+)", sect[1])
 
 
-# -- go version -m ---------------------------------------------------------------------------------
+# -- the Go toolchain ------------------------------------------------------------------------------
+def _go(*args: str, check: bool = False) -> bytes:
+    import buildkit
+
+    return subprocess.run(["go", *args], capture_output=True, env=buildkit.go_env(), check=check).stdout
+
+
 def go_version_m(path: Path | str) -> str:
-    return run(["go", "version", "-m", str(path)])
+    """What `go version -m FILE` prints (its stdout), decoded the way linkscope decodes strings."""
+    return _go("version", "-m", str(path)).decode("utf-8", "surrogateescape")
+
+
+def go_version_of(path: Path | str) -> str:
+    """What `go version FILE` prints: the file's name and the Go version that built it."""
+    return _go("version", str(path)).decode("utf-8", "surrogateescape")
+
+
+def go_tool_buildid(path: Path | str) -> str:
+    """The Go build ID `go tool buildid FILE` prints."""
+    return _go("tool", "buildid", str(path), check=True).decode().strip()
+
+
+def go_tool_nm(path: Path | str) -> list[str]:
+    """The lines `go tool nm FILE` prints."""
+    return _go("tool", "nm", str(path), check=True).decode().splitlines()
+
+
+def go_version() -> str:
+    """The toolchain's own answer (`go env GOVERSION`, the go that buildkit builds with), not linkscope's."""
+    import buildkit
+
+    return buildkit.go_env_value("GOVERSION")
+
+
+def go_quote_oracle(requests: list[tuple[str, bytes]]) -> list[dict]:
+    """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, through a filter program
+    (tests/programs/goquote, built by buildkit): one answer per (op, input) request."""
+    import base64
+    import json
+
+    import buildkit
+
+    exe = buildkit.build(buildkit.go("go-quote-oracle", "goquote"))
+    lines = "".join(json.dumps({"Op": op, "In": base64.b64encode(b).decode()}) + "\n" for op, b in requests)
+    out = subprocess.run([str(exe)], input=lines, capture_output=True, text=True, check=True).stdout
+    res = [json.loads(x) for x in out.splitlines()]
+    for r_ in res:
+        for k in ("Out", "Path"):
+            r_[k] = base64.b64decode(r_[k]) if r_.get(k) else b""
+    return res
+
+
+def go_macho_dump(*paths: Path | str) -> dict[str, list[dict]]:
+    """Go's debug/macho, as an independent reader (tests/programs/machodump, built by buildkit):
+    path -> [image] with segments, sections, load commands, libraries and rpaths (one per slice)."""
+    import json
+
+    import buildkit
+
+    exe = buildkit.build(buildkit.go("go-machodump", "machodump"))
+    r = subprocess.run([str(exe), *map(str, paths)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
 
 
 # -- the shipped JSON schemas ----------------------------------------------------------------------
@@ -422,3 +496,4 @@ class watchdog:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.old)
         return False
+

@@ -23,7 +23,7 @@ import reference
 import linkscope
 
 from deps_fixtures import debroot, treebuild
-from linkscope.deps import Env, Session, resolve
+from deps_fixtures.rooted import resolve_in_root
 
 pytestmark = reference.needs_tool(debroot.available(), "apt-get and dpkg-deb")
 
@@ -40,15 +40,6 @@ def arm64_root() -> Path:
 @pytest.fixture(scope="module")
 def amd64_root() -> Path:
     return debroot.root("amd64")
-
-
-def run(root: Path, path: str):
-    r = resolve(path, Env(root=str(root), cwd="/"), Session())
-    assert r.error is None, r.error
-    for l in r.libraries:
-        if l.realpath is not None:
-            assert (root / l.realpath.lstrip("/")).is_file()
-    return [(l.name, l.path, l.via) for l in r.libraries], r
 
 
 PZSTD_ARM64 = [
@@ -69,11 +60,11 @@ ZSTD_ARM64 = [
 
 def test_arm64_root_from_an_x86_64_host(arm64_root):
     """No ld.so.cache in an unpacked root: ld.so.conf's directories, then the multiarch defaults."""
-    got, r = run(arm64_root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(arm64_root, "/usr/bin/pzstd")
     assert got == PZSTD_ARM64
     assert r.rules == "glibc" and r.interpreter.path == ARM_INTERP
     assert r.libraries[3].realpath == "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
-    got, _ = run(arm64_root, "/usr/bin/zstd")
+    got, _ = resolve_in_root(arm64_root, "/usr/bin/zstd")
     assert got == ZSTD_ARM64
     oracle = qemu_list(arm64_root, "/usr/bin/pzstd")
     if oracle is not None:
@@ -113,7 +104,7 @@ def test_usr_merged_root(arm64_root, tmp_path, link):
     os.symlink(link, root / "lib")
     # Merged, /lib/aarch64-linux-gnu (first in ld.so.conf) holds every library.
     want = [(n, p.replace("/usr/lib/", "/lib/") if p else p, v) for n, p, v in PZSTD_ARM64]
-    got, r = run(root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(root, "/usr/bin/pzstd")
     assert got == want
     assert r.libraries[2].realpath == "/usr/lib/aarch64-linux-gnu/libc.so.6"
     assert r.libraries[3].realpath == "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
@@ -132,7 +123,7 @@ def test_zig_built_aarch64_binary_in_the_root(arm64_root, tmp_path):
     treebuild.elf(root / "opt/app/bin/app", exe=True, needed=("libcustom.so",), runpath="$ORIGIN/../lib",
                   target="aarch64-linux-gnu", source='#include <stdio.h>\nint main(void) { puts("app"); return 0; }\n',
                   libc=True)
-    got, r = run(root, "/opt/app/bin/app")
+    got, r = resolve_in_root(root, "/opt/app/bin/app")
     want = [("libcustom.so", "/opt/app/bin/../lib/libcustom.so", "runpath"),
             ("libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "ld.so.conf"),
             (ARM_INTERP, ARM_INTERP, "interpreter")]
@@ -147,7 +138,7 @@ def test_amd64_root_with_the_cache_ldconfig_writes(amd64_root, arm64_root, tmp_p
     root = debroot.copy(amd64_root, tmp_path / "root")
     if not ldconfig_root(root):
         pytest.skip("cannot run ldconfig -r here (needs root or user namespaces)")
-    got, r = run(root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(root, "/usr/bin/pzstd")
     want = [("libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "ld.so.cache"),
             ("libgcc_s.so.1", "/lib/x86_64-linux-gnu/libgcc_s.so.1", "ld.so.cache"),
             ("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "ld.so.cache"),
@@ -161,7 +152,7 @@ def test_amd64_root_with_the_cache_ldconfig_writes(amd64_root, arm64_root, tmp_p
     # that cache and fall back to its default directories.
     aroot = debroot.copy(arm64_root, tmp_path / "aroot")
     assert ldconfig_root(aroot)
-    got, _ = run(aroot, "/usr/bin/zstd")
+    got, _ = resolve_in_root(aroot, "/usr/bin/zstd")
     assert got == [(n, p, "default" if v == "ld.so.conf" else v) for n, p, v in ZSTD_ARM64]
 
 

@@ -26,7 +26,7 @@ from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed
 from linkscope.formats import elf
 from linkscope.inspector import open_image
-from test_differential import go_testdata_elves, system_elves
+from samples import go_testdata_elves, system_elves
 
 from reference import TOLERATED  # noqa: E402  (the one place for tolerated differences)
 __doc__ += "\n".join(f"- {k}: {v}" for k, v in TOLERATED.items() if k.startswith(("glibc:", "dynsym:")))
@@ -547,15 +547,10 @@ def _table_regions(img: elf.ElfImage) -> list[tuple[int, int]]:
 
 
 def _mutants(data: bytes, n: int, seed: int, regions: list[tuple[int, int]]):
-    import random
+    """Bytes set within the dynamic table and the tables it points at."""
+    from mutate import mutants
 
-    rnd = random.Random(seed)
-    for _ in range(n):
-        d = bytearray(data)
-        for _ in range(rnd.randint(1, 6)):
-            lo, hi = rnd.choice(regions)
-            d[rnd.randrange(lo, min(hi, len(d)))] = rnd.randrange(256)
-        yield bytes(d)
+    return mutants(data, n, seed, edits=(1, 6), regions=regions)
 
 
 @pytest.mark.parametrize("name", ["gcc-dynamic", "go-default", "zig-glibc-s390x", "zig-glibc-mips", "zig-musl-static",

@@ -15,14 +15,8 @@ from pathlib import Path
 import pytest
 
 import buildkit
+from clirun import run
 import reference
-from linkscope.cli import main
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def cli(*argv, stdin=None, **kw) -> subprocess.CompletedProcess:
@@ -44,7 +38,7 @@ def records(out: str) -> list[dict]:
 def file_b(path) -> str:
     if shutil.which("file") is None:
         reference.tool_missing("file(1)")
-    return subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout.strip()
+    return reference.file_brief(path)
 
 
 # -- item 5: errors once, clear, and named --------------------------------------------------------------
@@ -116,7 +110,7 @@ def test_truncated_binary_says_truncated(capsys, tmp_path):
 
 def test_offset_only_where_it_points_at_something(capsys, tmp_path):
     """An offset past the end of the file points at nothing: the line does not give it."""
-    from test_bad_input import elf64_header
+    from crafted import elf64_header
 
     far = tmp_path / "far"
     far.write_bytes(bytes(elf64_header(phoff=1 << 40, phnum=1)))
