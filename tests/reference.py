@@ -497,3 +497,110 @@ class watchdog:
             signal.signal(signal.SIGALRM, self.old)
         return False
 
+
+# -- readelf -W, the whole layout (tests/test_elf.py) ---------------------------------------------
+# Numbers for the names readelf prints (elf.h, binutils' readelf.c); a name missing here fails the
+# test that meets it, so the table grows with the files the tests read.
+ELF_TYPES = {"NONE": 0, "REL": 1, "EXEC": 2, "DYN": 3, "CORE": 4}
+PT_NAMES = {"NULL": 0, "LOAD": 1, "DYNAMIC": 2, "INTERP": 3, "NOTE": 4, "SHLIB": 5, "PHDR": 6, "TLS": 7,
+            "GNU_EH_FRAME": 0x6474E550, "GNU_STACK": 0x6474E551, "GNU_RELRO": 0x6474E552,
+            "GNU_PROPERTY": 0x6474E553, "GNU_SFRAME": 0x6474E554,
+            "EXIDX": 0x70000001, "MIPS_ABIFLAGS": 0x70000003, "ABIFLAGS": 0x70000003, "REGINFO": 0x70000000,
+            "RISCV_ATTRIBUTES": 0x70000003, "RISCV_ATTRIBUT": 0x70000003,   # readelf cuts the name at 14
+            "ARM_EXIDX": 0x70000001}
+SHT_NAMES = {"NULL": 0, "PROGBITS": 1, "SYMTAB": 2, "STRTAB": 3, "RELA": 4, "HASH": 5, "DYNAMIC": 6, "NOTE": 7,
+             "NOBITS": 8, "REL": 9, "SHLIB": 10, "DYNSYM": 11, "INIT_ARRAY": 14, "FINI_ARRAY": 15,
+             "PREINIT_ARRAY": 16, "GROUP": 17, "SYMTAB SECTION INDICES": 18, "SYMTAB_SHNDX": 18, "RELR": 19,
+             "GNU_ATTRIBUTES": 0x6FFFFFF5, "GNU_HASH": 0x6FFFFFF6, "GNU_LIBLIST": 0x6FFFFFF7, "VERDEF": 0x6FFFFFFD,
+             "VERNEED": 0x6FFFFFFE, "VERSYM": 0x6FFFFFFF, "LLVM_ADDRSIG": 0x6FFF4C03,
+             "X86_64_UNWIND": 0x70000001, "ARM_EXIDX": 0x70000001, "ARM_ATTRIBUTES": 0x70000003,
+             "AARCH64_ATTRIBUTES": 0x70000003, "RISCV_ATTRIBUTES": 0x70000003, "MIPS_REGINFO": 0x70000006,
+             "MIPS_OPTIONS": 0x7000000D, "MIPS_DWARF": 0x7000001E, "MIPS_ABIFLAGS": 0x7000002A, "LOOS+0xffffff3": 0x6FFFFFF3}
+DF_NAMES = {"ORIGIN": 0x1, "SYMBOLIC": 0x2, "TEXTREL": 0x4, "BIND_NOW": 0x8, "STATIC_TLS": 0x10}
+DF_1_NAMES = {"NOW": 0x1, "GLOBAL": 0x2, "GROUP": 0x4, "NODELETE": 0x8, "LOADFLTR": 0x10, "INITFIRST": 0x20,
+              "NOOPEN": 0x40, "ORIGIN": 0x80, "DIRECT": 0x100, "TRANS": 0x200, "INTERPOSE": 0x400,
+              "NODEFLIB": 0x800, "NODUMP": 0x1000, "CONFALT": 0x2000, "ENDFILTEE": 0x4000, "DISPRELDNE": 0x8000,
+              "DISPRELPND": 0x10000, "NODIRECT": 0x20000, "IGNMULDEF": 0x40000, "NOKSYMS": 0x80000,
+              "NOHDR": 0x100000, "EDITED": 0x200000, "NORELOC": 0x400000, "SYMINTPOSE": 0x800000,
+              "GLOBAUDIT": 0x1000000, "SINGLETON": 0x2000000, "STUB": 0x4000000, "PIE": 0x8000000}
+
+
+def _name_number(table: dict, name: str, what: str) -> int:
+    m = re.fullmatch(r"(LOOS|LOPROC|LOUSER|HIOS|HIPROC)\+0x([0-9a-f]+)", name)
+    if m:
+        base = {"LOOS": 0x60000000, "HIOS": 0x6FFFFFFF, "LOPROC": 0x70000000, "HIPROC": 0x7FFFFFFF,
+                "LOUSER": 0x80000000}[m.group(1)]
+        return base + int(m.group(2), 16)
+    if re.fullmatch(r"0x[0-9a-f]+", name):
+        return int(name, 16)
+    if name not in table:
+        raise AssertionError(f"readelf printed the {what} {name!r}: add its number to reference.py")
+    return table[name]
+
+
+def readelf_layout(path: Path | str) -> dict:
+    """What `readelf -W -h -l -S -d -n --dyn-syms` prints, as numbers: ``header`` (class, data, osabi,
+    abiversion, type, entry, phoff, shoff, flags, phnum, shnum, shstrndx), ``segments`` [(type,
+    offset, vaddr, filesz, memsz, flags)], ``sections`` [(name, type, addr, offset, size, entsize,
+    link, info, align)], ``dynamic`` [(tag, value or None)] up to DT_NULL, ``needed``, ``soname``,
+    ``rpath``, ``runpath``, ``flags`` and ``flags_1`` (bits), ``interpreter``, ``notes`` [(owner,
+    descsz)], ``gnu_build_id`` and ``dynsym_count`` (None without a .dynsym)."""
+    out = run(["readelf", "-W", "-h", "-l", "-S", "-d", "-n", "--dyn-syms", str(path)])
+    magic = bytes.fromhex(re.search(r"^\s*Magic:\s+((?:[0-9a-f]{2} )+)", out, re.M).group(1))
+
+    def field(label: str) -> str:
+        return re.search(rf"^\s*{re.escape(label)}:\s+(.*)$", out, re.M).group(1).strip()
+
+    def number(label: str) -> int:
+        text = field(label)
+        m = re.search(r"\((\d+)\)", text)          # extended numbering: "0 (65298)"
+        return int(m.group(1)) if m and label.startswith("Number") else int(text.split()[0], 0)
+
+    d: dict = {"header": dict(
+        bits=32 if magic[4] == 1 else 64, little=magic[5] == 1, osabi=magic[7], abiversion=magic[8],
+        type=ELF_TYPES[field("Type").split()[0]], entry=number("Entry point address"),
+        phoff=number("Start of program headers"), shoff=number("Start of section headers"),
+        flags=int(field("Flags").split(",")[0].split()[0], 16), phnum=number("Number of program headers"),
+        shnum=number("Number of section headers"), shstrndx=number("Section header string table index"))}
+    seg_re = re.compile(r"^  (\S+)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) "
+                        r"([R ][W ][E ]) (?:0x)?([0-9a-f]+)$", re.M)
+    d["segments"] = [(_name_number(PT_NAMES, m.group(1), "segment type"), int(m.group(2), 16), int(m.group(3), 16),
+                      int(m.group(5), 16), int(m.group(6), 16),
+                      (4 if m.group(7)[0] == "R" else 0) | (2 if m.group(7)[1] == "W" else 0)
+                      | (1 if m.group(7)[2] == "E" else 0)) for m in seg_re.finditer(out)]
+    sec_re = re.compile(r"^  \[\s*(\d+)\] (.*?)\s*(\S+(?: SECTION INDICES)?)\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) "
+                        r"([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$", re.M)
+    d["sections"] = [(m.group(2), _name_number(SHT_NAMES, m.group(3), "section type"), int(m.group(4), 16),
+                      int(m.group(5), 16), int(m.group(6), 16), int(m.group(7), 16), int(m.group(9)),
+                      int(m.group(10)), int(m.group(11))) for m in sec_re.finditer(out)]
+    d.update(dynamic=[], needed=[], soname=None, rpath=[], runpath=[], flags=0, flags_1=0)
+    for m in re.finditer(r"^ 0x([0-9a-f]+) \((\w+)\)[ \t]*(.*)$", out, re.M):
+        tag, name, value = int(m.group(1), 16), m.group(2), m.group(3).strip()
+        if tag == 0:
+            break
+        num = None
+        if re.fullmatch(r"0x[0-9a-f]+", value):
+            num = int(value, 16)
+        elif re.fullmatch(r"\d+( \(bytes\))?", value):
+            num = int(value.split()[0])
+        d["dynamic"].append((tag, num))
+        lib = re.fullmatch(r"[^:]+: \[(.*)\]", value)
+        if name == "NEEDED":
+            d["needed"].append(lib.group(1))
+        elif name == "SONAME":
+            d["soname"] = lib.group(1)
+        elif name in ("RPATH", "RUNPATH"):
+            d[name.lower()].extend(lib.group(1).split(":"))
+        elif name == "FLAGS":
+            d["flags"] = sum(DF_NAMES[w] for w in value.split() if w != "None")
+        elif name == "FLAGS_1":
+            d["flags_1"] = sum(DF_1_NAMES[w] for w in value.removeprefix("Flags:").split() if w != "None")
+    m = re.search(r"\[Requesting program interpreter: (.*)\]", out)
+    d["interpreter"] = m.group(1) if m else None
+    d["notes"] = [(m.group(1), int(m.group(2), 16))
+                  for m in re.finditer(r"^  (\S+)\s+0x([0-9a-f]{8})\s", out, re.M)]
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    d["gnu_build_id"] = m.group(1) if m else None
+    m = re.search(r"Symbol table '\.dynsym' contains (\d+) entr", out)
+    d["dynsym_count"] = int(m.group(1)) if m else None
+    return d
