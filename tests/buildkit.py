@@ -24,7 +24,7 @@ CACHE = Path(os.environ.get("LINKSCOPE_TEST_CACHE", REPO / ".cache" / "test-buil
 
 @dataclass(frozen=True)
 class Spec:
-    """One binary: ``tool`` is go, gcc or zig; ``args`` the build arguments after the tool's verb."""
+    """One binary: ``tool`` is go, gcc, g++ or zig; ``args`` the build arguments after the tool's verb."""
 
     name: str
     tool: str
@@ -46,9 +46,9 @@ class Spec:
         return dict(self.env).get("GOARCH", "amd64")
 
 
-def go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every go (and zig) command of the tests runs with: the shared caches, no
-    network, no toolchain switching, and no target or C compiler inherited from the caller."""
+def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every build (go, gcc, zig) and go command of the tests runs with: the shared
+    caches, no network, no toolchain switching, and no target or C compiler inherited from the caller."""
     env = dict(os.environ)
     env.update(
         GOCACHE=str(CACHE / "gocache"), GOPATH=str(CACHE / "gopath"), GOFLAGS="-buildvcs=false",
@@ -63,8 +63,9 @@ def go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def toolchain_version(tool: str) -> str:
-    cmd = {"go": ["go", "version"], "gcc": ["gcc", "--version"], "zig": zig_cmd() + ["version"]}[tool]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=go_env({})).stdout.strip()
+    cmd = {"go": ["go", "version"], "gcc": ["gcc", "--version"], "g++": ["g++", "--version"],
+           "zig": zig_cmd() + ["version"]}[tool]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=build_env({})).stdout.strip()
 
 
 @lru_cache(maxsize=None)
@@ -83,33 +84,43 @@ def _key(spec: Spec) -> str:
     return h.hexdigest()[:16]
 
 
-def build(spec: Spec) -> Path:
-    """The path of the built binary, building it if the cache does not hold it."""
-    outdir = CACHE / "bin" / f"{spec.name}-{_key(spec)}"
-    target = outdir / spec.out
+def cached(outdir: Path, name: str, make) -> Path:
+    """``outdir/name``, made by ``make(tmp)`` (which writes ``tmp/name``) if the cache does not hold
+    it: one build at a time under the cache's lock (concurrent runs wait, then reuse), and the
+    directory appears whole or not at all."""
+    target = outdir / name
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; concurrent runs wait, then reuse
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return target
         tmp = outdir.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        src = PROGRAMS / spec.program / spec.subdir
-        if spec.tool == "go":
-            cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
-        elif spec.tool == "gcc":
-            cmd = ["gcc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-        else:
-            cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-        r = subprocess.run(cmd, cwd=src, env=go_env(dict(spec.env)), capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
-        (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
+        make(tmp)
         os.replace(tmp, outdir) if not outdir.exists() else shutil.rmtree(tmp)
     return target
+
+
+def build(spec: Spec) -> Path:
+    """The path of the built binary, building it if the cache does not hold it."""
+    return cached(CACHE / "bin" / f"{spec.name}-{_key(spec)}", spec.out, lambda tmp: _build(spec, tmp))
+
+
+def _build(spec: Spec, tmp: Path) -> None:
+    src = PROGRAMS / spec.program / spec.subdir
+    if spec.tool == "go":
+        cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
+    elif spec.tool in ("gcc", "g++"):
+        cmd = [spec.tool, *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+    else:
+        cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+    r = subprocess.run(cmd, cwd=src, env=build_env(dict(spec.env)), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+    (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
 
 
 def go(name, program="hello", *args, out="prog", subdir="", **env) -> Spec:
@@ -232,7 +243,7 @@ def have_go() -> bool:
 def go_env_value(name: str) -> str:
     """`go env NAME` of the toolchain the builds use (GOROOT, GOVERSION)."""
     return subprocess.run(["go", "env", name], capture_output=True, text=True, check=True,
-                          env=go_env()).stdout.strip()
+                          env=build_env()).stdout.strip()
 
 
 def go_root() -> Path:

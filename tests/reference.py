@@ -217,7 +217,7 @@ def readelf_glibc_versions(path: Path | str) -> list[str]:
 def _go(*args: str, check: bool = False) -> bytes:
     import buildkit
 
-    return subprocess.run(["go", *args], capture_output=True, env=buildkit.go_env(), check=check).stdout
+    return subprocess.run(["go", *args], capture_output=True, env=buildkit.build_env(), check=check).stdout
 
 
 def go_version_m(path: Path | str) -> str:

@@ -1,8 +1,8 @@
 """`linkscope check`: every rule passing and failing over real builds, exit codes, policy files,
 usage errors, and the JSON document validated against schema/check.schema.json.
 
-Binaries come from tests/buildkit.py (cached real builds); the RPATH/RUNPATH programs are made here
-in a temporary directory by the commands spelled out below, the universal Mach-O file by the
+Binaries come from tests/buildkit.py (cached real builds); the RPATH/RUNPATH programs and the object
+file are buildkit Specs spelled out below, the universal Mach-O file by the
 ``fat_go`` fixture (conftest.py, crafted.build_fat).
 A record field a case needs (cgo, glibc_min) that comes back None is a failure, not a skip: a
 broken analysis must not turn these cases green by skipping them.
@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 
 import pytest
 
@@ -46,19 +45,18 @@ def needs(rec, field: str):
 
 
 # -- fixtures built here -------------------------------------------------------------------------------
+RPATH_SPECS = {   # Debian's ld writes DT_RUNPATH for -rpath; --disable-new-dtags makes it DT_RPATH
+    "runpath": buildkit.Spec("check-gcc-runpath", "gcc", "cprog", ("-O1", "-Wl,-rpath,/opt/x")),
+    "rpath": buildkit.Spec("check-gcc-rpath", "gcc", "cprog", ("-O1", "-Wl,-rpath,/opt/x", "-Wl,--disable-new-dtags")),
+}
+
+
 @pytest.fixture(scope="session")
-def rpath_bins(tmp_path_factory) -> dict[str, str]:
-    """gcc -O1 -Wl,-rpath,/opt/x hello.c (Debian's ld writes DT_RUNPATH), and the same with
-    -Wl,--disable-new-dtags (DT_RPATH)."""
+def rpath_bins() -> dict[str, str]:
+    """gcc -O1 -Wl,-rpath,/opt/x hello.c, and the same with -Wl,--disable-new-dtags (buildkit)."""
     if shutil.which("gcc") is None:
         reference.tool_missing("gcc")
-    d = tmp_path_factory.mktemp("rpath")
-    src = buildkit.PROGRAMS / "cprog" / "hello.c"
-    out = {}
-    for name, extra in (("runpath", []), ("rpath", ["-Wl,--disable-new-dtags"])):
-        subprocess.run(["gcc", "-O1", "-Wl,-rpath,/opt/x", *extra, "-o", str(d / name), str(src)], check=True)
-        out[name] = str(d / name)
-    return out
+    return {name: str(buildkit.build(spec)) for name, spec in RPATH_SPECS.items()}
 
 
 # -- every rule, passing and failing -------------------------------------------------------------------
@@ -441,8 +439,7 @@ def undetermined(tmp_path_factory) -> dict[str, tuple[str, str]]:
     out = {"wasm": (buildkit.path_of("go-js-wasm"), "format wasm")}
     if shutil.which("gcc") is None:
         reference.tool_missing("gcc")
-    obj = d / "hello.o"
-    subprocess.run(["gcc", "-c", "-O1", "-o", str(obj), str(buildkit.PROGRAMS / "cprog" / "hello.c")], check=True)
+    obj = buildkit.build(buildkit.Spec("check-gcc-object", "gcc", "cprog", ("-c", "-O1"), out="hello.o"))
     out["object"] = (str(obj), "format elf")
     data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
     struct.pack_into("<Q", data, 0x20, len(data) + 0x1000)         # e_phoff

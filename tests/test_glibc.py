@@ -31,8 +31,7 @@ from samples import go_testdata_elves, system_elves
 from reference import TOLERATED  # noqa: E402  (the one place for tolerated differences)
 __doc__ += "\n".join(f"- {k}: {v}" for k, v in TOLERATED.items() if k.startswith(("glibc:", "dynsym:")))
 
-REPO = Path(__file__).resolve().parent.parent
-CXX_SOURCE = REPO / "tests" / "programs" / "cxx" / "main.cpp"
+CXX = Spec("gxx-cxx", "g++", "cxx", ("-O1",), sources=("main.cpp",))   # a C++ program, for its GLIBCXX floors
 
 # Builds these tests add to buildkit's: other machines and endiannesses, SysV-only hash tables.
 EXTRA_SPECS = {s.name: s for s in [
@@ -233,8 +232,7 @@ def test_cxx_floors(tmp_path):
     """GLIBCXX, CXXABI and GCC floors of a C++ program built here with g++."""
     if not shutil.which("g++"):
         reference.tool_missing("g++")
-    prog = tmp_path / "prog"
-    subprocess.run(["g++", "-O1", "-o", str(prog), str(CXX_SOURCE)], check=True, capture_output=True)
+    prog = buildkit.build(CXX)
     floors = image_of(prog)["floors"]
     expect = readelf_floors(prog)
     assert {"GLIBC", "GLIBCXX", "CXXABI"} <= set(expect)
