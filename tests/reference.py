@@ -107,6 +107,34 @@ def readelf(path: Path | str, *flags: str) -> str:
     return run(["readelf", "-W", *flags, str(path)])
 
 
+def file_brief_list(list_file: Path | str) -> list[str]:
+    """What `file -b -f LIST` prints, one line per file named in LIST."""
+    return subprocess.run(["file", "-b", "-f", str(list_file)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def file_brief_stdin(f) -> str:
+    """What `file -b -` prints of the open file ``f`` given as its standard input."""
+    return subprocess.run(["file", "-b", "-"], stdin=f, capture_output=True, text=True).stdout
+
+
+def ldd_run(path: Path | str, *, ld_library_path: str | None = None, cwd: str | None = "/",
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    """`ldd FILE` in the C locale with a plain PATH (and LD_LIBRARY_PATH when given), run in ``cwd``.
+    Only for files the test built or trusts: ldd runs the loader on them."""
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    if ld_library_path:
+        env["LD_LIBRARY_PATH"] = ld_library_path
+    return subprocess.run([shutil.which("ldd") or "ldd", str(path)], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=timeout)
+
+
+def ldconfig_p() -> str:
+    """What glibc's `ldconfig -p` prints of this machine's ld.so.cache."""
+    return subprocess.run([shutil.which("ldconfig"), "-p"], capture_output=True, text=True,
+                          env={"LC_ALL": "C"}).stdout
+
+
 def objdump_private_headers(path: Path | str) -> str:
     """What `objdump -p FILE` prints (for PE: the import tables, DLL by DLL)."""
     return run(["objdump", "-p", str(path)])
@@ -159,6 +187,82 @@ def file_elf(path: Path | str) -> dict:
     if "with debug_info" in out:
         d["debug_info"] = True
     return d
+
+
+# -- file(1) on Mach-O (tests/test_macho.py) --------------------------------------------------------
+# The only tolerated differences from file(1): it names CPU subtypes (i486, armv7, x86_64_haswell),
+# linkscope names the GOARCH family; it has one word per MH_ type, linkscope a smaller vocabulary
+# (and splits MH_EXECUTE on the PIE flag, which file prints in its flags list); and file prints
+# "64-bit" only when the first byte is 0xcf, so a big-endian 64-bit image reads there as 32-bit.
+MACHO_FILE_ARCH = {"i386": "386", "x86_64": "amd64", "arm64": "arm64", "arm64e": "arm64e", "ppc": "ppc", "ppc64": "ppc64",
+                   "arm": "arm", "armv7": "arm", "armv6": "arm", "m68k": "m68k", "SPARC": "sparc", "hppa": "hppa"}
+MACHO_FILE_TYPE = {
+    "object": "object", "executable": "executable", "fixed virtual memory shared library": "shared-library",
+    "core": "core", "preload executable": "executable", "dynamically linked shared library": "shared-library",
+    "dynamic linker": "shared-library", "bundle": "shared-library",
+    "dynamically linked shared library stub": "shared-library", "dSYM companion file": None,
+    "kext bundle": "shared-library",
+}
+# (arm64e is followed by its pointer-auth "caps" byte, which file 5.44 prints as e.g. "00)".)
+_MACHO_FILE_RE = re.compile(r"Mach-O (?!universal)(64-bit )?(\S+)(?: (?:\(caps: )?[^ ()]*\))? ("
+                            + "|".join(sorted(map(re.escape, MACHO_FILE_TYPE), key=len, reverse=True))
+                            + r")(?:, flags:<([^>]*)>)?")
+
+
+def file_macho(path) -> list[dict] | None:
+    """What `file -b` says of each image in ``path``: bits, arch, type, flags."""
+    if shutil.which("file") is None:
+        return None
+    out = file_brief(path)
+    found = []
+    for m in _MACHO_FILE_RE.finditer(out):
+        flags = set(filter(None, (m.group(4) or "").split("|")))
+        kind = MACHO_FILE_TYPE[m.group(3)]
+        if kind == "executable" and "PIE" in flags:
+            kind = "pie-executable"
+        found.append(dict(bits=64 if m.group(1) else 32, arch=MACHO_FILE_ARCH.get(m.group(2), m.group(2)), type=kind, flags=flags))
+    return found
+
+
+# -- objdump -p and file(1) on PE (tests/test_pe.py) --------------------------------------------------
+def objdump_pe_imports(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """objdump -p's import tables: DLL name -> [(hint, name)] in order (DLL order kept by dict)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for line in objdump_private_headers(path).splitlines():
+        m = re.match(r"\tDLL Name: (.*)$", line)
+        if m:
+            current = m.group(1)
+            out.setdefault(current, [])
+            continue
+        m = re.match(r"\t[0-9a-f]+\t +(\d+)  (\S+)", line)
+        if current is not None and m:
+            out[current].append((int(m.group(1)), m.group(2)))
+        elif not line.strip():
+            current = None
+    return out
+
+
+def objdump_pe_dlls(path: Path) -> list[str]:
+    return re.findall(r"^\tDLL Name: (.*)$", objdump_private_headers(path), re.M)
+
+
+_PE_FILE_ARCH = {"Intel 80386": "386", "x86-64": "amd64", "Intel amd64": "amd64", "Aarch64": "arm64"}
+
+
+def file_pe(path: Path) -> dict:
+    """The facts `file -b` states about a PE/COFF file, in linkscope's vocabulary."""
+    d = file_brief(path)
+    out: dict = {"sections": int(re.search(r"(\d+) sections", d).group(1))}
+    m = re.match(r"(PE32\+?) executable (\(DLL\) )?(\([^)]*\)) (.*?)( \(stripped to external PDB\))?, for MS Windows", d)
+    if m:
+        out.update(bits=64 if m.group(1) == "PE32+" else 32, type="shared-library" if m.group(2) else "executable",
+                   os="efi" if m.group(3).startswith("(EFI") else "windows", arch=_PE_FILE_ARCH[m.group(4)])
+        return out
+    m = re.match(r"(.*) COFF object file", d)
+    assert m, d
+    out.update(type="object", arch=_PE_FILE_ARCH[m.group(1)], stripped="not stripped" not in d)
+    return out
 
 
 # -- readelf ---------------------------------------------------------------------------------------

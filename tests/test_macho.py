@@ -9,8 +9,8 @@ Inputs, all made when the tests run (nothing binary is committed):
 
 Independent references: ``file -b`` (5.44, libmagic's Magdir/mach), Go's own debug/macho (a
 helper, tests/programs/machodump, built for the host: reference.go_macho_dump), ``go tool buildid``, and the expectations
-written in debug/macho's file_test.go. Tolerated differences are listed in :data:`FILE_ARCH`
-and :data:`FILE_TYPE` only.
+written in debug/macho's file_test.go. Tolerated differences are listed in
+reference.MACHO_FILE_ARCH and reference.MACHO_FILE_TYPE only.
 """
 from __future__ import annotations
 
@@ -113,42 +113,9 @@ def machodump(goroot):
     return reference.go_macho_dump
 
 
-# -- file(1) -----------------------------------------------------------------------------------------
-# The only tolerated differences from file(1): it names CPU subtypes (i486, armv7, x86_64_haswell),
-# linkscope names the GOARCH family; it has one word per MH_ type, linkscope a smaller vocabulary
-# (and splits MH_EXECUTE on the PIE flag, which file prints in its flags list); and file prints
-# "64-bit" only when the first byte is 0xcf, so a big-endian 64-bit image reads there as 32-bit.
-FILE_ARCH = {"i386": "386", "x86_64": "amd64", "arm64": "arm64", "arm64e": "arm64e", "ppc": "ppc", "ppc64": "ppc64",
-             "arm": "arm", "armv7": "arm", "armv6": "arm", "m68k": "m68k", "SPARC": "sparc", "hppa": "hppa"}
-FILE_TYPE = {
-    "object": "object", "executable": "executable", "fixed virtual memory shared library": "shared-library",
-    "core": "core", "preload executable": "executable", "dynamically linked shared library": "shared-library",
-    "dynamic linker": "shared-library", "bundle": "shared-library",
-    "dynamically linked shared library stub": "shared-library", "dSYM companion file": None,
-    "kext bundle": "shared-library",
-}
-# (arm64e is followed by its pointer-auth "caps" byte, which file 5.44 prints as e.g. "00)".)
-_FILE_RE = re.compile(r"Mach-O (?!universal)(64-bit )?(\S+)(?: (?:\(caps: )?[^ ()]*\))? (" + "|".join(sorted(map(re.escape, FILE_TYPE), key=len, reverse=True))
-                      + r")(?:, flags:<([^>]*)>)?")
-
-
-def file_says(path) -> list[dict] | None:
-    """What `file -b` says of each image in ``path``: bits, arch, type, flags."""
-    if shutil.which("file") is None:
-        return None
-    out = reference.file_brief(path)
-    found = []
-    for m in _FILE_RE.finditer(out):
-        flags = set(filter(None, (m.group(4) or "").split("|")))
-        kind = FILE_TYPE[m.group(3)]
-        if kind == "executable" and "PIE" in flags:
-            kind = "pie-executable"
-        found.append(dict(bits=64 if m.group(1) else 32, arch=FILE_ARCH.get(m.group(2), m.group(2)), type=kind, flags=flags))
-    return found
-
-
+# -- file(1) (reference.file_macho) -----------------------------------------------------------------
 def assert_agrees_with_file(path, images: list[MachOImage]) -> None:
-    said = file_says(path)
+    said = reference.file_macho(path)
     if said is None:
         reference.tool_missing("file(1)")
     assert len(said) == len(images), said

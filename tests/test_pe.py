@@ -55,48 +55,8 @@ def facts(**kw) -> dict:
 
 
 # -- the reference tools ---------------------------------------------------------------------------
-def objdump_imports(path: Path) -> dict[str, list[tuple[int, str]]]:
-    """objdump -p's import tables: DLL name -> [(hint, name)] in order (DLL order kept by dict)."""
-    out: dict[str, list[tuple[int, str]]] = {}
-    current = None
-    for line in reference.objdump_private_headers(path).splitlines():
-        m = re.match(r"\tDLL Name: (.*)$", line)
-        if m:
-            current = m.group(1)
-            out.setdefault(current, [])
-            continue
-        m = re.match(r"\t[0-9a-f]+\t +(\d+)  (\S+)", line)
-        if current is not None and m:
-            out[current].append((int(m.group(1)), m.group(2)))
-        elif not line.strip():
-            current = None
-    return out
-
-
-def objdump_dlls(path: Path) -> list[str]:
-    return re.findall(r"^\tDLL Name: (.*)$", reference.objdump_private_headers(path), re.M)
-
-
-_FILE_ARCH = {"Intel 80386": "386", "x86-64": "amd64", "Intel amd64": "amd64", "Aarch64": "arm64"}
-
-
-def file_view(path: Path) -> dict:
-    """The facts `file -b` states about a PE/COFF file, in linkscope's vocabulary."""
-    d = reference.file_brief(path)
-    out: dict = {"sections": int(re.search(r"(\d+) sections", d).group(1))}
-    m = re.match(r"(PE32\+?) executable (\(DLL\) )?(\([^)]*\)) (.*?)( \(stripped to external PDB\))?, for MS Windows", d)
-    if m:
-        out.update(bits=64 if m.group(1) == "PE32+" else 32, type="shared-library" if m.group(2) else "executable",
-                   os="efi" if m.group(3).startswith("(EFI") else "windows", arch=_FILE_ARCH[m.group(4)])
-        return out
-    m = re.match(r"(.*) COFF object file", d)
-    assert m, d
-    out.update(type="object", arch=_FILE_ARCH[m.group(1)], stripped="not stripped" not in d)
-    return out
-
-
 def check_against_file(img: pe.PEImage, path: Path) -> None:
-    want = file_view(path)
+    want = reference.file_pe(path)
     have = {"sections": len(img.pe_sections), "type": img.pe_type, "arch": img.arch}
     if "bits" in want:
         have.update(bits=img.bits, os=img.os_name)
@@ -106,7 +66,7 @@ def check_against_file(img: pe.PEImage, path: Path) -> None:
 
 
 def check_against_objdump(img: pe.PEImage, path: Path) -> None:
-    want = objdump_imports(path)
+    want = reference.objdump_pe_imports(path)
     assert list(img.needed) == list(want)
     for dll, funcs in want.items():
         assert [(f.hint, f.name) for f in img.imported_functions(dll)] == funcs
@@ -271,9 +231,9 @@ def test_go_windows_builds(go_pe, key):
         check_against_objdump(img, path)
     else:
         # objdump mis-maps the import table of Go binaries with compressed DWARF (module doc).
-        assert objdump_dlls(path) == []
+        assert reference.objdump_pe_dlls(path) == []
         assert "interpreted .zdebug_info" in reference.objdump_private_headers(path)
-        assert list(img.needed) == objdump_dlls(go_pe[key + "-sw"])
+        assert list(img.needed) == reference.objdump_pe_dlls(go_pe[key + "-sw"])
 
 
 @pytest.mark.integration
@@ -297,7 +257,7 @@ def zig_pe() -> dict[str, Path]:
 def test_zig_windows_exe(zig_pe):
     path = zig_pe["exe"]
     img = load_file(path)
-    dlls = objdump_dlls(path)
+    dlls = reference.objdump_pe_dlls(path)
     assert "KERNEL32.dll" in dlls
     assert img.facts() == facts(needed=tuple(dlls), debug_info=False)
     assert img.codeview.signature == "RSDS" and img.codeview.pdb_path == "prog.pdb"
@@ -309,7 +269,7 @@ def test_zig_windows_exe(zig_pe):
 def test_zig_windows_dll(zig_pe):
     path = zig_pe["dll"]
     img = load_file(path)
-    assert img.facts() == facts(type="shared-library", needed=tuple(objdump_dlls(path)), soname="lib.dll",
+    assert img.facts() == facts(type="shared-library", needed=tuple(reference.objdump_pe_dlls(path)), soname="lib.dll",
                                 debug_info=False)
     assert re.search(r"^Name \s+[0-9a-f]+ lib\.dll$", reference.objdump_private_headers(path), re.M)
     check_against_file(img, path)

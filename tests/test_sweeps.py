@@ -181,7 +181,7 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
     lst.write_text("".join(p + "\n" for p in paths))
     if shutil.which("file") is None:
         reference.tool_missing("file(1)")
-    kinds = subprocess.run(["file", "-b", "-f", str(lst)], capture_output=True, text=True, check=True).stdout.splitlines()
+    kinds = reference.file_brief_list(lst)
     p = cli("inspect", "--jsonl", "--files-from", lst)
     assert p.returncode == 0 and p.stderr == ""
     recs = records(p.stdout)
@@ -401,7 +401,7 @@ def test_dash_reads_standard_input_like_file_dash(tmp_path):
     assert p.returncode == 0, p.stderr
     rec = validate(json.loads(p.stdout))["results"][0]
     with open(prog, "rb") as f:
-        said = subprocess.run(["file", "-b", "-"], stdin=f, capture_output=True, text=True).stdout
+        said = reference.file_brief_stdin(f)
     assert rec["path"] == "-" and rec["format"] == "elf" and "statically linked" in said and rec["linkage"] == "static"
     assert rec["size"] == prog.stat().st_size
     with open(prog, "rb") as f:
