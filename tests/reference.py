@@ -135,6 +135,17 @@ def ldconfig_p() -> str:
                           env={"LC_ALL": "C"}).stdout
 
 
+def ar_members(archive: Path | str) -> list[str]:
+    """The member names `ar t ARCHIVE` lists, in its order."""
+    return subprocess.run(["ar", "t", str(archive)], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def find_regular_files(top: Path | str) -> list[str]:
+    """The paths `find TOP -type f` prints (regular files; symbolic links not followed)."""
+    return subprocess.run(["find", str(top), "-type", "f"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
 def objdump_private_headers(path: Path | str) -> str:
     """What `objdump -p FILE` prints (for PE: the import tables, DLL by DLL)."""
     return run(["objdump", "-p", str(path)])
@@ -379,6 +390,77 @@ def go_macho_dump(*paths: Path | str) -> dict[str, list[dict]]:
     exe = buildkit.build(buildkit.go("go-machodump", "machodump"))
     r = subprocess.run([str(exe), *map(str, paths)], capture_output=True, text=True, check=True)
     return json.loads(r.stdout)
+
+
+# -- a root's own loader and ldconfig (tests/test_deps_debian.py, test_deps_roots.py) ---------------------
+_LIST = re.compile(r"^\t(\S*)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
+
+
+def _parse_list(out: str, root: Path, interp: str) -> list[tuple[str, str | None]]:
+    got = []
+    for line in out.splitlines():
+        m = _LIST.match(line)
+        if not m or not m.group(1) or m.group(1).startswith("linux-vdso"):
+            continue
+        name, path = m.group(1), m.group(2)
+        if path is None:
+            path = name
+        if path == "not found":
+            path = None
+        elif path.startswith(str(root)):
+            path = interp if name == interp else path[len(str(root)):]
+        got.append((name, path))
+    return got
+
+
+def loader_list_qemu(root: Path, path: str, interp: str) -> list[tuple[str, str | None]] | None:
+    """The arm64 root's own loader ``interp`` in ldd mode (``ld.so --list``), run by qemu-aarch64 with the
+    root as its prefix (inside bwrap when it is installed): (name, path in the root or None), or None
+    when qemu-aarch64 is not installed or the loader fails."""
+    qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
+    if qemu is None:
+        if tools_required():
+            tool_missing("qemu-aarch64 (qemu-user)")   # fails: CI installs it
+        return None
+    cmd = [qemu, "-L", str(root), str(root / interp.lstrip("/")), "--list", path]
+    if shutil.which("bwrap"):
+        cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
+               "--new-session", "--die-with-parent"] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, interp)
+
+
+def _userns_prefix() -> list[str] | None:
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("unshare") and subprocess.run(["unshare", "-r", "true"], capture_output=True).returncode == 0:
+        return ["unshare", "-r"]
+    return None
+
+
+def ldconfig_root(root: Path) -> bool:
+    """Whether glibc's own `ldconfig -r ROOT` (as root, or in a user namespace) wrote ROOT's ld.so.cache."""
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    prefix = _userns_prefix()
+    if ldconfig is None or prefix is None:
+        return False
+    p = subprocess.run(prefix + [ldconfig, "-r", str(root)], capture_output=True, text=True)
+    return p.returncode == 0 and (root / "etc/ld.so.cache").exists()
+
+
+def loader_list_chroot(root: Path, path: str, interp: str) -> list[tuple[str, str | None]] | None:
+    """The amd64 root's own loader ``interp`` in ldd mode, inside a chroot of the root (as root, or in a
+    user namespace): (name, path in the root or None), or None where that cannot run."""
+    prefix = _userns_prefix()
+    if prefix is None or shutil.which("chroot") is None or os.uname().machine != "x86_64":
+        return None
+    p = subprocess.run(prefix + [shutil.which("chroot"), str(root), interp, "--list", path], capture_output=True, text=True,
+                       timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, interp)
 
 
 # -- the shipped JSON schemas ----------------------------------------------------------------------

@@ -227,7 +227,7 @@ def test_archive_counts_members_as_ar_lists_them(capsys, tmp_path, thin):
     objs = _objects(tmp_path, ["a", "b", "a-member-with-a-name-longer-than-sixteen"])
     lib = tmp_path / "libx.a"
     subprocess.run(["ar", "rcsT" if thin else "rcs", str(lib), *objs], check=True)
-    listed = subprocess.run(["ar", "t", str(lib)], capture_output=True, text=True, check=True).stdout.split()
+    listed = reference.ar_members(lib)
     code, out, err = run(capsys, "inspect", "--json", lib)
     rec = validate(json.loads(out))["results"][0]
     assert (code, err) == (0, "")
@@ -241,7 +241,7 @@ def test_system_static_archive_counts_like_ar(capsys):
     lib = Path("/usr/lib/x86_64-linux-gnu/libc.a")
     if not lib.exists() or shutil.which("ar") is None:
         reference.tool_missing(f"{lib} (libc6-dev) and ar (binutils)")
-    n = len(subprocess.run(["ar", "t", str(lib)], capture_output=True, text=True, check=True).stdout.splitlines())
+    n = len(reference.ar_members(lib))
     rec = validate(json.loads(run(capsys, "inspect", "--json", lib)[1]))["results"][0]
     assert rec["members"] == n
 
@@ -371,7 +371,7 @@ def test_recursive_reads_regular_files_once_and_follows_no_symlink(capsys, tmp_p
     code, out, err = run(capsys, "inspect", "--jsonl", "-r", top)
     assert (code, err) == (0, "")
     assert [r["path"] for r in records(out)] == want
-    found = subprocess.run(["find", str(top), "-type", "f"], capture_output=True, text=True, check=True).stdout.split()
+    found = reference.find_regular_files(top)
     assert set(want) == set(found) - {str(top / "hard-link-to-a")}
     for argv in (["explain"], ["deps"], ["check", "--no-config", "--require", "static"]):
         code, out, err = run(capsys, *argv, "-r", top)
