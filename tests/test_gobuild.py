@@ -2,8 +2,8 @@
 
 Real binaries are built with the real Go toolchain from the sources under tests/programs/gobuild
 (the command is :func:`buildkit.go_module_program`), cached with the other test builds
-(tests/buildkit.py); the ``gob`` fixture (conftest.py) hands them out. Go's own samples (``go117``, ``notgo``, the
-``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
+(tests/buildkit.py); the ``gob`` fixture (conftest.py) hands them out. Go's own samples (``go117``,
+``notgo``, the ``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
 
 Tolerated differences from Go are documented once, in the docstring of ``linkscope.gobuild``; the
 tests that pin them are named ``test_tolerated_*``.
@@ -29,6 +29,7 @@ from linkscope.formats import elf
 from linkscope.gobuild import (BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, format_go_version_m,
                                go_quote, modinfo_string, parse_modinfo, read_buildinfo, search_magic, unquote_bytes)
 from linkscope.model import Dep, GoInfo, Module
+
 
 def elf_image(path_or_bytes):
     data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else Path(path_or_bytes).read_bytes()
