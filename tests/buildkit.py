@@ -24,7 +24,7 @@ CACHE = Path(os.environ.get("LINKSCOPE_TEST_CACHE", REPO / ".cache" / "test-buil
 
 @dataclass(frozen=True)
 class Spec:
-    """One binary: ``tool`` is go, gcc or zig; ``args`` the build arguments after the tool's verb."""
+    """One binary: ``tool`` is go, gcc, g++ or zig; ``args`` the build arguments after the tool's verb."""
 
     name: str
     tool: str
@@ -33,6 +33,9 @@ class Spec:
     env: tuple[tuple[str, str], ...] = ()
     out: str = "prog"
     sources: tuple[str, ...] = ("hello.c",)  # for C builds
+    # The directory under the program's to build in (a Go main package beside the modules it replaces).
+    # Left out of repr, and so of the cache key of every spec that does not set it.
+    subdir: str = field(default="", repr=False)
 
     @property
     def goos(self) -> str:
@@ -43,7 +46,9 @@ class Spec:
         return dict(self.env).get("GOARCH", "amd64")
 
 
-def _go_env(extra: dict[str, str]) -> dict[str, str]:
+def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every build (go, gcc, zig) and go command of the tests runs with: the shared
+    caches, no network, no toolchain switching, and no target or C compiler inherited from the caller."""
     env = dict(os.environ)
     env.update(
         GOCACHE=str(CACHE / "gocache"), GOPATH=str(CACHE / "gopath"), GOFLAGS="-buildvcs=false",
@@ -52,14 +57,15 @@ def _go_env(extra: dict[str, str]) -> dict[str, str]:
     )
     for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "GOARM", "GO386"):
         env.pop(k, None)
-    env.update(extra)
+    env.update(extra or {})
     return env
 
 
 @lru_cache(maxsize=None)
 def toolchain_version(tool: str) -> str:
-    cmd = {"go": ["go", "version"], "gcc": ["gcc", "--version"], "zig": zig_cmd() + ["version"]}[tool]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=_go_env({})).stdout.strip()
+    cmd = {"go": ["go", "version"], "gcc": ["gcc", "--version"], "g++": ["g++", "--version"],
+           "zig": zig_cmd() + ["version"]}[tool]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=build_env({})).stdout.strip()
 
 
 @lru_cache(maxsize=None)
@@ -70,43 +76,55 @@ def zig_cmd() -> list[str]:
 
 def _key(spec: Spec) -> str:
     h = hashlib.sha256(repr((spec, toolchain_version(spec.tool))).encode())
+    if spec.subdir:
+        h.update(b"subdir=" + spec.subdir.encode())
     for p in sorted((PROGRAMS / spec.program).rglob("*")):
         if p.is_file():
             h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
 
-def build(spec: Spec) -> Path:
-    """The path of the built binary, building it if the cache does not hold it."""
-    outdir = CACHE / "bin" / f"{spec.name}-{_key(spec)}"
-    target = outdir / spec.out
+def cached(outdir: Path, name: str, make) -> Path:
+    """``outdir/name``, made by ``make(tmp)`` (which writes ``tmp/name``) if the cache does not hold
+    it: one build at a time under the cache's lock (concurrent runs wait, then reuse), and the
+    directory appears whole or not at all."""
+    target = outdir / name
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; concurrent runs wait, then reuse
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return target
         tmp = outdir.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        src = PROGRAMS / spec.program
-        if spec.tool == "go":
-            cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
-        elif spec.tool == "gcc":
-            cmd = ["gcc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-        else:
-            cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-        r = subprocess.run(cmd, cwd=src, env=_go_env(dict(spec.env)), capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
-        (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
+        make(tmp)
         os.replace(tmp, outdir) if not outdir.exists() else shutil.rmtree(tmp)
     return target
 
 
-def go(name, program="hello", *args, out="prog", **env) -> Spec:
-    return Spec(name, "go", program, tuple(args), tuple(sorted(env.items())), out)
+def build(spec: Spec) -> Path:
+    """The path of the built binary, building it if the cache does not hold it."""
+    return cached(CACHE / "bin" / f"{spec.name}-{_key(spec)}", spec.out, lambda tmp: _build(spec, tmp))
+
+
+def _build(spec: Spec, tmp: Path) -> None:
+    src = PROGRAMS / spec.program / spec.subdir
+    if spec.tool == "go":
+        cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
+    elif spec.tool in ("gcc", "g++"):
+        cmd = [spec.tool, *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+    else:
+        cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
+    r = subprocess.run(cmd, cwd=src, env=build_env(dict(spec.env)), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
+    (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
+
+
+def go(name, program="hello", *args, out="prog", subdir="", **env) -> Spec:
+    return Spec(name, "go", program, tuple(args), tuple(sorted(env.items())), out, subdir=subdir)
 
 
 # The named builds the issue-2 tests run over: every linking mode, every target it lists.
@@ -217,6 +235,41 @@ def get(name: str) -> Path:
     return build(SPECS[name])
 
 
+def have_go() -> bool:
+    return shutil.which("go") is not None
+
+
+@lru_cache(maxsize=None)
+def go_env_value(name: str) -> str:
+    """`go env NAME` of the toolchain the builds use (GOROOT, GOVERSION)."""
+    return subprocess.run(["go", "env", name], capture_output=True, text=True, check=True,
+                          env=build_env()).stdout.strip()
+
+
 def go_root() -> Path:
-    return Path(subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True,
-                               env=_go_env({})).stdout.strip())
+    return Path(go_env_value("GOROOT"))
+
+
+# -- the Go module programs of the build-info tests --------------------------------------------------
+# tests/programs/gobuild holds a dependency-free program (hello), one whose two dependencies are
+# required at a version and replaced by local directories (app, with lib and lib2; no network:
+# GOPROXY=off), and a GOPATH-mode program (gopath: a path and build lines, no mod line).
+def go_module_program(program: str, *args: str, **env: str) -> Spec:
+    """``go build ARGS`` of tests/programs/gobuild/PROGRAM, with ``env`` (GOOS, GOARCH, CGO_ENABLED)."""
+    out = "prog.wasm" if env.get("GOARCH") == "wasm" else "prog"
+    if program == "gopath":
+        return go(f"gobuild-{program}", "gobuild", *args, out=out, subdir="gopath/src/example.com/m",
+                  GO111MODULE="off", GOPATH=str(PROGRAMS / "gobuild" / "gopath"), **env)
+    return go(f"gobuild-{program}", "gobuild", *args, out=out, subdir=program, **env)
+
+
+class GoModulePrograms:
+    """What the ``gob`` fixture hands out: ``build(program, *args, **env)``, a cached real build."""
+
+    def build(self, program: str, *args: str, **env: str) -> Path:
+        return build(go_module_program(program, *args, **env))
+
+
+def path_of(name: str) -> str:
+    """The path of the named build (SPECS), as a string for argv."""
+    return str(get(name))

@@ -102,6 +102,60 @@ def have(tool: str) -> bool:
     return shutil.which(tool) is not None
 
 
+def readelf(path: Path | str, *flags: str) -> str:
+    """What `readelf -W FLAGS FILE` prints."""
+    return run(["readelf", "-W", *flags, str(path)])
+
+
+def file_brief_list(list_file: Path | str) -> list[str]:
+    """What `file -b -f LIST` prints, one line per file named in LIST."""
+    return subprocess.run(["file", "-b", "-f", str(list_file)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def file_brief_stdin(f) -> str:
+    """What `file -b -` prints of the open file ``f`` given as its standard input."""
+    return subprocess.run(["file", "-b", "-"], stdin=f, capture_output=True, text=True).stdout
+
+
+def ldd_run(path: Path | str, *, ld_library_path: str | None = None, cwd: str | None = "/",
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    """`ldd FILE` in the C locale with a plain PATH (and LD_LIBRARY_PATH when given), run in ``cwd``.
+    Only for files the test built or trusts: ldd runs the loader on them."""
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    if ld_library_path:
+        env["LD_LIBRARY_PATH"] = ld_library_path
+    return subprocess.run([shutil.which("ldd") or "ldd", str(path)], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=timeout)
+
+
+def ldconfig_p() -> str:
+    """What glibc's `ldconfig -p` prints of this machine's ld.so.cache."""
+    return subprocess.run([shutil.which("ldconfig"), "-p"], capture_output=True, text=True,
+                          env={"LC_ALL": "C"}).stdout
+
+
+def ar_members(archive: Path | str) -> list[str]:
+    """The member names `ar t ARCHIVE` lists, in its order."""
+    return subprocess.run(["ar", "t", str(archive)], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def find_regular_files(top: Path | str) -> list[str]:
+    """The paths `find TOP -type f` prints (regular files; symbolic links not followed)."""
+    return subprocess.run(["find", str(top), "-type", "f"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def objdump_private_headers(path: Path | str) -> str:
+    """What `objdump -p FILE` prints (for PE: the import tables, DLL by DLL)."""
+    return run(["objdump", "-p", str(path)])
+
+
+def file_brief(path: Path | str) -> str:
+    """What `file -b FILE` prints, without the newline."""
+    return subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout.strip()
+
+
 # -- file(1) ---------------------------------------------------------------------------------------
 _FILE_TYPES = [("pie executable", "pie-executable"), ("shared object", "shared-library"),
                ("relocatable", "object"), ("core file", "core"), ("executable", "executable")]
@@ -144,6 +198,82 @@ def file_elf(path: Path | str) -> dict:
     if "with debug_info" in out:
         d["debug_info"] = True
     return d
+
+
+# -- file(1) on Mach-O (tests/test_macho.py) --------------------------------------------------------
+# The only tolerated differences from file(1): it names CPU subtypes (i486, armv7, x86_64_haswell),
+# linkscope names the GOARCH family; it has one word per MH_ type, linkscope a smaller vocabulary
+# (and splits MH_EXECUTE on the PIE flag, which file prints in its flags list); and file prints
+# "64-bit" only when the first byte is 0xcf, so a big-endian 64-bit image reads there as 32-bit.
+MACHO_FILE_ARCH = {"i386": "386", "x86_64": "amd64", "arm64": "arm64", "arm64e": "arm64e", "ppc": "ppc", "ppc64": "ppc64",
+                   "arm": "arm", "armv7": "arm", "armv6": "arm", "m68k": "m68k", "SPARC": "sparc", "hppa": "hppa"}
+MACHO_FILE_TYPE = {
+    "object": "object", "executable": "executable", "fixed virtual memory shared library": "shared-library",
+    "core": "core", "preload executable": "executable", "dynamically linked shared library": "shared-library",
+    "dynamic linker": "shared-library", "bundle": "shared-library",
+    "dynamically linked shared library stub": "shared-library", "dSYM companion file": None,
+    "kext bundle": "shared-library",
+}
+# (arm64e is followed by its pointer-auth "caps" byte, which file 5.44 prints as e.g. "00)".)
+_MACHO_FILE_RE = re.compile(r"Mach-O (?!universal)(64-bit )?(\S+)(?: (?:\(caps: )?[^ ()]*\))? ("
+                            + "|".join(sorted(map(re.escape, MACHO_FILE_TYPE), key=len, reverse=True))
+                            + r")(?:, flags:<([^>]*)>)?")
+
+
+def file_macho(path) -> list[dict] | None:
+    """What `file -b` says of each image in ``path``: bits, arch, type, flags."""
+    if shutil.which("file") is None:
+        return None
+    out = file_brief(path)
+    found = []
+    for m in _MACHO_FILE_RE.finditer(out):
+        flags = set(filter(None, (m.group(4) or "").split("|")))
+        kind = MACHO_FILE_TYPE[m.group(3)]
+        if kind == "executable" and "PIE" in flags:
+            kind = "pie-executable"
+        found.append(dict(bits=64 if m.group(1) else 32, arch=MACHO_FILE_ARCH.get(m.group(2), m.group(2)), type=kind, flags=flags))
+    return found
+
+
+# -- objdump -p and file(1) on PE (tests/test_pe.py) --------------------------------------------------
+def objdump_pe_imports(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """objdump -p's import tables: DLL name -> [(hint, name)] in order (DLL order kept by dict)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for line in objdump_private_headers(path).splitlines():
+        m = re.match(r"\tDLL Name: (.*)$", line)
+        if m:
+            current = m.group(1)
+            out.setdefault(current, [])
+            continue
+        m = re.match(r"\t[0-9a-f]+\t +(\d+)  (\S+)", line)
+        if current is not None and m:
+            out[current].append((int(m.group(1)), m.group(2)))
+        elif not line.strip():
+            current = None
+    return out
+
+
+def objdump_pe_dlls(path: Path) -> list[str]:
+    return re.findall(r"^\tDLL Name: (.*)$", objdump_private_headers(path), re.M)
+
+
+_PE_FILE_ARCH = {"Intel 80386": "386", "x86-64": "amd64", "Intel amd64": "amd64", "Aarch64": "arm64"}
+
+
+def file_pe(path: Path) -> dict:
+    """The facts `file -b` states about a PE/COFF file, in linkscope's vocabulary."""
+    d = file_brief(path)
+    out: dict = {"sections": int(re.search(r"(\d+) sections", d).group(1))}
+    m = re.match(r"(PE32\+?) executable (\(DLL\) )?(\([^)]*\)) (.*?)( \(stripped to external PDB\))?, for MS Windows", d)
+    if m:
+        out.update(bits=64 if m.group(1) == "PE32+" else 32, type="shared-library" if m.group(2) else "executable",
+                   os="efi" if m.group(3).startswith("(EFI") else "windows", arch=_PE_FILE_ARCH[m.group(4)])
+        return out
+    m = re.match(r"(.*) COFF object file", d)
+    assert m, d
+    out.update(type="object", arch=_PE_FILE_ARCH[m.group(1)], stripped="not stripped" not in d)
+    return out
 
 
 # -- readelf ---------------------------------------------------------------------------------------
@@ -198,9 +328,139 @@ def readelf_glibc_versions(path: Path | str) -> list[str]:
     return re.findall(r"Name: (GLIBC_[0-9.]+)", sect[1])
 
 
-# -- go version -m ---------------------------------------------------------------------------------
+# -- the Go toolchain ------------------------------------------------------------------------------
+def _go(*args: str, check: bool = False) -> bytes:
+    import buildkit
+
+    return subprocess.run(["go", *args], capture_output=True, env=buildkit.build_env(), check=check).stdout
+
+
 def go_version_m(path: Path | str) -> str:
-    return run(["go", "version", "-m", str(path)])
+    """What `go version -m FILE` prints (its stdout), decoded the way linkscope decodes strings."""
+    return _go("version", "-m", str(path)).decode("utf-8", "surrogateescape")
+
+
+def go_version_of(path: Path | str) -> str:
+    """What `go version FILE` prints: the file's name and the Go version that built it."""
+    return _go("version", str(path)).decode("utf-8", "surrogateescape")
+
+
+def go_tool_buildid(path: Path | str) -> str:
+    """The Go build ID `go tool buildid FILE` prints."""
+    return _go("tool", "buildid", str(path), check=True).decode().strip()
+
+
+def go_tool_nm(path: Path | str) -> list[str]:
+    """The lines `go tool nm FILE` prints."""
+    return _go("tool", "nm", str(path), check=True).decode().splitlines()
+
+
+def go_version() -> str:
+    """The toolchain's own answer (`go env GOVERSION`, the go that buildkit builds with), not linkscope's."""
+    import buildkit
+
+    return buildkit.go_env_value("GOVERSION")
+
+
+def go_quote_oracle(requests: list[tuple[str, bytes]]) -> list[dict]:
+    """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, through a filter program
+    (tests/programs/goquote, built by buildkit): one answer per (op, input) request."""
+    import base64
+    import json
+
+    import buildkit
+
+    exe = buildkit.build(buildkit.go("go-quote-oracle", "goquote"))
+    lines = "".join(json.dumps({"Op": op, "In": base64.b64encode(b).decode()}) + "\n" for op, b in requests)
+    out = subprocess.run([str(exe)], input=lines, capture_output=True, text=True, check=True).stdout
+    res = [json.loads(x) for x in out.splitlines()]
+    for r_ in res:
+        for k in ("Out", "Path"):
+            r_[k] = base64.b64decode(r_[k]) if r_.get(k) else b""
+    return res
+
+
+def go_macho_dump(*paths: Path | str) -> dict[str, list[dict]]:
+    """Go's debug/macho, as an independent reader (tests/programs/machodump, built by buildkit):
+    path -> [image] with segments, sections, load commands, libraries and rpaths (one per slice)."""
+    import json
+
+    import buildkit
+
+    exe = buildkit.build(buildkit.go("go-machodump", "machodump"))
+    r = subprocess.run([str(exe), *map(str, paths)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+# -- a root's own loader and ldconfig (tests/test_deps_debian.py, test_deps_roots.py) ---------------------
+_LIST = re.compile(r"^\t(\S*)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
+
+
+def _parse_list(out: str, root: Path, interp: str) -> list[tuple[str, str | None]]:
+    got = []
+    for line in out.splitlines():
+        m = _LIST.match(line)
+        if not m or not m.group(1) or m.group(1).startswith("linux-vdso"):
+            continue
+        name, path = m.group(1), m.group(2)
+        if path is None:
+            path = name
+        if path == "not found":
+            path = None
+        elif path.startswith(str(root)):
+            path = interp if name == interp else path[len(str(root)):]
+        got.append((name, path))
+    return got
+
+
+def loader_list_qemu(root: Path, path: str, interp: str) -> list[tuple[str, str | None]] | None:
+    """The arm64 root's own loader ``interp`` in ldd mode (``ld.so --list``), run by qemu-aarch64 with the
+    root as its prefix (inside bwrap when it is installed): (name, path in the root or None), or None
+    when qemu-aarch64 is not installed or the loader fails."""
+    qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
+    if qemu is None:
+        if tools_required():
+            tool_missing("qemu-aarch64 (qemu-user)")   # fails: CI installs it
+        return None
+    cmd = [qemu, "-L", str(root), str(root / interp.lstrip("/")), "--list", path]
+    if shutil.which("bwrap"):
+        cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
+               "--new-session", "--die-with-parent"] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, interp)
+
+
+def _userns_prefix() -> list[str] | None:
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("unshare") and subprocess.run(["unshare", "-r", "true"], capture_output=True).returncode == 0:
+        return ["unshare", "-r"]
+    return None
+
+
+def ldconfig_root(root: Path) -> bool:
+    """Whether glibc's own `ldconfig -r ROOT` (as root, or in a user namespace) wrote ROOT's ld.so.cache."""
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    prefix = _userns_prefix()
+    if ldconfig is None or prefix is None:
+        return False
+    p = subprocess.run(prefix + [ldconfig, "-r", str(root)], capture_output=True, text=True)
+    return p.returncode == 0 and (root / "etc/ld.so.cache").exists()
+
+
+def loader_list_chroot(root: Path, path: str, interp: str) -> list[tuple[str, str | None]] | None:
+    """The amd64 root's own loader ``interp`` in ldd mode, inside a chroot of the root (as root, or in a
+    user namespace): (name, path in the root or None), or None where that cannot run."""
+    prefix = _userns_prefix()
+    if prefix is None or shutil.which("chroot") is None or os.uname().machine != "x86_64":
+        return None
+    p = subprocess.run(prefix + [shutil.which("chroot"), str(root), interp, "--list", path], capture_output=True, text=True,
+                       timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        return None
+    return _parse_list(p.stdout, root, interp)
 
 
 # -- the shipped JSON schemas ----------------------------------------------------------------------
@@ -422,3 +682,111 @@ class watchdog:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.old)
         return False
+
+
+# -- readelf -W, the whole layout (tests/test_elf.py) ---------------------------------------------
+# Numbers for the names readelf prints (elf.h, binutils' readelf.c); a name missing here fails the
+# test that meets it, so the table grows with the files the tests read.
+ELF_TYPES = {"NONE": 0, "REL": 1, "EXEC": 2, "DYN": 3, "CORE": 4}
+PT_NAMES = {"NULL": 0, "LOAD": 1, "DYNAMIC": 2, "INTERP": 3, "NOTE": 4, "SHLIB": 5, "PHDR": 6, "TLS": 7,
+            "GNU_EH_FRAME": 0x6474E550, "GNU_STACK": 0x6474E551, "GNU_RELRO": 0x6474E552,
+            "GNU_PROPERTY": 0x6474E553, "GNU_SFRAME": 0x6474E554,
+            "EXIDX": 0x70000001, "MIPS_ABIFLAGS": 0x70000003, "ABIFLAGS": 0x70000003, "REGINFO": 0x70000000,
+            "RISCV_ATTRIBUTES": 0x70000003, "RISCV_ATTRIBUT": 0x70000003,   # readelf cuts the name at 14
+            "ARM_EXIDX": 0x70000001}
+SHT_NAMES = {"NULL": 0, "PROGBITS": 1, "SYMTAB": 2, "STRTAB": 3, "RELA": 4, "HASH": 5, "DYNAMIC": 6, "NOTE": 7,
+             "NOBITS": 8, "REL": 9, "SHLIB": 10, "DYNSYM": 11, "INIT_ARRAY": 14, "FINI_ARRAY": 15,
+             "PREINIT_ARRAY": 16, "GROUP": 17, "SYMTAB SECTION INDICES": 18, "SYMTAB_SHNDX": 18, "RELR": 19,
+             "GNU_ATTRIBUTES": 0x6FFFFFF5, "GNU_HASH": 0x6FFFFFF6, "GNU_LIBLIST": 0x6FFFFFF7, "VERDEF": 0x6FFFFFFD,
+             "VERNEED": 0x6FFFFFFE, "VERSYM": 0x6FFFFFFF, "LLVM_ADDRSIG": 0x6FFF4C03,
+             "X86_64_UNWIND": 0x70000001, "ARM_EXIDX": 0x70000001, "ARM_ATTRIBUTES": 0x70000003,
+             "AARCH64_ATTRIBUTES": 0x70000003, "RISCV_ATTRIBUTES": 0x70000003, "MIPS_REGINFO": 0x70000006,
+             "MIPS_OPTIONS": 0x7000000D, "MIPS_DWARF": 0x7000001E, "MIPS_ABIFLAGS": 0x7000002A, "LOOS+0xffffff3": 0x6FFFFFF3}
+DF_NAMES = {"ORIGIN": 0x1, "SYMBOLIC": 0x2, "TEXTREL": 0x4, "BIND_NOW": 0x8, "STATIC_TLS": 0x10}
+DF_1_NAMES = {"NOW": 0x1, "GLOBAL": 0x2, "GROUP": 0x4, "NODELETE": 0x8, "LOADFLTR": 0x10, "INITFIRST": 0x20,
+              "NOOPEN": 0x40, "ORIGIN": 0x80, "DIRECT": 0x100, "TRANS": 0x200, "INTERPOSE": 0x400,
+              "NODEFLIB": 0x800, "NODUMP": 0x1000, "CONFALT": 0x2000, "ENDFILTEE": 0x4000, "DISPRELDNE": 0x8000,
+              "DISPRELPND": 0x10000, "NODIRECT": 0x20000, "IGNMULDEF": 0x40000, "NOKSYMS": 0x80000,
+              "NOHDR": 0x100000, "EDITED": 0x200000, "NORELOC": 0x400000, "SYMINTPOSE": 0x800000,
+              "GLOBAUDIT": 0x1000000, "SINGLETON": 0x2000000, "STUB": 0x4000000, "PIE": 0x8000000}
+
+
+def _name_number(table: dict, name: str, what: str) -> int:
+    m = re.fullmatch(r"(LOOS|LOPROC|LOUSER|HIOS|HIPROC)\+0x([0-9a-f]+)", name)
+    if m:
+        base = {"LOOS": 0x60000000, "HIOS": 0x6FFFFFFF, "LOPROC": 0x70000000, "HIPROC": 0x7FFFFFFF,
+                "LOUSER": 0x80000000}[m.group(1)]
+        return base + int(m.group(2), 16)
+    if re.fullmatch(r"0x[0-9a-f]+", name):
+        return int(name, 16)
+    if name not in table:
+        raise AssertionError(f"readelf printed the {what} {name!r}: add its number to reference.py")
+    return table[name]
+
+
+def readelf_layout(path: Path | str) -> dict:
+    """What `readelf -W -h -l -S -d -n --dyn-syms` prints, as numbers: ``header`` (class, data, osabi,
+    abiversion, type, entry, phoff, shoff, flags, phnum, shnum, shstrndx), ``segments`` [(type,
+    offset, vaddr, filesz, memsz, flags)], ``sections`` [(name, type, addr, offset, size, entsize,
+    link, info, align)], ``dynamic`` [(tag, value or None)] up to DT_NULL, ``needed``, ``soname``,
+    ``rpath``, ``runpath``, ``flags`` and ``flags_1`` (bits), ``interpreter``, ``notes`` [(owner,
+    descsz)], ``gnu_build_id`` and ``dynsym_count`` (None without a .dynsym)."""
+    out = run(["readelf", "-W", "-h", "-l", "-S", "-d", "-n", "--dyn-syms", str(path)])
+    magic = bytes.fromhex(re.search(r"^\s*Magic:\s+((?:[0-9a-f]{2} )+)", out, re.M).group(1))
+
+    def field(label: str) -> str:
+        return re.search(rf"^\s*{re.escape(label)}:\s+(.*)$", out, re.M).group(1).strip()
+
+    def number(label: str) -> int:
+        text = field(label)
+        m = re.search(r"\((\d+)\)", text)          # extended numbering: "0 (65298)"
+        return int(m.group(1)) if m and label.startswith("Number") else int(text.split()[0], 0)
+
+    d: dict = {"header": dict(
+        bits=32 if magic[4] == 1 else 64, little=magic[5] == 1, osabi=magic[7], abiversion=magic[8],
+        type=ELF_TYPES[field("Type").split()[0]], entry=number("Entry point address"),
+        phoff=number("Start of program headers"), shoff=number("Start of section headers"),
+        flags=int(field("Flags").split(",")[0].split()[0], 16), phnum=number("Number of program headers"),
+        shnum=number("Number of section headers"), shstrndx=number("Section header string table index"))}
+    seg_re = re.compile(r"^  (\S+)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) "
+                        r"([R ][W ][E ]) (?:0x)?([0-9a-f]+)$", re.M)
+    d["segments"] = [(_name_number(PT_NAMES, m.group(1), "segment type"), int(m.group(2), 16), int(m.group(3), 16),
+                      int(m.group(5), 16), int(m.group(6), 16),
+                      (4 if m.group(7)[0] == "R" else 0) | (2 if m.group(7)[1] == "W" else 0)
+                      | (1 if m.group(7)[2] == "E" else 0)) for m in seg_re.finditer(out)]
+    sec_re = re.compile(r"^  \[\s*(\d+)\] (.*?)\s*(\S+(?: SECTION INDICES)?)\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) "
+                        r"([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$", re.M)
+    d["sections"] = [(m.group(2), _name_number(SHT_NAMES, m.group(3), "section type"), int(m.group(4), 16),
+                      int(m.group(5), 16), int(m.group(6), 16), int(m.group(7), 16), int(m.group(9)),
+                      int(m.group(10)), int(m.group(11))) for m in sec_re.finditer(out)]
+    d.update(dynamic=[], needed=[], soname=None, rpath=[], runpath=[], flags=0, flags_1=0)
+    for m in re.finditer(r"^ 0x([0-9a-f]+) \((\w+)\)[ \t]*(.*)$", out, re.M):
+        tag, name, value = int(m.group(1), 16), m.group(2), m.group(3).strip()
+        if tag == 0:
+            break
+        num = None
+        if re.fullmatch(r"0x[0-9a-f]+", value):
+            num = int(value, 16)
+        elif re.fullmatch(r"\d+( \(bytes\))?", value):
+            num = int(value.split()[0])
+        d["dynamic"].append((tag, num))
+        lib = re.fullmatch(r"[^:]+: \[(.*)\]", value)
+        if name == "NEEDED":
+            d["needed"].append(lib.group(1))
+        elif name == "SONAME":
+            d["soname"] = lib.group(1)
+        elif name in ("RPATH", "RUNPATH"):
+            d[name.lower()].extend(lib.group(1).split(":"))
+        elif name == "FLAGS":
+            d["flags"] = sum(DF_NAMES[w] for w in value.split() if w != "None")
+        elif name == "FLAGS_1":
+            d["flags_1"] = sum(DF_1_NAMES[w] for w in value.removeprefix("Flags:").split() if w != "None")
+    m = re.search(r"\[Requesting program interpreter: (.*)\]", out)
+    d["interpreter"] = m.group(1) if m else None
+    d["notes"] = [(m.group(1), int(m.group(2), 16))
+                  for m in re.finditer(r"^  (\S+)\s+0x([0-9a-f]{8})\s", out, re.M)]
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    d["gnu_build_id"] = m.group(1) if m else None
+    m = re.search(r"Symbol table '\.dynsym' contains (\d+) entr", out)
+    d["dynsym_count"] = int(m.group(1)) if m else None
+    return d

@@ -187,25 +187,28 @@ def test_macho_without_a_symbol_table_is_unknown_not_no(tmp_path):
     ("NB09 CodeView in the file", b"NB09" + bytes(28), True),
 ])
 def test_pe_codeview_kinds(kind, record, in_file):
-    """Synthetic PE files (test_pe's builder): which debug-directory records hold the debug info."""
+    """Synthetic PE files (crafted.make_pe): which debug-directory records hold the debug info."""
     import struct
 
-    from test_pe import Blob, load, make_pe, off_of
+    from crafted import Blob, make_pe, off_of
+    from linkscope.byteview import ByteView
     from linkscope.formats import pe
 
     b = Blob()
     rva = b.add(record)
     dd = b.add(struct.pack("<IIHHIIII", 0, 0, 0, 0, pe.IMAGE_DEBUG_TYPE_CODEVIEW, len(record), rva, off_of(rva)))
-    assert load(make_pe(b, dirs={6: (dd, 28)})).debug_info is in_file, kind
+    assert pe.parse(ByteView(make_pe(b, dirs={6: (dd, 28)}))).debug_info is in_file, kind
 
 
 @pytest.mark.parametrize("typ,in_file", [(1, True), (17, True), (16, False)])   # COFF, embedded PDB, repro
 def test_pe_embedded_debug_data(typ, in_file):
     import struct
 
-    from test_pe import Blob, load, make_pe, off_of
+    from crafted import Blob, make_pe, off_of
+    from linkscope.byteview import ByteView
+    from linkscope.formats import pe
 
     b = Blob()
     rva = b.add(b"MPDB" + bytes(60))
     dd = b.add(struct.pack("<IIHHIIII", 0, 0, 0, 0, typ, 64, rva, off_of(rva)))
-    assert load(make_pe(b, dirs={6: (dd, 28)})).debug_info is in_file
+    assert pe.parse(ByteView(make_pe(b, dirs={6: (dd, 28)}))).debug_info is in_file

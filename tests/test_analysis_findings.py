@@ -3,15 +3,14 @@ tests/buildkit.py; and analyze() never failing on damaged files."""
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import struct
-import subprocess
 
 import pytest
 
 import reference
+from mutate import mutants
 
 import buildkit
 from linkscope import analysis
@@ -67,7 +66,7 @@ def test_go_dynamic_preload_names_only_cgo_calls():
     f = next(f for f in inspect(path).findings if f.id == "preload.exposed")
     assert "only the C library calls made through cgo" in f.title
     # The functions it names, and how many more, are the file's undefined dynamic symbols (readelf).
-    out = subprocess.run(["readelf", "-W", "--dyn-syms", str(path)], capture_output=True, text=True).stdout
+    out = reference.readelf(path, "--dyn-syms")
     und = {ln.split()[7].split("@")[0] for ln in out.splitlines() if re.match(r"\s*[1-9]\d*:", ln)
            and ln.split()[6] == "UND"}
     m = re.search(r"can be interposed \((.*) \(\+(\d+) more\)\)", f.title)
@@ -143,16 +142,14 @@ def test_go_linux_kernel_floor(version, arch, kernel):
 
 
 def _mutants(path: str, n: int, seed: int):
-    data = bytearray(open(path, "rb").read())
-    rnd = random.Random(seed)
+    """Bytes set, four in five within the first 256 bytes of a section with contents, else in the
+    ELF header."""
     with open_image(path) as (img, _):
         hot = [(s.offset, s.size) for s in img.elf_sections if s.size and s.type != 8][:40]
-    for _ in range(n):
-        m = bytearray(data)
-        for _ in range(rnd.randint(1, 12)):
-            off, size = rnd.choice(hot) if rnd.random() < 0.8 else (0, 4096)
-            m[off + rnd.randrange(min(size, 256))] = rnd.randrange(256)
-        yield bytes(m)
+    with open(path, "rb") as f:
+        data = f.read()
+    return mutants(data, n, seed, edits=(1, 12), regions=[(off, off + min(size, 256)) for off, size in hot],
+                   focus=0.8, rest=[(0, 256)])
 
 
 @pytest.mark.parametrize("name", ["go-sw", "go-extstatic", "gcc-dynamic"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import struct
-import subprocess
 
 import pytest
 
 import reference
+from mutate import mutate
 
 import buildkit
 from linkscope.analysis import gofunc
@@ -34,8 +34,7 @@ def test_found_in_every_go_build(name):
 
 def test_names_agree_with_go_tool_nm():
     path = str(buildkit.get("go-default"))
-    nm = subprocess.run(["go", "tool", "nm", path], capture_output=True, text=True, check=True,
-                        env=buildkit._go_env({})).stdout.splitlines()
+    nm = reference.go_tool_nm(path)
     text = {ln.split()[-1].removesuffix(".abi0") for ln in nm if ln.split()[-2:-1] in (["T"], ["t"])}
     with open_image(path) as (img, _):
         names = set(gofunc.find(img).names)
@@ -144,10 +143,7 @@ def test_mutations_raise_only_linkscope_errors():
     base = _table("1.20", ["runtime.main", "main.main", "x.y"] * 5)
     outcomes = set()
     for _ in range(3000):
-        data = bytearray(base)
-        for _ in range(rnd.randint(1, 6)):
-            data[rnd.randrange(len(data))] = rnd.randrange(256)
-        data = bytes(data[:rnd.randint(0, len(data))]) if rnd.random() < 0.2 else bytes(data)
+        data = mutate(base, rnd, edits=(1, 6), truncate=0.2)
         try:
             ft = gofunc.parse(ByteView(data))
             names = ft.names

@@ -11,7 +11,6 @@ import glob
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
@@ -50,10 +49,7 @@ def elf_builds() -> list[str]:
 
 def readelf_view(path: str) -> dict[str, str]:
     """The hardening fields as readelf shows them, in linkscope's vocabulary."""
-    def run(*flags):
-        return subprocess.run(["readelf", "-W", *flags, path], capture_output=True, text=True).stdout
-
-    head, phdrs, dyn, notes = run("-h"), run("-l"), run("-d"), run("-n")
+    head, phdrs, dyn, notes = (reference.readelf(path, flag) for flag in ("-h", "-l", "-d", "-n"))
     etype = re.search(r"Type:\s+(\w+)", head).group(1)
     segs = {m.group(1): m.group(2) for m in re.finditer(r"^\s+(GNU_STACK|GNU_RELRO|DYNAMIC|INTERP)\s+(?:\S+\s+){5}([RWE ]+?)\s+(?:0x[0-9a-f]+|\d+)\s*$", phdrs, re.M)}
     has_dyn = "DYNAMIC" in segs
@@ -162,7 +158,7 @@ def test_go_with_cgo_reads_the_c_part():
     path = buildkit.get("go-default")
     rec = inspect(path)
     h = dict(rec.hardening)
-    syms = subprocess.run(["readelf", "-W", "--dyn-syms", str(path)], capture_output=True, text=True).stdout
+    syms = reference.readelf(path, "--dyn-syms")
     assert h["stack_protector"] == ("yes" if "__stack_chk_fail" in syms else "no")
     assert h["fortify"] == ("yes" if re.search(r"__\w+_chk@", syms.replace("__stack_chk_fail@", "")) else "no")
     sp = next(f for f in rec.findings if f.id == "hardening.stack-protector")

@@ -3,7 +3,6 @@ a hang or unbounded memory. Regressions are named after what they fix."""
 from __future__ import annotations
 
 import os
-import random
 import struct
 import subprocess
 import tracemalloc
@@ -18,16 +17,8 @@ from linkscope.errors import LinkscopeError
 from linkscope.formats import elf
 from linkscope.inspector import inspect
 
-
-def elf64_header(**over) -> bytearray:
-    """A minimal little-endian ELF64 executable header; fields by name can be overridden."""
-    f = dict(type=2, machine=62, version=1, entry=0, phoff=0, shoff=0, flags=0, ehsize=64, phentsize=56,
-             phnum=0, shentsize=64, shnum=0, shstrndx=0)
-    f.update(over)
-    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
-    return bytearray(ident + struct.pack("<HHIQQQIHHHHHH", f["type"], f["machine"], f["version"], f["entry"],
-                                         f["phoff"], f["shoff"], f["flags"], f["ehsize"], f["phentsize"],
-                                         f["phnum"], f["shentsize"], f["shnum"], f["shstrndx"]))
+from crafted import elf64_header
+from mutate import mutants
 
 
 def write(tmp_path, name, data: bytes):
@@ -235,46 +226,6 @@ def test_corrupt_go_buildinfo_keeps_the_other_facts(tmp_path):
     assert [(w.table, w.kind) for w in rec.warnings] in ([("Go build info", "malformed")], [("Go build info", "truncated")])
 
 
-def _mutants(seed_data: bytes, n: int, seed: int):
-    rnd = random.Random(seed)
-    head = min(len(seed_data), 8192)
-    for _ in range(n):
-        d = bytearray(seed_data)
-        for _ in range(rnd.randint(1, 8)):
-            pos = rnd.randrange(head) if rnd.random() < 0.8 else rnd.randrange(len(d))
-            d[pos] = rnd.randrange(256)
-        yield bytes(d)
-
-
-@pytest.mark.parametrize("name", ["gcc-dynamic", "go-sw", "zig-musl-dynamic", "go-linux-s390x"])
-def test_elf_mutations_only_raise_linkscope_errors(name):
-    """Fuzz every public accessor of the ELF image: only linkscope's own errors, and no hang."""
-    from linkscope import gobuild
-    from linkscope.model import Section
-
-    data = buildkit.get(name).read_bytes()
-    outcomes = set()
-    with reference.watchdog(300, f"ELF mutations of {name}"):
-        for i, d in enumerate(_mutants(data, 150, seed=zlib.crc32(name.encode()))):
-            try:
-                img = elf.parse(ByteView(d))
-                reference.check_image(img, len(d))
-                reqs = img.version_requirements
-                assert isinstance(reqs, (list, tuple)) and len(reqs) <= len(d) // 16
-                bound = img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5"})
-                assert set(bound) <= {"GLIBC_2.34", "GLIBC_2.2.5"}
-                secs = img.sections()
-                assert all(type(s) is Section and s.size >= 0 for s in secs) and len(secs) <= len(d) // 40 + 1
-                reference.check_goinfo(gobuild.read_buildinfo(img), len(d))
-                reference.check_warnings(img.warnings, len(d))     # again: the lazy tables added theirs
-                outcomes.add("partial" if img.warnings else "whole")
-            except LinkscopeError as e:
-                reference.check_error(e, len(d))
-                outcomes.add(e.kind)
-    assert "whole" in outcomes or "partial" in outcomes, outcomes
-
-
-
 def test_watchdog_catches_a_hang():
     """The fuzz loops' hang detector fires (and disarms after a block that ends)."""
     with reference.watchdog(30, "a block that ends"):
@@ -390,7 +341,8 @@ def test_a_batch_of_damaged_files_keeps_its_order_and_its_records(tmp_path, caps
     paths = []
     for name in ("gcc-dynamic", "go-windows-amd64", "go-darwin-arm64"):
         data = buildkit.get(name).read_bytes()
-        for i, d in enumerate(_mutants(data, 12, seed=zlib.crc32(name.encode()) + 1)):
+        for i, d in enumerate(mutants(data, 12, zlib.crc32(name.encode()) + 1, edits=(1, 8), regions=[(0, 8192)],
+                                      focus=0.8)):
             paths.append(str(write(tmp_path, f"{name}-{i}", d)))
     paths.insert(5, str(tmp_path / "missing"))
     paths.insert(20, str(write(tmp_path, "notes.txt", b"plain text\n")))

@@ -1,8 +1,9 @@
 """`linkscope check`: every rule passing and failing over real builds, exit codes, policy files,
 usage errors, and the JSON document validated against schema/check.schema.json.
 
-Binaries come from tests/buildkit.py (cached real builds); the RPATH/RUNPATH programs and the
-universal Mach-O file are made here in a temporary directory by the commands spelled out below.
+Binaries come from tests/buildkit.py (cached real builds); the RPATH/RUNPATH programs and the object
+file are buildkit Specs spelled out below, the universal Mach-O file by the
+``fat_go`` fixture (conftest.py, crafted.build_fat).
 A record field a case needs (cgo, glibc_min) that comes back None is a failure, not a skip: a
 broken analysis must not turn these cases green by skipping them.
 """
@@ -13,33 +14,19 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 
 import pytest
 
 import buildkit
+from clirun import run
 import reference
 import linkscope
 from linkscope import policy as pol
-from linkscope.cli import main
 
 
 
 def validate_check(doc: dict) -> dict:
     return reference.validate(doc, "check.schema.json")
-
-
-def run(capsys, *argv):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as e:  # argparse usage errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def bin_(name: str) -> str:
-    return str(buildkit.get(name))
 
 
 def rules_of(out: str, path: str) -> list[str]:
@@ -57,49 +44,19 @@ def needs(rec, field: str):
     assert getattr(rec, field) is not None, f"{rec.path}: {field} is missing where the build has one"
 
 
-def go_version() -> str:
-    """The toolchain's own answer (`go env GOVERSION`, the go that buildkit builds with), not linkscope's."""
-    return subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, check=True,
-                          env=buildkit._go_env({})).stdout.strip()
-
-
 # -- fixtures built here -------------------------------------------------------------------------------
+RPATH_SPECS = {   # Debian's ld writes DT_RUNPATH for -rpath; --disable-new-dtags makes it DT_RPATH
+    "runpath": buildkit.Spec("check-gcc-runpath", "gcc", "cprog", ("-O1", "-Wl,-rpath,/opt/x")),
+    "rpath": buildkit.Spec("check-gcc-rpath", "gcc", "cprog", ("-O1", "-Wl,-rpath,/opt/x", "-Wl,--disable-new-dtags")),
+}
+
+
 @pytest.fixture(scope="session")
-def rpath_bins(tmp_path_factory) -> dict[str, str]:
-    """gcc -O1 -Wl,-rpath,/opt/x hello.c (Debian's ld writes DT_RUNPATH), and the same with
-    -Wl,--disable-new-dtags (DT_RPATH)."""
+def rpath_bins() -> dict[str, str]:
+    """gcc -O1 -Wl,-rpath,/opt/x hello.c, and the same with -Wl,--disable-new-dtags (buildkit)."""
     if shutil.which("gcc") is None:
         reference.tool_missing("gcc")
-    d = tmp_path_factory.mktemp("rpath")
-    src = buildkit.PROGRAMS / "cprog" / "hello.c"
-    out = {}
-    for name, extra in (("runpath", []), ("rpath", ["-Wl,--disable-new-dtags"])):
-        subprocess.run(["gcc", "-O1", "-Wl,-rpath,/opt/x", *extra, "-o", str(d / name), str(src)], check=True)
-        out[name] = str(d / name)
-    return out
-
-
-def build_fat(images: list[tuple[bytes, int, int]]) -> bytes:
-    """A universal Mach-O file (FAT_MAGIC, 32-bit table) of ``(image, cputype, cpusubtype)``,
-    each slice aligned to 2**14 as lipo does for arm64."""
-    align = 14
-    off = 8 + 20 * len(images)
-    table, body = b"", b""
-    for image, cpu, sub in images:
-        body += b"\0" * (-(off + len(body)) % (1 << align))
-        table += struct.pack(">IIIII", cpu, sub, off + len(body), len(image), align)
-        body += image
-    return struct.pack(">II", 0xCAFEBABE, len(images)) + table + body
-
-
-@pytest.fixture(scope="session")
-def fat_go(tmp_path_factory) -> str:
-    """The Go darwin/amd64 and darwin/arm64 builds of hello, joined into one universal file."""
-    amd64 = buildkit.get("go-darwin-amd64").read_bytes()
-    arm64 = buildkit.get("go-darwin-arm64").read_bytes()
-    p = tmp_path_factory.mktemp("fat") / "hello-universal"
-    p.write_bytes(build_fat([(amd64, 0x01000007, 3), (arm64, 0x0100000C, 0)]))
-    return str(p)
+    return {name: str(buildkit.build(spec)) for name, spec in RPATH_SPECS.items()}
 
 
 # -- every rule, passing and failing -------------------------------------------------------------------
@@ -153,7 +110,7 @@ CASES = [
 
 @pytest.mark.parametrize("build,options,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rule(capsys, build, options, expected):
-    path = bin_(build)
+    path = buildkit.path_of(build)
     code, out, err = run(capsys, "check", "--no-config", *options, path)
     assert rules_of(out, path) == expected, out
     assert code == (1 if expected else 0)
@@ -161,7 +118,7 @@ def test_rule(capsys, build, options, expected):
 
 
 def test_go_version_exact_and_not_equal(capsys):
-    path, v = bin_("go-default"), go_version()
+    path, v = buildkit.path_of("go-default"), reference.go_version()
     assert run(capsys, "check", "--no-config", "--require-go-version", f"=={v}", path)[0] == 0
     code, out, _ = run(capsys, "check", "--no-config", "--require-go-version", f"!={v}", path)
     assert code == 1 and out == f"{path}: require-go-version: built with {v}, the policy requires Go !={v}\n"
@@ -172,7 +129,7 @@ def test_go_version_exact_and_not_equal(capsys):
 
 
 def test_require_message_and_evidence(capsys):
-    path = bin_("go-default")
+    path = buildkit.path_of("go-default")
     code, out, _ = run(capsys, "check", "--no-config", "--require", "static", path)
     assert code == 1
     assert out.startswith(f"{path}: require: linkage is dynamic, the policy requires static "
@@ -184,7 +141,7 @@ def test_forbid_rpath(capsys, rpath_bins):
         code, out, _ = run(capsys, "check", "--no-config", "--forbid-rpath", rpath_bins[kind])
         assert code == 1
         assert out == f"{rpath_bins[kind]}: forbid-rpath: has {tag} ({tag} /opt/x)\n"
-    code, out, _ = run(capsys, "check", "--no-config", "--forbid-rpath", bin_("gcc-dynamic"), bin_("go-default"))
+    code, out, _ = run(capsys, "check", "--no-config", "--forbid-rpath", buildkit.path_of("gcc-dynamic"), buildkit.path_of("go-default"))
     assert (code, out) == (0, "")
 
 
@@ -193,7 +150,7 @@ def test_forbid_rpath(capsys, rpath_bins):
     ("2KiB", False),
 ])
 def test_max_size(capsys, limit, ok):
-    path = bin_("go-default")
+    path = buildkit.path_of("go-default")
     size = os.path.getsize(path)
     text = {"exact": str(size), "exact-1": f"{size - 1}B"}.get(limit, limit)
     code, out, _ = run(capsys, "check", "--no-config", "--max-size", text, path)
@@ -204,7 +161,7 @@ def test_max_size(capsys, limit, ok):
 
 
 def test_max_size_zero_is_a_rule(capsys):
-    path = bin_("go-netgo")
+    path = buildkit.path_of("go-netgo")
     code, out, _ = run(capsys, "check", "--no-config", "--json", "--max-size", "0", path)
     doc = validate_check(json.loads(out))
     assert code == 1 and doc["policy"] == {"max-size": 0}
@@ -224,19 +181,19 @@ def test_forbid_cgo(capsys):
     differ: the latter is static and still uses cgo."""
     cases = {"go-default": True, "go-extstatic": True, "go-netgo": False, "go-cgo0": False}
     for build, uses in cases.items():
-        rec = linkscope.inspect(bin_(build))
+        rec = linkscope.inspect(buildkit.path_of(build))
         assert rec.cgo is not None and rec.cgo.used is not None, (build, rec.cgo)
-        code, out, _ = run(capsys, "check", "--no-config", "--forbid-cgo", bin_(build))
+        code, out, _ = run(capsys, "check", "--no-config", "--forbid-cgo", buildkit.path_of(build))
         assert code == (1 if uses else 0), (build, out)
         if uses:
-            assert out.startswith(f"{bin_(build)}: forbid-cgo: uses cgo")
+            assert out.startswith(f"{buildkit.path_of(build)}: forbid-cgo: uses cgo")
 
 
 @pytest.mark.parametrize("limit,ok", [("2.28", True), ("2.29", True), ("2.100", True), ("2.27", False),
                                       ("2.3", False), ("2.17", False), ("3", True)])
 def test_max_glibc(capsys, limit, ok):
     """The zig aarch64-linux-gnu.2.28 build has a glibc floor of 2.28; versions compare as numbers."""
-    path = bin_("zig-glibc-2.28")
+    path = buildkit.path_of("zig-glibc-2.28")
     rec = linkscope.inspect(path)
     needs(rec, "glibc_min")
     assert rec.glibc_min == "2.28"
@@ -252,7 +209,7 @@ ALL = ["--require", "static", "--require-stripped", "--require-pie", "--max-size
 
 
 def test_multiple_violations_per_file(capsys):
-    path = bin_("go-default")
+    path = buildkit.path_of("go-default")
     code, out, _ = run(capsys, "check", "--no-config", *ALL, path)
     assert code == 1
     assert rules_of(out, path) == ["require", "require-stripped", "require-pie", "max-size", "forbid-needed",
@@ -260,12 +217,12 @@ def test_multiple_violations_per_file(capsys):
 
 
 def test_multiple_files_mixed(capsys):
-    static, dynamic, spie = bin_("go-netgo"), bin_("go-default"), bin_("gcc-static-pie")
+    static, dynamic, spie = buildkit.path_of("go-netgo"), buildkit.path_of("go-default"), buildkit.path_of("gcc-static-pie")
     code, out, err = run(capsys, "check", "--no-config", "--require", "static", static, dynamic, spie)
     assert code == 1
     assert [ln.split(": ")[0] for ln in out.splitlines()] == [dynamic, spie]
     assert "3 files checked: 2 failed the policy with 2 violations" in err
-    code, out, err = run(capsys, "check", "--no-config", "--require", "static", static, bin_("go-extstatic"))
+    code, out, err = run(capsys, "check", "--no-config", "--require", "static", static, buildkit.path_of("go-extstatic"))
     assert (code, out) == (0, "") and "2 files checked: all meet the policy" in err
 
 
@@ -273,7 +230,7 @@ def test_unreadable_input_fails_and_others_still_checked(capsys, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a binary\n")
     missing = tmp_path / "missing"
-    dynamic = bin_("go-default")
+    dynamic = buildkit.path_of("go-default")
     code, out, err = run(capsys, "check", "--no-config", "--require", "static", missing, text, dynamic)
     assert code == 1
     # Issue 8: the unreadable input's error is said once, on stderr; a text file is not a binary: skipped, said so.
@@ -307,7 +264,7 @@ def test_universal_macho_each_slice(capsys, fat_go):
 
 # -- JSON ------------------------------------------------------------------------------------------------
 def test_json_document(capsys, tmp_path):
-    static, dynamic = bin_("go-netgo"), bin_("go-default")
+    static, dynamic = buildkit.path_of("go-netgo"), buildkit.path_of("go-default")
     code, out, _ = run(capsys, "check", "--no-config", "--json", *ALL, "--allow-needed", "libc.so.6",
                        static, dynamic, tmp_path / "missing")
     assert code == 1
@@ -343,7 +300,7 @@ def test_json_document(capsys, tmp_path):
     (["--no-config", "--require", "static", "--sarif", "/nonexistent/dir/out.sarif"], "cannot write"),
 ])
 def test_usage_errors_exit_2(capsys, argv, message):
-    code, out, err = run(capsys, "check", *argv, bin_("go-netgo"))
+    code, out, err = run(capsys, "check", *argv, buildkit.path_of("go-netgo"))
     assert code == 2, err
     assert message in err and out == ""
 
@@ -373,7 +330,7 @@ ignored = "other commands' tables are not the policy"
 def test_pyproject_policy(capsys, tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     monkeypatch.chdir(tmp_path)
-    static, dynamic = bin_("go-netgo"), bin_("go-default")
+    static, dynamic = buildkit.path_of("go-netgo"), buildkit.path_of("go-default")
     assert run(capsys, "check", static)[0] == 0
     code, out, err = run(capsys, "check", dynamic)
     assert code == 1 and rules_of(out, dynamic) == ["require"]
@@ -388,7 +345,7 @@ def test_linkscope_toml_policy_found_from_a_subdirectory(capsys, tmp_path, monke
     sub = tmp_path / "build" / "out"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
-    dynamic, zig = bin_("go-default"), bin_("zig-glibc-2.28")
+    dynamic, zig = buildkit.path_of("go-default"), buildkit.path_of("zig-glibc-2.28")
     assert run(capsys, "check", dynamic)[0] == 0
     code, out, _ = run(capsys, "check", zig)
     assert code == 1 and rules_of(out, zig) == ["allow-needed", "require-go-version"]
@@ -405,13 +362,13 @@ def test_linkscope_toml_wins_over_pyproject_and_policyless_pyproject_is_skipped(
     (inner / "pyproject.toml").write_text(PYPROJECT)
     assert pol.discover(inner) == inner / "pyproject.toml"
     monkeypatch.chdir(inner)
-    assert run(capsys, "check", bin_("go-netgo"))[0] == 0           # inner pyproject: require static
+    assert run(capsys, "check", buildkit.path_of("go-netgo"))[0] == 0           # inner pyproject: require static
 
 
 def test_cli_overrides_file(capsys, tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     monkeypatch.chdir(tmp_path)
-    dynamic = bin_("go-default")
+    dynamic = buildkit.path_of("go-default")
     # require = "static" in the file; the option wins.
     assert run(capsys, "check", "--require", "dynamic", dynamic)[0] == 0
     # a smaller size limit on the command line, the file's other rules still apply
@@ -422,19 +379,19 @@ def test_cli_overrides_file(capsys, tmp_path, monkeypatch):
     doc = json.loads(run(capsys, "check", "--json", "--no-forbid-rpath", "--allow-needed", "libc.so.6", dynamic)[1])
     assert doc["policy"] == {"allow-needed": ["libc.so.6"]} and doc["ok"] is True
     # --no-config ignores the file, --config names one
-    assert run(capsys, "check", "--no-config", "--require", "static", bin_("go-netgo"))[0] == 0
+    assert run(capsys, "check", "--no-config", "--require", "static", buildkit.path_of("go-netgo"))[0] == 0
     other = tmp_path / "ci.toml"
     other.write_text('[check]\nrequire = "static-pie"\n')
-    code, out, _ = run(capsys, "check", "--config", other, bin_("gcc-static-pie"), dynamic)
-    assert code == 1 and rules_of(out, dynamic) == ["require"] and rules_of(out, bin_("gcc-static-pie")) == []
+    code, out, _ = run(capsys, "check", "--config", other, buildkit.path_of("gcc-static-pie"), dynamic)
+    assert code == 1 and rules_of(out, dynamic) == ["require"] and rules_of(out, buildkit.path_of("gcc-static-pie")) == []
 
 
 def test_explicit_pyproject_config(capsys, tmp_path):
     p = tmp_path / "pyproject.toml"
     p.write_text(PYPROJECT)
-    assert run(capsys, "check", "--config", p, bin_("go-netgo"))[0] == 0
+    assert run(capsys, "check", "--config", p, buildkit.path_of("go-netgo"))[0] == 0
     p.write_text("[project]\nname = 'x'\n")
-    code, _, err = run(capsys, "check", "--config", p, bin_("go-netgo"))
+    code, _, err = run(capsys, "check", "--config", p, buildkit.path_of("go-netgo"))
     assert code == 2 and "no [tool.linkscope.check] table" in err
 
 
@@ -453,7 +410,7 @@ def test_explicit_pyproject_config(capsys, tmp_path):
 def test_bad_policy_file_exit_2(capsys, tmp_path, monkeypatch, name, text, message):
     (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "check", bin_("go-netgo"))
+    code, out, err = run(capsys, "check", buildkit.path_of("go-netgo"))
     assert code == 2 and out == ""
     assert message in err and name in err
 
@@ -479,11 +436,10 @@ def undetermined(tmp_path_factory) -> dict[str, tuple[str, str]]:
     (buildkit's js/wasm build: linkage is not a wasm notion), a relocatable object (gcc -c: not
     linked yet) and gcc-dynamic with e_phoff moved past the end (the loader's view is gone)."""
     d = tmp_path_factory.mktemp("undetermined")
-    out = {"wasm": (bin_("go-js-wasm"), "format wasm")}
+    out = {"wasm": (buildkit.path_of("go-js-wasm"), "format wasm")}
     if shutil.which("gcc") is None:
         reference.tool_missing("gcc")
-    obj = d / "hello.o"
-    subprocess.run(["gcc", "-c", "-O1", "-o", str(obj), str(buildkit.PROGRAMS / "cprog" / "hello.c")], check=True)
+    obj = buildkit.build(buildkit.Spec("check-gcc-object", "gcc", "cprog", ("-c", "-O1"), out="hello.o"))
     out["object"] = (str(obj), "format elf")
     data = bytearray(buildkit.get("gcc-dynamic").read_bytes())
     struct.pack_into("<Q", data, 0x20, len(data) + 0x1000)         # e_phoff

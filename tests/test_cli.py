@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import buildkit
+from clirun import run
 import reference
 import linkscope
 from linkscope.cli import main
@@ -19,12 +20,6 @@ from linkscope.cli import main
 
 def validate(doc: dict) -> dict:
     return reference.validate(doc, "linkscope.schema.json")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_version(capsys):

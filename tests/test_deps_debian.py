@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import reference
 import linkscope
 
 from deps_fixtures import debroot, treebuild
-from linkscope.deps import Env, Session, resolve
+from deps_fixtures.rooted import resolve_in_root
 
 pytestmark = reference.needs_tool(debroot.available(), "apt-get and dpkg-deb")
 
@@ -40,15 +39,6 @@ def arm64_root() -> Path:
 @pytest.fixture(scope="module")
 def amd64_root() -> Path:
     return debroot.root("amd64")
-
-
-def run(root: Path, path: str):
-    r = resolve(path, Env(root=str(root), cwd="/"), Session())
-    assert r.error is None, r.error
-    for l in r.libraries:
-        if l.realpath is not None:
-            assert (root / l.realpath.lstrip("/")).is_file()
-    return [(l.name, l.path, l.via) for l in r.libraries], r
 
 
 PZSTD_ARM64 = [
@@ -69,13 +59,13 @@ ZSTD_ARM64 = [
 
 def test_arm64_root_from_an_x86_64_host(arm64_root):
     """No ld.so.cache in an unpacked root: ld.so.conf's directories, then the multiarch defaults."""
-    got, r = run(arm64_root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(arm64_root, "/usr/bin/pzstd")
     assert got == PZSTD_ARM64
     assert r.rules == "glibc" and r.interpreter.path == ARM_INTERP
     assert r.libraries[3].realpath == "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
-    got, _ = run(arm64_root, "/usr/bin/zstd")
+    got, _ = resolve_in_root(arm64_root, "/usr/bin/zstd")
     assert got == ZSTD_ARM64
-    oracle = qemu_list(arm64_root, "/usr/bin/pzstd")
+    oracle = reference.loader_list_qemu(arm64_root, "/usr/bin/pzstd", ARM_INTERP)
     if oracle is not None:
         assert oracle == [(n, p) for n, p, _v in PZSTD_ARM64]
 
@@ -113,12 +103,12 @@ def test_usr_merged_root(arm64_root, tmp_path, link):
     os.symlink(link, root / "lib")
     # Merged, /lib/aarch64-linux-gnu (first in ld.so.conf) holds every library.
     want = [(n, p.replace("/usr/lib/", "/lib/") if p else p, v) for n, p, v in PZSTD_ARM64]
-    got, r = run(root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(root, "/usr/bin/pzstd")
     assert got == want
     assert r.libraries[2].realpath == "/usr/lib/aarch64-linux-gnu/libc.so.6"
     assert r.libraries[3].realpath == "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"
     if link == "usr/lib":
-        oracle = qemu_list(root, "/usr/bin/pzstd")
+        oracle = reference.loader_list_qemu(root, "/usr/bin/pzstd", ARM_INTERP)
         if oracle is not None:
             assert oracle == [(n, p) for n, p, _v in want]
 
@@ -132,102 +122,37 @@ def test_zig_built_aarch64_binary_in_the_root(arm64_root, tmp_path):
     treebuild.elf(root / "opt/app/bin/app", exe=True, needed=("libcustom.so",), runpath="$ORIGIN/../lib",
                   target="aarch64-linux-gnu", source='#include <stdio.h>\nint main(void) { puts("app"); return 0; }\n',
                   libc=True)
-    got, r = run(root, "/opt/app/bin/app")
+    got, r = resolve_in_root(root, "/opt/app/bin/app")
     want = [("libcustom.so", "/opt/app/bin/../lib/libcustom.so", "runpath"),
             ("libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "ld.so.conf"),
             (ARM_INTERP, ARM_INTERP, "interpreter")]
     assert got == want
     assert r.libc == "glibc"
-    oracle = qemu_list(root, "/opt/app/bin/app")
+    oracle = reference.loader_list_qemu(root, "/opt/app/bin/app", ARM_INTERP)
     if oracle is not None:
         assert oracle == [(n, p) for n, p, _v in want]
 
 
 def test_amd64_root_with_the_cache_ldconfig_writes(amd64_root, arm64_root, tmp_path):
     root = debroot.copy(amd64_root, tmp_path / "root")
-    if not ldconfig_root(root):
+    if not reference.ldconfig_root(root):
         pytest.skip("cannot run ldconfig -r here (needs root or user namespaces)")
-    got, r = run(root, "/usr/bin/pzstd")
+    got, r = resolve_in_root(root, "/usr/bin/pzstd")
     want = [("libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "ld.so.cache"),
             ("libgcc_s.so.1", "/lib/x86_64-linux-gnu/libgcc_s.so.1", "ld.so.cache"),
             ("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "ld.so.cache"),
             ("libm.so.6", "/lib/x86_64-linux-gnu/libm.so.6", "ld.so.cache"),
             (AMD_INTERP, AMD_INTERP, "interpreter")]
     assert got == want
-    oracle = chroot_list(root, "/usr/bin/pzstd")
+    oracle = reference.loader_list_chroot(root, "/usr/bin/pzstd", AMD_INTERP)
     if oracle is not None:
         assert oracle == [(n, p) for n, p, _v in want]
     # An x86-64 ldconfig writes no entries for arm64 libraries: the arm64 loader would find none in
     # that cache and fall back to its default directories.
     aroot = debroot.copy(arm64_root, tmp_path / "aroot")
-    assert ldconfig_root(aroot)
-    got, _ = run(aroot, "/usr/bin/zstd")
+    assert reference.ldconfig_root(aroot)
+    got, _ = resolve_in_root(aroot, "/usr/bin/zstd")
     assert got == [(n, p, "default" if v == "ld.so.conf" else v) for n, p, v in ZSTD_ARM64]
 
 
 # -- oracles ------------------------------------------------------------------------------------------
-_LIST = re.compile(r"^\t(\S*)(?: => (.+?))?(?: \(0x[0-9a-f]+\))?$")
-
-
-def _parse_list(out: str, root: Path, interp: str) -> list[tuple[str, str | None]]:
-    got = []
-    for line in out.splitlines():
-        m = _LIST.match(line)
-        if not m or not m.group(1) or m.group(1).startswith("linux-vdso"):
-            continue
-        name, path = m.group(1), m.group(2)
-        if path is None:
-            path = name
-        if path == "not found":
-            path = None
-        elif path.startswith(str(root)):
-            path = interp if name == interp else path[len(str(root)):]
-        got.append((name, path))
-    return got
-
-
-def qemu_list(root: Path, path: str) -> list[tuple[str, str | None]] | None:
-    """The arm64 root's own loader in ldd mode (``ld.so --list``), run by qemu-aarch64 with the root as
-    its prefix; None when qemu-aarch64 is not installed."""
-    qemu = shutil.which("qemu-aarch64") or shutil.which("qemu-aarch64-static")
-    if qemu is None:
-        if reference.tools_required():
-            reference.tool_missing("qemu-aarch64 (qemu-user)")   # fails: CI installs it
-        return None
-    cmd = [qemu, "-L", str(root), str(root / ARM_INTERP.lstrip("/")), "--list", path]
-    if shutil.which("bwrap"):
-        cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
-               "--new-session", "--die-with-parent"] + cmd
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
-    if p.returncode != 0:
-        return None
-    return _parse_list(p.stdout, root, ARM_INTERP)
-
-
-def _userns_prefix() -> list[str] | None:
-    if os.geteuid() == 0:
-        return []
-    if shutil.which("unshare") and subprocess.run(["unshare", "-r", "true"], capture_output=True).returncode == 0:
-        return ["unshare", "-r"]
-    return None
-
-
-def ldconfig_root(root: Path) -> bool:
-    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
-    prefix = _userns_prefix()
-    if ldconfig is None or prefix is None:
-        return False
-    p = subprocess.run(prefix + [ldconfig, "-r", str(root)], capture_output=True, text=True)
-    return p.returncode == 0 and (root / "etc/ld.so.cache").exists()
-
-
-def chroot_list(root: Path, path: str) -> list[tuple[str, str | None]] | None:
-    """The amd64 root's own loader in ldd mode, inside a chroot of the root."""
-    prefix = _userns_prefix()
-    if prefix is None or shutil.which("chroot") is None or os.uname().machine != "x86_64":
-        return None
-    p = subprocess.run(prefix + [shutil.which("chroot"), str(root), AMD_INTERP, "--list", path], capture_output=True, text=True,
-                       timeout=120, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"})
-    if p.returncode != 0:
-        return None
-    return _parse_list(p.stdout, root, AMD_INTERP)

@@ -10,6 +10,7 @@ import pytest
 import reference
 
 from deps_fixtures import treebuild
+from deps_fixtures.rooted import resolve_in_root
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps import pe as pe_rules
 from linkscope.deps.resolver import Context
@@ -31,12 +32,6 @@ def dylib(dest: Path, name: str, install: str, links: dict[str, Path] | None = N
     return treebuild.zig(dest, args, {"src.c": f"int {name}(void) {{ return 1; }}\n"}, "out.dylib", links)
 
 
-def run(root: Path, path: str, **env):
-    r = resolve(str(root / path.lstrip("/")), Env(root=str(root), cwd="/", **env), Session())
-    assert r.error is None, r.error
-    return [(l.name, l.path, l.via) for l in r.libraries], r
-
-
 def test_macho_rpath_loader_path_executable_path_weak_and_shared_cache(tmp_path):
     root = tmp_path / "root"
     b = tmp_path / "build"
@@ -54,7 +49,7 @@ def test_macho_rpath_loader_path_executable_path_weak_and_shared_cache(tmp_path)
                      (decoy, "App/lib2/libfoo.dylib")):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, root / rel)
-    got, r = run(root, "/App/bin/app")
+    got, r = resolve_in_root(root, "/App/bin/app")
     assert r.rules == "dyld" and r.format == "macho"
     assert sorted(got) == sorted([
         ("/usr/lib/libSystem.B.dylib", "/usr/lib/libSystem.B.dylib", "dyld-shared-cache"),
@@ -114,7 +109,7 @@ def test_pe_application_dir_system_dlls_api_sets_and_missing(tmp_path):
     for p in (root / "Program Files/App").iterdir():
         if p.suffix in (".lib", ".pdb"):
             p.unlink()
-    got, r = run(root, "/Program Files/App/app.exe")
+    got, r = resolve_in_root(root, "/Program Files/App/app.exe")
     assert r.rules == "windows" and r.format == "pe"
     by_name = {n: (p, v) for n, p, v in got}
     assert by_name["foo.dll"] == ("/Program Files/App/FOO.DLL", "application-dir")

@@ -13,6 +13,7 @@ import reference
 
 from deps_fixtures import ldcache_writer as W
 from deps_fixtures import treebuild
+from mutate import mutate
 from linkscope.deps import Env, Session, resolve
 from linkscope.deps.ldconf import parse_cache
 
@@ -21,13 +22,8 @@ pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
 
 
 def _mutate(data: bytes, rng: random.Random, head: int = 512) -> bytes:
-    b = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        i = rng.randrange(min(len(b), head) if rng.random() < 0.8 else len(b))
-        b[i] = rng.randrange(256)
-    if rng.random() < 0.1:
-        b = b[:rng.randrange(len(b))]
-    return bytes(b)
+    """Bytes set, four in five within the first ``head``; one mutant in ten cut short."""
+    return mutate(data, rng, edits=(1, 8), regions=[(0, head)], focus=0.8, truncate=0.1)
 
 
 def test_mutated_elf_inputs_and_libraries(tmp_path):

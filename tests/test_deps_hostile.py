@@ -14,7 +14,7 @@ import pytest
 import reference
 
 from deps_fixtures import treebuild
-from linkscope.deps import Env, Session, resolve
+from deps_fixtures.rooted import resolve_in_root
 
 pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
               pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
@@ -48,22 +48,13 @@ def make_root(root: Path) -> None:
     write(root, "/etc/ld.so.conf.d/opt.conf", "/opt/conf\n")
 
 
-def run(root: Path, **env):
-    r = resolve(str(root / "bin/main"), Env(root=str(root), cwd="/", **env), Session())
-    assert r.error is None, r.error
-    for l in r.libraries:
-        if l.realpath is not None:
-            assert (root / l.realpath.lstrip("/")).exists()
-    return [(l.name, l.path, l.via) for l in r.libraries], r
-
-
 def test_symlink_loop(tmp_path):
     make_root(tmp_path)
     symlink(tmp_path, "/usr/lib64/libloop.so", "libloop2.so")
     symlink(tmp_path, "/usr/lib64/libloop2.so", "./libloop.so")
     symlink(tmp_path, "/opt/self", "/opt/self/x")           # a loop through a directory
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libloop.so", "libdef.so"), runpath="/opt/self")
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libloop.so", None, "not-found"), ("libdef.so", "/usr/lib64/libdef.so", "default"), I]
     assert any("too many levels of symbolic links" in w and "libloop" in w for w in r.warnings), r.warnings
     assert any("/opt/self" in w and "symbolic links" in w for w in r.warnings), r.warnings
@@ -76,7 +67,7 @@ def test_include_loop(tmp_path):
     write(tmp_path, "/etc/b.conf", "include /etc/*.conf\n/opt/b\n")
     lib(tmp_path, "/opt/b/libb.so", "libb.so")
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libb.so"))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.conf"), ("libb.so", "/opt/b/libb.so", "ld.so.conf"), I]
     assert any("include loop" in w for w in r.warnings), r.warnings
 
@@ -91,7 +82,7 @@ def test_corrupt_cache(tmp_path, data, why):
     make_root(tmp_path)
     write(tmp_path, "/etc/ld.so.cache", data)
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.conf"),
                    ("libdef.so", "/usr/lib64/libdef.so", "default"), I]
     assert any(why in w for w in r.warnings), r.warnings
@@ -107,7 +98,7 @@ def test_absolute_symlinks_stay_inside_the_root(tmp_path):
     symlink(tmp_path, "/lib", "/")                                      # /lib -> / : still the root
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libevil.so", "libclimb.so", "libok.so", "libdef.so"),
                   runpath="/lib/lib/usr/lib64")
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libevil.so", None, "not-found"), ("libclimb.so", None, "not-found"),
                    ("libok.so", "/lib/lib/usr/lib64/libok.so", "runpath"),
                    ("libdef.so", "/lib/lib/usr/lib64/libdef.so", "runpath"), I]
@@ -121,7 +112,7 @@ def test_not_an_elf_file_in_the_path_is_reported_and_passed_over(tmp_path):
     write(tmp_path, "/opt/a/libdef.so", "/* GNU ld script */ INPUT(libdef.so.1)\n")
     write(tmp_path, "/opt/b/libdef.so", b"\x7fELF")                           # truncated
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libdef.so",), runpath="/opt/a:/opt/b")
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libdef.so", "/usr/lib64/libdef.so", "default"), I]
     assert any("/opt/a/libdef.so: invalid ELF header" in w for w in r.warnings), r.warnings
     assert any("/opt/b/libdef.so: file too short" in w for w in r.warnings), r.warnings
@@ -134,7 +125,7 @@ def test_damaged_library_is_listed_with_its_needs_unknown(tmp_path):
     data[32:40] = (len(data) + 4096).to_bytes(8, "little")                   # e_phoff past the end
     p.write_bytes(bytes(data))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libbad.so",))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libbad.so", "/usr/lib64/libbad.so", "default"), I]
     assert any("libbad.so" in w and "dependencies are unknown" in w for w in r.warnings), r.warnings
 
@@ -145,7 +136,7 @@ def test_object_limit(tmp_path):
     for n in names:
         lib(tmp_path, f"/usr/lib64/{n}", n)
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=tuple(names))
-    got, r = run(tmp_path, max_objects=5)
+    got, r = resolve_in_root(tmp_path, max_objects=5)
     assert [g[0] for g in got] == names[:5] + [INTERP]
     assert any("more than 5 objects" in w for w in r.warnings)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
@@ -51,8 +50,7 @@ def elves(limit: int | None = None) -> list[str]:
 
 
 def ldd(path: str) -> tuple[str, list[tuple[str, str | None]]]:
-    p = subprocess.run([LDD, path], capture_output=True, text=True, timeout=60, cwd="/",
-                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    p = reference.ldd_run(path)
     out = p.stdout + p.stderr
     if "not a dynamic executable" in out:
         return "untraceable", []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,9 @@ import pytest
 import reference
 
 from deps_fixtures import ldcache_writer as W
+from deps_fixtures.rooted import resolve_in_root
 from deps_fixtures import treebuild
-from linkscope.deps import Env, HostCpu, Session, resolve
+from linkscope.deps import HostCpu
 
 pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
               pytest.mark.skipif(os.uname().machine != "x86_64", reason="the fixtures are x86-64 ELF files")]
@@ -46,19 +46,10 @@ def base_root(root: Path, multiarch: bool = False) -> None:
     write(root, "/etc/ld.so.conf.d/opt.conf", "/opt/conf   # comment\n/nonexistent\n")
 
 
-def run(root: Path, main: str = "/bin/main", **env) -> list[tuple]:
-    r = resolve(str(root / main.lstrip("/")), Env(root=str(root), cwd="/", **env), Session())
-    assert r.error is None, r.error
-    for l in r.libraries:
-        if l.realpath is not None:
-            assert (root / l.realpath.lstrip("/")).exists()
-    return [(l.name, l.path, l.via) for l in r.libraries], r
-
-
 def test_no_cache_falls_back_to_ld_so_conf_then_default(tmp_path):
     base_root(tmp_path)
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.conf"),
                    ("libdef.so", "/usr/lib64/libdef.so", "default"), I]
     assert r.warnings == ()
@@ -69,7 +60,7 @@ def test_cache_new_format(tmp_path):
     write(tmp_path, "/etc/ld.so.cache", W.new_format([("libconf.so", "/opt/conf/libconf.so", W.FLAG_X8664, None),
                                                       ("libdef.so", "/usr/lib64/libdef.so", W.FLAG_X8664, None)]))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"))
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.cache"),
                    ("libdef.so", "/usr/lib64/libdef.so", "ld.so.cache"), I]
 
@@ -86,7 +77,7 @@ def test_cache_old_and_compat_formats(tmp_path, layout):
                                [(n, p, f, None) for n, p, f in entries])
     write(tmp_path, "/etc/ld.so.cache", data)
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so",))
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.cache"), I]
 
 
@@ -95,7 +86,7 @@ def test_cache_entries_of_another_machine_are_not_used(tmp_path):
     lib(tmp_path, "/opt/arm/libdef.so", "libdef.so")
     write(tmp_path, "/etc/ld.so.cache", W.new_format([("libdef.so", "/opt/arm/libdef.so", 0xA03, None)]))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libdef.so",))
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     assert got == [("libdef.so", "/usr/lib64/libdef.so", "default"), I]
 
 
@@ -113,7 +104,7 @@ def test_cache_glibc_hwcaps_entries(tmp_path, hwcaps, want):
         ("libh.so", "/usr/lib64/glibc-hwcaps/x86-64-v3/libh.so", W.FLAG_X8664, "x86-64-v3"),
         ("libh.so", "/usr/lib64/libh.so", W.FLAG_X8664, None)], hwcaps=("x86-64-v2", "x86-64-v3")))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libh.so",))
-    got, _ = run(tmp_path, host=HostCpu(62, 64, "x86_64", hwcaps))
+    got, _ = resolve_in_root(tmp_path, host=HostCpu(62, 64, "x86_64", hwcaps))
     assert got == [("libh.so", want, "ld.so.cache"), I]
 
 
@@ -124,7 +115,7 @@ def test_nodeflib_skips_default_directories_and_their_cache_entries(tmp_path):
     write(tmp_path, "/etc/ld.so.cache", W.new_format([("libconf.so", "/opt/conf/libconf.so", W.FLAG_X8664, None),
                                                       ("libdef.so", "/usr/lib64/libdef.so", W.FLAG_X8664, None)]))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"), nodeflib=True)
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.cache"), ("libdef.so", None, "not-found"), I]
     assert r.missing == ("libdef.so",)
 
@@ -132,7 +123,7 @@ def test_nodeflib_skips_default_directories_and_their_cache_entries(tmp_path):
 def test_nodeflib_without_cache(tmp_path):
     base_root(tmp_path)
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"), nodeflib=True)
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.conf"), ("libdef.so", None, "not-found"), I]
 
 
@@ -142,7 +133,7 @@ def test_nodeflib_is_per_object(tmp_path):
     lib(tmp_path, "/opt/conf/liba.so", "liba.so", "libdef2.so", nodeflib=True)
     lib(tmp_path, "/usr/lib64/libdef2.so", "libdef2.so")
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("liba.so", "libdef.so"))
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     assert got == [("liba.so", "/opt/conf/liba.so", "ld.so.conf"), ("libdef.so", "/usr/lib64/libdef.so", "default"),
                    ("libdef2.so", None, "not-found"), I]
 
@@ -153,7 +144,7 @@ def test_lib_token_and_default_directories(tmp_path, multiarch):
     libdir = "lib/x86_64-linux-gnu" if multiarch else "lib64"
     lib(tmp_path, f"/opt/{libdir}/libl.so", "libl.so")
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libl.so", "libdef.so"), runpath="/opt/$LIB:/opt/${LIB}/x")
-    got, _ = run(tmp_path)
+    got, _ = resolve_in_root(tmp_path)
     d = "/lib/x86_64-linux-gnu" if multiarch else "/usr/lib64"
     assert got == [("libl.so", f"/opt/{libdir}/libl.so", "runpath"), ("libdef.so", f"{d}/libdef.so", "default"), I]
 
@@ -162,7 +153,7 @@ def test_missing_interpreter(tmp_path):
     base_root(tmp_path)
     os.unlink(tmp_path / INTERP.lstrip("/"))
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libdef.so",))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert got == [("libdef.so", "/usr/lib64/libdef.so", "default"), (INTERP, None, "not-found")]
     assert r.interpreter.path is None and r.missing == (INTERP,)
 
@@ -172,7 +163,7 @@ def test_interpreter_needed_by_soname_is_the_interpreter(tmp_path):
     lib(tmp_path, "/usr/lib64/libc.so.6", "libc.so.6", "ld-linux-x86-64.so.2")
     lib(tmp_path, "/usr/lib64/ld-linux-x86-64.so.2", "ld-linux-x86-64.so.2")  # a second copy, never used
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libc.so.6", "libdef.so"))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     # ld.so puts itself right after the object before it in the breadth-first search list.
     assert got == [("libc.so.6", "/usr/lib64/libc.so.6", "default"), ("libdef.so", "/usr/lib64/libdef.so", "default"),
                    I]
@@ -184,7 +175,7 @@ def test_library_input_runs_under_the_machines_loader(tmp_path):
     base_root(tmp_path)
     lib(tmp_path, "/usr/lib64/libc.so.6", "libc.so.6", "ld-linux-x86-64.so.2")
     lib(tmp_path, "/opt/conf/libtop.so", "libtop.so", "libc.so.6")
-    got, r = run(tmp_path, "/opt/conf/libtop.so")
+    got, r = resolve_in_root(tmp_path, "/opt/conf/libtop.so")
     assert got == [("libc.so.6", "/usr/lib64/libc.so.6", "default"), I]
     assert r.interpreter is None
 
@@ -195,19 +186,12 @@ def test_cache_written_by_the_real_ldconfig(tmp_path):
     base_root(tmp_path, multiarch=True)
     lib(tmp_path, "/opt/conf/glibc-hwcaps/x86-64-v2/libconf.so", "libconf.so")
     treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libconf.so", "libdef.so"))
-    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
-    cmd = [ldconfig, "-r", str(tmp_path)]
-    if os.geteuid() != 0:
-        if shutil.which("unshare") is None:
-            pytest.skip("ldconfig -r needs chroot: run as root or with unshare")
-        cmd = ["unshare", "-r"] + cmd
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0 or not (tmp_path / "etc/ld.so.cache").exists():
-        pytest.skip(f"ldconfig -r failed here: {p.stderr.strip()}")
-    got, _ = run(tmp_path, host=HostCpu(62, 64, "x86_64", ("x86-64-v2",)))
+    if not reference.ldconfig_root(tmp_path):
+        pytest.skip("ldconfig -r could not write the root's cache here (it needs root, or unshare -r)")
+    got, _ = resolve_in_root(tmp_path, host=HostCpu(62, 64, "x86_64", ("x86-64-v2",)))
     assert got == [("libconf.so", "/opt/conf/glibc-hwcaps/x86-64-v2/libconf.so", "ld.so.cache"),
                    ("libdef.so", "/lib/x86_64-linux-gnu/libdef.so", "ld.so.cache"), I]
-    got, _ = run(tmp_path, host=None)
+    got, _ = resolve_in_root(tmp_path, host=None)
     assert got[0] == ("libconf.so", "/opt/conf/libconf.so", "ld.so.cache")
 
 
@@ -239,7 +223,7 @@ def musl_main(root: Path, **kw) -> None:
 def test_musl_system_path(tmp_path, path_file, want_m1):
     musl_root(tmp_path, path_file)
     musl_main(tmp_path, needed=("libc.so", "libm1.so"))
-    got, r = run(tmp_path)
+    got, r = resolve_in_root(tmp_path)
     assert r.rules == "musl"
     assert got == [(MUSL_INTERP, MUSL_INTERP, "interpreter"), want_m1]
 
@@ -248,7 +232,7 @@ def test_musl_rpath_inherited_and_ld_library_path_first(tmp_path):
     musl_root(tmp_path, "/usr/lib")
     lib(tmp_path, "/llp/libm2.so", "libm2.so")
     musl_main(tmp_path, needed=("libm3.so", "libm2.so"), runpath="/opt/r:/opt/p")
-    got, _ = run(tmp_path, ld_library_path="/llp")
+    got, _ = resolve_in_root(tmp_path, ld_library_path="/llp")
     # musl: LD_LIBRARY_PATH first, then the requester's DT_RUNPATH/DT_RPATH and its loaders' (inherited).
     assert got == [("libm3.so", "/opt/r/libm3.so", "runpath"), ("libm2.so", "/llp/libm2.so", "ld-library-path"),
                    ("libm4.so", "/opt/r/libm4.so", "runpath"),

@@ -261,10 +261,7 @@ def test_search_order(case: Case, tmp_path):
 
 
 def _ldd(main: Path, env: Env, cwd: str) -> list[tuple[str, str | None]]:
-    e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
-    if env.ld_library_path:
-        e["LD_LIBRARY_PATH"] = env.ld_library_path
-    out = subprocess.run(["ldd", str(main)], capture_output=True, text=True, env=e, cwd=cwd).stdout
+    out = reference.ldd_run(main, ld_library_path=env.ld_library_path, cwd=cwd).stdout
     return reference.ldd_libraries(out, cwd)
 
 
@@ -274,8 +271,7 @@ def test_rpath_and_runpath_builds_are_what_the_cases_say(tmp_path):
         reference.tool_missing("readelf (binutils)")
     a = treebuild.elf(tmp_path / "a", exe=True, needed=("liba.so",), rpath="$ORIGIN/x")
     b = treebuild.elf(tmp_path / "b", needed=("libb.so",), soname="libq.so", runpath="$ORIGIN/y", nodeflib=True)
-    da = subprocess.run(["readelf", "-d", str(a)], capture_output=True, text=True).stdout
-    db = subprocess.run(["readelf", "-d", str(b)], capture_output=True, text=True).stdout
+    da, db = reference.readelf(a, "-d"), reference.readelf(b, "-d")
     assert "(RPATH)" in da and "[$ORIGIN/x]" in da and "(RUNPATH)" not in da and "[liba.so]" in da
     assert "(RUNPATH)" in db and "[$ORIGIN/y]" in db and "NODEFLIB" in db and "[libq.so]" in db
 

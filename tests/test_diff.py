@@ -18,7 +18,7 @@ from linkscope.cli import main
 from linkscope.diff import Change, compare
 from linkscope.model import Binary, CgoInfo, Dep, Finding, GoInfo, Module
 from linkscope.render import diff_report
-from test_check import bin_, fat_go, run  # noqa: F401  (fat_go is a fixture)
+from clirun import run
 
 
 # hello built with -ldflags="-s -w": the stripped twin of buildkit's go-hello.
@@ -42,7 +42,7 @@ def changes(doc: dict, field: str) -> list[tuple]:
 
 # -- netapp: default (cgo resolver, dynamic) vs -tags netgo (static) -----------------------------------
 def test_netgo(capsys):
-    old, new = bin_("go-default"), bin_("go-netgo")
+    old, new = buildkit.path_of("go-default"), buildkit.path_of("go-netgo")
     doc = diff_json(capsys, old, new)
     assert doc["identical"] is False and (doc["old"]["path"], doc["new"]["path"]) == (old, new)
     assert changes(doc, "linkage") == [("changed", None, "dynamic", "static")]
@@ -64,7 +64,7 @@ def test_netgo(capsys):
 
 
 def test_netgo_cgo_used_to_not(capsys):
-    old, new = bin_("go-default"), bin_("go-netgo")
+    old, new = buildkit.path_of("go-default"), buildkit.path_of("go-netgo")
     assert linkscope.inspect(old).cgo is not None and linkscope.inspect(new).cgo is not None
     doc = diff_json(capsys, old, new)
     assert changes(doc, "cgo.used") == [("changed", None, True, False)]
@@ -74,7 +74,7 @@ def test_netgo_cgo_used_to_not(capsys):
 
 # -- hello vs hello -s -w ------------------------------------------------------------------------------
 def test_strip(capsys):
-    old, new = bin_("go-hello"), str(buildkit.build(HELLO_SW))
+    old, new = buildkit.path_of("go-hello"), str(buildkit.build(HELLO_SW))
     doc = diff_json(capsys, old, new)
     assert changes(doc, "stripped") == [("changed", None, False, True)]
     assert changes(doc, "debug_info") == [("changed", None, True, False)]
@@ -87,7 +87,7 @@ def test_strip(capsys):
 
 
 def test_strip_size_categories_shrink(capsys):
-    old, new = bin_("go-hello"), str(buildkit.build(HELLO_SW))
+    old, new = buildkit.path_of("go-hello"), str(buildkit.build(HELLO_SW))
     assert linkscope.inspect(old).size_breakdown and linkscope.inspect(new).size_breakdown
     doc = diff_json(capsys, old, new)
     cats = [c for c in doc["changes"] if c["field"] == "size_breakdown"]
@@ -104,7 +104,7 @@ def test_strip_size_categories_shrink(capsys):
 
 # -- no differences ------------------------------------------------------------------------------------
 def test_identical(capsys, tmp_path):
-    path = bin_("go-default")
+    path = buildkit.path_of("go-default")
     copy = tmp_path / "copy"
     shutil.copy(path, copy)
     for other in (path, str(copy)):         # the path itself is not a difference
@@ -116,20 +116,20 @@ def test_identical(capsys, tmp_path):
 
 def test_unreadable_input_exit_2(capsys, tmp_path):
     """Issue 8 item 8: trouble is 2 (as diff(1)), said once on stderr with the file's name."""
-    code, out, err = run(capsys, "diff", bin_("go-default"), tmp_path / "missing")
+    code, out, err = run(capsys, "diff", buildkit.path_of("go-default"), tmp_path / "missing")
     assert (code, out, err) == (2, "", f"linkscope: {tmp_path / 'missing'}: no such file\n")
 
 
 def test_differing_inputs_exit_1(capsys):
     """Issue 8 item 8: two builds that differ exit 1, as diff(1) does; the changes are on stdout."""
-    code, out, err = run(capsys, "diff", bin_("go-default"), bin_("go-netgo"))
+    code, out, err = run(capsys, "diff", buildkit.path_of("go-default"), buildkit.path_of("go-netgo"))
     assert code == 1 and err == "" and "linkage: dynamic -> static" in out
-    assert run(capsys, "diff", "--json", bin_("go-default"), bin_("go-netgo"))[0] == 1
+    assert run(capsys, "diff", "--json", buildkit.path_of("go-default"), buildkit.path_of("go-netgo"))[0] == 1
 
 
 def test_subcommand_usage_error_prints_the_subcommand_usage(capsys):
     """Issue 8 item 8: `diff` with one path, or `inspect --bogus`, shows that subcommand's usage."""
-    for argv, usage in ((["diff", bin_("go-default")], "usage: linkscope diff "),
+    for argv, usage in ((["diff", buildkit.path_of("go-default")], "usage: linkscope diff "),
                         (["inspect", "--no-such-flag", "x"], "usage: linkscope inspect "),
                         (["deps", "--bogus", "x"], "usage: linkscope deps "),
                         (["inspect"], "usage: linkscope inspect ")):
@@ -142,12 +142,12 @@ def test_subcommand_usage_error_prints_the_subcommand_usage(capsys):
 
 
 def test_usage_exit_2(capsys):
-    assert run(capsys, "diff", bin_("go-default"))[0] == 2
+    assert run(capsys, "diff", buildkit.path_of("go-default"))[0] == 2
 
 
 # -- universal against plain: images paired by arch ----------------------------------------------------
 def test_universal_vs_slice(capsys, fat_go):
-    arm64 = bin_("go-darwin-arm64")
+    arm64 = buildkit.path_of("go-darwin-arm64")
     doc = diff_json(capsys, fat_go, arm64)
     assert [(c["field"], c["kind"], c["key"], c["slice"]) for c in doc["changes"] if c["field"] != "size"] == [
         ("format", "changed", None, None), ("slices", "removed", "amd64", None)]

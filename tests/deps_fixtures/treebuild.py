@@ -12,7 +12,6 @@ each test's tree.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -47,14 +46,8 @@ def _compiler(target: str | None) -> list[str]:
     return [*buildkit.zig_cmd(), "cc", "-target", target]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["ZIG_GLOBAL_CACHE_DIR"] = env["ZIG_LOCAL_CACHE_DIR"] = str(buildkit.CACHE / "zigcache")
-    return env
-
-
 def _run(cmd: list[str], cwd: Path) -> None:
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=_env())
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=buildkit.build_env())
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
 
@@ -66,57 +59,46 @@ def elf(dest: Path, *, exe: bool = False, soname: str | None = None, needed: tup
     spec = (exe, soname, tuple(needed), rpath, runpath, nodeflib, target, source, libc,
             _version("gcc" if target is None else "zig"), EXE_SOURCE, LIB_SOURCE, RECIPE)
     key = hashlib.sha256(repr(spec).encode()).hexdigest()[:20]
-    out = CACHE / "elf" / key / "out"
-    if not out.exists():
-        _link(out, spec)
+    out = buildkit.cached(CACHE / "elf" / key, "out", lambda work: _link(work, spec))
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out, dest)
     return dest
 
 
-def _link(out: Path, spec) -> None:
+def _link(work: Path, spec) -> None:
+    """Write the sources and stubs into ``work`` and link ``work/out`` (under buildkit's lock)."""
     exe, soname, needed, rpath, runpath, nodeflib, target, source, libc = spec[:9]
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if out.exists():
-            return
-        work = out.parent.with_suffix(".tmp")
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        src = work / "src.c"
-        src.write_text(source or (EXE_SOURCE if exe and not libc else LIB_SOURCE))
-        # Stubs with the needed names: linking against them writes those DT_NEEDED entries. A name
-        # with a slash gets a stub without a soname at that relative path, so DT_NEEDED is the path.
-        for n in needed:
-            stub = work / n
-            stub.parent.mkdir(parents=True, exist_ok=True)
-            (work / "stub.c").write_text("int linkscope_stub(void) { return 0; }\n")
-            cmd = [*_compiler(target), "-shared", "-fPIC", "-nostdlib", "-o", str(stub), "stub.c"]
-            if "/" not in n:
-                cmd += [f"-Wl,-soname,{n}"]
-            _run(cmd, work)
-        cmd = [*_compiler(target)]
-        if not exe:
-            cmd += ["-shared", "-fPIC"]
-        if not libc:
-            cmd += ["-nostdlib"]
-        cmd += ["-o", "out.bin", "src.c"]
-        if soname:
-            cmd += [f"-Wl,-soname,{soname}"]
-        if needed:
-            cmd += ["-Wl,--no-as-needed"] + [n if "/" in n else f"./{n}" for n in needed]
-        if rpath is not None:
-            cmd += ["-Wl,--disable-new-dtags", f"-Wl,-rpath,{rpath}"]
-        if runpath is not None:
-            cmd += ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{runpath}"]
-        if nodeflib:
-            cmd += ["-Wl,-z,nodefaultlib"]  # GNU ld's spelling of -z nodeflib
+    src = work / "src.c"
+    src.write_text(source or (EXE_SOURCE if exe and not libc else LIB_SOURCE))
+    # Stubs with the needed names: linking against them writes those DT_NEEDED entries. A name
+    # with a slash gets a stub without a soname at that relative path, so DT_NEEDED is the path.
+    for n in needed:
+        stub = work / n
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        (work / "stub.c").write_text("int linkscope_stub(void) { return 0; }\n")
+        cmd = [*_compiler(target), "-shared", "-fPIC", "-nostdlib", "-o", str(stub), "stub.c"]
+        if "/" not in n:
+            cmd += [f"-Wl,-soname,{n}"]
         _run(cmd, work)
-        (work / "build.log").write_text(" ".join(cmd) + "\n")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(work / "out.bin"), str(out))
-        shutil.rmtree(work, ignore_errors=True)
+    cmd = [*_compiler(target)]
+    if not exe:
+        cmd += ["-shared", "-fPIC"]
+    if not libc:
+        cmd += ["-nostdlib"]
+    cmd += ["-o", "out.bin", "src.c"]
+    if soname:
+        cmd += [f"-Wl,-soname,{soname}"]
+    if needed:
+        cmd += ["-Wl,--no-as-needed"] + [n if "/" in n else f"./{n}" for n in needed]
+    if rpath is not None:
+        cmd += ["-Wl,--disable-new-dtags", f"-Wl,-rpath,{rpath}"]
+    if runpath is not None:
+        cmd += ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{runpath}"]
+    if nodeflib:
+        cmd += ["-Wl,-z,nodefaultlib"]  # GNU ld's spelling of -z nodeflib
+    _run(cmd, work)
+    (work / "build.log").write_text(" ".join(cmd) + "\n")
+    os.replace(work / "out.bin", work / "out")
 
 
 def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, extra: dict[str, Path] | None = None) -> Path:
@@ -130,26 +112,19 @@ def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, ex
         h.update(name.encode() + Path(p).read_bytes())
     key = h.hexdigest()[:20]
     outdir = CACHE / "zig" / key
-    if not (outdir / out).exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        with open(CACHE / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (outdir / out).exists():
-                work = outdir.with_suffix(".tmp")
-                shutil.rmtree(work, ignore_errors=True)
-                work.mkdir(parents=True)
-                for name, text in sources.items():
-                    (work / name).write_text(text)
-                for name, p in extra.items():
-                    shutil.copy2(p, work / name)
-                cmd = [*_compiler(None)[:0], *buildkit.zig_cmd(), "cc", *args, "-o", out]
-                _run(cmd, work)
-                (work / "build.log").write_text(" ".join(cmd) + "\n")
-                for name in sources:
-                    (work / name).unlink()
-                for name in extra:
-                    (work / name).unlink()
-                os.replace(work, outdir)
+
+    def make(work: Path) -> None:
+        for name, text in sources.items():
+            (work / name).write_text(text)
+        for name, p in extra.items():
+            shutil.copy2(p, work / name)
+        cmd = [*buildkit.zig_cmd(), "cc", *args, "-o", out]
+        _run(cmd, work)
+        (work / "build.log").write_text(" ".join(cmd) + "\n")
+        for name in [*sources, *extra]:
+            (work / name).unlink()
+
+    buildkit.cached(outdir, out, make)
     dest.parent.mkdir(parents=True, exist_ok=True)
     for f in outdir.iterdir():
         if f.name == "build.log" or f.suffix in (".pdb",):

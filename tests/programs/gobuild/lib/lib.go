@@ -1,0 +1,3 @@
+package lib
+
+func Greet() string { return "hello from lib" }

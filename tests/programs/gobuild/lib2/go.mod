@@ -1,0 +1,3 @@
+module example.org/lib2
+
+go 1.22

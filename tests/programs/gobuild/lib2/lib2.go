@@ -1,0 +1,3 @@
+package lib2
+
+func Name() string { return "lib2" }

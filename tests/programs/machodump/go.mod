@@ -1,0 +1,3 @@
+module machodump
+
+go 1.22
