@@ -85,7 +85,7 @@ MODULES: dict[str, Module] = {
     "analysis.sizes": Module("src/linkscope/analysis/sizes.py",
                              ("tests/test_analysis_size.py", "tests/test_mutants_sizes.py")),
     "formats.elf": Module("src/linkscope/formats/elf.py",
-                          ("tests/test_bad_input.py", "tests/test_glibc.py",
+                          ("tests/test_elf.py", "tests/test_bad_input.py", "tests/test_glibc.py",
                            "tests/test_inspect_builds.py", "tests/test_mutants_elf.py")),
     "formats.macho": Module("src/linkscope/formats/macho.py",
                             ("tests/test_macho.py", "tests/test_mutants_macho.py")),

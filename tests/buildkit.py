@@ -127,7 +127,7 @@ def go(name, program="hello", *args, out="prog", subdir="", **env) -> Spec:
     return Spec(name, "go", program, tuple(args), tuple(sorted(env.items())), out, subdir=subdir)
 
 
-# The named builds the issue-2 tests run over: every linking mode, every target it lists.
+# The named builds the tests run over: every linking mode and every target the README lists.
 EXT_STATIC = "-ldflags=-linkmode external -extldflags -static"
 SPECS: dict[str, Spec] = {s.name: s for s in [
     go("go-default", "netapp"),
@@ -137,7 +137,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     go("go-sw", "netapp", "-ldflags=-s -w"),
     go("go-pie", "netapp", "-buildmode=pie"),
     go("go-cshared", "hello", "-buildmode=c-shared", out="libhello.so"),
-    # PIE with Go's internal linker and no cgo: PT_INTERP and DF_1_PIE, no DT_NEEDED (issue 8, item 1).
+    # PIE with Go's internal linker and no cgo: PT_INTERP and DF_1_PIE, no DT_NEEDED: dynamic, not static-pie.
     go("go-pie-internal", "hello", "-buildmode=pie"),
     go("go-pie-cgo0", "hello", "-buildmode=pie", CGO_ENABLED="0"),
     go("go-hello", "hello"),

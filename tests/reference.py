@@ -611,7 +611,7 @@ def check_record(rec, size: int) -> None:
 
     if rec.format == "unknown":
         assert rec.error is not None and not rec.warnings and rec.needed == () and rec.go is None, rec
-    elif rec.format in NON_BINARY:           # identified, not a binary (issue 8): described, no binary facts
+    elif rec.format in NON_BINARY:           # identified, not a binary: described, no binary facts
         assert rec.error is None and rec.arch is None and rec.needed == () and rec.go is None, rec
         assert isinstance(rec.description, str) and rec.description, rec
     else:

@@ -205,7 +205,7 @@ def test_rebuild_rule(causes, linkage, go, fix):
 
 
 def test_rebuild_of_a_pie_stays_pie_and_becomes_static_pie():
-    """Regression (issue 8.2): -tags netgo on a -buildmode=pie build is still dynamic (Go's internal
+    """Regression: -tags netgo on a -buildmode=pie build is still dynamic (Go's internal
     linker gives every PIE an interpreter); the fix keeps PIE through the external linker."""
     go = _go()
     go = GoInfo(go.version, go.path, go.main, go.deps, (("-buildmode", "pie"),) + go.settings[1:])

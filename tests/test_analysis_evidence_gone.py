@@ -1,4 +1,4 @@
-""""unknown" when the evidence is gone (issue 8.3): stack protector and FORTIFY of files whose symbol
+""""unknown" when the evidence is gone: stack protector and FORTIFY of files whose symbol
 tables are gone, the RELRO of a static-pie (no loader binds anything lazily), and PE debug info that
 is only a pointer to a PDB. Ground truth: objdump's disassembly, readelf, /proc/self/maps of the
 program itself, objdump's section list.

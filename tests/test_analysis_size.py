@@ -155,7 +155,7 @@ def test_breakdown_over_system_binaries():
         if not os.path.isfile(path) or os.path.islink(path):
             continue
         rec = inspect(path)
-        if rec.error is not None or rec.format == "unknown" or rec.format in NON_BINARY:  # scripts: issue 8
+        if rec.error is not None or rec.format == "unknown" or rec.format in NON_BINARY:  # scripts and other non-binaries
             continue
         assert sum(n for _, n in rec.size_breakdown) == rec.size, path
         seen += 1

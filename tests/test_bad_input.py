@@ -30,7 +30,7 @@ def write(tmp_path, name, data: bytes):
 # name -> (bytes, expected error kind): files where nothing could be identified get an error record.
 def _cases():
     return {
-        # An empty file and a script are no longer errors (issue 8): see tests/test_sweeps.py.
+        # An empty file and a script are not errors: see tests/test_sweeps.py.
         "elf-magic-only": (b"\x7fELF", "truncated"),
         "elf-ident-only": (b"\x7fELF\x02\x01\x01" + bytes(9), "truncated"),
         "elf-bad-class": (b"\x7fELF\x07\x01\x01" + bytes(60), "malformed"),
@@ -43,7 +43,7 @@ def _cases():
 
 
 # name -> (bytes, the table that cannot be read, its warning's kind, fields that are then unknown).
-# Issue 8, item 4: an intact ELF header identifies the file; one bad table costs its fields only.
+# Best-effort reading: an intact ELF header identifies the file; one bad table costs its fields only.
 def _partial_cases():
     go = buildkit.get("go-hello").read_bytes()
     huge_sections = elf64_header(shoff=64, shnum=0)  # real count in section 0's sh_size
@@ -142,7 +142,7 @@ def test_missing_file(tmp_path):
 
 
 def test_directory(tmp_path):
-    rec = inspect(tmp_path)   # identified, as file(1) says it (issue 8); the CLI's -r reads what is below
+    rec = inspect(tmp_path)   # identified, as file(1) says it; the CLI's -r reads what is below
     assert (rec.format, rec.description, rec.error) == ("directory", "directory", None)
 
 

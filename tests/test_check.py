@@ -233,7 +233,7 @@ def test_unreadable_input_fails_and_others_still_checked(capsys, tmp_path):
     dynamic = buildkit.path_of("go-default")
     code, out, err = run(capsys, "check", "--no-config", "--require", "static", missing, text, dynamic)
     assert code == 1
-    # Issue 8: the unreadable input's error is said once, on stderr; a text file is not a binary: skipped, said so.
+    # The unreadable input's error is said once, on stderr; a text file is not a binary: skipped, said so.
     assert rules_of(out, str(missing)) == [] and rules_of(out, str(text)) == []
     assert rules_of(out, dynamic) == ["require"]
     assert f"linkscope: {missing}: no such file\n" in err

@@ -95,7 +95,7 @@ def test_bad_inputs_exit_1_and_others_still_reported(capsys, tmp_path):
     assert code == 1
     doc = validate(json.loads(out))
     kinds = [r["error"] and r["error"]["kind"] for r in doc["results"]]
-    # Issue 8: a directory and a text file are identified (as file(1) does), not errors.
+    # A directory and a text file are identified (as file(1) does), not errors.
     assert kinds == ["input", None, None, None]
     assert [r["format"] for r in doc["results"][1:3]] == ["directory", "text"]
     assert doc["results"][2]["description"] == "ASCII text"
@@ -104,7 +104,7 @@ def test_bad_inputs_exit_1_and_others_still_reported(capsys, tmp_path):
 
 
 def test_short_elf_is_too_short_to_be_elf_once_on_stderr(capsys, tmp_path):
-    """Issue 8 item 5: a header cut at byte 36 is "too short to be ELF", said once, on stderr, with
+    """A header cut at byte 36 is "too short to be ELF", said once, on stderr, with
     the file's name; stdout carries only results."""
     bad = tmp_path / "bad"
     bad.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + bytes(20))

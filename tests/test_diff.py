@@ -115,20 +115,20 @@ def test_identical(capsys, tmp_path):
 
 
 def test_unreadable_input_exit_2(capsys, tmp_path):
-    """Issue 8 item 8: trouble is 2 (as diff(1)), said once on stderr with the file's name."""
+    """Trouble is 2 (as diff(1)), said once on stderr with the file's name."""
     code, out, err = run(capsys, "diff", buildkit.path_of("go-default"), tmp_path / "missing")
     assert (code, out, err) == (2, "", f"linkscope: {tmp_path / 'missing'}: no such file\n")
 
 
 def test_differing_inputs_exit_1(capsys):
-    """Issue 8 item 8: two builds that differ exit 1, as diff(1) does; the changes are on stdout."""
+    """Two builds that differ exit 1, as diff(1) does; the changes are on stdout."""
     code, out, err = run(capsys, "diff", buildkit.path_of("go-default"), buildkit.path_of("go-netgo"))
     assert code == 1 and err == "" and "linkage: dynamic -> static" in out
     assert run(capsys, "diff", "--json", buildkit.path_of("go-default"), buildkit.path_of("go-netgo"))[0] == 1
 
 
 def test_subcommand_usage_error_prints_the_subcommand_usage(capsys):
-    """Issue 8 item 8: `diff` with one path, or `inspect --bogus`, shows that subcommand's usage."""
+    """`diff` with one path, or `inspect --bogus`, shows that subcommand's usage."""
     for argv, usage in ((["diff", buildkit.path_of("go-default")], "usage: linkscope diff "),
                         (["inspect", "--no-such-flag", "x"], "usage: linkscope inspect "),
                         (["deps", "--bogus", "x"], "usage: linkscope deps "),

@@ -86,7 +86,7 @@ def test_wraps_to_the_width():
 
 
 def test_a_wrapped_fix_is_still_one_shell_command():
-    """Regression (issue 8.2): a fix is a command to paste, so it is broken only between shell words,
+    """Regression: a fix is a command to paste, so it is broken only between shell words,
     with a backslash at the end of each continued line."""
     rec = inspect(buildkit.get("go-default"))
     # The fixes of buildkit's go-default (netapp, `go build`, cgo through net): written out here, not
@@ -123,7 +123,7 @@ def test_exit_codes(capsys, tmp_path):
     text.write_text("not a binary\n")
     code, out, err = run(capsys, "explain", str(buildkit.get("go-hello")), str(tmp_path / "missing"), str(text))
     assert code == 1
-    # Issue 8: the error once, on stderr, named; a text file is identified, not an error.
+    # The error once, on stderr, named; a text file is identified, not an error.
     assert err == f"linkscope: {tmp_path / 'missing'}: no such file\n"
     assert "no such file" not in out and f"{text}\n  ASCII text" in out
     for argv in (["explain"], ["explain", "--color", "sometimes", "x"]):

@@ -1,4 +1,4 @@
-"""Every `fix:` explain offers for a Go build is followed for real (issue 8.2): the program is rebuilt
+"""Every `fix:` explain offers for a Go build is followed for real: the program is rebuilt
 with exactly that command (cached by buildkit under the same cache, keyed by the command), and the
 rebuilt binary must have the property the fix is about and must not have lost one the original had.
 
@@ -7,7 +7,7 @@ debug_info), `readelf` (RELRO, BIND_NOW, the symbols naming __stack_chk_fail and
 version -m` (tags, -ldflags, build mode, CGO_ENABLED, GOOS/GOARCH and the arch level). Native
 (linux/amd64) executables are also run, to show the rebuilt program still works.
 
-Builds: every Go build of buildkit.SPECS, plus the modes issue 8 names that SPECS lacks (below). A
+Builds: every Go build of buildkit.SPECS, plus the modes a first real use found wrong that SPECS lacks (below). A
 fix that needs a C compiler for a foreign architecture (the external linker on a cross build) is
 checked for its shape only: this machine has no C cross toolchain that Go's cgo can use by default.
 """
@@ -215,7 +215,7 @@ def test_a_cross_pie_fix_is_really_static_pie_for_arm64():
     assert f["linkage"] == "static-pie" and "ARM aarch64" in f["raw"], f
 
 
-# -- the cases issue 8 names, each on its own -----------------------------------------------------------
+# -- the cases a first real use found, each on its own -----------------------------------------------------------
 def _fix(path, fid: str) -> tuple[str, str]:
     return next((fix, title) for i, fix, title in fixes_of(path) if i == fid)
 

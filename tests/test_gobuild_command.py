@@ -1,5 +1,5 @@
 """goflags.GoBuild, the one place that writes a fix's `go build` command from a binary's recorded
-settings and merges a change into it (issue 8.2), without a toolchain: the settings are literals in
+settings and merges a change into it, without a toolchain: the settings are literals in
 the form `go version -m` prints them, and the quoting is checked by a real POSIX shell."""
 from __future__ import annotations
 

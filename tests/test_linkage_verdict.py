@@ -1,4 +1,4 @@
-"""Issue 8, item 1: the linkage verdict says what the kernel will do, and every command gives the same one.
+"""The linkage verdict says what the kernel will do, and every command gives the same one.
 
 A file with PT_INTERP makes the kernel load that interpreter first, so it is dynamic whatever its
 DT_NEEDED says; `check --require static-or-static-pie` must fail it. The ground truth is file(1)

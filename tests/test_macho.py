@@ -238,7 +238,7 @@ def test_sample_fat(samples):
 
 
 def test_sample_bad_dysym_is_macho_with_its_libraries(samples):
-    """Issue 8, item 4: one bad load command costs that command, not the record. debug/macho refuses
+    """One bad load command costs that command, not the record. debug/macho refuses
     the whole file (TestOpenBadDysymCmd: undefined symbols past the symbol table); the rest of its
     load commands are those of gcc-amd64-darwin-exec, whose dylibs Go's file_test.go lists (lines 66-67)."""
     path = samples["gcc-amd64-darwin-exec-with-bad-dysym"]
@@ -605,7 +605,7 @@ def _first_cmd(samples, index=0) -> int:
 
 
 # case -> (damage, outcome): an error type when nothing can be identified (the header itself), else the
-# (table, kind) of the warning the partial image carries (issue 8, item 4: one bad command, not the record).
+# (table, kind) of the warning the partial image carries (one bad command costs that command, not the record).
 DAMAGED = {
     "magic only": (lambda s: _gcc64(s)[:4], Truncated),
     "truncated header": (lambda s: _gcc64(s)[:20], Truncated),

@@ -83,7 +83,7 @@ def test_results_that_do_not_pickle_are_redone_here(two_cores):
 
 
 def test_first_results_come_out_before_the_batch_is_done(two_cores, tmp_path):
-    """Issue 8 item 7: iter_chunks yields the first chunk as soon as it is done. The children hold
+    """iter_chunks yields the first chunk as soon as it is done. The children hold
     every other chunk until the consumer has had that first result (the marker): were results held
     back until the whole batch is done, the children would give up waiting (after a minute) and say
     so in their results. Nothing here is timed; the wait only bounds the failing case."""

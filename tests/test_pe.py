@@ -351,7 +351,7 @@ def test_codeview_pdb_pointer_and_gnu_build_id_record_are_no_debug_info_in_the_f
     dd = _debug_dir(b, b"RSDS" + guid + struct.pack("<I", 3) + b"C:\\src\\app.pdb\0")
     img = load(make_pe(b, dirs={6: (dd, 28)}))
     assert img.codeview == pe.CodeView("RSDS", "03020100-0504-0706-0809-0a0b0c0d0e0f", 3, "C:\\src\\app.pdb")
-    assert img.debug_info is False   # issue 8: the debug info is in the PDB, not here
+    assert img.debug_info is False   # the debug info is in the PDB, not here
     # GNU ld --build-id: an RSDS record with an empty PDB name.
     b = Blob()
     dd = _debug_dir(b, b"RSDS" + guid + struct.pack("<I", 1) + b"\0")
@@ -488,7 +488,7 @@ def _go_build_id_unterminated():
 
 DAMAGED = [
     # (name, bytes or a function making them, exact error type, which call raises, or which table's
-    # warning facts() reports: issue 8, item 4, a damaged table costs its fields, not the record)
+    # warning facts() reports: a damaged table costs its fields, not the record)
     ("truncated-mz", b"MZ\x90\x00" + bytes(30), Truncated, "parse"),
     ("e_lfanew-past-end", lambda: _patch(make_pe(), 0x3C, "<I", 0x10000), Malformed, "parse"),
     ("e_lfanew-header-cut", lambda: bytes(make_pe()[:0x50]), Truncated, "parse"),

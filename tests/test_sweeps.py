@@ -1,4 +1,4 @@
-"""Issue 8, items 5-7: errors said once and named; scripts, archives, linker scripts, text and data
+"""Errors said once and named; scripts, archives, linker scripts, text and data
 identified rather than failed; trees (-r), standard input ('-') and streamed output (--jsonl).
 Each test is named after the behaviour it pins down; expected values come from file(1), ar(1), the
 kernel's #! rules written out as literals, or the test's own fixtures."""

@@ -229,7 +229,7 @@ def test_go_module_info_damaged():
 
 
 # The header decides the format, so damage there is an error; damage in the section walk keeps the
-# sections before it, with a warning on "sections" of the error's kind (issue 8, item 4).
+# sections before it, with a warning on "sections" of the error's kind (one bad section costs its fields, not the record).
 BAD_MODULES = {
     "short_header": (b"\0asm\x01\0", Truncated),
     "version_2": (b"\0asm\x02\0\0\0", Malformed),
