@@ -4,7 +4,8 @@ under test), for the tests of every format.
 - :func:`elf64_header`: a minimal ELF64 executable header, any field overridden by name;
 - :func:`build_fat`: a universal Mach-O file of given slices (32- or 64-bit fat table);
 - :class:`Blob` and :func:`make_pe`: a PE image with one section holding import, delay-import,
-  export and debug directories as the test lays them out.
+  export and debug directories as the test lays them out;
+- :func:`leb` and :func:`sleb`: LEB128 numbers (wasm, DWARF), as the wasm spec encodes them.
 """
 from __future__ import annotations
 
@@ -134,3 +135,27 @@ def make_pe(blob: Blob | None = None, *, bits: int = 64, dirs: dict | None = Non
 
 def off_of(rva: int) -> int:
     return rva - SECT_RVA + SECT_OFF
+
+
+# -- LEB128 -----------------------------------------------------------------------------------------
+def leb(n: int) -> bytes:
+    """An unsigned LEB128 number, in as few bytes as it takes."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def sleb(n: int) -> bytes:
+    """A signed LEB128 number, in as few bytes as it takes."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
+        out.append(b if done else b | 0x80)
+        if done:
+            return bytes(out)

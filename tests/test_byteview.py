@@ -1,31 +1,13 @@
-"""ByteView's LEB128 readers and the one decoder under them, against an encoder written here (the
-wasm spec's and DWARF's encoding), on every value width the formats read."""
+"""ByteView's LEB128 readers and the one decoder under them, against the tests' own encoder
+(tests/crafted.py: the wasm spec's and DWARF's encoding), on every value width the formats read."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, strategies as st
 
+from crafted import leb as uleb, sleb
 from linkscope.byteview import LEB_LONG, LEB_OK, LEB_SHORT, ByteView, decode_leb128
 from linkscope.errors import Malformed, Truncated
-
-
-def uleb(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def sleb(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        done = (v == 0 and not b & 0x40) or (v == -1 and b & 0x40)
-        out.append(b | (0 if done else 0x80))
-        if done:
-            return bytes(out)
 
 
 @given(st.integers(0, 2**64 - 1), st.binary(max_size=4), st.binary(max_size=4))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import reference
+from crafted import leb, sleb
 from mutate import mutate
 
 import pytest
@@ -24,28 +25,7 @@ from linkscope.gobuild import MODINFO_END, MODINFO_START, format_go_version_m, r
 from linkscope.model import GoInfo, Module
 
 
-# -- a tiny encoder ------------------------------------------------------------------------------
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
-        out.append(b if done else b | 0x80)
-        if done:
-            return bytes(out)
-
-
+# -- a tiny module writer (numbers: crafted.leb and crafted.sleb) -----------------------------------
 def name(s: str | bytes) -> bytes:
     b = s.encode() if isinstance(s, str) else s
     return leb(len(b)) + b
