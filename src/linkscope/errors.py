@@ -4,6 +4,14 @@ Callers branch on the type; ``kind`` is the stable name used in JSON output.
 """
 from __future__ import annotations
 
+import struct
+
+# What reading raises when a format module missed a check (a read past a table, a bad field used as
+# a count or a divisor, undecodable text): reported as malformed data, never as a traceback.
+DATA_ERRORS = (IndexError, ValueError, OverflowError, ZeroDivisionError, UnicodeError, struct.error)
+# ... and what reading one whole file may also run into on hostile input.
+RECORD_ERRORS = (*DATA_ERRORS, MemoryError, RecursionError)
+
 
 class LinkscopeError(Exception):
     """Base of every error linkscope raises on purpose."""

@@ -6,7 +6,7 @@ import stat
 
 from . import sniff as sn
 from .byteview import ByteView
-from .errors import InputError, LinkscopeError, Malformed, Truncated
+from .errors import RECORD_ERRORS, InputError, LinkscopeError, Malformed, Truncated
 from .files import Files, host_capabilities, open_host
 from .model import Binary, ErrorInfo, VersionFloor
 from .record import replace
@@ -192,7 +192,7 @@ def _guard(path: str, fn, st: os.stat_result | None = None):
         return fn()
     except LinkscopeError as e:
         return error_record(path, e, st)
-    except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError) as e:
+    except RECORD_ERRORS as e:
         # A format module missed a check: report it as malformed input, never a traceback.
         return error_record(path, Malformed(f"malformed data ({type(e).__name__}: {e})"), st)
 

@@ -22,15 +22,15 @@ dynamic executable, a steerable library path), ``info`` (explanations).
 """
 from __future__ import annotations
 
-import struct
 
-from ..errors import LinkscopeError
+from ..errors import DATA_ERRORS, LinkscopeError
 from ..model import Finding
 
 _ORDER = ("cgo", "static-glibc", "linker", "portability", "preload", "hardening", "size")
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
-_SAFE = (LinkscopeError, ValueError, IndexError, KeyError, OverflowError, UnicodeError, AttributeError, TypeError,
-         ZeroDivisionError, struct.error)
+# What damaged input makes an analysis raise: it then gives no answer (its field stays unknown). Not
+# AttributeError, TypeError or KeyError: those are bugs in linkscope, and must surface as such.
+_SAFE = (LinkscopeError, *DATA_ERRORS)
 
 
 def analyze(image, binary, *, capabilities=None) -> dict:

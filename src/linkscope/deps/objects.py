@@ -14,7 +14,7 @@ import stat
 import struct
 from ..record import record
 
-from ..errors import LinkscopeError, Malformed, UnsupportedFormat
+from ..errors import RECORD_ERRORS, LinkscopeError, Malformed, UnsupportedFormat
 from ..files import Files, Resolved
 
 from ..formats.elf import DF_1_NODEFLIB, DT_FLAGS_1, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_DYNAMIC, linkage_of
@@ -193,7 +193,7 @@ def load_elf_object(fs: Files, real: str) -> ElfObject:
             return quick_elf_object(f.view())
         except _FullParse:
             pass
-        except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
+        except RECORD_ERRORS as e:
             raise Malformed(f"malformed data ({type(e).__name__}: {e})") from None
     from ..inspector import open_image
 
@@ -243,7 +243,7 @@ class Objects:
                 v = load_elf_object(self.fs, r.real)
             except LinkscopeError as e:
                 v = str(e)
-            except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
+            except RECORD_ERRORS as e:
                 v = f"malformed data ({type(e).__name__}: {e})"
             self._parsed[key] = v
         return v
@@ -258,5 +258,5 @@ def load(fs: Files, r: Resolved, convert):
             return convert(image)
     except LinkscopeError as e:
         return str(e)
-    except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
+    except RECORD_ERRORS as e:
         return f"malformed data ({type(e).__name__}: {e})"

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import os
 import stat
-import struct
 from functools import lru_cache
 
-from ..errors import LinkscopeError
+from ..errors import DATA_ERRORS, RECORD_ERRORS, LinkscopeError
 from ..inspector import open_image
 from ..sniff import NON_BINARY
 from ..model import ErrorInfo
@@ -130,7 +129,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
                 rec = _main_record(image, facts, session.floors if libc_facts else None)
     except LinkscopeError as e:
         return fail(e.kind, e.message, e.offset)
-    except (IndexError, ValueError, OverflowError, UnicodeError, MemoryError, RecursionError, struct.error) as e:
+    except RECORD_ERRORS as e:
         return fail("malformed", f"malformed data ({type(e).__name__}: {e})")
     fmt = facts.get("format")
     common = dict(format=fmt, linkage=facts.get("linkage"), libc=facts.get("libc"), glibc_min=facts.get("glibc_min"),
@@ -231,7 +230,7 @@ def _libc_facts(image, floors: dict) -> dict:
         else:
             out["glibc_min"] = g.glibc_min(image)
         out["runs_on"] = _runs_on(g, out["libc"], out["glibc_min"])
-    except (LinkscopeError, AttributeError, TypeError, ValueError, KeyError):
+    except (LinkscopeError, *DATA_ERRORS):   # damaged version tables: those facts stay unknown
         pass
     return out
 

@@ -1,15 +1,9 @@
 """The verbs every format image offers, so everything above them is written once."""
 from __future__ import annotations
 
-import struct
-
 from ..byteview import ByteView
-from ..errors import LinkscopeError, Malformed
+from ..errors import DATA_ERRORS, LinkscopeError, Malformed
 from ..model import ReadWarning, Section
-
-# What a format module's reads raise when a check was missed: reported as malformed data, like
-# LinkscopeError, never as a traceback.
-DATA_ERRORS = (IndexError, ValueError, OverflowError, UnicodeError, struct.error)
 
 
 class Image:
