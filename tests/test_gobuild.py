@@ -694,3 +694,23 @@ def test_arbitrary_blob_bytes_raise_only_our_errors(tail, ptr, inline):
     got = _only_our_errors(lambda: read_buildinfo(BytesImage(head + tail)), len(head + tail))
     if len(tail) < 32 - len(head):
         assert got == "truncated", got            # the 32-byte header itself is cut
+
+
+def test_go_buildinfo_is_what_go_version_m_prints(tmp_path):
+    """The library's one-call answer: a Go binary's build info as `go version -m` prints it; anything
+    else is NotGoBinary ("not a Go executable", Go's words), a missing file an InputError."""
+    import linkscope
+
+    for name in ("go-hello", "go-pie", "go-windows-amd64", "go-darwin-arm64"):
+        path = buildkit.get(name)
+        info = linkscope.go_buildinfo(path)
+        assert format_go_version_m(str(path), info) == reference.go_version_m(path), name
+    wasm = buildkit.get("go-js-wasm")            # go version -m reads no wasm: the settings are the build's
+    assert linkscope.go_buildinfo(wasm).setting("GOOS") == "js"
+    (tmp_path / "notes.txt").write_text("hello\n")
+    for path in (buildkit.get("gcc-dynamic"), tmp_path / "notes.txt"):
+        with pytest.raises(linkscope.NotGoBinary) as e:
+            linkscope.go_buildinfo(path)
+        assert (e.value.kind, e.value.message) == ("not-go", "not a Go executable")
+    with pytest.raises(linkscope.InputError):
+        linkscope.go_buildinfo(tmp_path / "missing")

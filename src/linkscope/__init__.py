@@ -14,5 +14,23 @@ def inspect(path) -> Binary:
     return _inspect(path)
 
 
-__all__ = ["inspect", "Binary", "GoInfo", "Module", "Dep", "LinkscopeError", "InputError", "Malformed",
+def go_buildinfo(path) -> GoInfo:
+    """The Go build information of one file, as ``go version -m`` reads it (Go's
+    ``debug/buildinfo.ReadFile``; for a universal Mach-O file, its first slice that has some).
+    Raises NotGoBinary when the file carries none, and the other LinkscopeErrors when it cannot be
+    read (InputError, Malformed, Truncated)."""
+    import os
+
+    from .gobuild import read_buildinfo
+    from .inspector import open_image
+
+    with open_image(os.fspath(path)) as (image, _st):
+        for img in getattr(image, "slices", None) or (image,):
+            info = None if isinstance(img, LinkscopeError) else read_buildinfo(img)
+            if info is not None:
+                return info
+    raise NotGoBinary("not a Go executable", path=os.fspath(path))
+
+
+__all__ = ["inspect", "go_buildinfo", "Binary", "GoInfo", "Module", "Dep", "LinkscopeError", "InputError", "Malformed",
            "Truncated", "UnsupportedFormat", "NotGoBinary", "__version__"]

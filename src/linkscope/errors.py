@@ -72,6 +72,6 @@ class Truncated(Malformed):
 
 
 class NotGoBinary(LinkscopeError):
-    """No Go build information in an otherwise valid binary."""
+    """No Go build information in the file (linkscope.go_buildinfo): "not a Go executable", as Go says."""
 
     kind = "not-go"
