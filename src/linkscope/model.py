@@ -56,6 +56,21 @@ class Section:
 
 
 @record
+class LoadSegment:
+    """A part of the file the loader maps, common to all formats: an ELF PT_LOAD, a Mach-O segment,
+    a PE section."""
+
+    name: str          # "" for an ELF PT_LOAD (they have none)
+    vaddr: int
+    offset: int
+    filesz: int        # bytes that come from the file (0: none)
+    memsz: int
+    readable: bool
+    writable: bool
+    executable: bool
+
+
+@record
 class ErrorInfo:
     kind: str
     message: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..lazy import Rx, cached_property
 
 from ..errors import LinkscopeError
-from . import gofunc
+from ..go import pclntab
 
 SCAN_LIMIT = 64 << 20          # bytes of a string table or segment searched, at most
 MAX_COMMENT = 64 << 10
@@ -40,12 +40,12 @@ class Evidence:
         return None if go is None else go.setting(key)
 
     @cached_property
-    def functab(self) -> gofunc.FuncTable | None:
+    def functab(self) -> pclntab.FuncTable | None:
         """Go's function table (Go binaries only; None when absent or unreadable)."""
         if not self.is_go or self.format not in ("elf", "macho", "pe"):
             return None
         try:
-            return gofunc.find(self.image)
+            return pclntab.find(self.image)
         except (LinkscopeError, ValueError, IndexError, OverflowError):
             return None
 
@@ -70,7 +70,7 @@ class Evidence:
         if ft.found_by.startswith("section"):
             return None
         try:
-            return gofunc.extent(self.image, ft) or ft.size
+            return pclntab.extent(self.image, ft) or ft.size
         except (LinkscopeError, ValueError, IndexError, OverflowError):
             return ft.size
 

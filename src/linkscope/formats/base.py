@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..byteview import ByteView
 from ..errors import DATA_ERRORS, LinkscopeError, Malformed
-from ..model import ReadWarning, Section
+from ..model import LoadSegment, ReadWarning, Section
 
 
 class Image:
@@ -48,6 +48,23 @@ class Image:
 
     def sections(self) -> list[Section]:
         return []
+
+    # -- the shared verbs: what the layers above read, whatever the format --------------------------
+    def load_segments(self) -> tuple[LoadSegment, ...]:
+        """What the loader maps from the file (none where no loader maps one: wasm, scripts)."""
+        return ()
+
+    def offset_to_vaddr(self, off: int) -> int | None:
+        """The virtual address the loader maps file offset ``off`` to, or None."""
+        for s in self.load_segments():
+            if s.filesz and s.offset <= off < s.offset + s.filesz:
+                return s.vaddr + (off - s.offset)
+        return None
+
+    def file_section(self, name: str) -> Section | None:
+        """The section the format knows by ``name`` (an ELF or PE section name, a Mach-O sectname in
+        any segment), or None; its ``size`` counts only bytes in the file."""
+        return None
 
     # -- the two-method interface Go build info is read through ---------------------------------
     def go_data_start(self) -> tuple[int, int] | None:

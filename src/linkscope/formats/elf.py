@@ -12,7 +12,7 @@ from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated
-from ..model import Section
+from ..model import LoadSegment, Section
 from .base import Image
 
 # e_type
@@ -416,6 +416,15 @@ class ElfImage(Image):
         for r in self._section_rows_named((name,)):
             return self._section_at(rows.index(r))
         return None
+
+    def file_section(self, name: str) -> Section | None:
+        s = self.section(name)
+        return None if s is None else Section(s.name, s.addr, s.offset, s.file_size, str(s.type))
+
+    def load_segments(self) -> tuple[LoadSegment, ...]:
+        return tuple(LoadSegment("", p.vaddr, p.offset, p.filesz, p.memsz, bool(p.flags & PF_R),
+                                 bool(p.flags & PF_W), bool(p.flags & PF_X))
+                     for p in self.segments or () if p.type == PT_LOAD)
 
     def section_data(self, s: ElfSection) -> ByteView:
         if s.type == SHT_NOBITS:

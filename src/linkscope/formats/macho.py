@@ -49,7 +49,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
 from ..go import buildid
-from ..model import Section
+from ..model import LoadSegment, Section
 from .base import DATA_ERRORS, Image
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
@@ -131,6 +131,8 @@ _CPUS = {
 # section types (flags & SECTION_TYPE)
 SECTION_TYPE = 0xFF
 S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL = 0x1, 0xC, 0x12
+# segment protections (initprot, maxprot)
+VM_PROT_READ, VM_PROT_WRITE, VM_PROT_EXECUTE = 0x1, 0x2, 0x4
 _SECTION_TYPES = {
     0x0: "S_REGULAR", 0x1: "S_ZEROFILL", 0x2: "S_CSTRING_LITERALS", 0x3: "S_4BYTE_LITERALS",
     0x4: "S_8BYTE_LITERALS", 0x5: "S_LITERAL_POINTERS", 0x6: "S_NON_LAZY_SYMBOL_POINTERS",
@@ -153,6 +155,12 @@ GO_BUILD_ID_WINDOW = buildid.READ_SIZE
 # Load-command string fields longer than this are refused (paths are at most PATH_MAX = 1024 on
 # Darwin; the limit leaves room for odd but valid files).
 MAX_LC_STRING = 4096
+
+
+def _mapped(s: "Segment") -> int:
+    """File bytes of a segment that dyld maps: at most its memory size (a segment of vmsize 0, as Go's
+    __DWARF, is not loaded at all)."""
+    return min(s.filesize, s.vmsize)
 
 
 def arch_name(cputype: int, cpusubtype: int) -> str:
@@ -552,6 +560,17 @@ class MachOImage(Image):
                 return s
         return None
 
+    def file_section(self, name: str) -> Section | None:
+        s = self.section(name)
+        return None if s is None else Section(s.name, s.addr, s.offset, s.file_size, s.type_name)
+
+    def load_segments(self) -> tuple[LoadSegment, ...]:
+        """The segments dyld maps: not one of no memory size (Go's __DWARF: file bytes, never loaded,
+        its address shared with __LINKEDIT); of each, the file bytes that fit its memory size."""
+        return tuple(LoadSegment(s.name, s.vmaddr, s.fileoff, _mapped(s), s.vmsize, bool(s.initprot & VM_PROT_READ),
+                                 bool(s.initprot & VM_PROT_WRITE), bool(s.initprot & VM_PROT_EXECUTE))
+                     for s in self.segments if s.vmsize)
+
     def segment(self, name: str) -> Segment | None:
         for s in self.segments:
             if s.name == name:
@@ -569,17 +588,18 @@ class MachOImage(Image):
 
     def vaddr_to_offset(self, addr: int, size: int = 1) -> int | None:
         for s in self.segments:
-            if s.name != "__PAGEZERO" and s.vmaddr <= addr and addr + size <= s.vmaddr + s.filesize:
+            if s.name != "__PAGEZERO" and s.vmaddr <= addr and addr + size <= s.vmaddr + _mapped(s):
                 return s.fileoff + (addr - s.vmaddr)
         return None
 
     def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         for s in self.segments:
-            if s.name == "__PAGEZERO" or not s.filesize:
+            n = _mapped(s)
+            if s.name == "__PAGEZERO" or not n:
                 continue
-            if s.vmaddr <= addr < s.vmaddr + s.filesize:
+            if s.vmaddr <= addr < s.vmaddr + n:
                 off = s.fileoff + (addr - s.vmaddr)
-                return off, max(0, min(size, s.vmaddr + s.filesize - addr, self.view.size - off))
+                return off, max(0, min(size, s.vmaddr + n - addr, self.view.size - off))
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:

@@ -59,7 +59,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
-from ..model import Section
+from ..model import LoadSegment, Section
 from .base import Image
 
 # -- IMAGE_FILE_MACHINE_* ----------------------------------------------------------------------
@@ -461,6 +461,18 @@ class PEImage(Image):
             if s.name == name:
                 return s
         return None
+
+    def file_section(self, name: str) -> Section | None:
+        s = self.section(name)
+        return None if s is None else Section(s.name, self.image_base + s.virtual_address, s.raw_offset, s.file_size,
+                                              s.kind)
+
+    def load_segments(self) -> tuple[LoadSegment, ...]:
+        """Every section is mapped, at ImageBase + its RVA."""
+        return tuple(LoadSegment(s.name, self.image_base + s.virtual_address, s.raw_offset, s.file_size, s.span,
+                                 bool(s.characteristics & IMAGE_SCN_MEM_READ), bool(s.characteristics & IMAGE_SCN_MEM_WRITE),
+                                 bool(s.characteristics & IMAGE_SCN_MEM_EXECUTE))
+                     for s in self.pe_sections)
 
     def sections(self) -> list[Section]:
         """Every section; ``addr`` is a virtual address (ImageBase + RVA), as read_vaddr takes."""

@@ -14,6 +14,7 @@ type sect struct {
 type seg struct {
 	Name                        string
 	Addr, Memsz, Offset, Filesz uint64
+	Prot                        uint32
 }
 type image struct {
 	Error    string `json:",omitempty"`
@@ -35,7 +36,7 @@ func dump(f *macho.File) image {
 		im.Cmds = append(im.Cmds, f.ByteOrder.Uint32(raw[0:4]))
 		switch l := l.(type) {
 		case *macho.Segment:
-			im.Segments = append(im.Segments, seg{l.Name, l.Addr, l.Memsz, l.Offset, l.Filesz})
+			im.Segments = append(im.Segments, seg{l.Name, l.Addr, l.Memsz, l.Offset, l.Filesz, l.Prot})
 		case *macho.Rpath:
 			im.Rpaths = append(im.Rpaths, l.Path)
 		}

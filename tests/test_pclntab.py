@@ -11,10 +11,11 @@ import reference
 from mutate import mutate
 
 import buildkit
-from linkscope.analysis import gofunc
+from linkscope.go import pclntab
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed
 from linkscope.inspector import open_image
+from linkscope.model import LoadSegment
 
 GO_EXE = sorted(n for n, s in buildkit.SPECS.items() if s.tool == "go" and s.goarch != "wasm" and s.out != "libhello.so")
 
@@ -23,7 +24,7 @@ GO_EXE = sorted(n for n, s in buildkit.SPECS.items() if s.tool == "go" and s.goa
 def test_found_in_every_go_build(name):
     spec = buildkit.SPECS[name]
     with open_image(str(buildkit.build(spec))) as (img, _):
-        ft = gofunc.find(img)
+        ft = pclntab.find(img)
         assert ft is not None and ft.version == "1.20"
         assert ft.found_by == ("search" if spec.goos == "windows" else
                                "section __gopclntab" if spec.goos == "darwin" else "section .gopclntab")
@@ -37,7 +38,7 @@ def test_names_agree_with_go_tool_nm():
     nm = reference.go_tool_nm(path)
     text = {ln.split()[-1].removesuffix(".abi0") for ln in nm if ln.split()[-2:-1] in (["T"], ["t"])}
     with open_image(path) as (img, _):
-        names = set(gofunc.find(img).names)
+        names = set(pclntab.find(img).names)
     # Every Go function of the symbol table is in the function table (nm lists some C helpers and
     # section markers the table does not, and the table some functions nm prints under other names).
     go_text = {n for n in text if "." in n and not n.endswith(")") and not n.startswith(("_cgo_", "x_cgo_"))}
@@ -53,25 +54,25 @@ def test_found_by_search_when_sections_are_gone(tmp_path):
     stripped = tmp_path / "sstripped"
     stripped.write_bytes(data)
     with open_image(str(path)) as (img, _):
-        by_section = gofunc.find(img).names
+        by_section = pclntab.find(img).names
     with open_image(str(stripped)) as (img, _):
         assert img.elf_sections == []
-        by_search = gofunc.find(img)
+        by_search = pclntab.find(img)
         assert by_search.found_by == "search" and by_search.names == by_section
 
 
 def test_extent_through_moduledata_matches_the_section():
     with open_image(str(buildkit.get("go-hello"))) as (img, _):
-        ft = gofunc.find(img)
+        ft = pclntab.find(img)
         sec = img.section(".gopclntab")
-        ext = gofunc.extent(img, ft)
+        ext = pclntab.extent(img, ft)
     assert ext is not None and sec.size <= ext <= sec.size + 16
 
 
 def _table(version: str, names: list[str], ptrsize: int = 8, little: bool = True) -> bytes:
     """A minimal, well-formed pclntab of the given layout with one record per name."""
     e = "<" if little else ">"
-    magic = {v: k for k, v in gofunc.MAGICS.items()}[version]
+    magic = {v: k for k, v in pclntab.MAGICS.items()}[version]
     word = "Q" if ptrsize == 8 else "I"
     blob = b"".join(n.encode() + b"\0" for n in names)
     offs = []
@@ -113,7 +114,7 @@ def _table(version: str, names: list[str], ptrsize: int = 8, little: bool = True
 def test_every_layout(version, ptrsize, little):
     names = ["runtime.main", "main.main", "net._C2func_getaddrinfo"]
     data = _table(version, names, ptrsize, little)
-    ft = gofunc.parse(ByteView(data))
+    ft = pclntab.parse(ByteView(data))
     assert (ft.version, ft.ptrsize, ft.names) == (version, ptrsize, tuple(names))
     assert ft.has("main.main") and not ft.has("main")
     assert ft.with_prefix("net.") == ["net._C2func_getaddrinfo"]
@@ -124,7 +125,7 @@ def test_every_layout(version, ptrsize, little):
 def test_truncated_tables_are_malformed(cut):
     data = _table("1.20", ["a.b", "c.d"])
     with pytest.raises(Malformed):
-        ft = gofunc.parse(ByteView(data[:cut]))
+        ft = pclntab.parse(ByteView(data[:cut]))
         ft.names
 
 
@@ -135,7 +136,7 @@ def test_unsorted_table_is_refused():
     second = struct.unpack_from("<I", data, pcln + 8)[0]
     struct.pack_into("<I", data, pcln, second + 100)
     with pytest.raises(Malformed):
-        gofunc.parse(ByteView(bytes(data)))
+        pclntab.parse(ByteView(bytes(data)))
 
 
 def test_mutations_raise_only_linkscope_errors():
@@ -145,7 +146,7 @@ def test_mutations_raise_only_linkscope_errors():
     for _ in range(3000):
         data = mutate(base, rnd, edits=(1, 6), truncate=0.2)
         try:
-            ft = gofunc.parse(ByteView(data))
+            ft = pclntab.parse(ByteView(data))
             names = ft.names
             blob = ft.blob
         except LinkscopeError as e:
@@ -167,13 +168,14 @@ def test_search_skips_false_headers():
     fake = b"\xf1\xff\xff\xff\x00\x00\x01\x08" + b"\xff" * 64   # the header bytes, then nonsense
     data = bytes(512) + fake + real
 
-    class Img:
-        format = "pe"
+    class Img:                                         # the shared verbs only: no section names it
         view = ByteView(data)
 
-        class _S:                                      # one .rdata-like section after the headers
-            raw_offset, raw_size, characteristics = 512, len(data) - 512, 0x40000040
-        pe_sections = [_S]
+        def file_section(self, name):
+            return None
 
-    ft = gofunc.find(Img)
+        def load_segments(self):                       # one read-only data segment after the headers
+            return (LoadSegment(".rdata", 0x1000, 512, len(data) - 512, len(data) - 512, True, False, False),)
+
+    ft = pclntab.find(Img())
     assert ft is not None and ft.offset == 512 + len(fake) and ft.names == ("runtime.main", "main.main")

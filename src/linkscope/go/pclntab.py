@@ -6,7 +6,7 @@ it names every Go function (and the cgo stubs, ``net._C2func_getaddrinfo``) link
 **Where it is** (first that answers): the section Go's linker names ``.gopclntab`` (ELF; PIE files
 built by an external linker may call it ``.data.rel.ro.gopclntab``), ``__gopclntab`` (Mach-O);
 else, as for PE files (which never had a named section) or files whose section headers are gone,
-a search for the table's header in the read-only loaded data: the magic number (its byte order
+a search for the table's header in the loaded data that is not code (read-only first): the magic number (its byte order
 gives the file's), two zero bytes, the instruction-size quantum (1, 2 or 4) and the pointer size (4
 or 8). At most :data:`MAX_CANDIDATES` matches are tried and each must parse as a whole table (the
 offsets in order, the function table inside the data, the names terminated) before it counts;
@@ -211,36 +211,25 @@ def parse(view: ByteView, found_by: str = "") -> FuncTable:
     return ft
 
 
+# The sections Go's linker names for the table: ELF (PIE files an external linker made may call it
+# .data.rel.ro.gopclntab) and Mach-O. PE files never had one.
+SECTION_NAMES = (".gopclntab", ".data.rel.ro.gopclntab", "__gopclntab")
+
+
 def _section_region(image) -> tuple[int, int, str] | None:
-    fmt = getattr(image, "format", None)
-    if fmt == "elf":
-        for name in (".gopclntab", ".data.rel.ro.gopclntab"):
-            s = image.section(name)
-            if s is not None and s.type != 8 and s.size:
-                return s.offset, s.size, f"section {name}"
-    elif fmt == "macho":
-        s = image.section("__gopclntab")
-        if s is not None and not s.zerofill and s.size:
-            return s.offset, s.size, "section __gopclntab"
+    for name in SECTION_NAMES:
+        s = image.file_section(name)
+        if s is not None and s.size:
+            return s.offset, s.size, f"section {name}"
     return None
 
 
 def _search_regions(image) -> list[tuple[int, int]]:
-    """(file offset, size) of the read-only data where the table may be when no section names it."""
-    fmt = getattr(image, "format", None)
-    out: list[tuple[int, int]] = []
-    if fmt == "elf":
-        # Read-only loaded segments first (Go's own layout), then writable ones (RELRO in PIE files).
-        segs = [p for p in image.segments if p.type == 1 and p.filesz and not p.flags & 1]
-        segs.sort(key=lambda p: bool(p.flags & 2))
-        out = [(p.offset, p.filesz) for p in segs]
-    elif fmt == "macho":
-        out = [(s.fileoff, s.filesize) for s in image.segments if s.name in ("__TEXT", "__DATA_CONST") and s.filesize]
-    elif fmt == "pe":
-        # IMAGE_SCN_CNT_INITIALIZED_DATA, readable, not executable: .rdata holds Go's table.
-        out = [(s.raw_offset, s.raw_size) for s in image.pe_sections
-               if s.raw_offset and s.raw_size and s.characteristics & 0x40 and not s.characteristics & 0x20000000]
-    return out
+    """(file offset, size) of the loaded data, not code, where the table may be when no section names
+    it: read-only segments first (Go's own layout), then writable ones (RELRO in PIE files)."""
+    segs = [s for s in image.load_segments() if s.filesz and not s.executable]
+    segs.sort(key=lambda s: s.writable)
+    return [(s.offset, s.filesz) for s in segs]
 
 
 def find(image) -> FuncTable | None:
@@ -273,36 +262,6 @@ def find(image) -> FuncTable | None:
 
 
 # -- moduledata: where the table ends when no section says ----------------------------------------
-def offset_to_vaddr(image, off: int) -> int | None:
-    """The virtual address the loader maps file offset ``off`` to, or None."""
-    fmt = getattr(image, "format", None)
-    if fmt == "elf":
-        for p in image.segments:
-            if p.type == 1 and p.offset <= off < p.offset + p.filesz:
-                return p.vaddr + (off - p.offset)
-    elif fmt == "macho":
-        for s in image.segments:
-            if s.filesize and s.fileoff <= off < s.fileoff + s.filesize and s.name != "__PAGEZERO":
-                return s.vmaddr + (off - s.fileoff)
-    elif fmt == "pe":
-        for s in image.pe_sections:
-            if s.raw_offset and s.raw_offset <= off < s.raw_offset + s.raw_size:
-                return image.image_base + s.virtual_address + (off - s.raw_offset)
-    return None
-
-
-def _writable_regions(image) -> list[tuple[int, int]]:
-    fmt = getattr(image, "format", None)
-    if fmt == "elf":
-        return [(p.offset, p.filesz) for p in image.segments if p.type == 1 and p.filesz and p.flags & 2]
-    if fmt == "macho":
-        return [(s.fileoff, s.filesize) for s in image.segments if s.filesize and s.initprot & 2]
-    if fmt == "pe":
-        return [(s.raw_offset, s.raw_size) for s in image.pe_sections
-                if s.raw_offset and s.raw_size and s.characteristics & 0x80000000]
-    return []
-
-
 def extent(image, ft: FuncTable) -> int | None:
     """Bytes from the table's header to the end of ``runtime.findfunctab`` (what Go's linker puts
     after the function records, before ``runtime.epclntab``), read through the runtime's
@@ -313,7 +272,7 @@ def extent(image, ft: FuncTable) -> int | None:
     if ft.version not in ("1.18", "1.20"):
         return None
     v = image.view
-    addr = offset_to_vaddr(image, ft.offset)
+    addr = image.offset_to_vaddr(ft.offset)
     if addr is None:
         return None
     little = int.from_bytes(v.bytes(ft.offset, 4), "little") in MAGICS
@@ -323,7 +282,7 @@ def extent(image, ft: FuncTable) -> int | None:
     names_off = hv.uword(ft.offset + 8 + 3 * ps, ps * 8)
     needle = addr.to_bytes(ps, order) + (addr + names_off).to_bytes(ps, order)
     budget = SEARCH_LIMIT
-    for off, size in _writable_regions(image):
+    for off, size in [(s.offset, s.filesz) for s in image.load_segments() if s.writable and s.filesz]:
         start = min(off, v.size)
         stop = min(off + size, v.size, start + budget)
         budget -= stop - start
