@@ -14,7 +14,8 @@ from mutate import mutants
 
 import buildkit
 from linkscope import analysis
-from linkscope.analysis import portability, preload
+from linkscope.analysis import preload
+from linkscope.go.version import linux_kernel_floor
 from linkscope.inspector import inspect, open_image
 
 GLIBC_NEED = r"Needs glibc >= 2\.\d+ \(Debian \d+\+, Ubuntu [\d.]+\+, RHEL \d+\+.*\), linux/amd64\."
@@ -138,7 +139,7 @@ def test_bad_capability_values(raw):
     ("go1.22.0", "mips64le", "4.8"), ("devel +abc", "amd64", None),
 ])
 def test_go_linux_kernel_floor(version, arch, kernel):
-    assert portability.go_linux_kernel(version, arch) == kernel
+    assert linux_kernel_floor(version, arch) == kernel
 
 
 def _mutants(path: str, n: int, seed: int):

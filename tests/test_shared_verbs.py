@@ -72,3 +72,26 @@ def test_offset_to_vaddr_is_the_inverse_of_each_formats_own_vaddr_mapping(name):
                 va = img.offset_to_vaddr(off)
                 assert va == s.vaddr + off - s.offset
                 assert img.vaddr_span(va, 1) == (off, 1), (name, s.name, hex(off))
+
+
+@pytest.mark.parametrize("name", ("gcc-dynamic", "gcc-static-pie", "go-hello"))
+def test_elf_os_floor_is_readelfs_abi_tag(name):
+    path = buildkit.get(name)
+    m = re.search(r"OS: (\S+), ABI: (\d+\.\d+\.\d+)", reference.readelf(path, "-n"))
+    with open_image(str(path)) as (img, _):
+        f = img.os_floor()
+        if m is None:                               # Go writes no ABI tag
+            assert f is None
+        else:
+            assert (f.system, f.version) == (m.group(1), m.group(2))
+            assert f.evidence == f"GNU ABI-tag note: for GNU/Linux {m.group(2)}"
+
+
+@pytest.mark.parametrize("name", PE)
+def test_pe_os_floor_is_objdumps_subsystem_version(name):
+    path = buildkit.get(name)
+    out = reference.run(["objdump", "-p", str(path)])
+    major = int(re.search(r"MajorSubsystemVersion\s+(\d+)", out).group(1))
+    minor = int(re.search(r"MinorSubsystemVersion\s+(\d+)", out).group(1))
+    with open_image(str(path)) as (img, _):
+        assert img.os_floor().version == f"{major}.{minor}" and img.os_floor().system == "Windows NT"

@@ -71,6 +71,15 @@ class LoadSegment:
 
 
 @record
+class OsFloor:
+    """The oldest operating system a file says it runs on, as its own headers say it."""
+
+    system: str        # "Linux", "macOS", "Windows NT", ...
+    version: str       # "3.2.0", "11.0", "6.1"
+    evidence: str      # where it is written: "LC_BUILD_VERSION minos 11.0"
+
+
+@record
 class ErrorInfo:
     kind: str
     message: str

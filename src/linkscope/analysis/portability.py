@@ -1,60 +1,16 @@
 """One sentence a release engineer can paste: what the binary needs to run.
 
-Linux minimum kernels for Go binaries come from the Go wiki's "Go on Linux" and "Minimum
-Requirements" pages (go.dev/wiki/Linux, go.dev/wiki/MinimumRequirements): Go 1.24 and later need
-Linux 3.2 (Go 1.19-1.23: 2.6.32, arm 3.1; up to Go 1.18: 2.6.23), with later floors on loong64
-(5.19) and mips64le (4.8). Other static binaries: the kernel version of the GNU ABI-tag note
-("for GNU/Linux 3.2.0"), when there is one. macOS: the LC_BUILD_VERSION minimum OS. Windows: Go
-1.21+ needs Windows 10 / Server 2016; other PE files, the subsystem version of the optional header.
-The C-library part comes from the glibc module (floor and distribution releases).
+Go binaries: the oldest kernel or Windows the Go release supports (linkscope.go.version). Other
+files: the oldest system their own headers name (``image.os_floor()``: an ELF ABI-tag note, Mach-O's
+minimum OS, a PE subsystem version). The C-library part comes from the glibc module (floor and
+distribution releases).
 """
 from __future__ import annotations
 
-import struct
-
-from ..model import Finding
 from .. import glibc
 from ..errors import LinkscopeError
-
-_ARCH_FLOOR = {"loong64": (5, 19), "mips64le": (4, 8)}
-
-
-def _go_version(v: str | None) -> tuple[int, int] | None:
-    """(major, minor) of "go1.21.3", "go1.22rc1"..., None for anything else."""
-    if not v or not v.startswith("go"):
-        return None
-    major, dot, rest = v[2:].partition(".")
-    n = 0
-    while n < len(rest) and rest[n].isdecimal():
-        n += 1
-    if not (dot and major.isdecimal() and n):
-        return None
-    return int(major), int(rest[:n])
-
-
-def go_linux_kernel(go_version: str | None, arch: str | None) -> str | None:
-    """The oldest Linux kernel the Go release supports on ``arch`` ("3.2")."""
-    gv = _go_version(go_version)
-    if gv is None:
-        return None
-    if gv >= (1, 24):
-        base = (3, 2)
-    elif gv >= (1, 19):
-        base = (3, 1) if arch == "arm" else (2, 6, 32)
-    else:
-        base = (3, 1) if arch == "arm" else (2, 6, 23)
-    floor = _ARCH_FLOOR.get(arch or "")
-    if floor and floor > base:
-        base = floor
-    return ".".join(str(x) for x in base)
-
-
-def abi_tag_kernel(image) -> str | None:
-    n = image.note(b"GNU\0", 1) if hasattr(image, "note") else None
-    if n is None or len(n.desc) < 16:
-        return None
-    os_, a, b, c = struct.unpack_from("<IIII" if image.little else ">IIII", n.desc)
-    return f"{a}.{b}.{c}" if os_ == 0 else None
+from ..go.version import linux_kernel_floor, needs_windows_10
+from ..model import Finding
 
 
 def _distros(floor: str | None) -> str:
@@ -90,13 +46,14 @@ def sentence(image, binary, libc: str | None, floor: str | None) -> tuple[str | 
         static = b.linkage in ("static", "static-pie")
         kernel = None
         if go is not None:
-            kernel = go_linux_kernel(go.version, b.arch)
+            kernel = linux_kernel_floor(go.version, b.arch)
             if kernel:
                 evidence.append(f"Go {go.version} supports Linux {kernel} and later on {b.arch}")
         if kernel is None:
-            kernel = abi_tag_kernel(image)
-            if kernel:
-                evidence.append(f"GNU ABI-tag note: for GNU/Linux {kernel}")
+            f = image.os_floor()
+            if f is not None:
+                kernel = f.version
+                evidence.append(f.evidence)
         ktext = f" kernel >= {kernel}" if kernel else " kernel"
         if static:
             if libc in ("none", None) and go is not None or libc == "none":
@@ -125,18 +82,16 @@ def sentence(image, binary, libc: str | None, floor: str | None) -> tuple[str | 
             return f"dynamic, needs {', '.join(b.needed[:3])}, linux/{b.arch}", evidence
         return None, evidence
     if b.format == "macho":
-        minos = getattr(image, "minos", None)
-        if minos:
-            os_name = {"darwin": "macOS"}.get(b.os or "", b.os)
-            return f"runs on {os_name} >= {minos} ({target})", [f"LC_BUILD_VERSION minos {minos}"]
+        f = image.os_floor()
+        if f is not None:
+            return f"runs on {f.system} >= {f.version} ({target})", [f.evidence]
         return None, []
-    if b.format == "pe" and not getattr(image, "is_object", False):
-        gv = _go_version(go.version) if go is not None else None
-        if gv and gv >= (1, 21):
+    if b.format == "pe" and b.type != "object":
+        if go is not None and needs_windows_10(go.version):
             return f"runs on Windows 10 / Server 2016 or later ({target})", [f"Go {go.version} supports Windows 10 and later"]
-        major, minor = getattr(image, "subsystem_version", (0, 0))
-        if major:
-            return f"runs on Windows NT {major}.{minor} or later ({target})", [f"subsystem version {major}.{minor}"]
+        f = image.os_floor()
+        if f is not None:
+            return f"runs on {f.system} {f.version} or later ({target})", [f.evidence]
         return None, []
     if b.format == "wasm":
         return f"WebAssembly module for {b.os or 'a WebAssembly host'}", []

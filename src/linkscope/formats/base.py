@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..byteview import ByteView
 from ..errors import DATA_ERRORS, LinkscopeError, Malformed
-from ..model import LoadSegment, ReadWarning, Section
+from ..model import LoadSegment, OsFloor, ReadWarning, Section
 
 
 class Image:
@@ -59,6 +59,11 @@ class Image:
         for s in self.load_segments():
             if s.filesz and s.offset <= off < s.offset + s.filesz:
                 return s.vaddr + (off - s.offset)
+        return None
+
+    def os_floor(self) -> OsFloor | None:
+        """The oldest operating system the file's headers name (an ELF ABI-tag note, Mach-O's
+        minimum OS, a PE subsystem version), or None."""
         return None
 
     def file_section(self, name: str) -> Section | None:

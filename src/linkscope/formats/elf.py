@@ -12,7 +12,7 @@ from ..lazy import cached_property
 
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated
-from ..model import LoadSegment, Section
+from ..model import LoadSegment, OsFloor, Section
 from .base import Image
 
 # e_type
@@ -37,6 +37,7 @@ DF_ORIGIN, DF_SYMBOLIC, DF_TEXTREL, DF_BIND_NOW, DF_STATIC_TLS = 0x1, 0x2, 0x4, 
 DF_1_NOW, DF_1_NODEFLIB, DF_1_PIE = 0x1, 0x800, 0x08000000
 # notes
 NT_GNU_ABI_TAG, NT_GNU_BUILD_ID, NT_GNU_PROPERTY_TYPE_0 = 1, 3, 5
+ELF_NOTE_OS_LINUX = 0             # the first word of an NT_GNU_ABI_TAG descriptor (1 Hurd, 2 Solaris, 3 FreeBSD)
 NT_GO_BUILD_ID = 4
 # symbols and versions
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
@@ -416,6 +417,16 @@ class ElfImage(Image):
         for r in self._section_rows_named((name,)):
             return self._section_at(rows.index(r))
         return None
+
+    def os_floor(self) -> OsFloor | None:
+        """The GNU ABI-tag note (NT_GNU_ABI_TAG: the kernel the C library was built for), Linux only."""
+        n = self.note(b"GNU\0", NT_GNU_ABI_TAG)
+        if n is None or len(n.desc) < 16:
+            return None
+        os_, a, b, c = struct.unpack_from("<IIII" if self.little else ">IIII", n.desc)
+        if os_ != ELF_NOTE_OS_LINUX:
+            return None
+        return OsFloor("Linux", f"{a}.{b}.{c}", f"GNU ABI-tag note: for GNU/Linux {a}.{b}.{c}")
 
     def file_section(self, name: str) -> Section | None:
         s = self.section(name)

@@ -49,7 +49,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
 from ..go import buildid
-from ..model import LoadSegment, Section
+from ..model import LoadSegment, OsFloor, Section
 from .base import DATA_ERRORS, Image
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
@@ -559,6 +559,13 @@ class MachOImage(Image):
             if s.sectname == sectname and (segname is None or s.segname == segname):
                 return s
         return None
+
+    def os_floor(self) -> OsFloor | None:
+        """LC_BUILD_VERSION's (or LC_VERSION_MIN_*'s) minimum OS."""
+        minos = self.minos
+        if not minos:
+            return None
+        return OsFloor({"darwin": "macOS"}.get(self.os_name, self.os_name), minos, f"LC_BUILD_VERSION minos {minos}")
 
     def file_section(self, name: str) -> Section | None:
         s = self.section(name)

@@ -59,7 +59,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
-from ..model import LoadSegment, Section
+from ..model import LoadSegment, OsFloor, Section
 from .base import Image
 
 # -- IMAGE_FILE_MACHINE_* ----------------------------------------------------------------------
@@ -461,6 +461,13 @@ class PEImage(Image):
             if s.name == name:
                 return s
         return None
+
+    def os_floor(self) -> OsFloor | None:
+        """The optional header's subsystem version: the oldest Windows NT the image loads on."""
+        major, minor = self.subsystem_version
+        if self.is_object or not major:
+            return None
+        return OsFloor("Windows NT", f"{major}.{minor}", f"subsystem version {major}.{minor}")
 
     def file_section(self, name: str) -> Section | None:
         s = self.section(name)
