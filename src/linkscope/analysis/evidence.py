@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from ..lazy import Rx, cached_property
 
-from ..errors import LinkscopeError
+from ..errors import DATA_ERRORS, LinkscopeError
 from ..go import pclntab
 
 SCAN_LIMIT = 64 << 20          # bytes of a string table or segment searched, at most
 MAX_COMMENT = 64 << 10
-
-# ELF
-_SHT_SYMTAB, _SHT_NOBITS = 2, 8
-_DT_STRTAB, _DT_STRSZ = 5, 10
-_PT_LOAD, _PF_X, _PF_W = 1, 1, 2
 
 
 class Evidence:
@@ -74,39 +69,28 @@ class Evidence:
         except (LinkscopeError, ValueError, IndexError, OverflowError):
             return ft.size
 
-    # -- ELF string tables --------------------------------------------------------------------------
+    # -- symbol string tables ------------------------------------------------------------------------
+    def _bounded(self, region) -> tuple[int, int] | None:
+        if region is None:
+            return None
+        off, size = region
+        size = min(size, self.view.size - off, SCAN_LIMIT)
+        return (off, size) if size > 0 else None
+
     @cached_property
     def _dynstr_region(self) -> tuple[int, int] | None:
-        img = self.image
-        if self.format != "elf":
-            return None
         try:
-            addr = img.dyn1(_DT_STRTAB)
-            if addr is None:
-                return None
-            off = img.vaddr_to_offset(addr)
-            if off is None:
-                return None
-            size = img.dyn1(_DT_STRSZ) or 0
-            size = min(size, self.view.size - off, SCAN_LIMIT)
-            return (off, size) if size > 0 else None
+            return self._bounded(self.image.dynamic_strings())
         except LinkscopeError:
             return None
 
     @cached_property
     def _strtab_region(self) -> tuple[int, int] | None:
-        """The string table of .symtab (ELF), or of LC_SYMTAB (Mach-O)."""
-        img = self.image
-        if self.format == "elf":
-            n = len(img.elf_sections)
-            for s in img.elf_sections:
-                if s.type == _SHT_SYMTAB and 0 < s.link < n:
-                    st = img.elf_sections[s.link]
-                    if st.type != _SHT_NOBITS and st.offset < self.view.size:
-                        return st.offset, min(st.size, self.view.size - st.offset, SCAN_LIMIT)
-        elif self.format == "macho" and img.symtab is not None and img.symtab.strsize:
-            return img.symtab.stroff, min(img.symtab.strsize, SCAN_LIMIT)
-        return None
+        """The static symbol table's strings (ELF .symtab's, Mach-O LC_SYMTAB's)."""
+        try:
+            return self._bounded(self.image.symbol_strings())
+        except LinkscopeError:
+            return None
 
     def _region_has(self, region, name: str) -> bool:
         if region is None:
@@ -158,16 +142,7 @@ class Evidence:
 
     @cached_property
     def _symtab_name_offsets(self) -> frozenset[int]:
-        """st_name of every ELF .symtab entry (read as one array slice, not entry by entry)."""
-        img = self.image
-        if self.format != "elf":
-            return frozenset()
-        for s in img.elf_sections:
-            if s.type == _SHT_SYMTAB and s.entsize and s.entsize % 4 == 0:
-                count = min(s.size, self.view.size - s.offset, SCAN_LIMIT) // s.entsize * s.entsize // 4
-                words = self.view.words(s.offset, count, "I", img.little, ".symtab")
-                return frozenset(words[0::s.entsize // 4])
-        return frozenset()
+        return self.image.symbol_name_offsets(SCAN_LIMIT)
 
     def symtab_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
         return self._region_findall(self._strtab_region, pattern, hint)
@@ -175,38 +150,17 @@ class Evidence:
     # -- imports -----------------------------------------------------------------------------------
     @cached_property
     def imports(self) -> dict[str, str]:
-        """Imported function name -> how to quote it as evidence ("getaddrinfo@GLIBC_2.2.5").
-        ELF: undefined dynamic symbols, read in full for Go binaries only (a few dozen); other
-        files answer :meth:`imported` through the dynamic string table; Mach-O: undefined
-        symbols without their leading '_'; PE: imported functions by name."""
-        img = self.image
+        """Imported function name -> how to quote it as evidence ("getaddrinfo@GLIBC_2.2.5"): the
+        image's imported symbols, read in full for Go ELF binaries only (a few dozen); other ELF
+        files answer :meth:`imported` through the dynamic string table. What was read before a
+        damaged entry is kept."""
         out: dict[str, str] = {}
+        if self.format == "elf" and not self.is_go:
+            return out
         try:
-            if self.format == "elf":
-                syms = getattr(img, "dynamic_symbols", None)
-                if syms is None or not self.is_go:
-                    return out
-                for s in syms:
-                    if s.name and not s.defined:
-                        out[s.name] = f"{s.name}@{s.version}" if s.version else s.name
-            elif self.format == "macho":
-                st, ds = img.symtab, img.dysymtab
-                if st is not None and ds is not None and ds.nundefsym and ds.nundefsym <= 65536:
-                    v = img.view
-                    nl = 16 if img.bits == 64 else 12
-                    strtab = v.bytes(st.stroff, st.strsize, "string table")
-                    for i in range(ds.iundefsym, ds.iundefsym + ds.nundefsym):
-                        name_off = v.u32(st.symoff + i * nl)
-                        end = strtab.find(b"\0", name_off)
-                        if end > name_off:
-                            name = strtab[name_off:end].decode("utf-8", "replace")
-                            out[name[1:] if name.startswith("_") else name] = name
-            elif self.format == "pe":
-                for dll in img.needed:
-                    for f in img.imported_functions(dll):
-                        if f.name:
-                            out[f.name] = f"{f.name} ({dll})"
-        except (LinkscopeError, ValueError, IndexError, OverflowError):
+            for name, label in self.image.imported_symbols():
+                out[name] = label
+        except (LinkscopeError, *DATA_ERRORS):
             return out
         return out
 
@@ -222,11 +176,9 @@ class Evidence:
     # -- ELF odds and ends --------------------------------------------------------------------------
     @cached_property
     def comment(self) -> tuple[str, ...]:
-        """The strings of the ELF .comment section (compiler and linker identification)."""
-        if self.format != "elf":
-            return ()
-        s = self.image.section(".comment")
-        if s is None or s.type == _SHT_NOBITS or not s.size:
+        """The strings of the .comment section (compiler and linker identification; ELF has one)."""
+        s = self.image.file_section(".comment")
+        if s is None or not s.size:
             return ()
         try:
             raw = self.view.bytes(s.offset, min(s.size, MAX_COMMENT), ".comment")
@@ -235,12 +187,12 @@ class Evidence:
         return tuple(dict.fromkeys(x.decode("utf-8", "replace").strip() for x in raw.split(b"\0") if x.strip()))
 
     def readonly_find(self, needle: bytes) -> bool:
-        """Whether a read-only loaded ELF segment holds ``needle`` (bounded by SCAN_LIMIT)."""
+        """Whether a read-only loaded segment of an ELF file holds ``needle`` (bounded by SCAN_LIMIT)."""
         if self.format != "elf":
             return False
         budget = SCAN_LIMIT
-        for p in self.image.segments:
-            if p.type != _PT_LOAD or p.flags & _PF_W or budget <= 0:
+        for p in self.image.load_segments():
+            if p.writable or budget <= 0:
                 continue
             start = min(p.offset, self.view.size)
             end = min(p.offset + p.filesz, self.view.size, start + budget)
@@ -250,14 +202,14 @@ class Evidence:
         return False
 
     def code_count(self, pattern: Rx, limit: int = 10000, budget: int = SCAN_LIMIT) -> int:
-        """How many times ``pattern`` matches in the executable loaded ELF segments (bounded by
-        ``budget`` bytes and ``limit`` matches)."""
+        """How many times ``pattern`` matches in the executable loaded segments of an ELF file
+        (bounded by ``budget`` bytes and ``limit`` matches)."""
         if self.format != "elf":
             return 0
         n = 0
         base = self.view.base
-        for p in self.image.segments:
-            if p.type != _PT_LOAD or not p.flags & _PF_X or budget <= 0:
+        for p in self.image.load_segments():
+            if not p.executable or budget <= 0:
                 continue
             start = min(p.offset, self.view.size)
             end = min(p.offset + p.filesz, self.view.size, start + budget)
@@ -271,10 +223,6 @@ class Evidence:
     @cached_property
     def section_names(self) -> frozenset[str]:
         try:
-            if self.format == "elf":
-                return frozenset(s.name for s in self.image.elf_sections)
-            if self.format == "pe":
-                return frozenset(s.name for s in self.image.pe_sections)
-            return frozenset(s.name for s in self.image.sections())
+            return frozenset(self.image.section_names)
         except LinkscopeError:
             return frozenset()

@@ -61,6 +61,30 @@ class Image:
                 return s.vaddr + (off - s.offset)
         return None
 
+    # symbols: where their names are, for the C-speed searches of linkscope.analysis.evidence
+    def imported_symbols(self):
+        """Yields (name, label) for each function the file takes from a shared library, the label as
+        the format writes it: ELF "getaddrinfo@GLIBC_2.2.5" (undefined dynamic symbols), Mach-O
+        "_getaddrinfo" (undefined symbols; the name without its '_'), PE "getaddrinfo (ws2_32.dll)"."""
+        return iter(())
+
+    def dynamic_strings(self) -> tuple[int, int] | None:
+        """(file offset, size) of the strings the dynamic loader reads names from (ELF's DT_STRTAB)."""
+        return None
+
+    def symbol_strings(self) -> tuple[int, int] | None:
+        """(file offset, size) of the static symbol table's strings (ELF .symtab's, Mach-O LC_SYMTAB's)."""
+        return None
+
+    def symbol_name_offsets(self, limit: int) -> frozenset[int]:
+        """Where in :meth:`symbol_strings` each static symbol's name starts (at most ``limit`` bytes
+        of the table read); empty when the format does not say."""
+        return frozenset()
+
+    @property
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.sections())
+
     def os_floor(self) -> OsFloor | None:
         """The oldest operating system the file's headers name (an ELF ABI-tag note, Mach-O's
         minimum OS, a PE subsystem version), or None."""

@@ -418,6 +418,35 @@ class ElfImage(Image):
             return self._section_at(rows.index(r))
         return None
 
+    def imported_symbols(self):
+        for s in self.dynamic_symbols:
+            if s.name and not s.defined:
+                yield s.name, f"{s.name}@{s.version}" if s.version else s.name
+
+    def dynamic_strings(self) -> tuple[int, int] | None:
+        v = self._dynstr
+        return None if v is None or not v.size else (v.base - self.view.base, v.size)
+
+    def _symtab_section(self) -> ElfSection | None:
+        return self._first_section_of_type(SHT_SYMTAB)
+
+    def symbol_strings(self) -> tuple[int, int] | None:
+        s = self._symtab_section()
+        if s is None or not 0 < s.link < len(self._section_table[0]):
+            return None
+        st = self._section_at(s.link)
+        if st.type == SHT_NOBITS or st.offset >= self.view.size:
+            return None
+        return st.offset, min(st.size, self.view.size - st.offset)
+
+    def symbol_name_offsets(self, limit: int) -> frozenset[int]:
+        """st_name of every .symtab entry (one array slice, not entry by entry)."""
+        s = self._symtab_section()
+        if s is None or not s.entsize or s.entsize % 4:
+            return frozenset()
+        count = min(s.size, self.view.size - s.offset, limit) // s.entsize * s.entsize // 4
+        return frozenset(self.view.words(s.offset, count, "I", self.little, ".symtab")[0::s.entsize // 4])
+
     def os_floor(self) -> OsFloor | None:
         """The GNU ABI-tag note (NT_GNU_ABI_TAG: the kernel the C library was built for), Linux only."""
         n = self.note(b"GNU\0", NT_GNU_ABI_TAG)

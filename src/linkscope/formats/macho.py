@@ -152,6 +152,10 @@ REFERENCED_DYNAMICALLY = 0x0010
 # How much of the image and of __text `go tool buildid` reads (cmd/internal/buildid readSize).
 GO_BUILD_ID_WINDOW = buildid.READ_SIZE
 
+# An LC_DYSYMTAB naming more undefined symbols than this is not read for imports (a large program
+# imports a few thousand).
+MAX_UNDEFINED_SYMBOLS = 65536
+
 # Load-command string fields longer than this are refused (paths are at most PATH_MAX = 1024 on
 # Darwin; the limit leaves room for odd but valid files).
 MAX_LC_STRING = 4096
@@ -559,6 +563,24 @@ class MachOImage(Image):
             if s.sectname == sectname and (segname is None or s.segname == segname):
                 return s
         return None
+
+    def imported_symbols(self):
+        st, ds = self.symtab, self.dysymtab
+        if st is None or ds is None or not ds.nundefsym or ds.nundefsym > MAX_UNDEFINED_SYMBOLS:
+            return
+        v = self.view
+        nl = 16 if self.bits == 64 else 12
+        strtab = v.bytes(st.stroff, st.strsize, "string table")
+        for i in range(ds.iundefsym, ds.iundefsym + ds.nundefsym):
+            name_off = v.u32(st.symoff + i * nl)
+            end = strtab.find(b"\0", name_off)
+            if end > name_off:
+                name = strtab[name_off:end].decode("utf-8", "replace")
+                yield (name[1:] if name.startswith("_") else name), name
+
+    def symbol_strings(self) -> tuple[int, int] | None:
+        st = self.symtab
+        return (st.stroff, st.strsize) if st is not None and st.strsize else None
 
     def os_floor(self) -> OsFloor | None:
         """LC_BUILD_VERSION's (or LC_VERSION_MIN_*'s) minimum OS."""

@@ -462,6 +462,12 @@ class PEImage(Image):
                 return s
         return None
 
+    def imported_symbols(self):
+        for dll in self.needed:
+            for f in self.imported_functions(dll):
+                if f.name:
+                    yield f.name, f"{f.name} ({dll})"
+
     def os_floor(self) -> OsFloor | None:
         """The optional header's subsystem version: the oldest Windows NT the image loads on."""
         major, minor = self.subsystem_version
