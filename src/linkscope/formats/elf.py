@@ -13,6 +13,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated
 from ..model import LoadSegment, OsFloor, Section
+from .names import SHT
 from .base import Image
 
 # e_type
@@ -459,7 +460,7 @@ class ElfImage(Image):
 
     def file_section(self, name: str) -> Section | None:
         s = self.section(name)
-        return None if s is None else Section(s.name, s.addr, s.offset, s.file_size, str(s.type))
+        return None if s is None else Section(s.name, s.addr, s.offset, s.file_size, SHT(s.type))
 
     def load_segments(self) -> tuple[LoadSegment, ...]:
         return tuple(LoadSegment("", p.vaddr, p.offset, p.filesz, p.memsz, bool(p.flags & PF_R),
@@ -472,7 +473,7 @@ class ElfImage(Image):
         return self.view.sub(s.offset, s.size, f"section {s.name or '#'}")
 
     def sections(self) -> list[Section]:
-        return [Section(s.name, s.addr, s.offset, s.file_size, str(s.type)) for s in self.elf_sections if s.type != SHT_NULL]
+        return [Section(s.name, s.addr, s.offset, s.file_size, SHT(s.type)) for s in self.elf_sections if s.type != SHT_NULL]
 
     # -- dynamic table ---------------------------------------------------------------------------
     @cached_property

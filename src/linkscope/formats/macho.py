@@ -51,6 +51,7 @@ from ..errors import LinkscopeError, Malformed, Truncated
 from ..go import buildid
 from ..model import LoadSegment, OsFloor, Section
 from .base import DATA_ERRORS, Image
+from .names import Names
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 
@@ -161,6 +162,9 @@ MAX_UNDEFINED_SYMBOLS = 65536
 MAX_LC_STRING = 4096
 
 
+_LC, _FILETYPE, _SECTION_TYPE = Names("LC_", _LC_NAMES), Names("MH_", _FILETYPE_NAMES), Names("S_", _SECTION_TYPES)
+
+
 def _mapped(s: "Segment") -> int:
     """File bytes of a segment that dyld maps: at most its memory size (a segment of vmsize 0, as Go's
     __DWARF, is not loaded at all)."""
@@ -175,7 +179,7 @@ def arch_name(cputype: int, cpusubtype: int) -> str:
 
 
 def lc_name(cmd: int) -> str:
-    return _LC_NAMES.get(cmd, f"LC_{cmd:#x}")
+    return _LC(cmd)
 
 
 def _version(v: int) -> str:
@@ -235,7 +239,7 @@ class MachOSection:
 
     @property
     def type_name(self) -> str:
-        return _SECTION_TYPES.get(self.type, f"S_{self.type:#x}")
+        return _SECTION_TYPE(self.type)
 
     @property
     def zerofill(self) -> bool:
@@ -517,7 +521,7 @@ class MachOImage(Image):
     # -- header-derived names --------------------------------------------------------------------
     @property
     def filetype_name(self) -> str:
-        return _FILETYPE_NAMES.get(self.filetype, f"MH_{self.filetype:#x}")
+        return _FILETYPE(self.filetype)
 
     @property
     def pie(self) -> bool:
