@@ -2,7 +2,7 @@
 """Mutation testing of linkscope's rule modules, one module at a time, with mutmut 3.
 
     python3 scripts/mutation.py                      # every module in MODULES, in order
-    python3 scripts/mutation.py glibc deps.musl      # some of them
+    python3 scripts/mutation.py libc deps.musl       # some of them
     python3 scripts/mutation.py --report-only        # rebuild mutation/REPORT.md from mutation/results/
 
 For each module the script copies the tracked (and untracked, not ignored) files of src/, tests/ and
@@ -14,7 +14,7 @@ runs, for each mutant, only the tests that reach the mutated function.
 
 Each mutant runs in a process forked from a fork server that has only collected the tests (imported
 them, run no test): mutmut's default (forking from the process that has just run the whole selection)
-would hand each mutant warm caches (glibc._VERSION_KEYS, distro_releases, lazy fields), so a mutant
+would hand each mutant warm caches (libc._VERSION_KEYS, distro_releases, lazy fields), so a mutant
 in a cached function would never run and would "survive". The tests' module level computes no
 linkscope result, so collection fills no cache.
 
@@ -50,8 +50,8 @@ EQUIVALENT = OUT / "equivalent.txt"
 NOT_INTEGRATION = ["-m", "not integration"]
 # Differential tests that run readelf over a sample of the host's files (seconds each, per mutant);
 # the same comparisons over the built programs stay selected.
-SLOW_DIFFERENTIAL_GLIBC = ["--deselect", "tests/test_glibc.py::test_system_sample_glibc_min_equals_readelf",
-                           "--deselect", "tests/test_glibc.py::test_dynsyms_match_readelf_system_sample"]
+SLOW_DIFFERENTIAL_GLIBC = ["--deselect", "tests/test_libc.py::test_system_sample_glibc_min_equals_readelf",
+                           "--deselect", "tests/test_libc.py::test_dynsyms_match_readelf_system_sample"]
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ class Module:
 # module -> the tests that cover it.  New tests written to kill survivors are
 # tests/test_mutants_<module>.py and are listed here beside the module's existing tests.
 MODULES: dict[str, Module] = {
-    "glibc": Module("src/linkscope/glibc.py", ("tests/test_mutants_glibc.py", "tests/test_glibc.py"),
-                    (*NOT_INTEGRATION, *SLOW_DIFFERENTIAL_GLIBC)),
+    "libc": Module("src/linkscope/libc.py", ("tests/test_mutants_libc.py", "tests/test_libc.py"),
+                   (*NOT_INTEGRATION, *SLOW_DIFFERENTIAL_GLIBC)),
     "deps.glibc": Module("src/linkscope/deps/glibc.py",
                          ("tests/test_deps_search.py", "tests/test_deps_roots.py", "tests/test_deps_ldconf.py",
                           "tests/test_deps_hostile.py", "tests/test_mutants_deps_glibc.py")),
@@ -85,7 +85,7 @@ MODULES: dict[str, Module] = {
     "analysis.sizes": Module("src/linkscope/analysis/sizes.py",
                              ("tests/test_analysis_size.py", "tests/test_mutants_sizes.py")),
     "formats.elf": Module("src/linkscope/formats/elf.py",
-                          ("tests/test_elf.py", "tests/test_bad_input.py", "tests/test_glibc.py",
+                          ("tests/test_elf.py", "tests/test_bad_input.py", "tests/test_libc.py",
                            "tests/test_inspect_builds.py", "tests/test_mutants_elf.py")),
     "formats.macho": Module("src/linkscope/formats/macho.py",
                             ("tests/test_macho.py", "tests/test_mutants_macho.py")),
@@ -138,7 +138,7 @@ def widen_stats(dest: Path, mod: Module) -> None:
     """Give every function of the module that some test reached all the tests that reached any.
 
     mutmut records the tests that call a function while the whole selection runs in one process.
-    A function behind a cache (glibc._VERSION_KEYS, distro_releases, memoised per-image results,
+    A function behind a cache (libc._VERSION_KEYS, distro_releases, memoised per-image results,
     module-scoped fixtures) is recorded only for the first test that filled the cache, so its
     mutants would run that one test. Widening to the module's tests costs seconds per survivor and
     makes a kill independent of test order and caches. Functions that no test reached stay 'no tests'."""
@@ -168,7 +168,7 @@ def function_spans(source: str) -> dict[str, tuple[int, int]]:
 
 
 def function_of(mutant: str) -> str:
-    """linkscope.glibc.x_floor__mutmut_3 -> floor; linkscope.m.xǁCǁf__mutmut_1 -> C.f"""
+    """linkscope.libc.x_floor__mutmut_3 -> floor; linkscope.m.xǁCǁf__mutmut_1 -> C.f"""
     tail = mutant.rsplit(".", 1)[1]
     tail = re.sub(r"__mutmut_\d+$", "", tail)
     if tail.startswith("xǁ"):

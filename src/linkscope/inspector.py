@@ -177,10 +177,10 @@ def _other_record(image, path: str, st: os.stat_result) -> Binary:
 def _libc_fields(image) -> dict:
     """The cheap C-library fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
-    from . import glibc
+    from . import libc
 
-    floors = image.attempt("symbol versions", lambda: glibc.version_floors(image) or {})
-    libc = image.attempt("symbol versions", lambda: glibc.libc_flavour(image))
+    floors = image.attempt("symbol versions", lambda: libc.version_floors(image) or {})
+    libc = image.attempt("symbol versions", lambda: libc.libc_flavour(image))
     if floors is None:
         return {"libc": libc}
     return dict(libc=libc, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,

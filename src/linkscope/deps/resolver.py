@@ -89,7 +89,7 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
             *, libc_facts: bool = True) -> Result:
     """The dependency closure of one binary. Never raises for bad input: ``Result.error`` says what
     was wrong with the input itself, ``Result.warnings`` what was odd on the way. ``libc_facts``:
-    fill ``libc``, ``glibc_min`` and ``runs_on`` (from linkscope.glibc); without them an ELF input is
+    fill ``libc``, ``glibc_min`` and ``runs_on`` (from linkscope.libc); without them an ELF input is
     read as its loader reads it, which is quicker."""
     env = env or Env()
     session = session or Session()
@@ -213,10 +213,10 @@ def _main_record(image, facts: dict, floors: dict | None):
 
 
 def _libc_facts(image, floors: dict) -> dict:
-    """libc flavour, glibc floor and "runs on" from linkscope.glibc. ``floors`` memoises the floor by
-    what it is a function of, the names and flags of the version needs (linkscope.glibc: the newest
+    """libc flavour, glibc floor and "runs on" from linkscope.libc. ``floors`` memoises the floor by
+    what it is a function of, the names and flags of the version needs (linkscope.libc: the newest
     non-weak version named); reading them costs less than working the floor out again."""
-    from .. import glibc as g
+    from .. import libc as g
 
     out = {}
     try:

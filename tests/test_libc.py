@@ -1,4 +1,4 @@
-"""C library, version floors and "runs on" (linkscope.glibc), and the ELF dynamic symbol reader.
+"""C library, version floors and "runs on" (linkscope.libc), and the ELF dynamic symbol reader.
 
 Differential against readelf: glibc_min equals the newest GLIBC_ version `readelf -V` lists under the
 version needs, on every ELF the tests build, the Go toolchain's ELF samples and this machine's
@@ -21,7 +21,7 @@ import buildkit
 import reference
 from buildkit import Spec
 import linkscope
-from linkscope import glibc
+from linkscope import libc
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed
 from linkscope.formats import elf
@@ -55,7 +55,7 @@ def built(name: str) -> Path:
 def image_of(path):
     """Parse a file fully inside the mapping and hand back the facts the tests compare."""
     with open_image(str(path)) as (img, _st):
-        return dict(libc=glibc.libc_flavour(img), glibc_min=glibc.glibc_min(img), floors=glibc.version_floors(img),
+        return dict(libc=libc.libc_flavour(img), glibc_min=libc.glibc_min(img), floors=libc.version_floors(img),
                     symbols=[(s.name, s.defined, s.version) for s in img.dynamic_symbols]
                     if isinstance(img, elf.ElfImage) else None)
 
@@ -241,7 +241,7 @@ def test_cxx_floors(tmp_path):
         assert e["symbols"] == readelf_forcing_symbols(prog, family, e["version"]), family
         assert e["from"] == sorted({f for f, n, _w in readelf_version_needs(prog) if n == f"{family}_{e['version']}"})
     assert floors["GLIBCXX"]["from"] == ["libstdc++.so.6"]
-    assert glibc.version_key(floors["GLIBCXX"]["version"]) >= (3, 4, 26)  # std::filesystem::path
+    assert libc.version_key(floors["GLIBCXX"]["version"]) >= (3, 4, 26)  # std::filesystem::path
 
 
 # -- which C library -------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_libc_flavour_go_testdata(name):
 
 def test_zig_glibc_floor_is_the_requested_one():
     # zig links against stubs of the glibc version in the target triple: the floor is at most 2.28.
-    assert glibc.version_key(image_of(built("zig-glibc-2.28"))["glibc_min"]) <= (2, 28)
+    assert libc.version_key(image_of(built("zig-glibc-2.28"))["glibc_min"]) <= (2, 28)
 
 
 def _strip_sections(data: bytes) -> bytes:
@@ -527,7 +527,7 @@ def test_damaged_version_and_symbol_tables_raise_malformed(case):
         img.version_requirements
         img.version_definitions
         img.dynamic_symbols
-        glibc.version_floors(img)
+        libc.version_floors(img)
 
 
 def _table_regions(img: elf.ElfImage) -> list[tuple[int, int]]:
@@ -565,8 +565,8 @@ def test_mutations_raise_only_linkscope_errors(name):
                 m = elf.parse(ByteView(d))
                 m.dynamic_symbols
                 m.version_definitions
-                glibc.version_floors(m)
-                glibc.libc_flavour(m)
+                libc.version_floors(m)
+                libc.libc_flavour(m)
                 outcomes["ok"] += 1
             except LinkscopeError:
                 outcomes["error"] += 1
@@ -603,7 +603,7 @@ RUNS_ON = {
 @pytest.mark.parametrize("case", sorted(RUNS_ON))
 def test_runs_on(case):
     args, expect = RUNS_ON[case]
-    assert glibc.runs_on(*args) == expect
+    assert libc.runs_on(*args) == expect
 
 
 SUMMARY = {
@@ -622,17 +622,17 @@ SUMMARY = {
 @pytest.mark.parametrize("case", sorted(SUMMARY))
 def test_distro_summary(case):
     args, expect = SUMMARY[case]
-    assert glibc.distro_summary(*args) == expect
+    assert libc.distro_summary(*args) == expect
 
 
 def test_distro_table_is_complete_and_sourced():
-    rows = glibc.distro_releases()
+    rows = libc.distro_releases()
     assert [r.family for r in rows] == sorted((r.family for r in rows), key=["Debian", "Ubuntu", "RHEL", "Amazon Linux",
                                                                               "Alpine"].index)
     for r in rows:
         assert r.libc in ("glibc", "musl")
         assert r.source.startswith("https://"), r
-        glibc.version_key(r.version)
+        libc.version_key(r.version)
         assert r.name.startswith(r.family + " " + r.release), r
     expect = {("Debian", "10"): "2.28", ("Debian", "11"): "2.31", ("Debian", "12"): "2.36", ("Debian", "13"): "2.41",
               ("Ubuntu", "18.04"): "2.27", ("Ubuntu", "20.04"): "2.31", ("Ubuntu", "22.04"): "2.35",
@@ -650,27 +650,27 @@ def test_this_machines_glibc_matches_the_table():
     if 'ID=debian' not in osr or 'VERSION_ID="12"' not in osr:
         pytest.skip("not Debian 12")
     import platform
-    assert platform.libc_ver()[1] == next(r.version for r in glibc.distro_releases() if r.name == "Debian 12 (bookworm)")
+    assert platform.libc_ver()[1] == next(r.version for r in libc.distro_releases() if r.name == "Debian 12 (bookworm)")
 
 
 @pytest.mark.parametrize("a,b", [("2.3.4", "2.10"), ("2.9", "2.10"), ("2.2.5", "2.3"), ("3.4.9", "3.4.21"),
                                  ("2.34", "2.100")])
 def test_version_order_is_numeric(a, b):
-    assert glibc.version_key(a) < glibc.version_key(b)
+    assert libc.version_key(a) < libc.version_key(b)
 
 
 def test_version_key_refuses_non_versions():
     for bad in ("", "PRIVATE", "2..3", "2.x"):
         with pytest.raises(ValueError):
-            glibc.version_key(bad)
+            libc.version_key(bad)
 
 
 def test_non_elf_images_give_none():
     for name in ("go-darwin-arm64", "go-windows-amd64", "go-js-wasm"):
         with open_image(str(built(name))) as (img, _):
-            assert glibc.libc_flavour(img) is None
-            assert glibc.version_floors(img) is None
-            assert glibc.glibc_min(img) is None
+            assert libc.libc_flavour(img) is None
+            assert libc.version_floors(img) is None
+            assert libc.glibc_min(img) is None
 
 
 # -- weak version needs (VER_FLG_WEAK) -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Rules of linkscope.glibc that mutation testing (scripts/mutation.py) showed no test pinned down.
+"""Rules of linkscope.libc that mutation testing (scripts/mutation.py) showed no test pinned down.
 
 Each case states a rule from the module notes (the interpreter and DT_NEEDED names of each C library,
 Android evidence, the read-only scan, the distribution table) with the expected value written here,
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from linkscope import glibc
+from linkscope import libc
 from linkscope.byteview import ByteView
 from linkscope.formats.elf import PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE, VersionRequirement
 
@@ -48,7 +48,7 @@ INTERPRETERS = {
 
 @pytest.mark.parametrize("path", sorted(INTERPRETERS))
 def test_interpreter_names(path):
-    assert glibc._interpreter_flavour(path) == INTERPRETERS[path]
+    assert libc._interpreter_flavour(path) == INTERPRETERS[path]
 
 
 # -- DT_NEEDED names and Android evidence (rule 2) --------------------------------------------------
@@ -102,12 +102,12 @@ NEEDED = [
 @pytest.mark.parametrize("needed,image,expect", NEEDED, ids=[f"{'+'.join(n) or 'none'}-{i}"
                                                             for i, (n, _, _) in enumerate(NEEDED)])
 def test_needed_names(needed, image, expect):
-    assert glibc._needed_flavour(image, needed) == expect
+    assert libc._needed_flavour(image, needed) == expect
 
 
 def test_android_note_alone_is_android():
-    assert glibc._is_android(Image(notes={ANDROID_NOTE})) is True
-    assert glibc._is_android(Image()) is False
+    assert libc._is_android(Image(notes={ANDROID_NOTE})) is True
+    assert libc._is_android(Image()) is False
 
 
 # -- read-only scan for GLIBC_TUNABLES (rule 5) -----------------------------------------------------
@@ -124,7 +124,7 @@ NEEDLE = b"\0GLIBC_TUNABLES\0"
 
 def scan(*segs, data=None):
     data = data if data is not None else b"x" * 64 + NEEDLE + b"x" * 64
-    return glibc._readonly_has(Image(segments=segs, view=ByteView(data)), (NEEDLE,))
+    return libc._readonly_has(Image(segments=segs, view=ByteView(data)), (NEEDLE,))
 
 
 @pytest.mark.parametrize("seg,expect", [
@@ -147,11 +147,11 @@ def test_readonly_scan_later_segment():
 
 def test_readonly_scan_budget(monkeypatch):
     # RODATA_SCAN_LIMIT bytes are searched across all read-only segments, no more.
-    monkeypatch.setattr(glibc, "RODATA_SCAN_LIMIT", 80)
+    monkeypatch.setattr(libc, "RODATA_SCAN_LIMIT", 80)
     assert scan(Seg(PT_LOAD, PF_R, 0, 100)) is True                          # needle ends at 80
     assert scan(Seg(PT_LOAD, PF_R, 0, 70), Seg(PT_LOAD, PF_R, 60, 100)) is False   # 70 spent, 10 left
     assert scan(Seg(PT_LOAD, PF_R, 0, 50), Seg(PT_LOAD, PF_R, 60, 100)) is True    # 50 spent, 30 left
-    monkeypatch.setattr(glibc, "RODATA_SCAN_LIMIT", 64)
+    monkeypatch.setattr(libc, "RODATA_SCAN_LIMIT", 64)
     assert scan(Seg(PT_LOAD, PF_R, 0, 64), Seg(PT_LOAD, PF_R, 60, 100)) is False   # budget gone
 
 
@@ -163,28 +163,28 @@ def test_readonly_scan_segment_past_end_of_file():
 
 # -- version numbers --------------------------------------------------------------------------------
 def test_version_key_orders_numerically():
-    assert glibc.version_key("2.3.4") == (2, 3, 4)
-    assert glibc.version_key("2.10") > glibc.version_key("2.9")
+    assert libc.version_key("2.3.4") == (2, 3, 4)
+    assert libc.version_key("2.10") > libc.version_key("2.9")
 
 
 @pytest.mark.parametrize("bad", ["2.x", "", "2..3", "2.3.", "²"])
 def test_version_key_refuses_with_the_version_named(bad):
-    glibc._VERSION_KEYS.pop(bad, None)
+    libc._VERSION_KEYS.pop(bad, None)
     with pytest.raises(ValueError, match=r"^not a dotted version number: " + repr(bad).replace(".", r"\.") + "$"):
-        glibc.version_key(bad)
+        libc.version_key(bad)
 
 
 def test_version_key_cache_is_bounded():
-    glibc._VERSION_KEYS.clear()
+    libc._VERSION_KEYS.clear()
     for i in range(5000):
-        assert glibc.version_key(f"1.{i}") == (1, i)
-    assert len(glibc._VERSION_KEYS) <= 4097
-    glibc._VERSION_KEYS.clear()
+        assert libc.version_key(f"1.{i}") == (1, i)
+    assert len(libc._VERSION_KEYS) <= 4097
+    libc._VERSION_KEYS.clear()
 
 
 # -- weak version needs (the loader does not require them) -------------------------------------------
 def test_weak_needs_never_raise_the_floor():
-    class Img(glibc.ElfImage):
+    class Img(libc.ElfImage):
         def __init__(self, reqs):
             self._reqs = reqs
 
@@ -198,7 +198,7 @@ def test_weak_needs_never_raise_the_floor():
     reqs = (VersionRequirement("libc.so.6", "GLIBC_2.17", 2),
             VersionRequirement("libc.so.6", "GLIBC_2.38", 3, flags=VER_FLG_WEAK),
             VersionRequirement("libstdc++.so.6", "GLIBCXX_3.4.32", 4, flags=VER_FLG_WEAK))
-    floors = glibc.version_floors(Img(reqs))
+    floors = libc.version_floors(Img(reqs))
     assert floors == {"GLIBC": {"version": "2.17", "symbols": [], "from": ["libc.so.6"], "weak": ["GLIBC_2.38"]},
                       "GLIBCXX": {"version": None, "symbols": [], "from": [], "weak": ["GLIBCXX_3.4.32"]}}
 
@@ -211,10 +211,10 @@ DEBIAN = [("Debian", "Debian 10 (buster)", "10", "glibc", "2.28"),
 
 
 def releases_fresh(monkeypatch, **patch):
-    monkeypatch.setattr(glibc, "_RELEASES", [])
+    monkeypatch.setattr(libc, "_RELEASES", [])
     for k, v in patch.items():
         monkeypatch.setattr(k, v)
-    return glibc.distro_releases()
+    return libc.distro_releases()
 
 
 def check_table(rows):
@@ -238,7 +238,7 @@ def test_table_read_through_importlib_resources(monkeypatch):
 
 def test_table_is_read_once(monkeypatch):
     first = releases_fresh(monkeypatch)
-    assert glibc.distro_releases() is first
+    assert libc.distro_releases() is first
 
 
 # -- symbol names in .symtab (rule 5) ---------------------------------------------------------------
@@ -264,7 +264,7 @@ STRTAB = Sec(SHT_STRTAB, 0, 13, 20)
 
 
 def has(sections, data=DATA):
-    return glibc._symtab_has(SymImage(sections, ByteView(data)), NAMES)
+    return libc._symtab_has(SymImage(sections, ByteView(data)), NAMES)
 
 
 def test_symtab_names():
@@ -287,14 +287,14 @@ def test_symtab_string_table_bounds(monkeypatch):
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, len(DATA) - 13)]) is True
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, 0)]) is False
     # At most SCAN_LIMIT bytes of it are searched.
-    monkeypatch.setattr(glibc, "SCAN_LIMIT", 12)
+    monkeypatch.setattr(libc, "SCAN_LIMIT", 12)
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is False
-    monkeypatch.setattr(glibc, "SCAN_LIMIT", 19)
+    monkeypatch.setattr(libc, "SCAN_LIMIT", 19)
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is True
 
 
 # -- version floors over the version needs (the loader's rule, module notes) ---------------------------
-class Needs(glibc.ElfImage):
+class Needs(libc.ElfImage):
     """An ELF image with only version needs and the symbols bound to each version name."""
 
     def __init__(self, reqs, bound=None):
@@ -324,20 +324,20 @@ def test_floor_is_the_numerically_newest_version_per_family():
                      ("libstdc++.so.6", "CXXABI_TM_1"), ("libstdc++.so.6", "GLIBCXX_LDBL_3.4"),
                      ("libfoo.so", "FOO_1.0")),
                 {"GLIBC_2.10": {"b", "a"}, "GLIBC_2.9": {"old"}, "GCC_4.2.0": {"__udivti3"}})
-    assert glibc.version_floors(img) == {
+    assert libc.version_floors(img) == {
         "GLIBC": {"version": "2.10", "symbols": ["a", "b"], "from": ["libc.so.6", "libm.so.6"]},
         "GLIBCXX": {"version": "3.4.21", "symbols": [], "from": ["libstdc++.so.6"]},
         "CXXABI": {"version": "1.3.8", "symbols": [], "from": ["libstdc++.so.6"]},
         "GCC": {"version": "4.2.0", "symbols": ["__udivti3"], "from": ["libgcc_s.so.1"]},
     }
     assert img.asked == [{"GLIBC_2.10", "GLIBCXX_3.4.21", "CXXABI_1.3.8", "GCC_4.2.0"}]
-    assert list(glibc.version_floors(img)) == ["GLIBC", "GLIBCXX", "CXXABI", "GCC"]
-    assert glibc.glibc_min(img) == "2.10"
+    assert list(libc.version_floors(img)) == ["GLIBC", "GLIBCXX", "CXXABI", "GCC"]
+    assert libc.glibc_min(img) == "2.10"
 
 
 def test_floor_without_the_symbol_walk():
     img = Needs(need(("libc.so.6", "GLIBC_2.34"), ("libc.so.6", "GLIBC_PRIVATE")), {"GLIBC_2.34": {"x"}})
-    assert glibc.version_floors(img, symbols=False) == {
+    assert libc.version_floors(img, symbols=False) == {
         "GLIBC": {"version": "2.34", "symbols": [], "from": ["libc.so.6"], "private": []}}
     assert img.asked == []
 
@@ -345,39 +345,39 @@ def test_floor_without_the_symbol_walk():
 def test_glibc_private_is_reported_not_counted():
     img = Needs(need(("ld-linux-x86-64.so.2", "GLIBC_PRIVATE"), ("libc.so.6", "GLIBC_PRIVATE")),
                 {"GLIBC_PRIVATE": {"_dl_argv", "__libc_enable_secure"}})
-    assert glibc.version_floors(img) == {
+    assert libc.version_floors(img) == {
         "GLIBC": {"version": None, "symbols": [], "from": [], "private": ["__libc_enable_secure", "_dl_argv"]}}
     assert img.asked == [{"GLIBC_PRIVATE"}]
-    assert glibc.glibc_min(img) is None
+    assert libc.glibc_min(img) is None
 
 
 @pytest.mark.parametrize("others,version", [((), "2.36"), (("GLIBC_2.34",), "2.36"), (("GLIBC_2.38",), "2.38")])
 def test_dt_relr_marker_means_glibc_2_36(others, version):
     img = Needs(need(("libc.so.6", "GLIBC_ABI_DT_RELR"), *(("libc.so.6", o) for o in others)))
-    g = glibc.version_floors(img)["GLIBC"]
+    g = libc.version_floors(img)["GLIBC"]
     assert (g["version"], g["abi_markers"], g["from"]) == (version, ["GLIBC_ABI_DT_RELR"], ["libc.so.6"])
-    assert glibc.glibc_min(img) == version
+    assert libc.glibc_min(img) == version
 
 
 def test_unknown_abi_marker_is_listed_without_a_floor():
     img = Needs(need(("libc.so.6", "GLIBC_ABI_FUTURE"), ("libx.so", "GLIBC_ABI_FUTURE")))
-    assert glibc.version_floors(img) == {
+    assert libc.version_floors(img) == {
         "GLIBC": {"version": None, "symbols": [], "from": ["libc.so.6", "libx.so"], "abi_markers": ["GLIBC_ABI_FUTURE"]}}
 
 
 def test_floor_from_lists_only_the_libraries_of_that_version():
     img = Needs(need(("libc.so.6", "GLIBC_2.17"), ("libpthread.so.0", "GLIBC_2.2.5"),
                      ("libm.so.6", "GLIBC_2.17", VER_FLG_WEAK), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
-    g = glibc.version_floors(img)["GLIBC"]
+    g = libc.version_floors(img)["GLIBC"]
     assert (g["version"], g["from"], g["weak"]) == ("2.36", ["libc.so.6"], ["GLIBC_2.17"])
 
 
 def test_no_version_needs():
-    assert glibc.version_floors(Needs([])) == {}
-    assert glibc.glibc_min(Needs([])) is None
-    assert glibc.version_floors(object()) is None
-    assert glibc.glibc_min(object()) is None
-    assert glibc.glibc_min(Needs(need(("libstdc++.so.6", "GLIBCXX_3.4")))) is None
+    assert libc.version_floors(Needs([])) == {}
+    assert libc.glibc_min(Needs([])) is None
+    assert libc.version_floors(object()) is None
+    assert libc.glibc_min(object()) is None
+    assert libc.glibc_min(Needs(need(("libstdc++.so.6", "GLIBCXX_3.4")))) is None
 
 
 # -- the order of the C-library rules (module notes, rules 1-6) ----------------------------------------
@@ -385,7 +385,7 @@ NT_GNU_ABI_TAG = 1
 GNU_NOTE = (b"GNU\0", NT_GNU_ABI_TAG)
 
 
-class Elf(glibc.ElfImage):
+class Elf(libc.ElfImage):
     """An ELF executable with only the facts the C-library rules read."""
 
     def __init__(self, *, e_type=2, os_name=None, interpreter=None, needed=(), reqs=(), soname=None,
@@ -417,7 +417,7 @@ def tunables_image(**kw):
 def go_static(monkeypatch):
     """Say what _go_static_without_libc answers (it reads Go build info, tested with real builds)."""
     def set_(value):
-        monkeypatch.setattr(glibc, "_go_static_without_libc", lambda image: value)
+        monkeypatch.setattr(libc, "_go_static_without_libc", lambda image: value)
     set_(None)
     return set_
 
@@ -456,11 +456,11 @@ FLAVOURS = [
 @pytest.mark.parametrize("name,image,expect", FLAVOURS, ids=[f[0] for f in FLAVOURS])
 def test_libc_rules_in_order(go_static, name, image, expect):
     image.__dict__.pop("_libc_flavour", None)
-    assert glibc.libc_flavour(image) == expect
+    assert libc.libc_flavour(image) == expect
 
 
 def test_not_elf_is_none():
-    assert glibc.libc_flavour(object()) is None
+    assert libc.libc_flavour(object()) is None
 
 
 @pytest.mark.parametrize("kw,static,expect", [
@@ -472,14 +472,14 @@ def test_not_elf_is_none():
 ])
 def test_go_static_means_no_c_library(go_static, kw, static, expect):
     go_static(static)
-    assert glibc.libc_flavour(Elf(**kw)) == expect
+    assert libc.libc_flavour(Elf(**kw)) == expect
 
 
 def test_libc_flavour_is_memoised(go_static):
     img = Elf(needed=("libc.so.6",))
-    assert glibc.libc_flavour(img) == "glibc"
+    assert libc.libc_flavour(img) == "glibc"
     img.needed = ("libc.musl-x86_64.so.1",)
-    assert glibc.libc_flavour(img) == "glibc"
+    assert libc.libc_flavour(img) == "glibc"
 
 
 # -- Go's internal linker (rule 6) ---------------------------------------------------------------------
@@ -519,7 +519,7 @@ class Info:
 def test_go_linked_internally(monkeypatch, info, image, expect):
     from linkscope import gobuild
     monkeypatch.setattr(gobuild, "read_buildinfo", lambda img: info)
-    assert glibc._go_static_without_libc(image) is expect
+    assert libc._go_static_without_libc(image) is expect
 
 
 def test_go_damaged_build_info_means_unknown(monkeypatch):
@@ -529,7 +529,7 @@ def test_go_damaged_build_info_means_unknown(monkeypatch):
     def bad(img):
         raise Malformed("bad build info", offset=0)
     monkeypatch.setattr(gobuild, "read_buildinfo", bad)
-    assert glibc._go_static_without_libc(GoElf(build_id="abc")) is None
+    assert libc._go_static_without_libc(GoElf(build_id="abc")) is None
 
 
 def test_readonly_scan_needle_at_the_start_of_the_file():
@@ -538,7 +538,7 @@ def test_readonly_scan_needle_at_the_start_of_the_file():
 
 def test_readonly_scan_budget_counts_bytes_in_the_file(monkeypatch):
     # A segment that starts late and claims more than the file holds spends only what it searched.
-    monkeypatch.setattr(glibc, "RODATA_SCAN_LIMIT", 100)
+    monkeypatch.setattr(libc, "RODATA_SCAN_LIMIT", 100)
     data = b"x" * 10 + NEEDLE + b"x" * 34           # 60 bytes, the needle at 10..26
     assert scan(Seg(PT_LOAD, PF_R, 50, 1000), Seg(PT_LOAD, PF_R, 0, 40), data=data) is True
     assert scan(Seg(PT_LOAD, PF_R, 50, 10), Seg(PT_LOAD, PF_R, 0, 40), data=data) is True
@@ -551,6 +551,6 @@ def test_symtab_after_one_whose_strings_are_unusable():
 
 def test_dt_relr_marker_after_a_newer_version_does_not_lower_the_floor():
     img = Needs(need(("libc.so.6", "GLIBC_2.38"), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
-    assert glibc.version_floors(img)["GLIBC"]["version"] == "2.38"
+    assert libc.version_floors(img)["GLIBC"]["version"] == "2.38"
     img = Needs(need(("libc.so.6", "GLIBC_2.34"), ("libc.so.6", "GLIBC_ABI_DT_RELR")))
-    assert glibc.version_floors(img)["GLIBC"]["version"] == "2.36"
+    assert libc.version_floors(img)["GLIBC"]["version"] == "2.36"
