@@ -273,7 +273,7 @@ class Evidence:
     def section_names(self) -> frozenset[str]:
         try:
             if self.format == "elf":
-                return frozenset(s.name for s in self.image.elf_sections)
+                return frozenset(self.image.section_names)
             if self.format == "pe":
                 return frozenset(s.name for s in self.image.pe_sections)
             return frozenset(s.name for s in self.image.sections())
