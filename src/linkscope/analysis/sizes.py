@@ -89,8 +89,11 @@ def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "paddi
     """Bytes per category for ``regions`` (start, end, priority, category) over a file of ``size``
     bytes: each byte goes to the covering region of lowest priority number (ties: the earlier
     region), bytes no region covers to ``gap``. The counts sum to ``size``."""
-    clipped = [(max(0, s), min(size, e), prio, i, cat) for i, (s, e, prio, cat) in enumerate(regions)
-               if min(size, e) > max(0, s)]
+    clipped = []
+    for i, (s, e, prio, cat) in enumerate(regions):
+        s, e = (s if s > 0 else 0), (e if e < size else size)
+        if e > s:
+            clipped.append((s, e, prio, i, cat))
     clipped.sort()
     out: dict[str, int] = {}
     # Fast path: no two regions overlap (the usual file).
@@ -132,12 +135,12 @@ def elf_section_category(s, symtab_strtabs: set[int], index: int, shstrndx: int 
         return "headers"
     if index in symtab_strtabs:
         return "symtab"
-    return _section_kind(s.name, s.type, s.flags)
+    return _KINDS.get((s.name, s.type, s.flags)) or _section_kind(s.name, s.type, s.flags)
 
 
 def _section_kind(name: str, t: int, fl: int) -> str:
     """The category of an ELF section by name, type and flags (a pure function: memoised, for trees
-    of binaries with the same few sections)."""
+    of binaries with the same few sections; callers look in ``_KINDS`` first)."""
     key = (name, t, fl)
     kind = _KINDS.get(key)
     if kind is None:
@@ -197,10 +200,9 @@ def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, i
     if image.shoff and image.elf_sections:
         regions.append((image.shoff, image.shoff + len(image.elf_sections) * image._shentsize, _P_HEADER, "headers"))
     strtabs, shstrndx = _elf_symtab_strtabs(image), _elf_shstrndx(image)
-    for i, s in enumerate(image.elf_sections):
-        if s.type in (0, _SHT_NOBITS) or not s.size:
-            continue
-        regions.append((s.offset, s.offset + s.size, _P_SECTION, elf_section_category(s, strtabs, i, shstrndx)))
+    category = elf_section_category
+    regions += [(s.offset, s.offset + s.size, _P_SECTION, category(s, strtabs, i, shstrndx))
+                for i, s in enumerate(image.elf_sections) if s.size and s.type != 0 and s.type != _SHT_NOBITS]
     if not image.elf_sections:
         # No section headers: what the segments say, with Go's table carved out when it was found.
         if ft is not None and ft_size:
@@ -397,7 +399,8 @@ def elf_strip_saving(image, go=None, go_internal: bool = False) -> int | None:
     if not secs:
         return None
     strtabs, shstrndx = _elf_symtab_strtabs(image), _elf_shstrndx(image)
-    removed = [i for i, s in enumerate(secs) if i and _elf_removed(image, i, s, strtabs, shstrndx)]
+    # What strip removes is never loaded: the loaded sections are ruled out before _elf_removed.
+    removed = [i for i, s in enumerate(secs) if i and not s.flags & _SHF_ALLOC and _elf_removed(image, i, s, strtabs, shstrndx)]
     if not removed:
         return None
     size = image.view.size

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from ..fastjson import dumps as _dumps
+
 SCHEMA_VERSION = 1
 
 
@@ -84,6 +86,4 @@ def document_text(encoded_results) -> str:
 
 def dumps(doc: dict, pretty: bool = False) -> str:
     """Compact by default (the C encoder: indenting forces the slow pure-Python one)."""
-    from ..fastjson import dumps as _dumps
-
     return _dumps(doc, pretty)
