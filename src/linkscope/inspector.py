@@ -40,6 +40,11 @@ def _parse(view: ByteView):
     return text.parse(view)
 
 
+# Files up to this size are read with one pread instead of being mapped: mapping, the page faults and
+# unmapping cost more than copying a few pages.
+READ_WHOLE = 16 << 10
+
+
 def open_image(path: str, st: os.stat_result | None = None) -> "_Opened":
     """``with open_image(path) as (image, st):`` the parsed image of ``path`` and its stat (``st``
     when the caller has it), valid inside the block (the file stays mapped until then). Raises a
@@ -69,15 +74,19 @@ class _Opened:
         except OSError as e:
             raise InputError(e.strerror or str(e)) from None
         try:
-            # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
+            # Most files of a tree are not binaries: decide from the first bytes before mapping
+            # anything. A small file (most scripts) is read whole by that one read, never mapped.
+            small = st.st_size <= READ_WHOLE
             try:
-                head = os.pread(self._fd, 64, 0)
+                head = os.pread(self._fd, st.st_size if small else 64, 0)
             except OSError as e:
                 raise InputError(e.strerror or str(e)) from None
             kind = sn.sniff(head)
             short = kind and sn.too_short(kind, head, st.st_size)
             if short:
                 raise Truncated(short)
+            if small and len(head) == st.st_size:
+                return _parse(ByteView(head, path=path)), st
             try:
                 self._mm = mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError) as e:
