@@ -99,10 +99,10 @@ class Evidence:
         """The string table of .symtab (ELF), or of LC_SYMTAB (Mach-O)."""
         img = self.image
         if self.format == "elf":
-            n = len(img.elf_sections)
-            for s in img.elf_sections:
-                if s.type == _SHT_SYMTAB and 0 < s.link < n:
-                    st = img.elf_sections[s.link]
+            n = len(img.section_rows)
+            for _name, t, _fl, _off, _size, link in img.section_rows:
+                if t == _SHT_SYMTAB and 0 < link < n:
+                    st = img.section_at(link)
                     if st.type != _SHT_NOBITS and st.offset < self.view.size:
                         return st.offset, min(st.size, self.view.size - st.offset, SCAN_LIMIT)
         elif self.format == "macho" and img.symtab is not None and img.symtab.strsize:

@@ -296,6 +296,12 @@ class ElfImage(Image):
         return tuple(out)
 
     @cached_property
+    def section_rows(self) -> tuple[tuple[str, int, int, int, int, int], ...]:
+        """(name, type, flags, offset, size, link) of every section, in table order: what a pass
+        over all sections (the size breakdown) reads of each, without a record per section."""
+        return tuple((name, r[1], r[2], r[4], r[5], r[6]) for name, r in zip(self.section_names, self._section_table[0]))
+
+    @cached_property
     def elf_sections(self) -> list[ElfSection]:
         """Section headers as records (see :attr:`_section_table`)."""
         return [ElfSection(name, t, fl, addr, off, size, link, info, ent)
@@ -316,8 +322,8 @@ class ElfImage(Image):
                 pass
         return ""
 
-    def _section_at(self, index: int) -> ElfSection | None:
-        """The record of one section by index, made from its row alone."""
+    def section_at(self, index: int) -> ElfSection | None:
+        """The record of section ``index`` (None outside the table), made from its row alone."""
         rows, table, names = self._section_table
         if not 0 <= index < len(rows):
             return None
@@ -327,7 +333,7 @@ class ElfImage(Image):
     def _first_section_of_type(self, sh_type: int) -> ElfSection | None:
         for i, r in enumerate(self._section_table[0]):
             if r[1] == sh_type:
-                return self._section_at(i)
+                return self.section_at(i)
         return None
 
     def has_section(self, *names: str) -> bool:
@@ -443,7 +449,7 @@ class ElfImage(Image):
         """The first section of that name (made from its row: the others are not built)."""
         rows = self._section_table[0]
         for r in self._section_rows_named((name,)):
-            return self._section_at(rows.index(r))
+            return self.section_at(rows.index(r))
         return None
 
     def section_data(self, s: ElfSection) -> ByteView:
@@ -521,7 +527,7 @@ class ElfImage(Image):
             # Objects whose dynamic table is not mapped (rare): fall back to the linked section.
             dyn = self._first_section_of_type(6)  # SHT_DYNAMIC
             if dyn is not None and 0 < dyn.link < len(self._section_table[0]):
-                return self.section_data(self._section_at(dyn.link))
+                return self.section_data(self.section_at(dyn.link))
             raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=None)
         if size is None or off + size > self.view.size:
             size = self.view.size - off
@@ -896,7 +902,7 @@ class ElfImage(Image):
             count = sec.size // ent
             if not 0 < sec.link < len(self._section_table[0]):
                 raise Malformed(f".dynsym links to section {sec.link}, not a string table", offset=self.view.base + off)
-            strings = self.section_data(self._section_at(sec.link))
+            strings = self.section_data(self.section_at(sec.link))
         else:
             return None
         if count > MAX_SYMBOLS:
