@@ -281,25 +281,26 @@ class ElfImage(Image):
         rows, table, names = self._section_table
         by_start: dict[int, str] = {}
         if table is not None and table.isascii():
-            # The usual table: ASCII names, so one decode and one split name every string start.
+            # The usual table: ASCII names, so one decode and one split name every string start
+            # (but those too long to be a name).
             pos = 0
             for part in table.decode("ascii").split("\0"):
-                by_start[pos] = part
-                pos += len(part) + 1
-        out = []
-        name_of = self._section_name
-        for row in rows:
-            name = by_start.get(row[0])
-            if name is None or len(name) >= 256:   # a shared tail, or a name too long to be one
-                name = name_of(row[0], table, names)
-            out.append(name)
+                n = len(part)
+                if n < 256:
+                    by_start[pos] = part
+                pos += n + 1
+        get = by_start.get
+        out = [get(row[0]) for row in rows]
+        if None in out:   # a shared tail, a name too long, a table not ASCII: looked up one by one
+            name_of = self._section_name
+            out = [name_of(row[0], table, names) if name is None else name for name, row in zip(out, rows)]
         return tuple(out)
 
     @cached_property
     def section_rows(self) -> tuple[tuple[str, int, int, int, int, int], ...]:
         """(name, type, flags, offset, size, link) of every section, in table order: what a pass
         over all sections (the size breakdown) reads of each, without a record per section."""
-        return tuple((name, r[1], r[2], r[4], r[5], r[6]) for name, r in zip(self.section_names, self._section_table[0]))
+        return tuple([(name, r[1], r[2], r[4], r[5], r[6]) for name, r in zip(self.section_names, self._section_table[0])])
 
     @cached_property
     def elf_sections(self) -> list[ElfSection]:
