@@ -214,7 +214,7 @@ def test_byteview_words_either_byte_order(code, size, little):
 @pytest.mark.parametrize("pad", [-1, 0, 1])
 def test_small_files_read_whole_and_mapped_alike(tmp_path, pad):
     """Files up to inspector.READ_WHOLE bytes are read with one pread, larger ones mapped: a script,
-    a text file and a copy of /bin/true cut to a header-only stub give the same record either side."""
+    a text file and /bin/true's header padded with zeros are read alike either side."""
     from linkscope import inspector
 
     n = inspector.READ_WHOLE + pad
@@ -229,6 +229,15 @@ def test_small_files_read_whole_and_mapped_alike(tmp_path, pad):
     assert (r.format, r.interpreter, r.interpreter_arg, r.size) == ("script", "/bin/sh", "-e", n)
     r = inspector.inspect(text)
     assert (r.format, r.description, r.size) == ("text", "ASCII text", n)
-    r = inspector.inspect(stub)   # the ELF header names tables beyond the stub's end
+    r = inspector.inspect(stub)
     assert (r.format, r.arch, r.bits, r.size, r.error) == ("elf", "amd64", 64, n, None)
-    assert r.partial
+
+
+@pytest.mark.parametrize("path", ["/bin/true", "/usr/bin/ldd", "/etc/passwd"])
+def test_read_whole_gives_the_record_mapping_gives(path, monkeypatch):
+    from linkscope import inspector
+
+    assert os.path.getsize(path) <= inspector.READ_WHOLE
+    read = inspector.inspect(path)
+    monkeypatch.setattr(inspector, "READ_WHOLE", -1)   # every file mapped
+    assert inspector.inspect(path) == read
