@@ -191,6 +191,10 @@ def test_record_init_compiles_after_the_tier():
     for i in range(R._TIER + 2):
         assert Rec(i).a == i
     assert Rec.__init__ is not R._tiered_init and Rec(5) == Rec(5) and hash(Rec(5)) == hash(Rec(5))
+    with pytest.raises(R.FrozenInstanceError):   # the compiled __init__ sets slots; assignment is still refused
+        Rec(5).a = 6
+    with pytest.raises(TypeError):
+        Rec()
 
 
 @pytest.mark.parametrize("little", [True, False])
@@ -205,3 +209,40 @@ def test_byteview_words_either_byte_order(code, size, little):
     assert list(words) == values and words.itemsize == size and list(words[0::2]) == values[0::2]
     with pytest.raises(Truncated):
         ByteView(data).words(1, len(values) + 1, code, little)
+
+
+@pytest.mark.parametrize("pad", [-1, 0, 1])
+def test_small_files_read_whole_and_mapped_alike(tmp_path, pad):
+    """Files up to files.READ_WHOLE bytes are read with one pread, larger ones mapped: a script,
+    a text file and /bin/true's header padded with zeros are read alike either side."""
+    import mmap
+
+    from linkscope import files, inspector
+
+    n = files.READ_WHOLE + pad
+    script = tmp_path / "s"
+    script.write_bytes(b"#!/bin/sh -e\n" + b"#" * (n - 14) + b"\n")
+    text = tmp_path / "t"
+    text.write_bytes(b"hello\n" * (n // 6) + b"x" * (n % 6))
+    stub = tmp_path / "e"
+    stub.write_bytes(open("/bin/true", "rb").read(64) + b"\0" * (n - 64))
+    assert script.stat().st_size == text.stat().st_size == stub.stat().st_size == n
+    r = inspector.inspect(script)
+    assert (r.format, r.interpreter, r.interpreter_arg, r.size) == ("script", "/bin/sh", "-e", n)
+    r = inspector.inspect(text)
+    assert (r.format, r.description, r.size) == ("text", "ASCII text", n)
+    r = inspector.inspect(stub)
+    assert (r.format, r.arch, r.bits, r.size, r.error) == ("elf", "amd64", 64, n, None)
+    with files.open_host(str(stub)) as f:
+        assert f.head(4) == b"\x7fELF"
+        assert isinstance(f.view().buf, bytes if pad <= 0 else mmap.mmap)
+
+
+@pytest.mark.parametrize("path", ["/bin/true", "/usr/bin/ldd", "/etc/passwd"])
+def test_read_whole_gives_the_record_mapping_gives(path, monkeypatch):
+    from linkscope import files, inspector
+
+    assert os.path.getsize(path) <= files.READ_WHOLE
+    read = inspector.inspect(path)
+    monkeypatch.setattr(files, "READ_WHOLE", -1)   # every file mapped
+    assert inspector.inspect(path) == read

@@ -69,7 +69,8 @@ class _Opened:
             return _parse(ByteView(b"", path=path)), st   # "empty", as file(1) says: nothing to read
         f = self._file = open_host(path) if self.files is None else self.files.open(path)
         try:
-            # Most files of a tree are not binaries: decide from the first bytes before mapping anything.
+            # Most files of a tree are not binaries: decide from the first bytes before mapping
+            # anything. A small file (scripts, most programs) is read whole by that one read.
             head = f.head(64)
             kind = sn.sniff(head)
             short = kind and sn.too_short(kind, head, f.size)
@@ -177,13 +178,13 @@ def _other_record(image, path: str, st: os.stat_result) -> Binary:
 def _libc_fields(image) -> dict:
     """The cheap C-library fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
-    from . import libc
+    from .libc import libc_flavour, version_floors
 
-    floors = image.attempt("symbol versions", lambda: libc.version_floors(image) or {})
-    libc = image.attempt("symbol versions", lambda: libc.libc_flavour(image))
+    floors = image.attempt("symbol versions", lambda: version_floors(image) or {})
+    flavour = image.attempt("symbol versions", lambda: libc_flavour(image))
     if floors is None:
-        return {"libc": libc}
-    return dict(libc=libc, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
+        return {"libc": flavour}
+    return dict(libc=flavour, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,
                 version_floors=tuple(VersionFloor(fam, f["version"], tuple(f["symbols"])) for fam, f in floors.items()))
 
 

@@ -77,7 +77,15 @@ NT_ANDROID_IDENT = 1
 # -- version numbers -------------------------------------------------------------------------------
 def is_dotted(version: str | None) -> bool:
     """Whether ``version`` is digits separated by single dots ("2.34", "3.4.21")."""
-    return bool(version) and all(p.isdigit() and p.isascii() for p in version.split("."))
+    known = _DOTTED.get(version)
+    if known is None:
+        if len(_DOTTED) > 4096:  # as _VERSION_KEYS: a few dozen in real trees
+            _DOTTED.clear()
+        known = _DOTTED[version] = bool(version) and all(p.isdigit() and p.isascii() for p in version.split("."))
+    return known
+
+
+_DOTTED: dict[str | None, bool] = {}
 
 
 def version_key(version: str) -> tuple[int, ...]:

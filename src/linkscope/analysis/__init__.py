@@ -22,9 +22,12 @@ dynamic executable, a steerable library path), ``info`` (explanations).
 """
 from __future__ import annotations
 
-
 from ..errors import DATA_ERRORS, LinkscopeError
 from ..model import Finding
+# Imported with the package (which only analyze's callers import), not on every call: a tree of
+# binaries calls analyze once per file.
+from . import cgo, hardening, linker, nss, portability, preload, sizes
+from .evidence import Evidence
 
 _ORDER = ("cgo", "static-glibc", "linker", "portability", "preload", "hardening", "size")
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
@@ -37,9 +40,6 @@ def analyze(image, binary, *, capabilities=None) -> dict:
     """The analysed fields of ``binary``: cgo, linker, hardening, findings, size. ``capabilities``
     reads the file's raw ``security.capability`` attribute when called (``Files.capabilities``), or
     is None when there is none to read; it is called only for an ELF executable."""
-    from . import cgo, hardening, linker, nss, portability, preload, sizes
-    from .evidence import Evidence
-
     fmt = getattr(image, "format", None)
     if fmt not in ("elf", "macho", "pe", "wasm"):
         return {}
@@ -101,7 +101,7 @@ def analyze(image, binary, *, capabilities=None) -> dict:
     # size
     # Go's table is carved out of the read-only data only where no section names it (PE, or ELF
     # without section headers); elsewhere the section table already says where it is.
-    needs_table = fmt == "pe" or fmt == "elf" and not image.elf_sections
+    needs_table = fmt == "pe" or fmt == "elf" and not image.section_names
     ft_size = guard(lambda: ev.functab_extent) if needs_table and ev.is_go else None
     ft = ev.functab if ft_size else None
     bd = guard(lambda: sizes.breakdown(image, ft, ft_size), ())
@@ -125,8 +125,6 @@ def sort_findings(findings) -> list[Finding]:
 
 
 def _strip_saving(ev, linker_name: str | None) -> int | None:
-    from . import sizes
-
     img, b = ev.image, ev.binary
     if ev.format == "elf":
         if img.e_type not in (2, 3):          # objects and cores are not what strip is for

@@ -44,6 +44,7 @@ import struct
 from ..errors import LinkscopeError
 from ..model import Finding
 from ..lazy import Rx
+from . import gofix
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 1, 2, 3, 0x6474E551, 0x6474E552
 DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 24, 30, 0x6FFFFFFB
@@ -315,8 +316,6 @@ def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_
     """The hardening findings; ``binary`` (the record) gives Go fixes their recorded build (gofix);
     ``self_relocating``: an executable that no loader starts (static-pie, see :func:`self_relocating`);
     ``own_c``: a Go binary holds C code of its own (cgo cause c-code), not only Go's."""
-    from . import gofix
-
     out: list[Finding] = []
     if fmt != "elf":
         if values.get("nx") == "no":

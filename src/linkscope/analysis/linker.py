@@ -78,7 +78,7 @@ def _elf(ev) -> tuple[str | None, list[str]]:
         marks = _c_toolchain_marks(ev)
         if not marks:
             ev_go = ["no .comment section, no crt start files, no GNU ABI-tag note"]
-            if img.elf_sections and img.elf_sections[1:2] and img.elf_sections[1].name == ".note.go.buildid":
+            if img.section_names[1:2] == (".note.go.buildid",):
                 ev_go.append("section .note.go.buildid first, as Go's linker lays it out")
             return "go-internal", ev_go
         return "external", marks

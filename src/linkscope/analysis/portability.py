@@ -7,17 +7,17 @@ distribution releases).
 """
 from __future__ import annotations
 
-from .. import libc
+from ..libc import distro_summary, glibc_min, libc_flavour
 from ..errors import LinkscopeError
 from ..go.version import linux_kernel_floor, needs_windows_10
 from ..model import Finding
 
 
 def _distros(floor: str | None) -> str:
-    """libc.distro_summary of a floor (a pure function of the shipped release table), memoised:
+    """distro_summary of a floor (a pure function of the shipped release table), memoised:
     a tree of binaries has few distinct floors."""
     if floor not in _DISTROS:
-        _DISTROS[floor] = libc.distro_summary(floor)
+        _DISTROS[floor] = distro_summary(floor)
     return _DISTROS[floor]
 
 
@@ -29,9 +29,9 @@ def libc_facts(image, binary) -> tuple[str | None, str | None]:
     libc, floor = binary.libc, binary.glibc_min
     if libc is None or (libc == "glibc" and floor is None):
         try:
-            libc = libc or libc.libc_flavour(image)
+            libc = libc or libc_flavour(image)
             if libc == "glibc" and floor is None:
-                floor = libc.glibc_min(image)
+                floor = glibc_min(image)
         except LinkscopeError:  # damaged tables: the sentence says less, the report goes on
             pass
     return libc, floor

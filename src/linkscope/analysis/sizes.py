@@ -89,8 +89,11 @@ def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "paddi
     """Bytes per category for ``regions`` (start, end, priority, category) over a file of ``size``
     bytes: each byte goes to the covering region of lowest priority number (ties: the earlier
     region), bytes no region covers to ``gap``. The counts sum to ``size``."""
-    clipped = [(max(0, s), min(size, e), prio, i, cat) for i, (s, e, prio, cat) in enumerate(regions)
-               if min(size, e) > max(0, s)]
+    clipped = []
+    for i, (s, e, prio, cat) in enumerate(regions):
+        s, e = (s if s > 0 else 0), (e if e < size else size)
+        if e > s:
+            clipped.append((s, e, prio, i, cat))
     clipped.sort()
     out: dict[str, int] = {}
     # Fast path: no two regions overlap (the usual file).
@@ -127,17 +130,18 @@ def _ordered(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
 
 
 # -- ELF ---------------------------------------------------------------------------------------------
-def elf_section_category(s, symtab_strtabs: set[int], index: int, shstrndx: int | None) -> str:
+def elf_section_category(name: str, t: int, fl: int, symtab_strtabs: set[int], index: int, shstrndx: int | None) -> str:
+    """The category of section ``index`` (its name, type and flags)."""
     if index == shstrndx:
         return "headers"
     if index in symtab_strtabs:
         return "symtab"
-    return _section_kind(s.name, s.type, s.flags)
+    return _KINDS.get((name, t, fl)) or _section_kind(name, t, fl)
 
 
 def _section_kind(name: str, t: int, fl: int) -> str:
     """The category of an ELF section by name, type and flags (a pure function: memoised, for trees
-    of binaries with the same few sections)."""
+    of binaries with the same few sections; callers look in ``_KINDS`` first)."""
     key = (name, t, fl)
     kind = _KINDS.get(key)
     if kind is None:
@@ -178,15 +182,16 @@ def _section_kind_uncached(name: str, t: int, fl: int) -> str:
 
 def _elf_shstrndx(image) -> int | None:
     v = image.view
+    rows = image.section_rows
     idx = v.u16(62 if image.bits == 64 else 50)
-    if idx == 0xFFFF and image.elf_sections:
-        idx = image.elf_sections[0].link
-    return idx if 0 < idx < len(image.elf_sections) else None
+    if idx == 0xFFFF and rows:
+        idx = rows[0][5]
+    return idx if 0 < idx < len(rows) else None
 
 
 def _elf_symtab_strtabs(image) -> set[int]:
-    n = len(image.elf_sections)
-    return {s.link for s in image.elf_sections if s.type == _SHT_SYMTAB and 0 < s.link < n}
+    n = len(image.section_rows)
+    return {link for _name, t, _fl, _off, _size, link in image.section_rows if t == _SHT_SYMTAB and 0 < link < n}
 
 
 def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, int, int, str]]:
@@ -194,14 +199,14 @@ def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, i
     regions = [(0, hdr, _P_HEADER, "headers")]
     if image.phoff and image.segments:
         regions.append((image.phoff, image.phoff + len(image.segments) * image._phentsize, _P_HEADER, "headers"))
-    if image.shoff and image.elf_sections:
-        regions.append((image.shoff, image.shoff + len(image.elf_sections) * image._shentsize, _P_HEADER, "headers"))
+    rows = image.section_rows
+    if image.shoff and rows:
+        regions.append((image.shoff, image.shoff + len(rows) * image._shentsize, _P_HEADER, "headers"))
     strtabs, shstrndx = _elf_symtab_strtabs(image), _elf_shstrndx(image)
-    for i, s in enumerate(image.elf_sections):
-        if s.type in (0, _SHT_NOBITS) or not s.size:
-            continue
-        regions.append((s.offset, s.offset + s.size, _P_SECTION, elf_section_category(s, strtabs, i, shstrndx)))
-    if not image.elf_sections:
+    category = elf_section_category
+    regions += [(off, off + size, _P_SECTION, category(name, t, fl, strtabs, i, shstrndx))
+                for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != _SHT_NOBITS]
+    if not rows:
         # No section headers: what the segments say, with Go's table carved out when it was found.
         if ft is not None and ft_size:
             regions.append((ft.offset, ft.offset + ft_size, _P_INNER, "pclntab"))
@@ -372,10 +377,10 @@ def _shstrtab_size(names: list[str], merged: bool) -> int:
     return 1 + sum(len(n) + 1 for n in uniq)
 
 
-def _elf_removed(image, i: int, s, strtabs: set[int], shstrndx: int | None) -> bool:
-    if i == shstrndx or s.flags & _SHF_ALLOC:
+def _elf_removed(i: int, name: str, t: int, fl: int, strtabs: set[int], shstrndx: int | None) -> bool:
+    if i == shstrndx or fl & _SHF_ALLOC:
         return False
-    return s.type in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX) or i in strtabs or bool(_is_debug(s.name))
+    return t in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX) or i in strtabs or bool(_is_debug(name))
 
 
 def go_buildinfo_growth(go) -> int:
@@ -393,13 +398,17 @@ def go_buildinfo_growth(go) -> int:
 def elf_strip_saving(image, go=None, go_internal: bool = False) -> int | None:
     """Bytes saved by relinking with ``-s -w`` (a Go binary: ``go`` is its build info) or by GNU
     ``strip`` (anything else); None when there is nothing to strip."""
-    secs = image.elf_sections
-    if not secs:
+    rows = image.section_rows
+    if not rows:
         return None
     strtabs, shstrndx = _elf_symtab_strtabs(image), _elf_shstrndx(image)
-    removed = [i for i, s in enumerate(secs) if i and _elf_removed(image, i, s, strtabs, shstrndx)]
+    # What strip removes is never loaded: the loaded sections are ruled out first, from the rows
+    # (a stripped file makes no section records here).
+    removed = [i for i, (name, t, fl, *_rest) in enumerate(rows)
+               if i and not fl & _SHF_ALLOC and _elf_removed(i, name, t, fl, strtabs, shstrndx)]
     if not removed:
         return None
+    secs = image.elf_sections
     size = image.view.size
     nonalloc = [(s.offset, i) for i, s in enumerate(secs)
                 if i and not s.flags & _SHF_ALLOC and s.type != _SHT_NOBITS and s.size]

@@ -94,8 +94,29 @@ def arch_name(machine: int, bits: int, little: bool) -> str:
     return _MACHINES.get(machine, f"EM_{machine}")
 
 
-_PHDR = {(bits, little): struct.Struct(("<" if little else ">") + ("IIIIIIII" if bits == 32 else "IIQQQQQQ"))
-         for bits in (32, 64) for little in (True, False)}
+class _Layout:
+    """The packed forms of one ELF class and byte order, made once at import (each reader unpacks a
+    whole table with one call where entries are of their usual size)."""
+
+    __slots__ = ("ehdr", "phdr", "shdr", "dyn", "sym", "verneed", "vernaux", "verdef", "verdaux", "note", "u32")
+
+    def __init__(self, bits: int, little: bool):
+        e = "<" if little else ">"
+        w32 = bits == 32
+        self.ehdr = struct.Struct(e + ("HHIIIIIHHHHHH" if w32 else "HHIQQQIHHHHHH"))
+        self.phdr = struct.Struct(e + ("IIIIIIII" if w32 else "IIQQQQQQ"))
+        self.shdr = struct.Struct(e + ("IIIIIIIIII" if w32 else "IIQQQQIIQQ"))
+        self.dyn = struct.Struct(e + ("iI" if w32 else "qQ"))
+        self.sym = struct.Struct(e + ("IIIBBH" if w32 else "IBBHQQ"))
+        self.verneed = struct.Struct(e + "HHIII")   # Elf_Verneed
+        self.vernaux = struct.Struct(e + "IHHII")   # Elf_Vernaux
+        self.verdef = struct.Struct(e + "HHHHIII")  # Elf_Verdef
+        self.verdaux = struct.Struct(e + "II")      # Elf_Verdaux
+        self.note = struct.Struct(e + "III")        # namesz, descsz, type
+        self.u32 = struct.Struct(e + "I")
+
+
+_LAYOUTS = {(bits, little): _Layout(bits, little) for bits in (32, 64) for little in (True, False)}
 
 
 def linkage_of(e_type: int, has_dynamic: bool, has_interp: bool, flags_1: int, has_needed: bool) -> str | None:
@@ -213,7 +234,8 @@ class ElfImage(Image):
         self.view = v = v.with_endian(self.little)
         self.osabi = v.u8(7)
         self.abiversion = v.u8(8)
-        hdr = struct.Struct(("<" if self.little else ">") + ("HHIIIIIHHHHHH" if cls == 1 else "HHIQQQIHHHHHH"))
+        self._layout = layout = _LAYOUTS[self.bits, self.little]
+        hdr = layout.ehdr
         if v.size < 16 + hdr.size:
             raise Truncated(f"too short to be ELF: the header needs {16 + hdr.size} bytes, the file has {v.size}",
                             offset=None)
@@ -238,6 +260,7 @@ class ElfImage(Image):
                 break
         self.section_headers_ok = True
         self.dynamic_ok = True
+        self._dynstrs: dict[int, str] = {}   # dynamic strings read so far, by offset
 
     @cached_property
     def _section_table(self) -> tuple[list[tuple], bytes | None, ByteView | None]:
@@ -254,24 +277,38 @@ class ElfImage(Image):
         return out
 
     @cached_property
-    def elf_sections(self) -> list[ElfSection]:
-        """Section headers as records (see :attr:`_section_table`)."""
+    def section_names(self) -> tuple[str, ...]:
+        """The name of every section, in table order ("" where it has none), decoded once: what
+        asks only for names (which sections there are) needs no records."""
         rows, table, names = self._section_table
         by_start: dict[int, str] = {}
         if table is not None and table.isascii():
-            # The usual table: ASCII names, so one decode and one split name every string start.
+            # The usual table: ASCII names, so one decode and one split name every string start
+            # (but those too long to be a name).
             pos = 0
             for part in table.decode("ascii").split("\0"):
-                by_start[pos] = part
-                pos += len(part) + 1
-        out = []
-        name_of = self._section_name
-        for name_off, t, fl, addr, off, size, link, info, _al, ent in rows:
-            name = by_start.get(name_off)
-            if name is None or len(name) >= 256:   # a shared tail, or a name too long to be one
-                name = name_of(name_off, table, names)
-            out.append(ElfSection(name, t, fl, addr, off, size, link, info, ent))
-        return out
+                n = len(part)
+                if n < 256:
+                    by_start[pos] = part
+                pos += n + 1
+        get = by_start.get
+        out = [get(row[0]) for row in rows]
+        if None in out:   # a shared tail, a name too long, a table not ASCII: looked up one by one
+            name_of = self._section_name
+            out = [name_of(row[0], table, names) if name is None else name for name, row in zip(out, rows)]
+        return tuple(out)
+
+    @cached_property
+    def section_rows(self) -> tuple[tuple[str, int, int, int, int, int], ...]:
+        """(name, type, flags, offset, size, link) of every section, in table order: what a pass
+        over all sections (the size breakdown) reads of each, without a record per section."""
+        return tuple([(name, r[1], r[2], r[4], r[5], r[6]) for name, r in zip(self.section_names, self._section_table[0])])
+
+    @cached_property
+    def elf_sections(self) -> list[ElfSection]:
+        """Section headers as records (see :attr:`_section_table`)."""
+        return [ElfSection(name, t, fl, addr, off, size, link, info, ent)
+                for name, (_n, t, fl, addr, off, size, link, info, _al, ent) in zip(self.section_names, self._section_table[0])]
 
     @staticmethod
     def _section_name(name_off: int, table: bytes | None, names: ByteView | None) -> str:
@@ -288,8 +325,8 @@ class ElfImage(Image):
                 pass
         return ""
 
-    def _section_at(self, index: int) -> ElfSection | None:
-        """The record of one section by index, made from its row alone."""
+    def section_at(self, index: int) -> ElfSection | None:
+        """The record of section ``index`` (None outside the table), made from its row alone."""
         rows, table, names = self._section_table
         if not 0 <= index < len(rows):
             return None
@@ -299,7 +336,7 @@ class ElfImage(Image):
     def _first_section_of_type(self, sh_type: int) -> ElfSection | None:
         for i, r in enumerate(self._section_table[0]):
             if r[1] == sh_type:
-                return self._section_at(i)
+                return self.section_at(i)
         return None
 
     def has_section(self, *names: str) -> bool:
@@ -346,7 +383,7 @@ class ElfImage(Image):
         if self._phentsize < want:
             raise Malformed(f"program header entry size {self._phentsize} < {want}", offset=self.view.base + (42 if self.bits == 32 else 54))
         self.view.check_array(self.phoff, phnum, self._phentsize, "program header table")
-        st = _PHDR[self.bits, self.little]
+        st = self._layout.phdr
         if self._phentsize == st.size:   # the usual case: the table in one read, unpacked at C speed
             rows = st.iter_unpack(self.view.bytes(self.phoff, phnum * st.size, "program header table"))
         else:
@@ -368,8 +405,7 @@ class ElfImage(Image):
         if shnum > MAX_SECTIONS:
             raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted", offset=self.view.base + self.shoff)
         self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
-        end = "<" if self.little else ">"
-        st = struct.Struct(end + ("IIIIIIIIII" if self.bits == 32 else "IIQQQQIIQQ"))
+        st = self._layout.shdr
         if self._shentsize == st.size:  # the usual case: the table in one read, unpacked at C speed
             raw = list(st.iter_unpack(self.view.bytes(self.shoff, shnum * st.size, "section header table")))
         else:
@@ -416,7 +452,7 @@ class ElfImage(Image):
         """The first section of that name (made from its row: the others are not built)."""
         rows = self._section_table[0]
         for r in self._section_rows_named((name,)):
-            return self._section_at(rows.index(r))
+            return self.section_at(rows.index(r))
         return None
 
     def imported_symbols(self):
@@ -435,7 +471,7 @@ class ElfImage(Image):
         s = self._symtab_section()
         if s is None or not 0 < s.link < len(self._section_table[0]):
             return None
-        st = self._section_at(s.link)
+        st = self.section_at(s.link)
         if st.type == SHT_NOBITS or st.offset >= self.view.size:
             return None
         return st.offset, min(st.size, self.view.size - st.offset)
@@ -509,13 +545,16 @@ class ElfImage(Image):
         off, size = region
         count = min(size // ent, MAX_DYNAMIC)
         self.view.check_array(off, count, ent, "dynamic table")
-        st = struct.Struct(("<" if self.little else ">") + ("iI" if self.bits == 32 else "qQ"))
-        out = []
-        for tag, val in st.iter_unpack(self.view.bytes(off, count * ent, "dynamic table")):
-            if tag == DT_NULL:
-                break
-            out.append((tag & 0xFFFFFFFFFFFFFFFF if tag < 0 else tag, val))
-        return out
+        rows = list(self._layout.dyn.iter_unpack(self.view.bytes(off, count * ent, "dynamic table")))
+        if not rows:
+            return rows
+        tags = next(zip(*rows))
+        if DT_NULL in tags:   # the table ends at the first DT_NULL
+            rows = rows[:tags.index(DT_NULL)]
+            tags = tags[:len(rows)]
+        if rows and min(tags) < 0:   # d_tag is signed: read as the unsigned value tags are named by
+            rows = [(t & 0xFFFFFFFFFFFFFFFF if t < 0 else t, v) for t, v in rows]
+        return rows
 
     def dyn(self, tag: int) -> list[int]:
         return [v for t, v in self.dynamic if t == tag]
@@ -526,10 +565,7 @@ class ElfImage(Image):
 
     @cached_property
     def _dyn_first(self) -> dict[int, int]:
-        first: dict[int, int] = {}
-        for t, v in self.dynamic:
-            first.setdefault(t, v)
-        return first
+        return dict(reversed(self.dynamic))   # later pairs win in a dict: reversed, the first of a tag does
 
     @cached_property
     def _dynstr(self) -> ByteView | None:
@@ -542,16 +578,20 @@ class ElfImage(Image):
             # Objects whose dynamic table is not mapped (rare): fall back to the linked section.
             dyn = self._first_section_of_type(6)  # SHT_DYNAMIC
             if dyn is not None and 0 < dyn.link < len(self._section_table[0]):
-                return self.section_data(self._section_at(dyn.link))
+                return self.section_data(self.section_at(dyn.link))
             raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=None)
         if size is None or off + size > self.view.size:
             size = self.view.size - off
         return self.view.sub(off, size, "dynamic string table")
 
     def dynstr(self, off: int) -> str:
-        if self._dynstr is None:
-            raise Malformed("dynamic table has strings but no DT_STRTAB", offset=None)
-        return self._dynstr.cstring(off, 4096, "dynamic string")
+        got = self._dynstrs.get(off)
+        if got is None:
+            if self._dynstr is None:
+                raise Malformed("dynamic table has strings but no DT_STRTAB", offset=None)
+            # Kept: the version needs name the same library file once per version they require.
+            got = self._dynstrs[off] = self._dynstr.cstring(off, 4096, "dynamic string")
+        return got
 
     @cached_property
     def needed(self) -> tuple[str, ...]:
@@ -607,15 +647,17 @@ class ElfImage(Image):
                 region = self.view.sub(off, size, "note segment")
             except Malformed:
                 continue  # a note region past the end: the rest of the file is still reported
-            pos = 0
+            pos, buf, base, unpack = 0, region.buf, region.base, self._layout.note.unpack_from
             while pos + 12 <= region.size and len(out) < MAX_NOTES:
-                namesz, descsz, ntype = region.u32(pos), region.u32(pos + 4), region.u32(pos + 8)
+                namesz, descsz, ntype = unpack(buf, base + pos)
                 name_off = pos + 12
                 desc_off = name_off + ((namesz + 3) & ~3)
                 nxt = desc_off + ((descsz + 3) & ~3)
                 if nxt > region.size or desc_off + descsz > region.size:
                     break
-                out.append(Note(region.bytes(name_off, namesz), ntype, region.bytes(desc_off, descsz), region.base + pos))
+                # Both inside the region (checked just above): sliced straight from the buffer.
+                out.append(Note(bytes(buf[base + name_off:base + name_off + namesz]), ntype,
+                                bytes(buf[base + desc_off:base + desc_off + descsz]), base + pos))
                 pos = nxt
         return out
 
@@ -664,7 +706,7 @@ class ElfImage(Image):
         has_dynamic = any(p.type == PT_DYNAMIC for p in segs)
         if has_dynamic and not has_interp and not self.dynamic_readable:
             return None   # static-pie or dynamic: only the unreadable dynamic table tells
-        return linkage_of(self.e_type, has_dynamic, has_interp, self.flags_1, bool(self.dyn(DT_NEEDED)))
+        return linkage_of(self.e_type, has_dynamic, has_interp, self.flags_1, DT_NEEDED in self._dyn_first)
 
     @property
     def os_name(self) -> str | None:
@@ -676,7 +718,7 @@ class ElfImage(Image):
             return "linux"  # decided without reading notes (which may need the section headers)
         for n in self.notes:
             if n.name == b"GNU\0" and n.type == NT_GNU_ABI_TAG and len(n.desc) >= 4:
-                code = struct.unpack_from("<I" if self.little else ">I", n.desc)[0]
+                code = self._layout.u32.unpack_from(n.desc)[0]
                 return _ABI_TAG_OS.get(code, f"abi-tag-{code}")
             if n.name in _NOTE_OS:
                 return _NOTE_OS[n.name]
@@ -753,8 +795,7 @@ class ElfImage(Image):
         if v.u16(off) != 1:
             raise Malformed(f"unsupported version {v.u16(off)} of Verneed record", offset=v.base + off)
         out: list[VersionRequirement] = []
-        end = "<" if self.little else ">"
-        need_st, aux_st = struct.Struct(end + "HHIII"), struct.Struct(end + "IHHII")  # Elf_Verneed, Elf_Vernaux
+        need_st, aux_st = self._layout.verneed, self._layout.vernaux
         for _ in range(MAX_VERSION_RECORDS):
             _ver, cnt, file_off, aux, nxt = v.unpack(need_st, off)
             file = self.dynstr(file_off)
@@ -912,7 +953,7 @@ class ElfImage(Image):
             count = sec.size // ent
             if not 0 < sec.link < len(self._section_table[0]):
                 raise Malformed(f".dynsym links to section {sec.link}, not a string table", offset=self.view.base + off)
-            strings = self.section_data(self._section_at(sec.link))
+            strings = self.section_data(self.section_at(sec.link))
         else:
             return None
         if count > MAX_SYMBOLS:
@@ -952,8 +993,7 @@ class ElfImage(Image):
             v.check_array(vs_off, count, 2, "symbol version table (DT_VERSYM)")
             versyms = v.words(vs_off, count, "H", self.little, "symbol version table")
         defs, reqs = self._version_names if versyms is not None else ({}, {})
-        end = "<" if self.little else ">"
-        st = struct.Struct(end + ("IIIBBH" if self.bits == 32 else "IBBHQQ"))
+        st = self._layout.sym
         limit = strings.size
         out = []
         for i in range(count):
@@ -996,7 +1036,7 @@ class ElfImage(Image):
         table = v.bytes(vs_off, 2 * count, "symbol version table")
         defs, reqs = self._version_names
         order = "little" if self.little else "big"
-        st = struct.Struct(("<" if self.little else ">") + ("IIIBBH" if self.bits == 32 else "IBBHQQ"))
+        st = self._layout.sym
         out: dict[str, set[str]] = {}
         for idx, name in reqs.items():
             if name not in version_names:

@@ -4,6 +4,8 @@ documents are built in check_report and diff_report from the pieces here."""
 from __future__ import annotations
 
 
+from ..fastjson import dumps as _dumps
+
 SCHEMA_VERSION = 1
 
 
@@ -113,6 +115,4 @@ def document_text(encoded_results) -> str:
 
 def dumps(doc: dict, pretty: bool = False) -> str:
     """Compact by default (the C encoder: indenting forces the slow pure-Python one)."""
-    from ..fastjson import dumps as _dumps
-
     return _dumps(doc, pretty)
