@@ -19,6 +19,7 @@ import pytest
 import reference
 from deps_fixtures import treebuild
 from linkscope.deps import Env, Session, resolve
+from linkscope.inspector import inspect
 
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
@@ -173,3 +174,38 @@ def test_origin_of_a_library_reached_through_a_symlink_is_the_symlinks_directory
                            ("libb.so", f"{T}/bin/../lib/sub/libb.so", "runpath")]
     assert reference.loader_trace(main, cwd=str(T)) == _real(r) == [
         ("liba.so", f"{T}/pkg/liba.so"), ("libb.so", f"{T}/lib/sub/libb.so")]
+
+
+# -- one ELF reader: what inspect and deps read of an object is what the loader reads ----------------
+def test_of_two_sonames_the_loader_keeps_the_last(tmp_path):
+    """glibc keeps the last of a repeated dynamic tag (elf_get_dynamic_info overwrites its slot), and
+    matches a needed name against loaded objects' DT_SONAME: bin/main needs liba.so and then
+    libalias.so, which no file is called; lib/liba.so has DT_SONAME liba-first.so, then libalias.so."""
+    T = tmp_path.resolve()
+    main = treebuild.elf(T / "bin/main", exe=True, needed=("liba.so", "libalias.so"), runpath="$ORIGIN/../lib")
+    treebuild.elf(T / "lib/liba.so", soname="liba-first.so:libalias.so")
+    assert treebuild.split_soname_into_two(T / "lib/liba.so") == ("liba-first.so", "libalias.so")
+    if not reference.have("readelf"):
+        reference.tool_missing("readelf (binutils)")
+    out = reference.run(["readelf", "-dW", str(T / "lib/liba.so")])
+    assert re.findall(r"\(SONAME\)\s+Library soname: \[(.*?)\]", out) == ["liba-first.so", "libalias.so"]
+    r = _resolve(main, cwd=T)
+    assert _closure(r) == [("liba.so", f"{T}/bin/../lib/liba.so", "runpath")] and r.missing == ()
+    assert reference.loader_trace(main, cwd=str(T)) == _real(r) == [("liba.so", f"{T}/lib/liba.so")]
+    assert inspect(T / "lib/liba.so").soname == "libalias.so"
+
+
+def test_a_load_command_past_the_end_of_the_file_still_loads(tmp_path):
+    """A library cut a few bytes into its last PT_LOAD: glibc maps it all the same (the missing bytes
+    are never touched), so deps resolves through it as the loader does; inspect says it is cut short."""
+    T = tmp_path.resolve()
+    main = treebuild.elf(T / "bin/main", exe=True, needed=("liba.so",), runpath="$ORIGIN/../lib")
+    treebuild.elf(T / "lib/liba.so", soname="liba.so", needed=("libb.so",), runpath="$ORIGIN")
+    treebuild.elf(T / "lib/libb.so", soname="libb.so")
+    size = treebuild.cut_last_load_segment(T / "lib/liba.so")
+    r = _resolve(main, cwd=T)
+    assert [n for n, _p, _v in _closure(r)] == ["liba.so", "libb.so"] and r.missing == ()
+    assert reference.loader_trace(main, cwd=str(T)) == _real(r)
+    rec = inspect(T / "lib/liba.so")
+    assert rec.partial and any(w.table == "loadable segments" and w.kind == "truncated"
+                               and w.message.endswith(f"the file ends at {size:#x}") for w in rec.warnings)

@@ -160,3 +160,41 @@ def split_rpath_into_rpath_and_runpath(path: Path) -> tuple[str, str]:
     struct.pack_into("<qQ", data, dyn_off + 16 * first_null, buildkit.DT_RUNPATH, entries[rp_index][1] + colon + 1)
     Path(path).write_bytes(data)
     return text[:colon], text[colon + 1:]
+
+
+def split_soname_into_two(path: Path) -> tuple[str, str]:
+    """Give an object two DT_SONAME entries, which no linker writes: the object must have been linked
+    with a soname ``A:B``; the colon becomes a NUL, so the first DT_SONAME reads ``A``, and a spare
+    DT_NULL slot becomes a second DT_SONAME pointing at ``B`` (the one the loader keeps). Patched in
+    place with struct alone; returns (A, B)."""
+    import struct
+
+    data = bytearray(Path(path).read_bytes())
+    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
+    tags = [t for t, _ in entries]
+    assert tags.count(DT_SONAME) == 1, tags
+    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
+    so_value = entries[tags.index(DT_SONAME)][1]
+    at = strtab + so_value
+    text = data[at:data.index(b"\0", at)].decode()
+    assert text.count(":") == 1, f"need a soname of two parts, got {text!r}"
+    colon = text.index(":")
+    data[at + colon] = 0
+    first_null = tags.index(buildkit.DT_NULL)
+    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
+        raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
+    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, DT_SONAME, so_value + colon + 1)
+    Path(path).write_bytes(data)
+    return text[:colon], text[colon + 1:]
+
+
+DT_SONAME = 14
+
+
+def cut_last_load_segment(path: Path, short: int = 8) -> int:
+    """Cut the file ``short`` bytes before the end of its last PT_LOAD's file bytes, so that load
+    command runs past the end of the file (as a copy cut short leaves it); returns the new size."""
+    data = Path(path).read_bytes()
+    end = max(off + filesz for t, _f, off, _va, _pa, filesz in buildkit._phdrs(data) if t == 1)
+    Path(path).write_bytes(data[:end - short])
+    return end - short

@@ -67,6 +67,7 @@ _NOTE_OS = {b"NetBSD\0": "netbsd", b"OpenBSD\0": "openbsd", b"FreeBSD\0": "freeb
 # Section counts beyond this are refused even when the file could hold their headers: Go's own
 # tests use 65,298; the extended-numbering maximum is 2**32.
 MAX_SECTIONS = 1 << 20
+PAGE = 4096   # the smallest page any Linux port maps; the bytes after the file's end in its last page read as zeros
 MAX_DYNAMIC = 1 << 16
 MAX_NOTES = 4096
 # Dynamic symbols and version records read at most; real files stay far below (a large C++ library
@@ -117,6 +118,26 @@ class _Layout:
 
 
 _LAYOUTS = {(bits, little): _Layout(bits, little) for bits in (32, 64) for little in (True, False)}
+
+
+def read_header(v: ByteView) -> tuple[int, bool, int, int, tuple]:
+    """The ELF header, the one place it is decoded: (bits, little-endian, EI_OSABI, EI_ABIVERSION,
+    the fields after the identification: e_type, e_machine, e_version, e_entry, e_phoff, e_shoff,
+    e_flags, e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx). Truncated or
+    Malformed when the bytes are not one."""
+    if v.size < 16:
+        raise Truncated(f"too short to be ELF ({v.size} bytes; the identification alone is 16)", offset=None)
+    cls, data = v.buf[v.base + 4], v.buf[v.base + 5]
+    if cls not in (1, 2):
+        raise Malformed(f"bad ELF class {cls}", offset=v.base + 4)
+    if data not in (1, 2):
+        raise Malformed(f"bad ELF data encoding {data}", offset=v.base + 5)
+    bits, little = (32 if cls == 1 else 64), data == 1
+    hdr = _LAYOUTS[bits, little].ehdr
+    if v.size < 16 + hdr.size:
+        raise Truncated(f"too short to be ELF: the header needs {16 + hdr.size} bytes, the file has {v.size}",
+                        offset=None)
+    return bits, little, v.buf[v.base + 7], v.buf[v.base + 8], hdr.unpack_from(v.buf, v.base + 16)
 
 
 def linkage_of(e_type: int, has_dynamic: bool, has_interp: bool, flags_1: int, has_needed: bool) -> str | None:
@@ -221,26 +242,11 @@ class ElfImage(Image):
 
     def __init__(self, view: ByteView):
         super().__init__(view)
-        v = view
-        if v.size < 16:
-            raise Truncated(f"too short to be ELF ({v.size} bytes; the identification alone is 16)", offset=None)
-        cls, data = v.buf[v.base + 4], v.buf[v.base + 5]
-        if cls not in (1, 2):
-            raise Malformed(f"bad ELF class {cls}", offset=v.base + 4)
-        if data not in (1, 2):
-            raise Malformed(f"bad ELF data encoding {data}", offset=v.base + 5)
-        self.bits = 32 if cls == 1 else 64
-        self.little = data == 1
-        self.view = v = v.with_endian(self.little)
-        self.osabi = v.u8(7)
-        self.abiversion = v.u8(8)
-        self._layout = layout = _LAYOUTS[self.bits, self.little]
-        hdr = layout.ehdr
-        if v.size < 16 + hdr.size:
-            raise Truncated(f"too short to be ELF: the header needs {16 + hdr.size} bytes, the file has {v.size}",
-                            offset=None)
+        self.bits, self.little, self.osabi, self.abiversion, fields = read_header(view)
+        self.view = v = view.with_endian(self.little)
+        self._layout = _LAYOUTS[self.bits, self.little]
         (self.e_type, self.machine, _ver, self.entry, self.phoff, self.shoff, self.eflags, _ehsize,
-         phentsize, phnum, shentsize, shnum, shstrndx) = v.unpack(hdr, 16)
+         phentsize, phnum, shentsize, shnum, shstrndx) = fields
         self.arch = arch_name(self.machine, self.bits, self.little)
         self._phentsize, self._shentsize = phentsize, shentsize
         self._shnum, self._shstrndx = shnum, shstrndx
@@ -544,6 +550,14 @@ class ElfImage(Image):
         ent = 8 if self.bits == 32 else 16
         off, size = region
         count = min(size // ent, MAX_DYNAMIC)
+        end = self.view.size
+        if off < end < off + count * ent and off + (end - off) // ent * ent < -(-end // PAGE) * PAGE:
+            # Cut by the end of the file: the loader maps the last page whole, so the missing entry
+            # reads as zeros, DT_NULL, and the table ends there (further pages would not be mapped).
+            count = (end - off) // ent
+            self.warn("dynamic table", Truncated(
+                f"the dynamic table is cut by the end of the file after {count} entries; read as the loader "
+                f"reads it (the zeros after the end end it)", offset=self.view.base + off + count * ent))
         self.view.check_array(off, count, ent, "dynamic table")
         rows = list(self._layout.dyn.iter_unpack(self.view.bytes(off, count * ent, "dynamic table")))
         if not rows:
@@ -560,12 +574,13 @@ class ElfImage(Image):
         return [v for t, v in self.dynamic if t == tag]
 
     def dyn1(self, tag: int) -> int | None:
-        """The first value of ``tag`` (the loader reads the first of a repeated tag)."""
-        return self._dyn_first.get(tag)
+        """The value of ``tag`` the loader keeps: the last of a repeated tag (glibc's
+        elf_get_dynamic_info and musl's decode_vec each overwrite the slot of a tag they meet again)."""
+        return self._dyn_last.get(tag)
 
     @cached_property
-    def _dyn_first(self) -> dict[int, int]:
-        return dict(reversed(self.dynamic))   # later pairs win in a dict: reversed, the first of a tag does
+    def _dyn_last(self) -> dict[int, int]:
+        return dict(self.dynamic)   # later pairs win in a dict, as in the loader's table
 
     @cached_property
     def _dynstr(self) -> ByteView | None:
@@ -598,10 +613,9 @@ class ElfImage(Image):
         return tuple(self.dynstr(v) for v in self.dyn(DT_NEEDED))
 
     def _paths(self, tag: int) -> tuple[str, ...]:
-        out: list[str] = []
-        for v in self.dyn(tag):
-            out.extend(self.dynstr(v).split(":"))
-        return tuple(out)
+        """The entries of the DT_RPATH or DT_RUNPATH string the loader keeps (the last of a repeated tag)."""
+        v = self.dyn1(tag)
+        return () if v is None else tuple(self.dynstr(v).split(":"))
 
     @cached_property
     def rpath(self) -> tuple[str, ...]:
@@ -706,7 +720,7 @@ class ElfImage(Image):
         has_dynamic = any(p.type == PT_DYNAMIC for p in segs)
         if has_dynamic and not has_interp and not self.dynamic_readable:
             return None   # static-pie or dynamic: only the unreadable dynamic table tells
-        return linkage_of(self.e_type, has_dynamic, has_interp, self.flags_1, DT_NEEDED in self._dyn_first)
+        return linkage_of(self.e_type, has_dynamic, has_interp, self.flags_1, DT_NEEDED in self._dyn_last)
 
     @property
     def os_name(self) -> str | None:
