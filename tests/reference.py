@@ -625,7 +625,7 @@ def check_resolution(r, root: str, max_libraries: int) -> None:
     """A deps Result: an error of a known kind and nothing resolved, or libraries that each say how
     they were found (a known 'via'), found ones with paths inside the root, missing ones listed in
     ``missing`` in first-request order, every 'needs' index in range and depths breadth-first."""
-    from linkscope.deps.model import VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND, VIAS, Library, Result
+    from linkscope.deps.records import VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND, VIAS, Library, Result
 
     assert type(r) is Result, type(r)
     if r.error is not None:

@@ -12,7 +12,7 @@ import reference
 from deps_fixtures import treebuild
 from deps_fixtures.rooted import resolve_in_root
 from linkscope.deps import Env, Session, resolve
-from linkscope.deps import pe as pe_rules
+from linkscope.deps import windows as pe_rules
 from linkscope.deps.resolver import Context
 
 try:
@@ -170,7 +170,7 @@ def test_universal_macho_resolves_one_slice(tmp_path):
 def test_one_walk_bounds_every_loader(tmp_path, fmt):
     """dyld's and Windows' rules run on the same walk as glibc's and musl's, so the same bound on a
     closure's size holds for them: past ``max_objects`` the rest is not resolved, with a diagnostic."""
-    from linkscope.deps import macho as macho_rules
+    from linkscope.deps import dyld as macho_rules
     from linkscope.deps.objects import Objects
     from linkscope.deps.resolver import Session as S
     from linkscope.files import HostFiles

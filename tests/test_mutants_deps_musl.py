@@ -14,7 +14,7 @@ import pytest
 
 from linkscope.deps import musl
 from linkscope.deps.walk import Node
-from linkscope.deps.model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
+from linkscope.deps.records import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from linkscope.deps.objects import ElfIdent
 
 

@@ -7,7 +7,7 @@ at the CLI edge), ``Session`` (caches shared by the inputs of one call). Results
 """
 from __future__ import annotations
 
-from .model import Env, HostCpu, Interpreter, Library, Result
+from .records import Env, HostCpu, Interpreter, Library, Result
 from .resolver import Session, resolve, resolve_many
 
 __all__ = ["Env", "HostCpu", "Interpreter", "Library", "Result", "Session", "resolve", "resolve_many", "host_env"]

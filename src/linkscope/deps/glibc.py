@@ -30,7 +30,7 @@ from __future__ import annotations
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
 from .walk import ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
-from .model import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
+from .records import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
 from ..formats.elf import ET_DYN, ET_EXEC
 from .objects import ElfIdent

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 
 from .arch import EM_386, EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
-from .model import Env, HostCpu
+from .records import Env, HostCpu
 
 _UNAME = {"x86_64": (EM_X86_64, 64), "aarch64": (EM_AARCH64, 64), "arm64": (EM_AARCH64, 64),
           "i686": (EM_386, 32), "i386": (EM_386, 32), "ppc64le": (EM_PPC64, 64), "ppc64": (EM_PPC64, 64),

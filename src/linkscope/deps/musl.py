@@ -22,7 +22,7 @@ from __future__ import annotations
 from .arch import musl_arch_from_interp
 from .walk import ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
-from .model import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
+from .records import VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_MUSL_PATH, VIA_RPATH, VIA_RUNPATH
 from .objects import ElfIdent
 
 DEFAULT_SYS_PATH = "/lib:/usr/local/lib:/usr/lib"

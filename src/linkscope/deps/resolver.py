@@ -21,7 +21,7 @@ from .arch import default_interpreter
 from .walk import Node, Walk, interp_node, listing
 from ..files import Files, HostFiles, Resolved, dirname
 from .ldconf import parse_cache, parse_conf
-from .model import Env, Library, Result
+from .records import Env, Library, Result
 from .objects import ElfIdent, ElfObject, Objects, elf_object, load_elf_object
 
 
@@ -139,11 +139,11 @@ def resolve(binary_path: str | os.PathLike, env: Env | None = None, session: Ses
     if fmt == "elf":
         out = _resolve_elf(ctx, path, inner, r, rec, main_fid)
     elif fmt in ("macho", "macho-universal"):
-        from . import macho
-        out = macho.resolve(ctx, path, inner, r, rec)
+        from . import dyld
+        out = dyld.resolve(ctx, path, inner, r, rec)
     elif fmt == "pe":
-        from . import pe
-        out = pe.resolve(ctx, path, inner, r, rec)
+        from . import windows
+        out = windows.resolve(ctx, path, inner, r, rec)
     elif fmt == "script":      # the interpreter (and env's program) resolved inside the root
         from .script import resolve_script
         out = resolve_script(ctx, rec)
@@ -204,11 +204,11 @@ def _main_record(image, facts: dict, floors: dict | None):
     if fmt == "elf":
         return elf_object(image)
     if fmt in ("macho", "macho-universal"):
-        from . import macho
-        return macho.macho_file(image)
+        from . import dyld
+        return dyld.macho_file(image)
     if fmt == "pe":
-        from . import pe
-        return pe.pe_object(image)
+        from . import windows
+        return windows.pe_object(image)
     return None
 
 

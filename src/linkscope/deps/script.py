@@ -7,7 +7,7 @@ from __future__ import annotations
 import stat
 
 from ..files import join
-from .model import Interpreter
+from .records import Interpreter
 
 DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 

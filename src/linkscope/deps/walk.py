@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..record import record
 
 from ..files import Resolved
-from .model import VIA_INTERPRETER, VIA_NOT_FOUND, Interpreter, Library
+from .records import VIA_INTERPRETER, VIA_NOT_FOUND, Interpreter, Library
 from .objects import ElfObject
 
 

@@ -3,7 +3,7 @@ command prints it."""
 from __future__ import annotations
 
 from ..sniff import NON_BINARY
-from ..deps.model import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
+from ..deps.records import VIA_API_SET, VIA_NOT_FOUND, VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, VIA_WINDOWS_SYSTEM, Result
 
 _PROVIDED = {VIA_SHARED_CACHE: "dyld shared cache", VIA_WINDOWS_SYSTEM: "provided by Windows",
              VIA_API_SET: "API set, provided by Windows"}

@@ -29,7 +29,7 @@ from ..record import record
 
 from ..errors import UnsupportedFormat
 from ..files import dirname, join
-from .model import (VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
+from .records import (VIA_DIRECT, VIA_EXECUTABLE_PATH, VIA_FALLBACK, VIA_LOADER_PATH, VIA_NOT_FOUND, VIA_RPATH,
                     VIA_SHARED_CACHE, VIA_WEAK_NOT_FOUND, Interpreter)
 from .walk import Found, Node, Walk, listing
 

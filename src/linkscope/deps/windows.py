@@ -19,7 +19,7 @@ from ..record import record
 
 from ..errors import LinkscopeError, UnsupportedFormat
 from ..files import dirname, join
-from .model import VIA_APPLICATION_DIR, VIA_API_SET, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM
+from .records import VIA_APPLICATION_DIR, VIA_API_SET, VIA_NOT_FOUND, VIA_SYSTEM_DIR, VIA_WINDOWS_SYSTEM
 from .walk import Found, Node, Walk, listing
 
 API_SET_PREFIXES = ("api-ms-win-", "ext-ms-win-")
