@@ -458,10 +458,52 @@ def test_hwcaps_subdirectories_that_exist_come_first(tmp_path):
         lib(tmp_path, f"/opt/h/{sub}libh.so", "libh.so")
     lib(tmp_path, "/opt/h2/tls/x86_64/libi.so", "libi.so")
     lib(tmp_path, "/opt/h2/libi.so", "libi.so")
-    exe(tmp_path, "/bin/main", "libh.so", "libi.so", runpath="/opt/h:/opt/h2")
-    got, _ = run(tmp_path, host=host)
+    lib(tmp_path, "/opt/h/libj.so", "libj.so")        # not in the subdirectories that exist: the directory itself
+    write(tmp_path, "/opt/h3/glibc-hwcaps", "a file, not a directory\n")
+    lib(tmp_path, "/opt/h3/libk.so", "libk.so")
+    exe(tmp_path, "/bin/main", "libh.so", "libi.so", "libj.so", "libk.so", runpath="/opt/h:/opt/h2:/opt/h3")
+    got, r = run(tmp_path, host=host)
     assert got == [("libh.so", "/opt/h/glibc-hwcaps/x86-64-v2/libh.so", "runpath"),
-                   ("libi.so", "/opt/h2/tls/x86_64/libi.so", "runpath"), I]
+                   ("libi.so", "/opt/h2/tls/x86_64/libi.so", "runpath"), ("libj.so", "/opt/h/libj.so", "runpath"),
+                   ("libk.so", "/opt/h3/libk.so", "runpath"), I]
+    assert r.warnings == ()
+
+
+def test_hwcaps_subdirectories_of_a_relative_directory_are_under_the_current_directory(tmp_path):
+    interp(tmp_path)
+    host = HostCpu(EM_X86_64, 64, "x86_64", ("x86-64-v3",))
+    lib(tmp_path, "/w/rel/glibc-hwcaps/x86-64-v3/libh.so", "libh.so")
+    lib(tmp_path, "/w/rel/libh.so", "libh.so")
+    lib(tmp_path, "/rel/libh.so", "libh.so")          # the same relative path taken from / would be this
+    exe(tmp_path, "/bin/main", "libh.so", runpath="rel")
+    got, _ = run(tmp_path, cwd="/w", host=host)
+    assert got == [("libh.so", "rel/glibc-hwcaps/x86-64-v3/libh.so", "runpath"), I]
+    exe(tmp_path, "/bin/abs", "libh.so", runpath="/w/rel")        # absolute: the current directory plays no part
+    got, _ = run(tmp_path, "/bin/abs", cwd="/nonexistent", host=host)
+    assert got == [("libh.so", "/w/rel/glibc-hwcaps/x86-64-v3/libh.so", "runpath"), I]
+
+
+def test_search_path_elements_normalised(tmp_path):
+    """fillin_rpath: trailing slashes go (but "/" stays "/"), and a dropped element does not end the list."""
+    interp(tmp_path)
+    lib(tmp_path, "/libroot.so", "libroot.so")
+    lib(tmp_path, "/opt/rX/libq.so", "libq.so")
+    lib(tmp_path, "/opt/r/libs.so", "libs.so")
+    exe(tmp_path, "/bin/main", "libroot.so", "libq.so", runpath="///:/opt/rX//")
+    got, _ = run(tmp_path)
+    assert got == [("libroot.so", "/libroot.so", "runpath"), ("libq.so", "/opt/rX/libq.so", "runpath"), I]
+    exe(tmp_path, "/bin/secure", "libs.so", runpath="/x/$ORIGIN:/opt/r")
+    got, _ = run(tmp_path, "/bin/secure", secure=True)
+    assert got == [("libs.so", "/opt/r/libs.so", "runpath"), I]
+
+
+def test_big_endian_program_and_a_little_endian_candidate(tmp_path):
+    treebuild.elf(tmp_path / "bin/main", exe=True, needed=("libz.so",), runpath="/opt/le", target="s390x-linux-gnu")
+    lib(tmp_path, "/opt/le/libz.so", "libz.so")
+    got, r = run(tmp_path)
+    assert got == [("libz.so", None, "not-found"), ("/lib/ld64.so.1", None, "not-found")]
+    assert r.warnings == ("/opt/le/libz.so: ELF file data encoding not big-endian (ld.so would stop with this error; "
+                          "taken as not found)",)
 
 
 # -- ld.so.cache and ld.so.conf --------------------------------------------------------------------------
@@ -494,6 +536,16 @@ def test_ld_so_conf_directories_with_a_trailing_slash(tmp_path):
     exe(tmp_path, "/bin/main", "libconf.so")
     got, _ = run(tmp_path)
     assert got == [("libconf.so", "/opt/conf/libconf.so", "ld.so.conf"), I]
+
+
+def test_ld_so_conf_listing_the_root_directory(tmp_path):
+    """ld.so.conf's directories lose their trailing slashes, "/" stays "/": the candidate is /libroot.so."""
+    interp(tmp_path)
+    lib(tmp_path, "/libroot.so", "libroot.so")
+    write(tmp_path, "/etc/ld.so.conf", "/\n")
+    exe(tmp_path, "/bin/main", "libroot.so")
+    got, _ = run(tmp_path)
+    assert got == [("libroot.so", "/libroot.so", "ld.so.conf"), I]
 
 
 # -- inputs of several machines in one call ------------------------------------------------------------
