@@ -147,8 +147,9 @@ class GlibcRules(ElfRules):
         self.fs = ctx.fs
         self.ident = main_ident
         i = main_ident
-        key = ("glibc", ctx.fs.root, i.machine, i.bits, i.little,
-               i.eflags & EF_ARM_ABI_FLOAT_HARD if i.machine == EM_ARM else 0, ctx.cwd, ctx.env.host)
+        # e_flags whole: the triplet, $LIB, the default directories and the cache flags depend on
+        # e_flags for ARM, MIPS, RISC-V and LoongArch.
+        key = ("glibc", ctx.fs.root, i.machine, i.bits, i.little, i.eflags, ctx.cwd, ctx.env.host)
         cfg = ctx.session.memo.get(key)
         if cfg is None:
             cfg = ctx.session.memo[key] = GlibcConfig(ctx.fs, ctx.env.host, main_ident)
