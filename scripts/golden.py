@@ -100,15 +100,29 @@ def diff(old: Path, new: Path) -> int:
         if not (a.is_file() and b.is_file()):
             print(f"{rel}: only in {'old' if a.is_file() else 'new'}")
             continue
-        lines = difflib.unified_diff(a.read_text(errors="replace").splitlines(),
-                                     b.read_text(errors="replace").splitlines(),
-                                     f"old/{rel}", f"new/{rel}", n=1, lineterm="")
-        shown = [line for _, line in zip(range(40), lines)]
+        old_lines, new_lines = a.read_text(errors="replace").splitlines(), b.read_text(errors="replace").splitlines()
+        lines = difflib.unified_diff(old_lines, new_lines, f"old/{rel}", f"new/{rel}", n=1, lineterm="")
+        shown = _clip([line for _, line in zip(range(40), lines)])
         print("\n".join(shown))
     total = len(names)
     print(f"{total - differing} of {total} outputs identical" + (f", {differing} differ" if differing else ""),
           file=sys.stderr)
     return 1 if differing else 0
+
+
+def _clip(lines: list[str], width: int = 240) -> list[str]:
+    """Diff lines short enough to read (a JSON document is one line): a changed line is shown around
+    the first character where it differs from its counterpart."""
+    out = []
+    for i, line in enumerate(lines):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        other = lines[i + 1] if line[:1] == "-" and i + 1 < len(lines) else lines[i - 1] if line[:1] == "+" and i else ""
+        at = next((k for k, (x, y) in enumerate(zip(line[1:], other[1:])) if x != y), 0)
+        start = max(0, at - width // 3)
+        out.append(f"{line[0]}...{line[1 + start:1 + start + width]}... (at character {at} of {len(line) - 1})")
+    return out
 
 
 def against(rev: str) -> int:

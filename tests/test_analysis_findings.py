@@ -169,3 +169,24 @@ def test_analyze_never_fails_on_damaged_files(name, tmp_path):
             assert all(isinstance(e, str) for e in f.evidence) and (f.fix is None or isinstance(f.fix, str) and f.fix), f
         assert len({f.id for f in rec.findings}) == len(rec.findings), [f.id for f in rec.findings]
         assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in rec.hardening), rec.hardening
+
+
+@pytest.mark.parametrize("text,key", [
+    ("go1.22.3", (False, 1, 22, 3, "", -1)), ("1.22", (False, 1, 22, -1, "", -1)),
+    ("go1.20", (False, 1, 20, 0, "", -1)), ("go1.23rc1", (False, 1, 23, -1, "rc", 1)),
+    ("go1.21.0-bigcorp", (False, 1, 21, 0, "", -1)), ("go1.22.0 X:boringcrypto", (False, 1, 22, 0, "", -1)),
+    ("devel go1.24-abc123 Tue", (True, 0, 0, -1, "", -1)), ("go1", (False, 1, 0, 0, "", -1)),
+    ("go1.2x3", (False, 1, 2, -1, "x", 3)), ("go1.01", None), ("go", None), ("banana", None), ("go1.22.", None),
+])
+def test_one_go_version_parser(text, key):
+    """linkscope.go.version.parse orders as Go does; the policy's versions and portability's
+    release are built on it."""
+    from linkscope.go import version
+    from linkscope.policy import parse_go_version
+
+    assert version.parse(text) == key
+    if key is not None:
+        g = parse_go_version(text)
+        assert (g.devel, g.major, g.minor, g.patch, g.kind, g.pre, g.text) == (*key, text)
+    if key is not None and not key[0] and text.startswith("go"):
+        assert version.release(text) == (key[1], key[2])

@@ -15,6 +15,7 @@ import pytest
 from linkscope import check
 from linkscope import policy as pol
 from linkscope.check import DIRECTORY, FileResult, Report, Violation, evaluate, run
+from linkscope.units import size_text
 from linkscope.model import Binary, CgoInfo, ErrorInfo, Finding, GoInfo, ReadWarning, VersionFloor
 from linkscope.policy import GoVersion, Policy, PolicyError
 
@@ -121,7 +122,7 @@ def test_universal_slices_each_checked_and_named():
     (1024**3 - 1, "1024.0 MiB"), (1024**3, "1.0 GiB"), (5 * 1024**3, "5.0 GiB"), (1024**4, "1024.0 GiB"),
 ])
 def test_sizes_as_shown(n, text):
-    assert check._human(n) == text
+    assert size_text(n) == text
 
 
 def test_max_size_evidence():

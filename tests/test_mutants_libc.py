@@ -177,9 +177,17 @@ def test_version_key_refuses_with_the_version_named(bad):
 def test_version_key_cache_is_bounded():
     libc._VERSION_KEYS.clear()
     for i in range(5000):
-        assert libc.version_key(f"1.{i}") == (1, i)
+        assert libc.version_key(f"1.{i}") == ((1, i) if i else (1,))   # trailing zeros do not count
     assert len(libc._VERSION_KEYS) <= 4097
     libc._VERSION_KEYS.clear()
+
+
+def test_one_version_rule_for_floors_and_policies():
+    """libc.version_key is the one rule: what check compares (policy.glibc_version_key) is the same."""
+    from linkscope import policy
+
+    assert libc.version_key("2.28") == libc.version_key("2.28.0") == (2, 28) == policy.glibc_version_key("GLIBC_2.28.0")
+    assert libc.version_key("2.9") < libc.version_key("2.10") < libc.version_key("2.10.1")
 
 
 # -- weak version needs (the loader does not require them) -------------------------------------------

@@ -19,6 +19,7 @@ from .sniff import NON_BINARY
 from .policy import (
     GoVersionReq, Policy, PolicyError, glibc_version_key, needed_matches, parse_go_version,
 )
+from .units import size_text
 
 # rule id -> (short description, longer help); ids are the option names, so a line of output points
 # straight at the option (or policy-file key) that produced it.
@@ -129,24 +130,17 @@ def evaluate(policy: Policy, rec: Binary) -> list[Violation]:
     else:
         out.extend(Violation(rec.path, rule, msg, tuple(ev)) for rule, msg, ev in _image_rules(policy, rec))
     if policy.max_size is not None and rec.size > policy.max_size:
-        ev = [f"{_human(rec.size)} > {_human(policy.max_size)}"]
+        ev = [f"{size_text(rec.size)} > {size_text(policy.max_size)}"]
         biggest = sorted(rec.size_breakdown, key=lambda kv: -kv[1])[:3]
         if biggest:
-            ev.append("largest: " + ", ".join(f"{k} {_human(v)}" for k, v in biggest))
+            ev.append("largest: " + ", ".join(f"{k} {size_text(v)}" for k, v in biggest))
         if rec.strip_saving:
-            ev.append(f"-ldflags=\"-s -w\" (or strip) would save {_human(rec.strip_saving)}")
+            ev.append(f"-ldflags=\"-s -w\" (or strip) would save {size_text(rec.strip_saving)}")
         out.append(Violation(rec.path, "max-size", f"file is {rec.size:,} bytes, over the {policy.max_size:,}-byte limit",
                              tuple(ev)))
     order = {r: i for i, r in enumerate(RULES)}
     out.sort(key=lambda v: order[v.rule])   # stable: slices keep their order within a rule
     return out
-
-
-def _human(n: int) -> str:
-    for unit, mult in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= mult:
-            return f"{n / mult:.1f} {unit}"
-    return f"{n} B"
 
 
 def _error_text(rec: Binary) -> str:
@@ -187,7 +181,7 @@ def _image_rules(p: Policy, b: Binary):
             if b.debug_info:
                 ev.append("debug info present")
             if b.strip_saving:
-                ev.append(f"stripping would save {_human(b.strip_saving)}")
+                ev.append(f"stripping would save {size_text(b.strip_saving)}")
             if b.go is not None:
                 ev.append("build with -ldflags=\"-s -w\"")
             yield "require-stripped", "not stripped", ev

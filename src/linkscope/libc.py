@@ -89,7 +89,8 @@ _DOTTED: dict[str | None, bool] = {}
 
 
 def version_key(version: str) -> tuple[int, ...]:
-    """Numeric order of dotted versions: "2.3.4" < "2.10". Raises ValueError for anything else."""
+    """Numeric order of dotted versions: "2.3.4" < "2.10", "2.28" == "2.28.0". Raises ValueError for
+    anything else."""
     key = _VERSION_KEYS.get(version)
     if key is None:
         if len(_VERSION_KEYS) > 4096:  # real trees have a few dozen; hostile files may invent more
@@ -104,7 +105,10 @@ _VERSION_KEYS: dict[str, tuple[int, ...]] = {}
 def _version_key(version: str) -> tuple[int, ...]:
     if not is_dotted(version):
         raise ValueError(f"not a dotted version number: {version!r}")
-    return tuple(int(p) for p in version.split("."))
+    key = [int(p) for p in version.split(".")]
+    while len(key) > 1 and key[-1] == 0:    # 2.28 and 2.28.0 are one version
+        key.pop()
+    return tuple(key)
 
 
 # -- which C library -------------------------------------------------------------------------------

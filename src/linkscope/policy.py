@@ -51,6 +51,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from .go import version as go_version
+from .libc import version_key
+
 LINKAGE_CHOICES = ("static", "static-pie", "static-or-static-pie", "dynamic")
 
 
@@ -104,17 +107,13 @@ def parse_glibc_version(text: str) -> tuple[int, ...]:
 
 
 def glibc_version_key(text: str) -> tuple[int, ...]:
-    """Comparable form of a glibc version; (2, 28) == (2, 28, 0)."""
-    v = list(parse_glibc_version(text))
-    while len(v) > 1 and v[-1] == 0:
-        v.pop()
-    return tuple(v)
+    """Comparable form of a glibc version a policy states or a binary records, by the one rule
+    (linkscope.libc.version_key): (2, 28) == (2, 28, 0)."""
+    return version_key(".".join(str(n) for n in parse_glibc_version(text)))
 
 
 # -- Go versions ---------------------------------------------------------------------------------------
-# The order is Go's own (internal/gover, go/version.Compare): 1.21 < 1.21rc1 < 1.21.0 < 1.21.1, and
-# before Go 1.21 a missing patch means .0 (go1.20 == go1.20.0). "devel" toolchains sort after every
-# release: a development build is newer than anything released when it was made.
+# Ordered by linkscope.go.version.parse's key: Go's own order (internal/gover, go/version.Compare).
 _GO_OPS = (">=", "<=", "==", "!=", ">", "<")
 
 
@@ -134,31 +133,15 @@ class GoVersion:
         return self.text
 
 
-_GO_VERSION_RE = re.compile(r"(0|[1-9]\d*)(?:\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*)|([a-z]+)(0|[1-9]\d*)?)?)?")
-
-
 def parse_go_version(text: str) -> GoVersion:
-    """``go1.22.3``, ``1.22``, ``go1.23rc1``, ``go1.21.0-bigcorp``, ``go1.22.0 X:boringcrypto``,
-    ``devel go1.24-abc123 ...``. Raises PolicyError for anything else."""
-    if not isinstance(text, str):
-        raise PolicyError(f"invalid Go version {text!r}: expected a string such as go1.22.3")
-    s = text.strip()
-    if s == "devel" or s.startswith("devel ") or s.startswith("devel+"):
-        return GoVersion(devel=True, text=s)
-    s = s.split()[0] if s else s          # "go1.22.0 X:boringcrypto"
-    s = s.split("-", 1)[0]                # "go1.21.0-bigcorp"
-    if s.startswith("go"):
-        s = s[2:]
-    m = _GO_VERSION_RE.fullmatch(s)
-    if not m:
+    """A Go version as a policy states or a binary records it (linkscope.go.version.parse: ``go1.22.3``,
+    ``1.22``, ``go1.23rc1``, ``devel go1.24-abc123 ...``). Raises PolicyError for anything else."""
+    key = go_version.parse(text) if isinstance(text, str) else None
+    if key is None:
+        if not isinstance(text, str):
+            raise PolicyError(f"invalid Go version {text!r}: expected a string such as go1.22.3")
         raise PolicyError(f"invalid Go version {text!r}: expected something like 1.22, go1.22.3 or go1.23rc1")
-    major, minor, patch, kind, pre = m.groups()
-    if minor is None:                      # "1" means 1.0.0
-        return GoVersion(False, int(major), 0, 0, text=text.strip())
-    if patch is None and kind is None and (int(major), int(minor)) < (1, 21):
-        patch = "0"                        # before Go 1.21, go1.20 is the release go1.20.0
-    return GoVersion(False, int(major), int(minor), -1 if patch is None else int(patch), kind or "",
-                     -1 if pre is None else int(pre), text=text.strip())
+    return GoVersion(*key, text=text.strip())
 
 
 @dataclass(frozen=True, slots=True)

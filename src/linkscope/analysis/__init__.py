@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ..errors import DATA_ERRORS, LinkscopeError
 from ..model import Finding
+from ..units import size_text
 # Imported with the package (which only analyze's callers import), not on every call: a tree of
 # binaries calls analyze once per file.
 from . import cgo, hardening, linker, nss, portability, preload, sizes
@@ -143,27 +144,20 @@ def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
     size = ev.view.size
     parts = dict(breakdown or ())
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
-    evidence = tuple(f"{c}: {_human(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
+    evidence = tuple(f"{c}: {size_text(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     if saving:
         from . import gofix
 
         how, notes = gofix.strip(b) if ev.is_go else ("strip", [])
         removed = ("symbol table and DWARF" if parts.get("dwarf") and parts.get("symtab") else
                    "DWARF" if parts.get("dwarf") else "symbol table")
-        title = (f"{_human(saving)} ({100 * saving / size:.1f}%) of the {_human(size)} file is {removed} that "
+        title = (f"{size_text(saving)} ({100 * saving / size:.1f}%) of the {size_text(size)} file is {removed} that "
                  f"{'-s -w' if ev.is_go else 'strip'} would remove.")
         return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "
-                       f"({_human(size)}).", evidence, None)
+                       f"({size_text(size)}).", evidence, None)
     return None
-
-
-def _human(n: int) -> str:
-    for unit, k in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= k:
-            return f"{n / k:.1f} {unit}"
-    return f"{n} bytes"
 
 
 def with_root_findings(binary, files):

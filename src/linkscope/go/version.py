@@ -11,17 +11,73 @@ from __future__ import annotations
 _ARCH_FLOOR = {"loong64": (5, 19), "mips64le": (4, 8)}
 
 
+def parse(text: str) -> tuple[bool, int, int, int, str, int] | None:
+    """A Go toolchain version as a key that sorts the way Go orders versions (internal/gover,
+    go/version.Compare): (devel, major, minor, patch, prerelease kind, prerelease number), -1 and ""
+    where absent. 1.21 < 1.21rc1 < 1.21.0 < 1.21.1; before Go 1.21 a missing patch means .0
+    (go1.20 == go1.20.0); "devel" toolchains sort after every release. Accepts ``go1.22.3``,
+    ``1.22``, ``go1.23rc1``, ``go1.21.0-bigcorp``, ``go1.22.0 X:boringcrypto``, ``devel go1.24-abc``;
+    None for anything else. (No regular expression: this runs on the inspect path.)"""
+    s = text.strip()
+    if s == "devel" or s.startswith(("devel ", "devel+")):
+        return True, 0, 0, -1, "", -1
+    s = s.split()[0] if s else s          # "go1.22.0 X:boringcrypto"
+    s = s.split("-", 1)[0]                # "go1.21.0-bigcorp"
+    if s.startswith("go"):
+        s = s[2:]
+    got = _number(s, 0)
+    if got is None:
+        return None
+    major, i = got
+    if i == len(s):                       # "1" means 1.0.0
+        return False, major, 0, 0, "", -1
+    if s[i] != ".":
+        return None
+    got = _number(s, i + 1)
+    if got is None:
+        return None
+    minor, i = got
+    patch, kind, pre = -1, "", -1
+    if i == len(s):
+        if (major, minor) < (1, 21):      # before Go 1.21, go1.20 is the release go1.20.0
+            patch = 0
+    elif s[i] == ".":
+        got = _number(s, i + 1)
+        if got is None or got[1] != len(s):
+            return None
+        patch = got[0]
+    else:
+        j = i
+        while j < len(s) and "a" <= s[j] <= "z":
+            j += 1
+        if j == i:
+            return None
+        kind = s[i:j]
+        if j < len(s):
+            got = _number(s, j)
+            if got is None or got[1] != len(s):
+                return None
+            pre = got[0]
+    return False, major, minor, patch, kind, pre
+
+
+def _number(s: str, i: int) -> tuple[int, int] | None:
+    """A decimal without leading zeros at ``s[i:]``: (value, index after it), or None."""
+    j = i
+    while j < len(s) and "0" <= s[j] <= "9":
+        j += 1
+    if j == i or (s[i] == "0" and j > i + 1):
+        return None
+    return int(s[i:j]), j
+
+
 def release(version: str | None) -> tuple[int, int] | None:
-    """(major, minor) of "go1.21.3", "go1.22rc1", "go1.24"...; None for anything else ("devel ...")."""
+    """(major, minor) of a released Go's version ("go1.21.3", "go1.22rc1", "go1.24"); None for a
+    development toolchain or anything that is not a Go version."""
     if not version or not version.startswith("go"):
         return None
-    major, dot, rest = version[2:].partition(".")
-    n = 0
-    while n < len(rest) and rest[n].isdecimal():
-        n += 1
-    if not (dot and major.isdecimal() and n):
-        return None
-    return int(major), int(rest[:n])
+    key = parse(version)
+    return None if key is None or key[0] else (key[1], key[2])
 
 
 def linux_kernel_floor(version: str | None, arch: str | None) -> str | None:
