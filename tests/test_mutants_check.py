@@ -15,6 +15,7 @@ import pytest
 from linkscope import check
 from linkscope import policy as pol
 from linkscope.check import DIRECTORY, FileResult, Report, Violation, evaluate, run
+from linkscope.render.check_report import policy_to_json
 from linkscope.units import size_text
 from linkscope.model import Binary, CgoInfo, ErrorInfo, Finding, GoInfo, ReadWarning, VersionFloor
 from linkscope.policy import GoVersion, Policy, PolicyError
@@ -508,14 +509,14 @@ def test_needed_matches_case_sensitive_by_default():
 
 # -- policy: the record, files, the command line ---------------------------------------------------------
 def test_policy_rules_and_json():
-    assert Policy().is_empty() and Policy().enabled_rules() == [] and Policy().to_json() == {}
+    assert Policy().is_empty() and Policy().enabled_rules() == [] and policy_to_json(Policy()) == {}
     p = Policy(require="static", max_size=0, allow_needed=("a", "b"),
                require_go_version=pol.parse_go_requirement(">=1.22"), forbid_cgo=True)
     assert not p.is_empty() and not Policy(max_size=0).is_empty()
     assert p.enabled_rules() == ["require", "forbid-cgo", "max-size", "allow-needed", "require-go-version"]
-    assert p.to_json() == {"require": "static", "forbid-cgo": True, "max-size": 0, "allow-needed": ["a", "b"],
+    assert policy_to_json(p) == {"require": "static", "forbid-cgo": True, "max-size": 0, "allow-needed": ["a", "b"],
                            "require-go-version": ">=1.22"}
-    assert Policy(max_glibc="2.28", forbid_rpath=False).to_json() == {"max-glibc": "2.28"}
+    assert policy_to_json(Policy(max_glibc="2.28", forbid_rpath=False)) == {"max-glibc": "2.28"}
 
 
 @pytest.mark.parametrize("key,value,message", [

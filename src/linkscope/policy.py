@@ -224,21 +224,11 @@ class Policy:
 
     def enabled_rules(self) -> list[str]:
         """The rule ids this policy turns on, in the fixed rule order."""
-        return [rule_id(f.name) for f in fields(self) if _on(getattr(self, f.name))]
+        return [rule for rule, _setting in self.rules()]
 
-    def to_json(self) -> dict:
-        """The effective policy, with option names as keys (only the rules that are on)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if not _on(v):
-                continue
-            if isinstance(v, tuple):
-                v = list(v)
-            elif isinstance(v, GoVersionReq):
-                v = str(v)
-            out[rule_id(f.name)] = v
-        return out
+    def rules(self) -> list[tuple[str, Any]]:
+        """(rule id, setting) of every rule this policy turns on, in the fixed rule order."""
+        return [(rule_id(f.name), getattr(self, f.name)) for f in fields(self) if _on(getattr(self, f.name))]
 
 
 def _on(value: Any) -> bool:

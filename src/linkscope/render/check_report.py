@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..check import Report, Violation
+from ..policy import GoVersionReq
 
 SCHEMA_VERSION = 1
 
@@ -34,13 +35,19 @@ def summary(report: Report) -> str:
     return (f"{files} checked: {failed} failed the policy with {count} violation" + ("" if count == 1 else "s") + also)
 
 
+def policy_to_json(policy) -> dict[str, Any]:
+    """The effective policy, with option names as keys (only the rules that are on)."""
+    return {rule: list(v) if isinstance(v, tuple) else str(v) if isinstance(v, GoVersionReq) else v
+            for rule, v in policy.rules()}
+
+
 def document(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "check",
         "ok": report.ok,
         "config": report.config,
-        "policy": report.policy.to_json(),
+        "policy": policy_to_json(report.policy),
         "results": [
             {"path": f.path, "ok": f.ok,
              "violations": [{"rule": v.rule, "message": v.message, "evidence": list(v.evidence), "slice": v.slice}
