@@ -135,60 +135,46 @@ def zig(dest: Path, args: tuple[str, ...], sources: dict[str, str], out: str, ex
 
 
 # -- patching what ld will not write -----------------------------------------------------------------
+def _split_string_tag(path: Path, tag: int, new_tag: int) -> tuple[str, str]:
+    """The string of the object's one ``tag`` entry must read ``A:B``: the colon becomes a NUL, so
+    ``tag`` reads ``A``, and a spare DT_NULL slot of the dynamic table (ld leaves several) becomes a
+    ``new_tag`` entry pointing at ``B``. Patched in place with struct alone (buildkit's ELF64 helpers);
+    returns (A, B)."""
+    import struct
+
+    data = bytearray(Path(path).read_bytes())
+    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
+    tags = [t for t, _ in entries]
+    assert tags.count(tag) == 1 and (new_tag == tag or new_tag not in tags), tags
+    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
+    value = entries[tags.index(tag)][1]
+    at = strtab + value
+    text = data[at:data.index(b"\0", at)].decode()
+    assert text.count(":") == 1, f"need a string of two parts, got {text!r}"
+    colon = text.index(":")
+    data[at + colon] = 0
+    first_null = tags.index(buildkit.DT_NULL)
+    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
+        raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
+    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, new_tag, value + colon + 1)
+    Path(path).write_bytes(data)
+    return text[:colon], text[colon + 1:]
+
+
 def split_rpath_into_rpath_and_runpath(path: Path) -> tuple[str, str]:
-    """Give an object both DT_RPATH and DT_RUNPATH, which GNU ld never writes together: the object
-    must have been linked with a DT_RPATH of two entries ``A:B`` (``elf(rpath="A:B")``); the colon
-    in the string table becomes a NUL, so DT_RPATH reads ``A``, and a spare DT_NULL slot of the
-    dynamic table (ld leaves several) becomes DT_RUNPATH pointing at ``B``. Patched in place with
-    struct alone (buildkit's ELF64 helpers); returns (A, B). readelf shows both tags afterwards."""
-    import struct
-
-    data = bytearray(Path(path).read_bytes())
-    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
-    tags = [t for t, _ in entries]
-    assert buildkit.DT_RUNPATH not in tags and tags.count(buildkit.DT_RPATH) == 1, tags
-    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
-    rp_index = tags.index(buildkit.DT_RPATH)
-    at = strtab + entries[rp_index][1]
-    text = data[at:data.index(b"\0", at)].decode()
-    assert text.count(":") == 1, f"need an RPATH of two entries, got {text!r}"
-    colon = text.index(":")
-    data[at + colon] = 0
-    first_null = tags.index(buildkit.DT_NULL)
-    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
-        raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
-    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, buildkit.DT_RUNPATH, entries[rp_index][1] + colon + 1)
-    Path(path).write_bytes(data)
-    return text[:colon], text[colon + 1:]
-
-
-def split_soname_into_two(path: Path) -> tuple[str, str]:
-    """Give an object two DT_SONAME entries, which no linker writes: the object must have been linked
-    with a soname ``A:B``; the colon becomes a NUL, so the first DT_SONAME reads ``A``, and a spare
-    DT_NULL slot becomes a second DT_SONAME pointing at ``B`` (the one the loader keeps). Patched in
-    place with struct alone; returns (A, B)."""
-    import struct
-
-    data = bytearray(Path(path).read_bytes())
-    dyn_off, entries = buildkit.elf64_dynamic(bytes(data))
-    tags = [t for t, _ in entries]
-    assert tags.count(DT_SONAME) == 1, tags
-    strtab = buildkit.elf64_offset(bytes(data), next(v for t, v in entries if t == buildkit.DT_STRTAB))
-    so_value = entries[tags.index(DT_SONAME)][1]
-    at = strtab + so_value
-    text = data[at:data.index(b"\0", at)].decode()
-    assert text.count(":") == 1, f"need a soname of two parts, got {text!r}"
-    colon = text.index(":")
-    data[at + colon] = 0
-    first_null = tags.index(buildkit.DT_NULL)
-    if first_null + 1 >= len(tags) or tags[first_null + 1] != buildkit.DT_NULL:
-        raise ValueError(f"{path}: no spare DT_NULL slot in the dynamic table")
-    struct.pack_into("<qQ", data, dyn_off + 16 * first_null, DT_SONAME, so_value + colon + 1)
-    Path(path).write_bytes(data)
-    return text[:colon], text[colon + 1:]
+    """Give an object both DT_RPATH and DT_RUNPATH, which GNU ld never writes together: linked with a
+    DT_RPATH of two entries ``A:B`` (``elf(rpath="A:B")``), it ends with DT_RPATH ``A`` and DT_RUNPATH
+    ``B``; readelf shows both tags afterwards. Returns (A, B)."""
+    return _split_string_tag(path, buildkit.DT_RPATH, buildkit.DT_RUNPATH)
 
 
 DT_SONAME = 14
+
+
+def split_soname_into_two(path: Path) -> tuple[str, str]:
+    """Give an object two DT_SONAME entries, which no linker writes: linked with a soname ``A:B``, its
+    first DT_SONAME reads ``A`` and a second one ``B`` (the one the loader keeps). Returns (A, B)."""
+    return _split_string_tag(path, DT_SONAME, DT_SONAME)
 
 
 def cut_last_load_segment(path: Path, short: int = 8) -> int:
