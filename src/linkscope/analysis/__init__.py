@@ -23,6 +23,7 @@ dynamic executable, a steerable library path), ``info`` (explanations).
 from __future__ import annotations
 
 from ..errors import DATA_ERRORS, LinkscopeError
+from ..formats.elf import ET_DYN, ET_EXEC
 from ..model import Finding
 from ..units import size_text
 # Imported with the package (which only analyze's callers import), not on every call: a tree of
@@ -128,7 +129,7 @@ def sort_findings(findings) -> list[Finding]:
 def _strip_saving(ev, linker_name: str | None) -> int | None:
     img, b = ev.image, ev.binary
     if ev.format == "elf":
-        if img.e_type not in (2, 3):          # objects and cores are not what strip is for
+        if img.e_type not in (ET_EXEC, ET_DYN):          # objects and cores are not what strip is for
             return None
         go = b.go if ev.is_go and b.go is not None else None
         return sizes.elf_strip_saving(img, go, linker_name == "go-internal")

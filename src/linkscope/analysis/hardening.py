@@ -46,10 +46,13 @@ from ..model import Finding
 from ..lazy import Rx
 from . import gofix
 
-PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_GNU_STACK, PT_GNU_RELRO = 1, 2, 3, 0x6474E551, 0x6474E552
-DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 24, 30, 0x6FFFFFFB
-DF_BIND_NOW, DF_1_NOW, DF_1_PIE = 0x8, 0x1, 0x08000000
-NT_GNU_PROPERTY_TYPE_0 = 5
+from ..formats.elf import (DF_1_NOW, DF_1_PIE, DF_BIND_NOW, DT_BIND_NOW, EM_386, EM_AARCH64, EM_X86_64, ET_DYN, ET_EXEC,
+                           NT_GNU_PROPERTY_TYPE_0, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP,
+                           PT_LOAD)
+from ..formats.macho import MH_ALLOW_STACK_EXECUTION, MH_EXECUTE, MH_PIE
+from ..formats.pe import (IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, IMAGE_DLLCHARACTERISTICS_GUARD_CF,
+                          IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA, IMAGE_DLLCHARACTERISTICS_NX_COMPAT)
+
 GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
 X86_IBT, X86_SHSTK = 0x1, 0x2
@@ -90,14 +93,14 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
     img = ev.image
     out: dict[str, str] = {}
     why: dict[str, list[str]] = {}
-    if img.e_type not in (2, 3):
+    if img.e_type not in (ET_EXEC, ET_DYN):
         return out, why
     segs = {p.type: p for p in img.segments}
     has_dyn = PT_DYNAMIC in segs
     interp = PT_INTERP in segs
     flags, flags1 = img.flags, img.flags_1
     # pie
-    if img.e_type == 2:
+    if img.e_type == ET_EXEC:
         out["pie"], why["pie"] = "no", ["ELF type ET_EXEC (loaded at a fixed address)"]
     elif flags1 & DF_1_PIE:
         out["pie"], why["pie"] = "yes", ["ELF type ET_DYN with DF_1_PIE in DT_FLAGS_1"]
@@ -132,9 +135,9 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
     if st is None:
         out["nx"], why["nx"] = "no", ["no PT_GNU_STACK (the stack is made executable)"]
     else:
-        x = bool(st.flags & 1)
+        x = bool(st.flags & PF_X)
         out["nx"] = "no" if x else "yes"
-        why["nx"] = ["PT_GNU_STACK flags " + "".join(c for c, bit in (("R", 4), ("W", 2), ("E", 1)) if st.flags & bit)]
+        why["nx"] = ["PT_GNU_STACK flags " + "".join(c for c, bit in (("R", PF_R), ("W", PF_W), ("E", PF_X)) if st.flags & bit)]
     # stack protector, fortify
     if pure_go:
         for k in ("stack_protector", "fortify"):
@@ -148,7 +151,7 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         readable = ev.has_symtab or bool(ev.binary.needed)
         unread = "no symbol table, no dynamic imports: nothing names them"
         canaries = (ev.code_count(_CANARY_X86_64, budget=CANARY_SCAN_LIMIT)
-                    if not sp and not readable and img.machine == 62 else 0)
+                    if not sp and not readable and img.machine == EM_X86_64 else 0)
         if sp:
             out["stack_protector"], why["stack_protector"] = "yes", [f"references {sp[0]}"]
         elif canaries:
@@ -165,14 +168,14 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
             why["fortify"] = ["no __*_chk functions in the symbol tables"] if readable else [unread]
     # CET / BTI
     props = gnu_properties(img)
-    if img.machine in (3, 62):
+    if img.machine in (EM_386, EM_X86_64):
         f = props.get(GNU_PROPERTY_X86_FEATURE_1_AND, 0)
         for key, bit, name in (("cet_ibt", X86_IBT, "IBT"), ("cet_shstk", X86_SHSTK, "SHSTK")):
             out[key] = "yes" if f & bit else "no"
             why[key] = [f"GNU property x86 feature {name}" if f & bit else
                         ("no NT_GNU_PROPERTY_TYPE_0 x86 feature note" if GNU_PROPERTY_X86_FEATURE_1_AND not in props
                          else f"x86 feature word {f:#x} lacks {name}")]
-    elif img.machine == 183:
+    elif img.machine == EM_AARCH64:
         f = props.get(GNU_PROPERTY_AARCH64_FEATURE_1_AND, 0)
         for key, bit, name in (("bti", AARCH64_BTI, "BTI"), ("pac", AARCH64_PAC, "PAC")):
             out[key] = "yes" if f & bit else "no"
@@ -198,30 +201,30 @@ def _unknown_where_unread(img, has_dyn: bool, out: dict[str, str], why: dict[str
                                    "cet_ibt", "cet_shstk", "bti", "pac"), "the program headers"))
     elif has_dyn and not img.dynamic_readable:
         gone.update(dict.fromkeys(("bind_now", "relro", "rpath", "stack_protector", "fortify"), "the dynamic table"))
-        if img.e_type == 3:
+        if img.e_type == ET_DYN:
             gone["pie"] = "the dynamic table"     # DF_1_PIE is in it
     if not img.section_headers_ok:
         for k in ("stack_protector", "fortify"):
             gone.setdefault(k, "the section headers")
     for k, table in gone.items():
-        if k in out and out[k] != "yes" and not (k == "pie" and img.e_type == 2):
+        if k in out and out[k] != "yes" and not (k == "pie" and img.e_type == ET_EXEC):
             out[k], why[k] = "unknown", [f"{table} could not be read"]
 
 
 def _code_size(img) -> int:
     """Bytes of the executable loaded segments."""
-    return sum(p.filesz for p in img.segments if p.type == PT_LOAD and p.flags & 1)
+    return sum(p.filesz for p in img.segments if p.type == PT_LOAD and p.flags & PF_X)
 
 
 def self_relocating(image) -> bool:
     """An ELF executable with PT_DYNAMIC and no PT_INTERP (a static-pie): the kernel starts it
     directly and its start-up code applies its own relocations, all at once; nothing binds lazily."""
-    if getattr(image, "format", None) != "elf" or image.e_type not in (2, 3):
+    if getattr(image, "format", None) != "elf" or image.e_type not in (ET_EXEC, ET_DYN):
         return False
     types = {p.type for p in image.segments}
     if PT_DYNAMIC not in types or PT_INTERP in types:
         return False
-    return image.e_type == 2 or bool(image.flags_1 & DF_1_PIE)
+    return image.e_type == ET_EXEC or bool(image.flags_1 & DF_1_PIE)
 
 
 def rpath_risks(entries: list[tuple[str, str]], privileged: bool) -> list[str]:
@@ -255,9 +258,9 @@ def world_writable(entries: list[tuple[str, str]], files) -> list[str]:
 def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
     img = ev.image
     out, why = {}, {}
-    if img.filetype == 2:
-        out["pie"], why["pie"] = ("yes", ["MH_PIE"]) if img.flags & 0x200000 else ("no", ["no MH_PIE flag"])
-    allow = bool(img.flags & 0x20000)   # MH_ALLOW_STACK_EXECUTION
+    if img.filetype == MH_EXECUTE:
+        out["pie"], why["pie"] = ("yes", ["MH_PIE"]) if img.flags & MH_PIE else ("no", ["no MH_PIE flag"])
+    allow = bool(img.flags & MH_ALLOW_STACK_EXECUTION)
     out["nx"], why["nx"] = ("no", ["MH_ALLOW_STACK_EXECUTION"]) if allow else ("yes", ["no MH_ALLOW_STACK_EXECUTION"])
     if pure_go:
         out["stack_protector"], why["stack_protector"] = "not-applicable", ["pure Go (no cgo)"]
@@ -281,8 +284,10 @@ def pe(ev) -> tuple[dict[str, str], dict[str, list[str]]]:
     if img.is_object:
         return out, why
     dc = img.dll_characteristics
-    for key, bit, name in (("pie", 0x40, "DYNAMIC_BASE"), ("high_entropy_va", 0x20, "HIGH_ENTROPY_VA"),
-                           ("nx", 0x100, "NX_COMPAT"), ("cfg", 0x4000, "GUARD_CF")):
+    for key, bit, name in (("pie", IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, "DYNAMIC_BASE"),
+                           ("high_entropy_va", IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA, "HIGH_ENTROPY_VA"),
+                           ("nx", IMAGE_DLLCHARACTERISTICS_NX_COMPAT, "NX_COMPAT"),
+                           ("cfg", IMAGE_DLLCHARACTERISTICS_GUARD_CF, "GUARD_CF")):
         out[key] = "yes" if dc & bit else "no"
         why[key] = [f"IMAGE_DLLCHARACTERISTICS_{name}" + ("" if dc & bit else " not set")]
     return out, why

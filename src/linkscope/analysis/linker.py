@@ -26,6 +26,8 @@ lld-link 14.0 with a ``.buildid`` section (zig cc); GNU ld 2.x (``bfd``).
 from __future__ import annotations
 
 from .. import goflags
+from ..formats.elf import ET_DYN, ET_EXEC
+from ..formats.macho import TOOL_LD, TOOL_LLD, TOOL_ZIG
 from ..lazy import Rx
 
 _ZIG_SOURCE = Rx(rb"\0([\w./-]+\.zig)\0")
@@ -50,7 +52,7 @@ def _go_external_setting(ev) -> str | None:
 
 def _elf(ev) -> tuple[str | None, list[str]]:
     img = ev.image
-    if img.e_type not in (2, 3):       # objects and cores are not linked
+    if img.e_type not in (ET_EXEC, ET_DYN):       # objects and cores are not linked
         return None, []
     comment = ev.comment
     evidence = [f".comment: {c}" for c in comment]
@@ -112,20 +114,18 @@ def _c_toolchain_marks(ev) -> list[str]:
     return out
 
 
+_MACHO_LINKERS = {TOOL_LD: "ld64", TOOL_LLD: "lld", TOOL_ZIG: "zig"}
+
+
 def _macho(ev) -> tuple[str | None, list[str]]:
     img = ev.image
     if ev.is_go and not _go_external_setting(ev):
         return "go-internal", ["Go binary, no -linkmode=external in its build settings"]
-    v = img.view
-    for lc in img.load_commands:
-        if lc.cmd == 0x32 and lc.size >= 24:
-            n = v.u32(lc.offset + 20)
-            for i in range(min(n, (lc.size - 24) // 8)):
-                tool, version = v.u32(lc.offset + 24 + 8 * i), v.u32(lc.offset + 28 + 8 * i)
-                name = {3: "ld64", 4: "lld", 5: "zig"}.get(tool)
-                if name:
-                    ver = f"{version >> 16}.{(version >> 8) & 0xFF}.{version & 0xFF}"
-                    return name, [f"LC_BUILD_VERSION tool {tool} ({name}) {ver}"]
+    for p in img.platforms:
+        for tool, ver in p.tools:
+            name = _MACHO_LINKERS.get(tool)
+            if name:
+                return name, [f"LC_BUILD_VERSION tool {tool} ({name}) {ver}"]
     if ev.is_go:
         return "external", [f"build setting -ldflags={ev.setting('-ldflags')}"]
     return None, []

@@ -67,6 +67,8 @@ _NOTE_OS = {b"NetBSD\0": "netbsd", b"OpenBSD\0": "openbsd", b"FreeBSD\0": "freeb
 # Section counts beyond this are refused even when the file could hold their headers: Go's own
 # tests use 65,298; the extended-numbering maximum is 2**32.
 MAX_SECTIONS = 1 << 20
+# machines the analyses tell apart (the others are named by arch_name)
+EM_386, EM_X86_64, EM_AARCH64 = 3, 62, 183
 PAGE = 4096   # the smallest page any Linux port maps; the bytes after the file's end in its last page read as zeros
 MAX_DYNAMIC = 1 << 16
 MAX_NOTES = 4096

@@ -71,6 +71,7 @@ _FILETYPE_KIND = {
 }
 # header flags
 MH_NOUNDEFS, MH_DYLDLINK, MH_TWOLEVEL, MH_PIE = 0x1, 0x4, 0x80, 0x200000
+MH_ALLOW_STACK_EXECUTION = 0x20000
 
 # load commands
 LC_REQ_DYLD = 0x80000000
@@ -81,6 +82,8 @@ LC_CODE_SIGNATURE, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB = 0x1D, 0x8000001F, 0x2
 LC_DYLD_INFO, LC_DYLD_INFO_ONLY, LC_LOAD_UPWARD_DYLIB = 0x22, 0x80000022, 0x80000023
 LC_VERSION_MIN_MACOSX, LC_VERSION_MIN_IPHONEOS, LC_DYLD_ENVIRONMENT, LC_MAIN = 0x24, 0x25, 0x27, 0x80000028
 LC_VERSION_MIN_TVOS, LC_VERSION_MIN_WATCHOS, LC_BUILD_VERSION = 0x2F, 0x30, 0x32
+# LC_BUILD_VERSION build tools (TOOL_*): Apple's ld64, LLVM's lld, zig's own linker
+TOOL_LD, TOOL_LLD, TOOL_ZIG = 3, 4, 5
 _LC_NAMES = {
     0x1: "LC_SEGMENT", 0x2: "LC_SYMTAB", 0x3: "LC_SYMSEG", 0x4: "LC_THREAD", 0x5: "LC_UNIXTHREAD",
     0x6: "LC_LOADFVMLIB", 0x7: "LC_IDFVMLIB", 0x8: "LC_IDENT", 0x9: "LC_FVMFILE", 0xA: "LC_PREPAGE",
@@ -182,10 +185,10 @@ def lc_name(cmd: int) -> str:
     return _LC(cmd)
 
 
-def _version(v: int) -> str:
-    """A packed xxxx.yy.zz version as text: "10.13", "11.0", "10.15.4"."""
+def _version(v: int, always_patch: bool = False) -> str:
+    """A packed xxxx.yy.zz version as text: "10.13", "11.0", "10.15.4" (``always_patch``: "951.9.0")."""
     major, minor, patch = v >> 16, (v >> 8) & 0xFF, v & 0xFF
-    return f"{major}.{minor}.{patch}" if patch else f"{major}.{minor}"
+    return f"{major}.{minor}.{patch}" if patch or always_patch else f"{major}.{minor}"
 
 
 def _fixed_name(raw: bytes) -> str:
@@ -271,6 +274,7 @@ class Platform:
     minos: str
     sdk: str
     cmd: int
+    tools: tuple[tuple[int, str], ...] = ()   # LC_BUILD_VERSION's build tools: (TOOL_*, version)
 
 
 @record
@@ -429,8 +433,10 @@ class MachOImage(Image):
             platform, minos, sdk, ntools = v.u32(off + 8), v.u32(off + 12), v.u32(off + 16), v.u32(off + 20)
             if 24 + ntools * 8 > size:
                 raise Malformed(f"LC_BUILD_VERSION lists {ntools} tools, cmdsize {size} holds fewer", offset=v.base + off)
+            tools = tuple((v.u32(off + 24 + 8 * i), _version(v.u32(off + 28 + 8 * i), always_patch=True))
+                          for i in range(ntools))
             platforms.append(Platform(platform, _PLATFORMS.get(platform, f"platform-{platform}"),
-                                      _version(minos), _version(sdk), cmd))
+                                      _version(minos), _version(sdk), cmd, tools))
         elif cmd in _VERSION_MIN_PLATFORM:
             self._need(lc, 16)
             p = _VERSION_MIN_PLATFORM[cmd]
