@@ -15,7 +15,7 @@ import shlex
 import pytest
 
 import buildkit
-from linkscope import goflags
+from linkscope.go import flags as goflags
 from linkscope.analysis import cgo
 from linkscope.inspector import inspect
 from linkscope.model import Binary, CgoInfo, GoInfo, Module

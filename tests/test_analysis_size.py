@@ -17,7 +17,7 @@ import pytest
 import reference
 
 import buildkit
-from linkscope import goflags
+from linkscope.go import flags as goflags
 from linkscope.analysis import sizes
 from linkscope.inspector import inspect, open_image
 from linkscope.sniff import NON_BINARY

@@ -22,7 +22,7 @@ import pytest
 
 import buildkit
 import reference
-from linkscope import goflags
+from linkscope.go import flags as goflags
 from linkscope.inspector import inspect
 
 EXT = buildkit.EXT_STATIC                 # -ldflags=-linkmode external -extldflags -static

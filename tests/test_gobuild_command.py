@@ -10,8 +10,8 @@ import pytest
 
 import reference
 
-from linkscope import goflags
-from linkscope.goflags import GoBuild
+from linkscope.go import flags as goflags
+from linkscope.go.flags import GoBuild
 
 BASE = [("-buildmode", "exe"), ("-compiler", "gc"), ("DefaultGODEBUG", "tlsmlkem=0"), ("CGO_ENABLED", "1"),
         ("CGO_CFLAGS", ""), ("CGO_CPPFLAGS", ""), ("CGO_CXXFLAGS", ""), ("CGO_LDFLAGS", ""), ("GOARCH", "amd64"),

@@ -11,7 +11,8 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from linkscope import fastjson, goflags
+from linkscope import fastjson
+from linkscope.go import flags as goflags
 from linkscope.lazy import Rx, cached_property
 
 _TEXT = st.text(st.characters(codec=None, exclude_categories=()))

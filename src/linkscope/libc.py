@@ -49,7 +49,8 @@ from __future__ import annotations
 
 import os
 
-from . import fastjson, goflags
+from . import fastjson
+from .go import flags as goflags
 from .lazy import memoised
 from .errors import LinkscopeError
 from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)

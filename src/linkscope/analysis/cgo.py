@@ -53,8 +53,8 @@ from __future__ import annotations
 from ..record import record, field
 
 from ..model import CgoInfo, Finding
-from .. import goflags
-from ..goflags import GoBuild
+from ..go import flags as goflags
+from ..go.flags import GoBuild
 from ..lazy import Rx
 from . import gofix
 

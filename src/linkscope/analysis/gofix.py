@@ -22,8 +22,8 @@ The rules of Go's linking this rests on (checked with Go 1.27 on linux/amd64, se
 """
 from __future__ import annotations
 
-from .. import goflags
-from ..goflags import GoBuild
+from ..go import flags as goflags
+from ..go.flags import GoBuild
 
 PIE_PLATFORMS = frozenset(f"linux/{a}" for a in ("386", "amd64", "arm", "arm64", "loong64", "ppc64", "ppc64le",
                                                   "riscv64", "s390x"))

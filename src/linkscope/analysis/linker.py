@@ -25,7 +25,7 @@ lld-link 14.0 with a ``.buildid`` section (zig cc); GNU ld 2.x (``bfd``).
 """
 from __future__ import annotations
 
-from .. import goflags
+from ..go import flags as goflags
 from ..formats.elf import ET_DYN, ET_EXEC
 from ..formats.macho import TOOL_LD, TOOL_LLD, TOOL_ZIG
 from ..lazy import Rx

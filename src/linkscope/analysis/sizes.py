@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from .. import goflags
+from ..go import flags as goflags
 
 CATEGORIES = ("code", "rodata", "pclntab", "go-metadata", "data", "dynamic", "relocations", "dwarf",
               "symtab", "headers", "signature", "padding", "other")

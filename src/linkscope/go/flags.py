@@ -22,7 +22,7 @@ cannot know them.
 """
 from __future__ import annotations
 
-from .record import record
+from ..record import record
 
 __all__ = ["split", "join", "words", "external_linkmode", "extldflags", "tags", "shell_quote", "GoBuild",
            "parse_command", "LD_VALUE_FLAGS"]
