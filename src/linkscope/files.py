@@ -96,10 +96,12 @@ class OpenFile:
             raise InputError("not a regular file: not read")
         self.size = st.st_size
 
-    def head(self, n: int) -> bytes:
+    def head(self, n: int, whole: bool = True) -> bytes:
+        """The first ``n`` bytes; with ``whole`` (a view is to follow), a small file is read whole by
+        this one read."""
         if self._whole is not None:
             return self._whole[:n]
-        small = self.size <= READ_WHOLE
+        small = whole and self.size <= READ_WHOLE
         try:
             data = os.pread(self._fd, self.size if small else n, 0)
         except OSError as e:
@@ -380,7 +382,7 @@ class Files:
         """The first ``size`` bytes of a resolved regular file, or (None, diagnostic)."""
         try:
             with self.open(real) as f:
-                return f.head(size), None
+                return f.head(size, whole=False), None
         except InputError as e:
             return None, f"{real}: {e.message}"
 
