@@ -128,6 +128,9 @@ def configure(dest: Path, mod: Module) -> None:
         "use_git_change_detection": False,
         "process_isolation": "forkserver",
         "forkserver_warmup": "collect",
+        # A mutant that loops forever is stopped after 6x (not mutmut's 15x) the time of its tests:
+        # a survivor's whole selection takes about 2x its recorded time on a loaded machine.
+        "timeout_multiplier": 6.0,
     }
     toml = "\n[tool.mutmut]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in conf.items())
     with open(dest / "pyproject.toml", "a") as f:
