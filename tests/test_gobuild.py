@@ -26,8 +26,9 @@ from linkscope import gobuild
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed, Truncated
 from linkscope.formats import elf
+from linkscope.go.strconv import go_quote, unquote_bytes
 from linkscope.gobuild import (BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, format_go_version_m,
-                               go_quote, modinfo_string, parse_modinfo, read_buildinfo, search_magic, unquote_bytes)
+                               modinfo_string, parse_modinfo, read_buildinfo, search_magic)
 from linkscope.model import Dep, GoInfo, Module
 
 

@@ -33,7 +33,7 @@ Tolerated differences from Go, all on hostile input only:
 from __future__ import annotations
 
 from .errors import Malformed, Truncated
-from .go.strconv import go_quote, quoted_prefix, unquote, unquote_bytes  # noqa: F401  (unquote: callers' name)
+from .go.strconv import go_quote, quoted_prefix, unquote_bytes
 from .lazy import memoised
 from .model import Dep, GoInfo, Module
 
@@ -181,10 +181,10 @@ def _decode_string(image, addr: int, what: str) -> tuple[bytes, int]:
     if not head:
         raise Truncated(f"{what}: length is outside the mapped data", offset=_file_offset(image, addr))
     length, n = uvarint(head)
+    if n < 0 or len(head) == 10 and n == 0:   # ten bytes that all continue: too long, whatever follows
+        raise Malformed(f"{what}: length varint overflows 64 bits", offset=_file_offset(image, addr))
     if n == 0:
         raise Truncated(f"{what}: length varint runs off the mapped data", offset=_file_offset(image, addr))
-    if n < 0:
-        raise Malformed(f"{what}: length varint overflows 64 bits", offset=_file_offset(image, addr))
     if length > MAX_STRING:
         raise Malformed(f"{what}: length {length} exceeds the {MAX_STRING} bytes accepted", offset=_file_offset(image, addr))
     data = _read_exact(image, addr + n, length)
