@@ -77,7 +77,7 @@ MODULES: dict[str, Module] = {
                             "tests/test_mutants_check.py")),
     "render.sarif": Module("src/linkscope/render/sarif.py",
                            ("tests/test_sarif.py", "tests/test_mutants_sarif.py")),
-    "gobuild": Module("src/linkscope/gobuild.py",
+    "gobuild": Module("src/linkscope/go/buildinfo.py src/linkscope/go/modinfo.py",   # gobuild.py until split
                       ("tests/test_gobuild.py", "tests/test_wasm.py", "tests/test_macho.py",
                        "tests/test_pe.py", "tests/test_mutants_gobuild.py")),
     # Go string literals, split out of gobuild.py after its run (whose 288 mutants not run were these)

@@ -14,7 +14,7 @@ import buildkit
 import linkscope
 import reference
 from samples import go_testdata_elves, system_elves
-from linkscope.gobuild import format_go_version_m
+from linkscope.go.modinfo import format_go_version_m
 
 ELF_BUILDS = sorted(n for n, s in buildkit.SPECS.items() if s.goos == "linux" and s.tool == "go" or s.tool == "gcc"
                     or n.startswith("zig-musl") or n == "zig-glibc-2.28")

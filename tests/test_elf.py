@@ -122,7 +122,7 @@ def test_inputs_cover_the_kinds_of_elf():
 @pytest.mark.parametrize("name", ["gcc-dynamic", "go-sw", "zig-musl-dynamic", "go-linux-s390x"])
 def test_elf_mutations_only_raise_linkscope_errors(name):
     """Fuzz every public accessor of the ELF image: only linkscope's own errors, and no hang."""
-    from linkscope import gobuild
+    from linkscope.go import buildinfo
     from linkscope.model import Section
 
     data = buildkit.get(name).read_bytes()
@@ -139,7 +139,7 @@ def test_elf_mutations_only_raise_linkscope_errors(name):
                 assert set(bound) <= {"GLIBC_2.34", "GLIBC_2.2.5"}
                 secs = img.sections()
                 assert all(type(s) is Section and s.size >= 0 for s in secs) and len(secs) <= len(d) // 40 + 1
-                reference.check_goinfo(gobuild.read_buildinfo(img), len(d))
+                reference.check_goinfo(buildinfo.read_buildinfo(img), len(d))
                 reference.check_warnings(img.warnings, len(d))     # again: the lazy tables added theirs
                 outcomes.add("partial" if img.warnings else "whole")
             except LinkscopeError as e:

@@ -5,7 +5,7 @@ Real binaries are built with the real Go toolchain from the sources under tests/
 (tests/buildkit.py); the ``gob`` fixture (conftest.py) hands them out. Go's own samples (``go117``,
 ``notgo``, the ``FuzzRead`` corpus) are read from the toolchain's ``src/debug/buildinfo/testdata``.
 
-Tolerated differences from Go are documented once, in the docstring of ``linkscope.gobuild``; the
+Tolerated differences from Go are documented once, in the docstrings of ``linkscope.go.buildinfo`` and ``linkscope.go.modinfo``; the
 tests that pin them are named ``test_tolerated_*``.
 """
 from __future__ import annotations
@@ -22,13 +22,13 @@ import reference
 from mutate import mutate
 from hypothesis import given, settings, strategies as st
 
-from linkscope import gobuild
+from linkscope.go import buildinfo
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed, Truncated
 from linkscope.formats import elf
 from linkscope.go.strconv import go_quote, unquote_bytes
-from linkscope.gobuild import (BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, format_go_version_m,
-                               modinfo_string, parse_modinfo, read_buildinfo, search_magic)
+from linkscope.go.buildinfo import BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, SEARCH_CHUNK, read_buildinfo, search_magic
+from linkscope.go.modinfo import format_go_version_m, modinfo_string, parse_modinfo
 from linkscope.model import Dep, GoInfo, Module
 
 
@@ -159,7 +159,7 @@ def test_search_is_capped(monkeypatch):
             reads.append(n)
             return bytes(n)
 
-    monkeypatch.setattr(gobuild, "MAX_SEARCH", 4 * SEARCH_CHUNK)
+    monkeypatch.setattr(buildinfo, "MAX_SEARCH", 4 * SEARCH_CHUNK)
     assert search_magic(Huge(b""), 0, 1 << 40) is None
     assert sum(reads) == 4 * SEARCH_CHUNK and max(reads) == SEARCH_CHUNK
 
@@ -655,8 +655,8 @@ def _blob_regions(img, data: bytes) -> list[tuple[int, int]]:
     the two Go string headers and the bytes they point at."""
     at = data.find(BUILDINFO_MAGIC)
     if data[at + 15] & 2:
-        n1, k1 = gobuild.uvarint(data[at + 32:at + 42])
-        n2, k2 = gobuild.uvarint(data[at + 32 + k1 + n1:at + 42 + k1 + n1])
+        n1, k1 = buildinfo.uvarint(data[at + 32:at + 42])
+        n2, k2 = buildinfo.uvarint(data[at + 32 + k1 + n1:at + 42 + k1 + n1])
         return [(at, at + 32 + k1 + n1 + k2 + n2)]
     regions = [(at, at + 32)]
     for ptr in struct.unpack_from("<QQ", data, at + 16):

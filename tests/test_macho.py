@@ -759,7 +759,7 @@ def test_mutations_raise_only_linkscope_errors(samples, seed_name, count):
 
 # -- through the inspector ---------------------------------------------------------------------------
 def test_inspect_universal_gives_one_record_per_slice(samples):
-    pytest.importorskip("linkscope.gobuild")
+    pytest.importorskip("linkscope.go.buildinfo")
     from linkscope import inspect
 
     rec = inspect(samples["fat-gcc-386-amd64-darwin-exec"])

@@ -1,4 +1,4 @@
-"""Rules of linkscope.gobuild that mutation testing (scripts/mutation.py) showed no test pinned down.
+"""Rules of linkscope.go.buildinfo and go.modinfo (gobuild.py when mutation-tested) that mutation testing (scripts/mutation.py) showed no test pinned down.
 
 The damaged blobs of test_gobuild.py are checked there by error type; here each one is checked by
 its whole error (type, message, byte offset in the file), since the message and the offset are what
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import pytest
 
-from linkscope import gobuild
+from linkscope.go import buildinfo, modinfo
 from linkscope.byteview import ByteView
 from linkscope.errors import Malformed, Truncated
 from linkscope.go import strconv
-from linkscope.gobuild import BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, read_buildinfo
+from linkscope.go.buildinfo import BUILDINFO_MAGIC, MODINFO_END, MODINFO_START, read_buildinfo
 from linkscope.model import GoInfo, Module
 
 BASE, FOFF = 0x402000, 0x1000
@@ -209,7 +209,7 @@ def test_empty_region_is_not_go():
     (b"\x05\x80", (5, 1)),                               # stops at the first byte below 0x80
 ])
 def test_uvarint(buf, want):
-    assert gobuild.uvarint(buf) == want
+    assert buildinfo.uvarint(buf) == want
 
 
 # -- bounded reads -------------------------------------------------------------------------------------
@@ -319,38 +319,38 @@ KINDS = {"read_vaddr": Region, "in_place": MappedRegion}
 def test_search_starts_at_the_first_aligned_address_of_the_region(kind):
     # a magic before the region's start is outside it, even when the rounded-down start would reach it
     img = KINDS[kind]
-    assert gobuild.search_magic(img(magic_at(256, 0), BASE + 1, 255), BASE + 1, 255) is None
-    assert gobuild.search_magic(img(magic_at(256, 16), BASE + 1, 255), BASE + 1, 255) == BASE + 16
-    assert gobuild.search_magic(img(magic_at(256, 0), BASE, 256), BASE, 256) == BASE
-    assert gobuild.search_magic(img(magic_at(256, 16), BASE + 16, 240), BASE + 16, 240) == BASE + 16
+    assert buildinfo.search_magic(img(magic_at(256, 0), BASE + 1, 255), BASE + 1, 255) is None
+    assert buildinfo.search_magic(img(magic_at(256, 16), BASE + 1, 255), BASE + 1, 255) == BASE + 16
+    assert buildinfo.search_magic(img(magic_at(256, 0), BASE, 256), BASE, 256) == BASE
+    assert buildinfo.search_magic(img(magic_at(256, 16), BASE + 16, 240), BASE + 16, 240) == BASE + 16
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("misaligned,aligned", [(1, 64), (2, 16), (3, 32), (7, 32), (15, 64), (17, 64), (33, 64), (50, 64)])
 def test_search_skips_a_misaligned_magic_to_the_next_boundary(kind, misaligned, aligned):
     data = magic_at(256, misaligned, aligned)
-    assert gobuild.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE + aligned
+    assert buildinfo.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE + aligned
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_search_returns_the_first_of_two_aligned_magics(kind):
     data = magic_at(256, 48, 128)
-    assert gobuild.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE + 48
+    assert buildinfo.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE + 48
     data = magic_at(256, 0, 48)
-    assert gobuild.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE
+    assert buildinfo.search_magic(KINDS[kind](data, BASE, 256), BASE, 256) == BASE
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_search_without_a_magic(kind):
-    assert gobuild.search_magic(KINDS[kind](bytes(256), BASE, 256), BASE, 256) is None
-    assert gobuild.search_magic(KINDS[kind](magic_at(256, 7), BASE, 256), BASE, 256) is None
+    assert buildinfo.search_magic(KINDS[kind](bytes(256), BASE, 256), BASE, 256) is None
+    assert buildinfo.search_magic(KINDS[kind](magic_at(256, 7), BASE, 256), BASE, 256) is None
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_magic_exactly_32_bytes_before_the_region_end_fits(kind):
-    assert gobuild.search_magic(KINDS[kind](magic_at(64, 32), BASE, 64), BASE, 64) == BASE + 32
+    assert buildinfo.search_magic(KINDS[kind](magic_at(64, 32), BASE, 64), BASE, 64) == BASE + 32
     with pytest.raises(Truncated) as e:
-        gobuild.search_magic(KINDS[kind](magic_at(64, 32), BASE, 63), BASE, 63)
+        buildinfo.search_magic(KINDS[kind](magic_at(64, 32), BASE, 63), BASE, 63)
     assert (e.value.message, e.value.offset) == ("Go build info magic too close to the end of its region", FOFF + 32)
 
 
@@ -358,13 +358,13 @@ def test_search_in_place_copies_nothing():
     """Where the image maps addresses to the file, the search reads the file in place (no copy of a
     large data segment through read_vaddr)."""
     img = MappedRegion(magic_at(4096, 1024), BASE, 4096)
-    assert gobuild.search_magic(img, BASE, 4096) == BASE + 1024
+    assert buildinfo.search_magic(img, BASE, 4096) == BASE + 1024
     assert img.reads == []
 
 
 def test_search_in_place_finds_the_blob():
     img = Mapped(bytes(32) + inline(b"go1.22.0", FRAMED))
-    assert gobuild.search_magic(img, BASE, len(img.data)) == BASE + 32
+    assert buildinfo.search_magic(img, BASE, len(img.data)) == BASE + 32
     assert read_buildinfo(Mapped(bytes(32) + inline(b"go1.22.0", FRAMED))) == \
         GoInfo("go1.22.0", "ex.com/m", Module("ex.com/m", "(devel)", ""))
 
@@ -372,7 +372,7 @@ def test_search_in_place_finds_the_blob():
 def test_search_in_place_of_a_span_past_the_end_of_the_file():
     img = Mapped(bytes(64), lie=16)
     with pytest.raises(Truncated) as e:
-        gobuild.search_magic(img, BASE, 80)
+        buildinfo.search_magic(img, BASE, 80)
     assert (e.value.message, e.value.offset) == ("mapped data needs 80 bytes, 64 available", FOFF)
 
 
@@ -388,7 +388,7 @@ def test_search_stops_where_the_mapping_ends():
             return magic_at(64, 0)[:n]            # something else mapped further up
 
     img = Hole(b"", size=4 << 20)
-    assert gobuild.search_magic(img, BASE, 4 << 20) is None
+    assert buildinfo.search_magic(img, BASE, 4 << 20) is None
     assert img.reads == [(BASE, 1 << 20)]
 
 
@@ -465,12 +465,12 @@ def test_wasm_frame_text_of_the_maximum_length():
     (b"path\tx\n", b""),
 ])
 def test_raw_modinfo_text(mod, text):
-    raw = gobuild.read_raw_buildinfo(Image(inline(b"go1.22.0", mod)))
+    raw = buildinfo.read_raw_buildinfo(Image(inline(b"go1.22.0", mod)))
     assert raw == ("go1.22.0", text, BASE + 32 + 9)
 
 
 def test_raw_pointer_form_returns_the_module_string_header_address():
-    assert gobuild.read_raw_buildinfo(pointer_blob(6)) == ("gggggg", b"", BASE + 32)
+    assert buildinfo.read_raw_buildinfo(pointer_blob(6)) == ("gggggg", b"", BASE + 32)
 
 
 def test_version_bytes_that_are_not_utf8_are_kept():
@@ -496,7 +496,7 @@ def test_pointer_form_version_data_not_mapped_is_empty():
 ])
 def test_unexpected_character_after_quoted_key(after, shown):
     with pytest.raises(Malformed) as e:
-        gobuild.parse_modinfo(b'path\tp\nbuild\t"a"' + after + b"=1\n")
+        modinfo.parse_modinfo(b'path\tp\nbuild\t"a"' + after + b"=1\n")
     assert e.value.message == f"could not parse Go build info: line 2: unexpected character after quoted key: {shown}"
 
 
@@ -519,12 +519,12 @@ def test_go_quote_utf8_edges(raw, quoted):
 
 def test_parse_modinfo_of_text():
     """A str is read as the bytes it stands for (surrogate escapes are the undecodable bytes)."""
-    assert gobuild.parse_modinfo("path\tex\udcffample\n", "go1") == GoInfo("go1", "ex\udcffample")
+    assert modinfo.parse_modinfo("path\tex\udcffample\n", "go1") == GoInfo("go1", "ex\udcffample")
 
 
 def test_string_of_an_empty_main_module_prints_no_mod_line():
-    assert gobuild.modinfo_string(GoInfo("go1", "p", Module(""))) == "go\tgo1\npath\tp\n"
-    assert gobuild.modinfo_string(GoInfo("go1", "p", Module("m"))) == "go\tgo1\npath\tp\nmod\tm\t\t\n"
+    assert modinfo.modinfo_string(GoInfo("go1", "p", Module(""))) == "go\tgo1\npath\tp\n"
+    assert modinfo.modinfo_string(GoInfo("go1", "p", Module("m"))) == "go\tgo1\npath\tp\nmod\tm\t\t\n"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -532,7 +532,7 @@ def test_search_reads_no_further_than_the_region(kind):
     """A magic in mapped bytes after the region's end is not the region's: not found, and the reads
     stop at the region's end."""
     img = KINDS[kind](magic_at(256, 128), BASE, 64)
-    assert gobuild.search_magic(img, BASE, 64) is None
+    assert buildinfo.search_magic(img, BASE, 64) is None
     assert all(a + n <= BASE + 64 for a, n in img.reads)
 
 
@@ -556,7 +556,7 @@ def test_unquote_error_is_strconvs_err_syntax(bad):
 
 
 def test_parse_modinfo_without_a_version_has_an_empty_one():
-    assert gobuild.parse_modinfo(b"path\tp\n") == GoInfo("", "p")
+    assert modinfo.parse_modinfo(b"path\tp\n") == GoInfo("", "p")
 
 
 # -- strconv.Unquote at the edges of each escape (expected: Go 1.27's strconv.Unquote; None = ErrSyntax)
@@ -594,6 +594,6 @@ def test_pointer_form_string_header_one_byte_short_is_empty_even_when_its_data_i
 
 def test_main_module_with_only_a_sum_is_kept():
     """runtime/debug keeps a mod line whose path and version are empty (Main is not the zero Module)."""
-    info = gobuild.parse_modinfo(b"mod\t\t\th1:x=\n", "go1")
+    info = modinfo.parse_modinfo(b"mod\t\t\th1:x=\n", "go1")
     assert info == GoInfo("go1", main=Module("", "", "h1:x="))
-    assert gobuild.modinfo_string(info) == "go\tgo1\nmod\t\t\th1:x=\n"
+    assert modinfo.modinfo_string(info) == "go\tgo1\nmod\t\t\th1:x=\n"

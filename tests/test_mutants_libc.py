@@ -525,18 +525,18 @@ class Info:
     (Info(**{"-LDFLAGS": "-linkmode=external"}), GoElf(), True),       # setting keys are exact
 ])
 def test_go_linked_internally(monkeypatch, info, image, expect):
-    from linkscope import gobuild
-    monkeypatch.setattr(gobuild, "read_buildinfo", lambda img: info)
+    from linkscope.go import buildinfo
+    monkeypatch.setattr(buildinfo, "read_buildinfo", lambda img: info)
     assert libc._go_static_without_libc(image) is expect
 
 
 def test_go_damaged_build_info_means_unknown(monkeypatch):
-    from linkscope import gobuild
+    from linkscope.go import buildinfo
     from linkscope.errors import Malformed
 
     def bad(img):
         raise Malformed("bad build info", offset=0)
-    monkeypatch.setattr(gobuild, "read_buildinfo", bad)
+    monkeypatch.setattr(buildinfo, "read_buildinfo", bad)
     assert libc._go_static_without_libc(GoElf(build_id="abc")) is None
 
 

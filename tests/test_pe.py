@@ -239,10 +239,10 @@ def test_go_windows_builds(go_pe, key):
 
 @pytest.mark.integration
 def test_go_windows_build_info_through_the_adapter(go_pe):
-    from linkscope import gobuild
+    from linkscope.go import buildinfo
 
     for key in ("amd64", "386-sw", "arm64"):
-        info = gobuild.read_buildinfo(load_file(go_pe[key]))
+        info = buildinfo.read_buildinfo(load_file(go_pe[key]))
         want = reference.go_version_of(go_pe[key]).split(": ", 1)[1].strip()
         assert (info.version, info.path, info.setting("GOOS"), info.setting("GOARCH")) == (
             want, "example.com/hello", "windows", key.split("-")[0])

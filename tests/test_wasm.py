@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import linkscope
-from linkscope import gobuild
+from linkscope.go import buildinfo
 from linkscope.byteview import ByteView
 from linkscope.errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
 from linkscope.formats import wasm
-from linkscope.gobuild import MODINFO_END, MODINFO_START, format_go_version_m, read_buildinfo
+from linkscope.go.buildinfo import MODINFO_END, MODINFO_START, read_buildinfo
+from linkscope.go.modinfo import format_go_version_m
 from linkscope.model import GoInfo, Module
 
 
@@ -338,7 +339,7 @@ def test_go_wasm_facts_whole_record(gob, case):
 def test_go_wasm_has_no_buildinfo_blob(gob):
     """FACTS.md: Go's wasm output has no "\\xff Go buildinf:" header; `go version -m` cannot read it."""
     path = go_wasm(gob, "hello-js")
-    assert gobuild.BUILDINFO_MAGIC not in path.read_bytes()
+    assert buildinfo.BUILDINFO_MAGIC not in path.read_bytes()
     assert reference.go_version_m(path) == ""
 
 
@@ -462,5 +463,5 @@ INVALID_FIRST = {
 def test_go_module_info_after_an_invalid_frame(case):
     b = module(data(*INVALID_FIRST[case]), GO_PRODUCERS)
     assert read_buildinfo(parse(b)) == GoInfo("go1.27.3", "p", Module("p", "(devel)"), settings=(("GOOS", "js"),))
-    text, offset = gobuild.find_wasm_modinfo(parse(b))
+    text, offset = buildinfo.find_wasm_modinfo(parse(b))
     assert text == MODTEXT and b[offset:offset + len(MODTEXT)] == MODTEXT

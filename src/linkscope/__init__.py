@@ -21,7 +21,7 @@ def go_buildinfo(path) -> GoInfo:
     read (InputError, Malformed, Truncated)."""
     import os
 
-    from .gobuild import read_buildinfo
+    from .go.buildinfo import read_buildinfo
     from .inspector import open_image
 
     with open_image(os.fspath(path)) as (image, _st):

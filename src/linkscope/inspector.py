@@ -134,7 +134,7 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     the libc facts and the analyses (cgo, linker, hardening, findings, sizes) are left at their
     defaults, which then mean "not computed", not "none". ``capabilities`` reads the file's
     ``security.capability`` attribute when called (see :func:`analysis.analyze`)."""
-    from . import gobuild
+    from .go import buildinfo
 
     if getattr(image, "format", None) == "macho-universal":
         slices = []
@@ -148,7 +148,7 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     else:
         facts = image.facts(summary=summary)
         # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
-        go = image.attempt("Go build info", lambda: gobuild.read_buildinfo(image))
+        go = image.attempt("Go build info", lambda: buildinfo.read_buildinfo(image))
         if go is not None and facts.get("os") is None:
             facts["os"] = go.setting("GOOS")
         if st is not None:

@@ -178,10 +178,10 @@ def _readonly_has(image: ElfImage, needles: tuple[bytes, ...]) -> bool:
 
 def _go_static_without_libc(image: ElfImage) -> bool | None:
     """True for a Go binary from Go's internal linker, False for an externally linked one, None if not Go."""
-    from . import gobuild
+    from .go import buildinfo
 
     try:
-        info = gobuild.read_buildinfo(image)
+        info = buildinfo.read_buildinfo(image)
     except LinkscopeError:
         return None   # a damaged blob (the record's warnings say so): how it was linked is unknown
     if info is None and image.go_build_id is None and not image.has_section(".go.buildinfo", ".gopclntab"):

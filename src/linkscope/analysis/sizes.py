@@ -472,7 +472,7 @@ def _sh_align(image, idx: int) -> int:
 
 def _buildinfo_content(image, bi) -> int | None:
     """Bytes of .go.buildinfo in use: the 32-byte header, then (inline form) two varint-prefixed strings."""
-    from ..gobuild import uvarint
+    from ..go.buildinfo import uvarint
 
     v = image.view
     if bi.size < 32 or bi.offset + bi.size > v.size:

@@ -422,7 +422,7 @@ class WasmImage(Image):
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:
-        # Go's wasm linker writes no "\xff Go buildinf:" blob; gobuild reads wasm its own way.
+        # Go's wasm linker writes no "\xff Go buildinf:" blob; go.buildinfo reads wasm its own way.
         return None
 
     # -- facts -----------------------------------------------------------------------------------

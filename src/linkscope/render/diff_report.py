@@ -31,7 +31,7 @@ def _val(v: Any) -> str:
 
 def _setting(value: str) -> str:
     """A build setting value as `go version -m` prints it: quoted when it holds spaces or quotes."""
-    from ..gobuild import go_quote
+    from ..go.strconv import go_quote
 
     return go_quote(value) if any(ch in value for ch in " \t\r\n\"`") else value
 

@@ -120,7 +120,7 @@ def full(b: Binary, indent: str = "") -> str:
     if b.findings:
         kv("findings", f"{len(b.findings)} (linkscope explain {b.path})")
     if b.go is not None:
-        from ..gobuild import format_go_version_m
+        from ..go.modinfo import format_go_version_m
 
         kv("go version", b.go.version)
         out.append(f"{pad}go build info:")
