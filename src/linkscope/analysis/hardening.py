@@ -42,16 +42,12 @@ from __future__ import annotations
 import struct
 
 from ..errors import LinkscopeError
-from ..model import Finding
-from ..lazy import Rx
-from . import gofix
-
 from ..formats.elf import (DF_1_NOW, DF_1_PIE, DF_BIND_NOW, DT_BIND_NOW, EM_386, EM_AARCH64, EM_X86_64, ET_DYN, ET_EXEC,
                            NT_GNU_PROPERTY_TYPE_0, PF_R, PF_W, PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP,
                            PT_LOAD)
-from ..formats.macho import MH_ALLOW_STACK_EXECUTION, MH_EXECUTE, MH_PIE
-from ..formats.pe import (IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, IMAGE_DLLCHARACTERISTICS_GUARD_CF,
-                          IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA, IMAGE_DLLCHARACTERISTICS_NX_COMPAT)
+from ..lazy import Rx
+from ..model import Finding
+from . import gofix
 
 GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
@@ -256,6 +252,8 @@ def world_writable(entries: list[tuple[str, str]], files) -> list[str]:
 
 
 def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
+    from ..formats.macho import MH_ALLOW_STACK_EXECUTION, MH_EXECUTE, MH_PIE
+
     img = ev.image
     out, why = {}, {}
     if img.filetype == MH_EXECUTE:
@@ -279,6 +277,9 @@ def macho(ev, pure_go: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
 
 
 def pe(ev) -> tuple[dict[str, str], dict[str, list[str]]]:
+    from ..formats.pe import (IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE, IMAGE_DLLCHARACTERISTICS_GUARD_CF,
+                              IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA, IMAGE_DLLCHARACTERISTICS_NX_COMPAT)
+
     img = ev.image
     out, why = {}, {}
     if img.is_object:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from ..go import flags as goflags
 from ..formats.elf import ET_DYN, ET_EXEC
-from ..formats.macho import TOOL_LD, TOOL_LLD, TOOL_ZIG
 from ..lazy import Rx
 
 _ZIG_SOURCE = Rx(rb"\0([\w./-]+\.zig)\0")
@@ -114,16 +113,16 @@ def _c_toolchain_marks(ev) -> list[str]:
     return out
 
 
-_MACHO_LINKERS = {TOOL_LD: "ld64", TOOL_LLD: "lld", TOOL_ZIG: "zig"}
-
-
 def _macho(ev) -> tuple[str | None, list[str]]:
+    from ..formats.macho import TOOL_LD, TOOL_LLD, TOOL_ZIG
+
+    linkers = {TOOL_LD: "ld64", TOOL_LLD: "lld", TOOL_ZIG: "zig"}
     img = ev.image
     if ev.is_go and not _go_external_setting(ev):
         return "go-internal", ["Go binary, no -linkmode=external in its build settings"]
     for p in img.platforms:
         for tool, ver in p.tools:
-            name = _MACHO_LINKERS.get(tool)
+            name = linkers.get(tool)
             if name:
                 return name, [f"LC_BUILD_VERSION tool {tool} ({name}) {ver}"]
     if ev.is_go:

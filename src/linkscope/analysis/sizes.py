@@ -60,6 +60,9 @@ from __future__ import annotations
 
 import heapq
 import math
+from ..formats.elf import (SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_VERDEF,
+                           SHT_GNU_VERNEED, SHT_GNU_VERSYM, SHT_HASH, SHT_NOBITS, SHT_NOTE, SHT_REL, SHT_RELA, SHT_RELR,
+                           SHT_SYMTAB, SHT_SYMTAB_SHNDX)
 from ..go import flags as goflags
 
 CATEGORIES = ("code", "rodata", "pclntab", "go-metadata", "data", "dynamic", "relocations", "dwarf",
@@ -75,11 +78,6 @@ _DEBUG_PREFIXES = (".debug_", ".zdebug_", ".stab")
 def _is_debug(name: str) -> bool:
     return name.startswith(_DEBUG_PREFIXES) or name == ".gdb_index"
 
-# ELF section types
-_SHT_SYMTAB, _SHT_STRTAB, _SHT_RELA, _SHT_HASH, _SHT_DYNAMIC, _SHT_NOTE, _SHT_NOBITS, _SHT_REL = 2, 3, 4, 5, 6, 7, 8, 9
-_SHT_DYNSYM, _SHT_SYMTAB_SHNDX, _SHT_RELR = 11, 18, 19
-_SHT_GNU_HASH, _SHT_VERDEF, _SHT_VERNEED, _SHT_VERSYM = 0x6FFFFFF6, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF
-_SHF_WRITE, _SHF_ALLOC, _SHF_EXEC = 1, 2, 4
 
 # Priorities: lower paints first and wins.
 _P_HEADER, _P_SECTION, _P_INNER, _P_SEGMENT = 0, 2, 1, 3
@@ -155,7 +153,7 @@ _KINDS: dict = {}
 
 
 def _section_kind_uncached(name: str, t: int, fl: int) -> str:
-    if t in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX):
+    if t in (SHT_SYMTAB, SHT_SYMTAB_SHNDX):
         return "symtab"
     if _is_debug(name):
         return "dwarf"
@@ -164,17 +162,17 @@ def _section_kind_uncached(name: str, t: int, fl: int) -> str:
     base = name[len(".data.rel.ro"):] if name.startswith(".data.rel.ro.") else name
     if base in _GO_META_ELF:
         return "go-metadata"
-    if t in (_SHT_RELA, _SHT_REL, _SHT_RELR) or name.startswith((".rela.", ".rel.")) or name in (".rela", ".rel", ".relr.dyn"):
+    if t in (SHT_RELA, SHT_REL, SHT_RELR) or name.startswith((".rela.", ".rel.")) or name in (".rela", ".rel", ".relr.dyn"):
         return "relocations"
-    if t in (_SHT_DYNSYM, _SHT_DYNAMIC, _SHT_HASH, _SHT_GNU_HASH, _SHT_VERDEF, _SHT_VERNEED, _SHT_VERSYM) \
+    if t in (SHT_DYNSYM, SHT_DYNAMIC, SHT_HASH, SHT_GNU_HASH, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM) \
             or name in (".interp", ".dynstr", ".got", ".got.plt"):
         return "dynamic"
-    if t == _SHT_NOTE:
+    if t == SHT_NOTE:
         return "other"
-    if fl & _SHF_ALLOC:
-        if fl & _SHF_EXEC:
+    if fl & SHF_ALLOC:
+        if fl & SHF_EXECINSTR:
             return "code"
-        if fl & _SHF_WRITE:
+        if fl & SHF_WRITE:
             return "data"
         return "rodata"
     return "other"
@@ -191,7 +189,7 @@ def _elf_shstrndx(image) -> int | None:
 
 def _elf_symtab_strtabs(image) -> set[int]:
     n = len(image.section_rows)
-    return {link for _name, t, _fl, _off, _size, link in image.section_rows if t == _SHT_SYMTAB and 0 < link < n}
+    return {link for _name, t, _fl, _off, _size, link in image.section_rows if t == SHT_SYMTAB and 0 < link < n}
 
 
 def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, int, int, str]]:
@@ -205,7 +203,7 @@ def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, i
     strtabs, shstrndx = _elf_symtab_strtabs(image), _elf_shstrndx(image)
     category = elf_section_category
     regions += [(off, off + size, _P_SECTION, category(name, t, fl, strtabs, i, shstrndx))
-                for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != _SHT_NOBITS]
+                for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != SHT_NOBITS]
     if not rows:
         # No section headers: what the segments say, with Go's table carved out when it was found.
         if ft is not None and ft_size:
@@ -225,12 +223,17 @@ def elf_regions(image, ft=None, ft_size: int | None = None) -> list[tuple[int, i
 
 
 # -- Mach-O ------------------------------------------------------------------------------------------
-_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY = 0x22, 0x80000022
-_LC_LINKEDIT_DATA = {0x1D: "signature", 0x1E: "other", 0x26: "other", 0x29: "other", 0x2B: "signature",
-                     0x2E: "other", 0x80000033: "dynamic", 0x80000034: "dynamic", 0x38: "dynamic"}
-
 
 def macho_regions(image) -> list[tuple[int, int, int, str]]:
+    from ..formats.macho import (LC_CODE_SIGNATURE, LC_DATA_IN_CODE, LC_DYLD_CHAINED_FIXUPS, LC_DYLD_EXPORTS_TRIE,
+                                 LC_DYLD_INFO, LC_DYLD_INFO_ONLY, LC_DYLIB_CODE_SIGN_DRS, LC_FUNCTION_STARTS,
+                                 LC_FUNCTION_VARIANT_FIXUPS, LC_LINKER_OPTIMIZATION_HINT, LC_SEGMENT_SPLIT_INFO,
+                                 S_ATTR_PURE_INSTRUCTIONS, S_ATTR_SOME_INSTRUCTIONS)
+
+    # the __LINKEDIT data each load command points at (LC_*_DATA: a linkedit_data_command)
+    linkedit = {LC_CODE_SIGNATURE: "signature", LC_SEGMENT_SPLIT_INFO: "other", LC_FUNCTION_STARTS: "other",
+                LC_DATA_IN_CODE: "other", LC_DYLIB_CODE_SIGN_DRS: "signature", LC_LINKER_OPTIMIZATION_HINT: "other",
+                LC_DYLD_EXPORTS_TRIE: "dynamic", LC_DYLD_CHAINED_FIXUPS: "dynamic", LC_FUNCTION_VARIANT_FIXUPS: "dynamic"}
     v = image.view
     regions = [(0, image.header_size + image.sizeofcmds, _P_HEADER, "headers")]
     for s in image.macho_sections:
@@ -246,8 +249,8 @@ def macho_regions(image) -> list[tuple[int, int, int, str]]:
         elif sect in ("__got", "__la_symbol_ptr", "__nl_symbol_ptr", "__stubs", "__stub_helper", "__auth_got") \
                 and seg != "__TEXT" or sect in ("__got",):
             cat = "dynamic"
-        elif s.flags & 0x80000400 or sect in ("__text", "__stubs", "__symbol_stub1", "__stub_helper"):
-            cat = "code"          # S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
+        elif s.flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS) or sect in ("__text", "__stubs", "__symbol_stub1", "__stub_helper"):
+            cat = "code"
         elif seg == "__TEXT" or seg == "__DATA_CONST" and sect in ("__rodata", "__const", "__cstring"):
             cat = "rodata"
         else:
@@ -261,16 +264,16 @@ def macho_regions(image) -> list[tuple[int, int, int, str]]:
     if ds is not None and ds.nindirectsyms:
         regions.append((ds.indirectsymoff, ds.indirectsymoff + 4 * ds.nindirectsyms, _P_SECTION, "dynamic"))
     for lc in image.load_commands:
-        if lc.cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY) and lc.size >= 48:
+        if lc.cmd in (LC_DYLD_INFO, LC_DYLD_INFO_ONLY) and lc.size >= 48:
             f = [v.u32(lc.offset + 8 + 4 * k) for k in range(10)]
             for (off, size), cat in zip(zip(f[0::2], f[1::2]), ("relocations", "relocations", "relocations",
                                                                   "relocations", "dynamic")):
                 if size:
                     regions.append((off, off + size, _P_SECTION, cat))
-        elif lc.cmd in _LC_LINKEDIT_DATA and lc.size >= 16:
+        elif lc.cmd in linkedit and lc.size >= 16:
             off, size = v.u32(lc.offset + 8), v.u32(lc.offset + 12)
             if size:
-                regions.append((off, off + size, _P_SECTION, _LC_LINKEDIT_DATA[lc.cmd]))
+                regions.append((off, off + size, _P_SECTION, linkedit[lc.cmd]))
     for seg in image.segments:
         if seg.name == "__DWARF" and seg.filesize:
             regions.append((seg.fileoff, seg.fileoff + seg.filesize, _P_SEGMENT, "dwarf"))
@@ -281,6 +284,8 @@ def macho_regions(image) -> list[tuple[int, int, int, str]]:
 
 # -- PE ----------------------------------------------------------------------------------------------
 def pe_section_category(s) -> str:
+    from ..formats.pe import IMAGE_SCN_CNT_CODE, IMAGE_SCN_CNT_INITIALIZED_DATA, IMAGE_SCN_MEM_EXECUTE, IMAGE_SCN_MEM_WRITE
+
     name, c = s.name, s.characteristics
     if name.startswith((".debug_", ".zdebug_")):
         return "dwarf"
@@ -292,11 +297,11 @@ def pe_section_category(s) -> str:
         return "dynamic"
     if name in (".pdata", ".xdata", ".rsrc", ".tls"):
         return "other"
-    if c & 0x20 or c & 0x20000000:
+    if c & (IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE):
         return "code"
-    if c & 0x80000000:
+    if c & IMAGE_SCN_MEM_WRITE:
         return "data"
-    if c & 0x40:
+    if c & IMAGE_SCN_CNT_INITIALIZED_DATA:
         return "rodata"
     return "other"
 
@@ -378,9 +383,9 @@ def _shstrtab_size(names: list[str], merged: bool) -> int:
 
 
 def _elf_removed(i: int, name: str, t: int, fl: int, strtabs: set[int], shstrndx: int | None) -> bool:
-    if i == shstrndx or fl & _SHF_ALLOC:
+    if i == shstrndx or fl & SHF_ALLOC:
         return False
-    return t in (_SHT_SYMTAB, _SHT_SYMTAB_SHNDX) or i in strtabs or bool(_is_debug(name))
+    return t in (SHT_SYMTAB, SHT_SYMTAB_SHNDX) or i in strtabs or bool(_is_debug(name))
 
 
 def go_buildinfo_growth(go) -> int:
@@ -405,23 +410,23 @@ def elf_strip_saving(image, go=None, go_internal: bool = False) -> int | None:
     # What strip removes is never loaded: the loaded sections are ruled out first, from the rows
     # (a stripped file makes no section records here).
     removed = [i for i, (name, t, fl, *_rest) in enumerate(rows)
-               if i and not fl & _SHF_ALLOC and _elf_removed(i, name, t, fl, strtabs, shstrndx)]
+               if i and not fl & SHF_ALLOC and _elf_removed(i, name, t, fl, strtabs, shstrndx)]
     if not removed:
         return None
     secs = image.elf_sections
     size = image.view.size
     nonalloc = [(s.offset, i) for i, s in enumerate(secs)
-                if i and not s.flags & _SHF_ALLOC and s.type != _SHT_NOBITS and s.size]
+                if i and not s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.size]
     start = min(off for off, _ in nonalloc)
-    alloc_end = max((s.offset + s.size for s in secs if s.flags & _SHF_ALLOC and s.type != _SHT_NOBITS), default=0)
+    alloc_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
     alloc_end = max([alloc_end] + [p.offset + p.filesz for p in image.segments if p.type == 1])
     # A rebuilt Go binary records -ldflags="-s -w": .go.buildinfo grows, and what follows it moves.
     shift = 0
     growth = go_buildinfo_growth(go) if go is not None else 0
     bi = image.section(".go.buildinfo")
     if growth and bi is not None:
-        following = sorted((s for s in secs if s.flags & _SHF_ALLOC and s.offset >= bi.offset + bi.size
-                            and s.type != _SHT_NOBITS), key=lambda s: s.offset)
+        following = sorted((s for s in secs if s.flags & SHF_ALLOC and s.offset >= bi.offset + bi.size
+                            and s.type != SHT_NOBITS), key=lambda s: s.offset)
         content = _buildinfo_content(image, bi)
         if content is not None and following:
             nxt = following[0]

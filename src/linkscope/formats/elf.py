@@ -24,6 +24,8 @@ PT_GNU_EH_FRAME, PT_GNU_STACK, PT_GNU_RELRO, PT_GNU_PROPERTY = 0x6474E550, 0x647
 PF_X, PF_W, PF_R = 1, 2, 4
 # sh_type
 SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM = 0, 1, 2, 3, 7, 8, 11
+SHT_RELA, SHT_HASH, SHT_DYNAMIC, SHT_REL, SHT_SYMTAB_SHNDX, SHT_RELR = 4, 5, 6, 9, 18, 19
+SHT_GNU_HASH, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM = 0x6FFFFFF6, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR, SHF_COMPRESSED = 0x1, 0x2, 0x4, 0x800
 SHN_UNDEF, SHN_XINDEX = 0, 0xFFFF
 PN_XNUM = 0xFFFF
@@ -544,7 +546,7 @@ class ElfImage(Image):
                 break
         if region is None:
             for r in self._section_table[0]:
-                if r[1] == 6:  # SHT_DYNAMIC
+                if r[1] == SHT_DYNAMIC:
                     region = (r[4], r[5])
                     break
         if region is None:
@@ -593,7 +595,7 @@ class ElfImage(Image):
         off = self.vaddr_to_offset(addr)
         if off is None:
             # Objects whose dynamic table is not mapped (rare): fall back to the linked section.
-            dyn = self._first_section_of_type(6)  # SHT_DYNAMIC
+            dyn = self._first_section_of_type(SHT_DYNAMIC)
             if dyn is not None and 0 < dyn.link < len(self._section_table[0]):
                 return self.section_data(self.section_at(dyn.link))
             raise Malformed(f"DT_STRTAB address {addr:#x} is not in any loaded segment", offset=None)
@@ -873,7 +875,7 @@ class ElfImage(Image):
         # writes 4-byte entries for s390x too); without one, 8-byte words holding a count no table can
         # have are two 4-byte words (nbucket and nchain side by side make a number above 2**32).
         for r in self._section_table[0]:
-            if r[1] == 5 and r[3] == addr and r[9] in (4, 8):  # SHT_HASH
+            if r[1] == SHT_HASH and r[3] == addr and r[9] in (4, 8):
                 return r[9]
         if (self.machine == 22 and self.bits == 64) or self.machine == 0x9026:
             if self.view.u64(off) <= MAX_SYMBOLS and self.view.u64(off + 8) <= MAX_SYMBOLS:
@@ -1002,7 +1004,7 @@ class ElfImage(Image):
         vs_off = self._dynamic_offset(DT_VERSYM, "DT_VERSYM") if self.dyn1(DT_SYMTAB) is not None else None
         if vs_off is None:
             for r in self._section_table[0]:
-                if r[1] == 0x6FFFFFFF:  # SHT_GNU_versym
+                if r[1] == SHT_GNU_VERSYM:
                     vs_off = r[4]
                     break
         if vs_off is not None and count:
