@@ -135,7 +135,6 @@ class GlibcConfig:
             self.lib = lib_dir_name(m, bits, eflags)
             self.system_dirs = (f"/{self.lib}/", f"/usr/{self.lib}/")
         self.accept_flags = cache_flags(m, bits, eflags)
-        self.little = little
         self.memo: dict = {}
 
 
@@ -153,7 +152,6 @@ class GlibcRules(ElfRules):
         cfg = ctx.session.memo.get(key)
         if cfg is None:
             cfg = ctx.session.memo[key] = GlibcConfig(ctx.fs, ctx.env.host, main_ident)
-        self.cfg = cfg
         self.platform, self.hwcaps, self.capstrs = cfg.platform, cfg.hwcaps, cfg.capstrs
         self.lib, self.system_dirs, self.accept_flags = cfg.lib, cfg.system_dirs, cfg.accept_flags
         self.ldcache, conf = ctx.session.glibc_config(self.fs, i.little, ctx.warn)
@@ -341,14 +339,11 @@ class GlibcRules(ElfRules):
                 (skips if kind == SKIP else notes).append(why)
         return None, notes, skips
 
-    def _check(self, r, path: str, walk, skipped: list[str] | None = None) -> tuple[str, str] | None:
+    def _check(self, r, path: str, walk) -> tuple[str, str] | None:
+        """The loader's verdict on an explicit path (said as a warning), or None when it takes it."""
         verdict = self._verdict(r, path)
         if verdict is not None:
-            kind, why = verdict
-            if kind == SKIP and skipped is not None:
-                skipped.append(why)
-            else:
-                walk.warn(why)
+            walk.warn(verdict[1])
         return verdict
 
     def _verdict(self, r, path: str) -> tuple[str, str] | None:
