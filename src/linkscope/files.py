@@ -1,8 +1,9 @@
 """The file system as linkscope reads it: a tree seen from inside, confined to it, read-only.
 
-Every file linkscope reads by name is read through a ``Files``: the inputs of ``inspect`` and
-``explain``, and everything ``deps`` opens (libraries, ld.so.conf, ld.so.cache), so a command runs
-unchanged on this machine, a sysroot, or (later) an image's layers or a build's output tree.
+Every file linkscope reads by name is opened here: through a ``Files`` tree, everything ``deps`` opens
+(libraries, ld.so.conf, ld.so.cache), what ``explain --root`` judges, and ``inspect(path, files=)``'s
+input, so they run unchanged on this machine, a sysroot, or (later) an image's layers or a build's
+output tree; through :func:`open_host`, a path the user typed on this machine.
 
 Paths are given as the tree sees them ("inner" paths: "/lib/libc.so.6"). ``Files`` holds the kernel's
 rules over a few primitive lookups an implementation supplies (``_lstat_raw``, ``_readlink_raw``,
