@@ -416,7 +416,7 @@ class WasmImage(Image):
             if seg.addr <= addr < seg.addr + seg.size:
                 end = min(addr + max(size, 0), seg.addr + seg.size)
                 for later in segs[k + 1:]:
-                    if addr < later.addr < end:
+                    if addr < later.addr < end and later.size:   # an empty segment overwrites nothing
                         end = later.addr
                 return self.view.bytes(seg.offset + (addr - seg.addr), end - addr, "data segment")
         return None
