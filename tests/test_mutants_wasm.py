@@ -540,3 +540,33 @@ def test_facts_warn_on_the_section_they_need():
     assert facts["needed"] == () and facts["bits"] is None
     assert img.warnings == [ReadWarning("malformed", "memory section", 15, "import kind 0x9"),
                             ReadWarning("malformed", "import section", 15, "import kind 0x9")]
+
+
+# -- the usual-shape fast path takes only what it can decode alike ----------------------------------------
+def test_fast_path_takes_only_the_usual_shape():
+    """Segments the one-step decoder (_common_segment) must leave to the checked path, each decoded as
+    the spec says: a passive segment of 65 bytes (its size byte is i32.const's opcode), a flags-2
+    segment for memory 0x41, offsets from global.get (no constant address) after a segment ending in
+    0x41, a global.get 0x41, and a usual segment of 64 bytes (its size, unsigned, has bit 6 set)."""
+    segments = [
+        b"\x00\x41" + sleb(0x100) + b"\x0b" + name(b"A"),                   # ends with the byte 0x41
+        b"\x00\x23\x00\x0b" + name(b"g0"),                                  # global.get 0
+        b"\x01" + name(b"\x05\x0b\x02" + b"p" * 62),                       # passive, 65 = 0x41 bytes that
+                                                                            # read on as i32.const 5; end; 2
+        b"\x02" + leb(0x41) + b"\x41" + sleb(0x200) + b"\x0b" + name(b"m"),  # memory 0x41
+        b"\x00\x23\x41\x0b" + name(b"g41"),                                 # global.get 0x41
+        b"\x00\x41" + sleb(0x300) + b"\x0b" + name(b"x" * 64),             # the usual shape, 64 bytes
+    ]
+    inner = module(section(11, vec(segments)))
+    img = parse(inner)
+    got = [(s.index, s.active, s.memory, s.addr, s.size, inner[s.offset:s.offset + s.size][:3])
+           for s in img.data_segments]
+    assert got == [(0, True, 0, 0x100, 1, b"A"), (1, True, 0, None, 2, b"g0"), (2, False, 0, None, 65, b"\x05\x0b\x02"),
+                   (3, True, 0x41, 0x200, 1, b"m"), (4, True, 0, None, 3, b"g41"), (5, True, 0, 0x300, 64, b"xxx")]
+
+
+def test_a_constant_expression_with_another_opcode_after_the_constant_is_refused():
+    """i32.const 5, then 0x0c (br): not a constant expression; the fast path must not take it for end."""
+    b = module(section(11, vec([b"\x00\x41\x05\x0c" + name(b"zz")])))
+    t, _off, msg = raised(lambda: parse(b).data_segments)
+    assert (t, msg) == (Malformed, "opcode 0x0c in a constant expression")
