@@ -5,7 +5,9 @@ under test), for the tests of every format.
 - :func:`build_fat`: a universal Mach-O file of given slices (32- or 64-bit fat table);
 - :class:`Blob` and :func:`make_pe`: a PE image with one section holding import, delay-import,
   export and debug directories as the test lays them out;
-- :func:`leb` and :func:`sleb`: LEB128 numbers (wasm, DWARF), as the wasm spec encodes them.
+- :func:`leb` and :func:`sleb`: LEB128 numbers (wasm, DWARF), as the wasm spec encodes them;
+- :func:`wasm_module` and its parts (:func:`wasm_name`, :func:`wasm_vec`, :func:`wasm_section`,
+  :func:`wasm_custom`): a WebAssembly module written byte by byte.
 """
 from __future__ import annotations
 
@@ -159,3 +161,28 @@ def sleb(n: int) -> bytes:
         out.append(b if done else b | 0x80)
         if done:
             return bytes(out)
+
+
+# -- WebAssembly ------------------------------------------------------------------------------------
+WASM_HEADER = b"\0asm\x01\0\0\0"
+
+
+def wasm_name(s: str | bytes) -> bytes:
+    b = s.encode() if isinstance(s, str) else s
+    return leb(len(b)) + b
+
+
+def wasm_vec(items: list[bytes]) -> bytes:
+    return leb(len(items)) + b"".join(items)
+
+
+def wasm_section(sid: int, payload: bytes) -> bytes:
+    return bytes([sid]) + leb(len(payload)) + payload
+
+
+def wasm_custom(nm: str, payload: bytes = b"") -> bytes:
+    return wasm_section(0, wasm_name(nm) + payload)
+
+
+def wasm_module(*sections: bytes) -> bytes:
+    return WASM_HEADER + b"".join(sections)

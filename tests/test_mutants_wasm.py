@@ -12,34 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from crafted import leb, sleb
+from crafted import WASM_HEADER, leb, sleb
+from crafted import wasm_custom as custom, wasm_module as module, wasm_name as name, wasm_section as section, wasm_vec as vec
 from linkscope.byteview import ByteView
 from linkscope.errors import Malformed, Truncated, UnsupportedFormat
 from linkscope.formats import wasm
 from linkscope.model import ReadWarning, Section
 
-HEADER = b"\0asm\x01\0\0\0"
-
-
-def name(s: str | bytes) -> bytes:
-    b = s.encode() if isinstance(s, str) else s
-    return leb(len(b)) + b
-
-
-def vec(items: list[bytes]) -> bytes:
-    return leb(len(items)) + b"".join(items)
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    return bytes([sid]) + leb(len(payload)) + payload
-
-
-def custom(nm: str, payload: bytes = b"") -> bytes:
-    return section(0, name(nm) + payload)
-
-
-def module(*sections: bytes) -> bytes:
-    return HEADER + b"".join(sections)
+HEADER = WASM_HEADER
 
 
 def parse(b: bytes) -> wasm.WasmImage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import reference
 from crafted import leb, sleb
+from crafted import wasm_custom as custom, wasm_module as module, wasm_name as name, wasm_section as section, wasm_vec as vec
 from mutate import mutate
 
 import pytest
@@ -24,28 +25,6 @@ from linkscope.formats import wasm
 from linkscope.go.buildinfo import MODINFO_END, MODINFO_START, read_buildinfo
 from linkscope.go.modinfo import format_go_version_m
 from linkscope.model import GoInfo, Module
-
-
-# -- a tiny module writer (numbers: crafted.leb and crafted.sleb) -----------------------------------
-def name(s: str | bytes) -> bytes:
-    b = s.encode() if isinstance(s, str) else s
-    return leb(len(b)) + b
-
-
-def vec(items: list[bytes]) -> bytes:
-    return leb(len(items)) + b"".join(items)
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    return bytes([sid]) + leb(len(payload)) + payload
-
-
-def custom(nm: str, payload: bytes = b"") -> bytes:
-    return section(0, name(nm) + payload)
-
-
-def module(*sections: bytes) -> bytes:
-    return b"\0asm\x01\0\0\0" + b"".join(sections)
 
 
 def producers(fields: dict[str, list[tuple[str, str]]]) -> bytes:
