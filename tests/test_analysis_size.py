@@ -19,6 +19,7 @@ import reference
 import buildkit
 from linkscope.go import flags as goflags
 from linkscope.analysis import sizes
+from linkscope.formats import elf
 from linkscope.inspector import inspect, open_image
 from linkscope.sniff import NON_BINARY
 
@@ -144,8 +145,8 @@ def test_paint_gives_every_byte_one_category():
 
 def test_shstrtab_size_shares_tails_when_merged():
     names = [".rela.plt", ".plt", ".text", ".rodata", ".data", ".data"]
-    assert sizes._shstrtab_size(names, merged=False) == 1 + sum(len(n) + 1 for n in set(names))
-    assert sizes._shstrtab_size(names, merged=True) == 1 + sum(len(n) + 1 for n in (".rela.plt", ".text", ".rodata", ".data"))
+    assert elf.shstrtab_size(names, merged=False) == 1 + sum(len(n) + 1 for n in set(names))
+    assert elf.shstrtab_size(names, merged=True) == 1 + sum(len(n) + 1 for n in (".rela.plt", ".text", ".rodata", ".data"))
 
 
 @pytest.mark.integration

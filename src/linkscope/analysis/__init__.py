@@ -23,7 +23,6 @@ dynamic executable, a steerable library path), ``info`` (explanations).
 from __future__ import annotations
 
 from ..errors import DATA_ERRORS, LinkscopeError
-from ..formats.elf import ET_DYN, ET_EXEC
 from ..model import Finding
 from ..units import size_text
 # Imported with the package (which only analyze's callers import), not on every call: a tree of
@@ -96,17 +95,12 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         out["hardening"] = tuple(values.items())
         findings += guard(lambda: hardening.findings(values, why, fmt=fmt, is_go=ev.is_go, pure_go=pure_go,
                                                      static=binary.linkage in ("static", "static-pie"), binary=binary,
-                                                     self_relocating=hardening.self_relocating(image),
+                                                     self_relocating=image.self_relocating,
                                                      own_c=not ev.is_go or res is None or res.info.used is not True
                                                      or cgo.CCODE in res.info.causes), [])
 
     # size
-    # Go's table is carved out of the read-only data only where no section names it (PE, or ELF
-    # without section headers); elsewhere the section table already says where it is.
-    needs_table = fmt == "pe" or fmt == "elf" and not image.section_names
-    ft_size = guard(lambda: ev.functab_extent) if needs_table and ev.is_go else None
-    ft = ev.functab if ft_size else None
-    bd = guard(lambda: sizes.breakdown(image, ft, ft_size), ())
+    bd = guard(lambda: sizes.breakdown(image, lambda: guard(lambda: _functab_extent(ev))), ())
     if bd and sum(n for _, n in bd) == image.view.size:
         out["size_breakdown"] = bd
     saving = guard(lambda: _strip_saving(ev, lk[0]))
@@ -126,18 +120,18 @@ def sort_findings(findings) -> list[Finding]:
     return sorted(findings, key=key)
 
 
+def _functab_extent(ev) -> tuple[int, int] | None:
+    """(file offset, size) of Go's function table, for a format whose sections do not name it."""
+    if not ev.is_go:
+        return None
+    size = ev.functab_extent
+    return (ev.functab.offset, size) if size else None
+
+
 def _strip_saving(ev, linker_name: str | None) -> int | None:
-    img, b = ev.image, ev.binary
-    if ev.format == "elf":
-        if img.e_type not in (ET_EXEC, ET_DYN):          # objects and cores are not what strip is for
-            return None
-        go = b.go if ev.is_go and b.go is not None else None
-        return sizes.elf_strip_saving(img, go, linker_name == "go-internal")
-    if ev.format == "macho" and ev.is_go:
-        return sizes.macho_strip_saving(img)
-    if ev.format == "pe":
-        return sizes.pe_strip_saving(img, go_internal=linker_name == "go-internal")
-    return None
+    b = ev.binary
+    return sizes.strip_saving(ev.image, b.go if ev.is_go else None, is_go=ev.is_go,
+                              go_internal=linker_name == "go-internal")
 
 
 def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:

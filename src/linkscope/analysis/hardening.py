@@ -8,7 +8,7 @@ ELF properties (``Binary.hardening``; each value is a short word):
   bound lazily) is ``full``, without it ``partial``; no PT_GNU_RELRO is ``no`` when there is a
   PT_DYNAMIC and ``not-applicable`` otherwise (a static file has no GOT for the loader to
   protect; Go's internal linker writes no RELRO for static binaries, correctly). A static-pie
-  (PT_DYNAMIC, no PT_INTERP: :func:`self_relocating`) keeps the value readelf's view gives, but
+  (PT_DYNAMIC, no PT_INTERP: ElfImage.self_relocating) keeps the value readelf's view gives, but
   its finding speaks of no loader: it relocates itself at start-up, all at once, so nothing is
   bound lazily, and glibc's start-up code then makes the RELRO region read-only (checked through
   /proc/self/maps in tests/test_analysis_evidence_gone.py);
@@ -212,17 +212,6 @@ def _code_size(img) -> int:
     return sum(p.filesz for p in img.segments if p.type == PT_LOAD and p.flags & PF_X)
 
 
-def self_relocating(image) -> bool:
-    """An ELF executable with PT_DYNAMIC and no PT_INTERP (a static-pie): the kernel starts it
-    directly and its start-up code applies its own relocations, all at once; nothing binds lazily."""
-    if getattr(image, "format", None) != "elf" or image.e_type not in (ET_EXEC, ET_DYN):
-        return False
-    types = {p.type for p in image.segments}
-    if PT_DYNAMIC not in types or PT_INTERP in types:
-        return False
-    return image.e_type == ET_EXEC or bool(image.flags_1 & DF_1_PIE)
-
-
 def rpath_risks(entries: list[tuple[str, str]], privileged: bool) -> list[str]:
     out = []
     for tag, e in entries:
@@ -320,7 +309,7 @@ _FIX_C = {
 def findings(values: dict[str, str], why: dict[str, list[str]], *, fmt: str, is_go: bool, pure_go: bool,
              static: bool, binary=None, self_relocating: bool = False, own_c: bool = True) -> list[Finding]:
     """The hardening findings; ``binary`` (the record) gives Go fixes their recorded build (gofix);
-    ``self_relocating``: an executable that no loader starts (static-pie, see :func:`self_relocating`);
+    ``self_relocating``: an executable that no loader starts (static-pie, see ElfImage.self_relocating);
     ``own_c``: a Go binary holds C code of its own (cgo cause c-code), not only Go's."""
     out: list[Finding] = []
     if fmt != "elf":

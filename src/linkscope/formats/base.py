@@ -4,6 +4,29 @@ from __future__ import annotations
 from ..byteview import ByteView
 from ..errors import DATA_ERRORS, LinkscopeError, Malformed
 from ..model import LoadSegment, OsFloor, ReadWarning, Section
+from ..record import record
+
+
+# Where a file's bytes go (linkscope.analysis.sizes paints these; its docstring defines them).
+SIZE_CATEGORIES = ("code", "rodata", "pclntab", "go-metadata", "data", "dynamic", "relocations", "dwarf",
+                   "symtab", "headers", "signature", "padding", "other")
+# A size region is (start, end, priority, category); where regions overlap the lowest priority wins:
+# the headers, then what sits inside a section (Go's table found by its header), then sections, then
+# segments (the fallback for a file without section headers).
+P_HEADER, P_INNER, P_SECTION, P_SEGMENT = 0, 1, 2, 3
+DEBUG_SECTION_PREFIXES = (".debug_", ".zdebug_")
+
+
+@record
+class Relink:
+    """How the stripped copy :meth:`Image.strip_saving` predicts would be made."""
+    go: bool = False               # a Go binary rebuilt with -ldflags="-s -w" (else: strip)
+    go_internal: bool = False      # ... by Go's internal linker
+    buildinfo_growth: int = 0      # bytes its module-info text grows by (-s -w joins the recorded -ldflags)
+
+
+def align_up(x: int, a: int) -> int:
+    return x if a <= 1 else (x + a - 1) // a * a
 
 
 class Image:
@@ -93,6 +116,23 @@ class Image:
     def file_section(self, name: str) -> Section | None:
         """The section the format knows by ``name`` (an ELF or PE section name, a Mach-O sectname in
         any segment), or None; its ``size`` counts only bytes in the file."""
+        return None
+
+    # An executable no loader starts, whose own start-up code applies its relocations (an ELF
+    # static-pie): nothing in it is bound lazily.
+    self_relocating = False
+
+    # -- where the bytes go, what stripping saves -------------------------------------------------
+    def size_regions(self, functab=None) -> list[tuple[int, int, int, str]] | None:
+        """The file's regions (start, end, priority, category), or None where the format does not
+        say (everything is "other"). ``functab`` gives (offset, size) of Go's function table when
+        called; a format calls it only where no section names the table."""
+        return None
+
+    def strip_saving(self, relink: Relink) -> int | None:
+        """Bytes a copy made as ``relink`` says would be smaller (the linker's layout replayed without
+        the symbol table and debug info); None when there is nothing to strip or the format's
+        layout rules are not known."""
         return None
 
     # -- the two-method interface Go build info is read through ---------------------------------

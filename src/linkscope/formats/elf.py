@@ -14,7 +14,8 @@ from ..byteview import ByteView
 from ..errors import Malformed, Truncated
 from ..model import LoadSegment, OsFloor, Section
 from .names import SHT
-from .base import Image
+from ..go.buildinfo import uvarint
+from .base import DEBUG_SECTION_PREFIXES, P_HEADER, P_INNER, P_SECTION, P_SEGMENT, Image, Relink, align_up
 
 # e_type
 ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
@@ -1073,6 +1074,218 @@ class ElfImage(Image):
                     pos = table.find(needle, pos + 1)
         return out
 
+    @cached_property
+    def self_relocating(self) -> bool:
+        """An executable with PT_DYNAMIC and no PT_INTERP (a static-pie): the kernel starts it
+        directly and its start-up code applies its own relocations, all at once."""
+        if self.e_type not in (ET_EXEC, ET_DYN):
+            return False
+        types = {p.type for p in self.segments}
+        if PT_DYNAMIC not in types or PT_INTERP in types:
+            return False
+        return self.e_type == ET_EXEC or bool(self.flags_1 & DF_1_PIE)
+
+    # -- where the bytes go, what stripping saves (the verbs of formats.base) --------------------
+    def size_regions(self, functab=None) -> list[tuple[int, int, int, str]]:
+        hdr = 64 if self.bits == 64 else 52
+        regions = [(0, hdr, P_HEADER, "headers")]
+        if self.phoff and self.segments:
+            regions.append((self.phoff, self.phoff + len(self.segments) * self._phentsize, P_HEADER, "headers"))
+        rows = self.section_rows
+        if self.shoff and rows:
+            regions.append((self.shoff, self.shoff + len(rows) * self._shentsize, P_HEADER, "headers"))
+        strtabs, shstrndx = self._symtab_strtabs(), self._names_index()
+        regions += [(off, off + size, P_SECTION, section_category(name, t, fl, strtabs, i, shstrndx))
+                    for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != SHT_NOBITS]
+        if not rows:
+            # No section headers: what the segments say, with Go's table carved out when it is found.
+            ft = functab() if functab is not None else None
+            if ft is not None:
+                regions.append((ft[0], ft[0] + ft[1], P_INNER, "pclntab"))
+            for p in self.segments:
+                if p.type in (PT_INTERP, PT_DYNAMIC):
+                    regions.append((p.offset, p.offset + p.filesz, P_INNER, "dynamic"))
+                elif p.type == PT_NOTE:
+                    regions.append((p.offset, p.offset + p.filesz, P_INNER, "other"))
+            for p in self.segments:
+                if p.type == PT_LOAD and p.filesz:
+                    cat = "code" if p.flags & PF_X else "data" if p.flags & PF_W else "rodata"
+                    regions.append((p.offset, p.offset + p.filesz, P_SEGMENT, cat))
+        return regions
+
+    def _names_index(self) -> int | None:
+        """The index of the section-name table (e_shstrndx, or section 0's sh_link when escaped)."""
+        rows = self.section_rows
+        idx = self._shstrndx
+        if idx == SHN_XINDEX and rows:
+            idx = rows[0][5]
+        return idx if 0 < idx < len(rows) else None
+
+    def _symtab_strtabs(self) -> set[int]:
+        n = len(self.section_rows)
+        return {link for _name, t, _fl, _off, _size, link in self.section_rows if t == SHT_SYMTAB and 0 < link < n}
+
+    def _section_align(self, idx: int) -> int:
+        a = self._section_table[0][idx][8]
+        return a if 0 < a <= 1 << 16 else 1
+
+    def strip_saving(self, relink: Relink) -> int | None:
+        """What ``-ldflags="-s -w"`` (a Go relink) or GNU ``strip`` saves: ``.symtab``, its strings and
+        every debug section go; everything before the first non-loaded section stays where it is;
+        the kept non-loaded sections (``.comment``, ``.shstrtab`` without the removed names) follow
+        at their alignment, then the section header table when it was at the end (GNU ld, strip),
+        not when it was at the start (Go's internal linker). Go's internal linker starts the
+        non-loaded part on the next page (4 KiB, 64 KiB on arm64/ppc64/loong64) after the data; a
+        rebuilt Go binary's ``.go.buildinfo`` grows by ``relink.buildinfo_growth`` (rounded to the
+        next section's alignment) and shifts what follows it in the file."""
+        if self.e_type not in (ET_EXEC, ET_DYN):          # objects and cores are not what strip is for
+            return None
+        rows = self.section_rows
+        if not rows:
+            return None
+        strtabs, shstrndx = self._symtab_strtabs(), self._names_index()
+        # What strip removes is never loaded: the loaded sections are ruled out first, from the rows
+        # (a stripped file makes no section records here).
+        removed = [i for i, (name, t, fl, *_rest) in enumerate(rows)
+                   if i and not fl & SHF_ALLOC and i != shstrndx
+                   and (t in (SHT_SYMTAB, SHT_SYMTAB_SHNDX) or i in strtabs or is_debug_section(name))]
+        if not removed:
+            return None
+        secs = self.elf_sections
+        size = self.view.size
+        nonalloc = [(s.offset, i) for i, s in enumerate(secs)
+                    if i and not s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.size]
+        start = min(off for off, _ in nonalloc)
+        alloc_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
+        alloc_end = max([alloc_end] + [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD])
+        # A rebuilt Go binary records -ldflags="-s -w": .go.buildinfo grows, and what follows it moves.
+        shift = 0
+        growth = relink.buildinfo_growth if relink.go else 0
+        bi = self.section(".go.buildinfo")
+        if growth and bi is not None:
+            following = sorted((s for s in secs if s.flags & SHF_ALLOC and s.offset >= bi.offset + bi.size
+                                and s.type != SHT_NOBITS), key=lambda s: s.offset)
+            content = self._buildinfo_content(bi)
+            if content is not None and following:
+                nxt = following[0]
+                align = max(1, self._section_align(secs.index(nxt)))
+                new_end = align_up(bi.offset + align_up(content + growth, 16), align)
+                shift = max(0, new_end - nxt.offset)
+                # The shift stops at a segment boundary the linker re-aligns (file offset == vaddr mod page).
+                if any(p.type == PT_LOAD and p.offset > bi.offset and p.offset >= nxt.offset for p in self.segments):
+                    shift = 0
+        keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
+        cursor = start + shift
+        if relink.go_internal and start % 0x1000 == 0 and start >= alloc_end:
+            # Go's linker starts the DWARF segment at the data's end rounded to -R (its page size).
+            for rnd in (0x10000, 0x1000):
+                if start == align_up(alloc_end, rnd):
+                    cursor = align_up(alloc_end + shift, rnd)
+                    break
+        sh_at_end = self.shoff >= start
+        old_shstr = secs[shstrndx].size if shstrndx is not None else 0
+        all_names = [s.name for s in secs[1:]]
+        # The linker that relinks a Go binary writes its names as it did before; GNU strip (BFD's
+        # string table) always shares name tails.
+        merged = not relink.go or (shstrndx is not None and old_shstr < shstrtab_size(all_names, False))
+        for off, i in sorted(nonalloc):
+            if i in removed:
+                continue
+            s = secs[i]
+            n = s.size
+            if i == shstrndx:
+                n = shstrtab_size(keep_names, merged)
+                if not merged and n > s.size:   # names the table does not hold literally (hostile)
+                    n = s.size
+            cursor = align_up(cursor, self._section_align(i)) + n
+        if sh_at_end:
+            cursor = align_up(cursor, 8 if self.bits == 64 else 4) + (len(secs) - len(removed)) * self._shentsize
+        else:
+            cursor = max(cursor, self.shoff + (len(secs) - len(removed)) * self._shentsize
+                         if self.shoff >= alloc_end else cursor)
+        return max(0, size - cursor)
+
+    def _buildinfo_content(self, bi: ElfSection) -> int | None:
+        """Bytes of .go.buildinfo in use: the 32-byte header, then (inline form) two varint-prefixed strings."""
+        v = self.view
+        if bi.size < 32 or bi.offset + bi.size > v.size:
+            return None
+        data = v.bytes(bi.offset, bi.size)
+        if data[:14] != b"\xff Go buildinf:" or not data[15] & 2:
+            return None
+        pos = 32
+        for _ in range(2):
+            n, k = uvarint(data[pos:pos + 10])
+            if k <= 0:                      # cut short, or more than 64 bits
+                return None
+            pos += k + n
+            if pos > len(data):
+                return None
+        return pos
+
+# -- size categories of sections ------------------------------------------------------------------
+_GO_METADATA = {".go.type", ".go.func", ".typelink", ".itablink", ".gosymtab", ".go.buildinfo", ".go.fipsinfo",
+                ".go.module", ".gofunc"}
+
+
+def is_debug_section(name: str) -> bool:
+    return name.startswith((*DEBUG_SECTION_PREFIXES, ".stab")) or name == ".gdb_index"
+
+
+def section_category(name: str, t: int, fl: int, symtab_strtabs: set[int], index: int, shstrndx: int | None) -> str:
+    """The size category (formats.base.SIZE_CATEGORIES) of section ``index``: its name, type and flags."""
+    if index == shstrndx:
+        return "headers"
+    if index in symtab_strtabs:
+        return "symtab"
+    key = (name, t, fl)
+    kind = _KINDS.get(key)
+    if kind is None:
+        # A pure function of the three, memoised: a tree of binaries has the same few sections.
+        kind = _KINDS[key] = _section_kind(name, t, fl)
+        if len(_KINDS) > 4096:
+            _KINDS.clear()
+    return kind
+
+
+_KINDS: dict = {}
+
+
+def _section_kind(name: str, t: int, fl: int) -> str:
+    if t in (SHT_SYMTAB, SHT_SYMTAB_SHNDX):
+        return "symtab"
+    if is_debug_section(name):
+        return "dwarf"
+    if name in (".gopclntab", ".data.rel.ro.gopclntab"):
+        return "pclntab"
+    base = name[len(".data.rel.ro"):] if name.startswith(".data.rel.ro.") else name
+    if base in _GO_METADATA:
+        return "go-metadata"
+    if t in (SHT_RELA, SHT_REL, SHT_RELR) or name.startswith((".rela.", ".rel.")) or name in (".rela", ".rel", ".relr.dyn"):
+        return "relocations"
+    if t in (SHT_DYNSYM, SHT_DYNAMIC, SHT_HASH, SHT_GNU_HASH, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM) \
+            or name in (".interp", ".dynstr", ".got", ".got.plt"):
+        return "dynamic"
+    if t == SHT_NOTE:
+        return "other"
+    if fl & SHF_ALLOC:
+        if fl & SHF_EXECINSTR:
+            return "code"
+        if fl & SHF_WRITE:
+            return "data"
+        return "rodata"
+    return "other"
+
+
+def shstrtab_size(names: list[str], merged: bool) -> int:
+    """Bytes of a section-name table holding ``names``: a leading NUL, each name and its NUL; with
+    ``merged`` a name that is the tail of another (".plt" of ".rela.plt") shares its bytes."""
+    uniq = {n.encode("utf-8", "surrogateescape") for n in names if n}
+    if merged:
+        # In reversed-string order a tail sorts right before the names that end with it.
+        rev = sorted(n[::-1] for n in uniq)
+        uniq = {r for r, nxt in zip(rev, rev[1:] + [b""]) if not nxt.startswith(r)}
+    return 1 + sum(len(n) + 1 for n in uniq)
 
 def parse(view: ByteView) -> ElfImage:
     return ElfImage(view)

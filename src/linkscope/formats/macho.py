@@ -50,7 +50,7 @@ from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
 from ..go import buildid
 from ..model import LoadSegment, OsFloor, Section
-from .base import DATA_ERRORS, Image
+from .base import DATA_ERRORS, P_HEADER, P_SECTION, P_SEGMENT, Image, Relink, align_up
 from .names import Names
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
@@ -706,6 +706,83 @@ class MachOImage(Image):
         except Malformed as e:
             raise Malformed(e.message, offset=self.view.base + off + e.offset) from None
 
+    # -- where the bytes go, what stripping saves (the verbs of formats.base) --------------------
+    def size_regions(self, functab=None) -> list[tuple[int, int, int, str]]:
+        v = self.view
+        regions = [(0, self.header_size + self.sizeofcmds, P_HEADER, "headers")]
+        for s in self.macho_sections:
+            if s.zerofill or not s.size or not s.offset:
+                continue
+            regions.append((s.offset, s.offset + s.size, P_SECTION, _section_category(s)))
+        st = self.symtab
+        if st is not None:
+            regions.append((st.symoff, st.symoff + st.nsyms * (16 if self.bits == 64 else 12), P_SECTION, "symtab"))
+            regions.append((st.stroff, st.stroff + st.strsize, P_SECTION, "symtab"))
+        ds = self.dysymtab
+        if ds is not None and ds.nindirectsyms:
+            regions.append((ds.indirectsymoff, ds.indirectsymoff + 4 * ds.nindirectsyms, P_SECTION, "dynamic"))
+        for lc in self.load_commands:
+            if lc.cmd in (LC_DYLD_INFO, LC_DYLD_INFO_ONLY) and lc.size >= 48:
+                f = [v.u32(lc.offset + 8 + 4 * k) for k in range(10)]
+                for (off, size), cat in zip(zip(f[0::2], f[1::2]), ("relocations", "relocations", "relocations",
+                                                                      "relocations", "dynamic")):
+                    if size:
+                        regions.append((off, off + size, P_SECTION, cat))
+            elif lc.cmd in _LINKEDIT_DATA and lc.size >= 16:
+                off, size = v.u32(lc.offset + 8), v.u32(lc.offset + 12)
+                if size:
+                    regions.append((off, off + size, P_SECTION, _LINKEDIT_DATA[lc.cmd]))
+        for seg in self.segments:
+            if seg.name == "__DWARF" and seg.filesize:
+                regions.append((seg.fileoff, seg.fileoff + seg.filesize, P_SEGMENT, "dwarf"))
+            elif seg.name == "__LINKEDIT" and seg.filesize:
+                regions.append((seg.fileoff, seg.fileoff + seg.filesize, P_SEGMENT, "other"))
+        return regions
+
+    def strip_saving(self, relink: Relink) -> int | None:
+        """Go's internal linker relinking with ``-s -w`` (the rules for other Mach-O linkers are not
+        known: None): the ``__DWARF`` segment goes; ``__LINKEDIT`` moves down by its page-rounded
+        size; the symbol table keeps only the undefined (imported) and dynamically exported
+        symbols, with their names; the table of strings keeps its 2-byte start and is padded so the
+        link-edit data ends on 16 bytes; the ad-hoc code signature (arm64) shrinks with the number
+        of 4 KiB pages it hashes (Go's cmd/internal/codesign: 108 bytes + identifier + 32 per page)."""
+        if not relink.go:
+            return None
+        st = self.symtab
+        dwarf = self.segment("__DWARF")
+        linkedit = self.segment("__LINKEDIT")
+        if st is None or linkedit is None:
+            return None
+        v = self.view
+        nl = 16 if self.bits == 64 else 12
+        kept, kept_str = 0, 2
+        strtab = v.bytes(st.stroff, st.strsize, "string table") if st.strsize else b""
+        for i in range(st.nsyms):
+            p = st.symoff + i * nl
+            name_off, ntype = v.u32(p), v.u8(p + 4)
+            if ntype & N_STAB:
+                continue
+            if ntype & N_TYPE == N_UNDF and ntype & N_EXT or ntype == N_SECT | N_EXT:   # imported, or exported
+                kept += 1
+                end = strtab.find(b"\0", name_off)
+                kept_str += (end - name_off if end >= 0 else 0) + 1
+        if kept == st.nsyms and dwarf is None:
+            return None
+        head = st.symoff - linkedit.fileoff                 # rebase + bind
+        indirect = st.stroff - (st.symoff + st.nsyms * nl)  # indirect symbol tables
+        linkedit_size = align_up(head + kept * nl + indirect + kept_str, 16)
+        new_linkoff = dwarf.fileoff if dwarf is not None else linkedit.fileoff
+        end = new_linkoff + linkedit_size
+        sig = self.code_signature
+        if sig is not None:
+            sigoff, sigsize = sig
+            pages_old = -(-sigoff // 4096)
+            ident = sigsize - 108 - 32 * pages_old        # identifier and its NUL
+            if ident <= 0:
+                return None
+            end += 108 + ident + 32 * -(-end // 4096)
+        return max(0, v.size - end)
+
     # -- facts -----------------------------------------------------------------------------------
     def facts(self, summary: bool = False) -> dict:
         return dict(
@@ -716,6 +793,34 @@ class MachOImage(Image):
             gnu_build_id=None, go_build_id=self.attempt("Go build ID", lambda: self.go_build_id),
         )
 
+
+# -- size categories ------------------------------------------------------------------------------
+_GO_METADATA = {"__go_type", "__go_func", "__typelink", "__itablink", "__gosymtab", "__go_buildinfo",
+                "__go_fipsinfo", "__go_module", "__gofunc"}
+# the __LINKEDIT data each load command points at (LC_*_DATA: a linkedit_data_command)
+_LINKEDIT_DATA = {LC_CODE_SIGNATURE: "signature", LC_SEGMENT_SPLIT_INFO: "other", LC_FUNCTION_STARTS: "other",
+                  LC_DATA_IN_CODE: "other", LC_DYLIB_CODE_SIGN_DRS: "signature", LC_LINKER_OPTIMIZATION_HINT: "other",
+                  LC_DYLD_EXPORTS_TRIE: "dynamic", LC_DYLD_CHAINED_FIXUPS: "dynamic",
+                  LC_FUNCTION_VARIANT_FIXUPS: "dynamic"}
+
+
+def _section_category(s: MachOSection) -> str:
+    """The size category (formats.base.SIZE_CATEGORIES) of a section with bytes in the file."""
+    sect, seg = s.sectname, s.segname
+    if seg == "__DWARF" or sect.startswith(("__debug_", "__zdebug_")):
+        return "dwarf"
+    if sect == "__gopclntab":
+        return "pclntab"
+    if sect in _GO_METADATA:
+        return "go-metadata"
+    if sect in ("__got", "__la_symbol_ptr", "__nl_symbol_ptr", "__stubs", "__stub_helper", "__auth_got") \
+            and seg != "__TEXT" or sect in ("__got",):
+        return "dynamic"
+    if s.flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS) or sect in ("__text", "__stubs", "__symbol_stub1", "__stub_helper"):
+        return "code"
+    if seg == "__TEXT" or seg == "__DATA_CONST" and sect in ("__rodata", "__const", "__cstring"):
+        return "rodata"
+    return "data"
 
 def parse(view: ByteView) -> MachOImage:
     return MachOImage(view)

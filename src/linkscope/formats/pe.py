@@ -60,7 +60,7 @@ from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
 from ..model import LoadSegment, OsFloor, Section
-from .base import Image
+from .base import DEBUG_SECTION_PREFIXES, P_HEADER, P_INNER, P_SECTION, Image, Relink, align_up
 
 # -- IMAGE_FILE_MACHINE_* ----------------------------------------------------------------------
 IMAGE_FILE_MACHINE_UNKNOWN = 0x0
@@ -683,6 +683,65 @@ class PEImage(Image):
     def soname(self) -> str | None:
         return self.export_name if self.pe_type == "shared-library" else None
 
+    # -- where the bytes go, what stripping saves (the verbs of formats.base) --------------------
+    def size_regions(self, functab=None) -> list[tuple[int, int, int, str]]:
+        regions = [(0, self.size_of_headers or 0, P_HEADER, "headers")]
+        if self.e_lfanew is not None:
+            end = self.e_lfanew + 24 + self.optional_header_size + 40 * len(self.pe_sections)
+            regions.append((0, end, P_HEADER, "headers"))
+        for s in self.pe_sections:
+            if s.raw_offset and s.raw_size:
+                regions.append((s.raw_offset, s.raw_offset + s.raw_size, P_SECTION, _section_category(s)))
+        # No section names Go's table: it is found by its header inside the read-only data.
+        ft = functab() if functab is not None else None
+        if ft is not None:
+            regions.append((ft[0], ft[0] + ft[1], P_INNER, "pclntab"))
+        coff = self._coff_symbols_extent()
+        if coff is not None:
+            regions.append((*coff, P_SECTION, "symtab"))
+        dirs = self.data_directories
+        if len(dirs) > DIR_SECURITY and dirs[DIR_SECURITY].size:   # a file offset, not an RVA
+            cert = dirs[DIR_SECURITY]
+            regions.append((cert.rva, cert.rva + cert.size, P_INNER, "signature"))
+        return regions
+
+    def _coff_symbols_extent(self) -> tuple[int, int] | None:
+        """(start, end) of the COFF symbol table and the string table after it (its first u32 is
+        its size), or None when the header names none."""
+        if not (self.symtab_offset and self.symbol_count):
+            return None
+        start = self.symtab_offset
+        end = start + 18 * self.symbol_count
+        if end + 4 <= self.view.size:
+            end += max(4, self.view.u32(end))
+        return start, end
+
+    def strip_saving(self, relink: Relink) -> int | None:
+        """Go's internal linker and mingw ld relinking without symbols and DWARF: the DWARF sections
+        go (each occupies its file-aligned raw size); the COFF symbol table section keeps only its
+        4-byte string-table size (one file-aligned block). Go's linker always reserves room for 16
+        section headers (its PEFILEHEADR), so its SizeOfHeaders stays; for other linkers it shrinks
+        when fewer section headers fit in fewer file-alignment blocks."""
+        falign = self.file_alignment or 512
+        removed = [s for s in self.pe_sections if s.name.startswith(DEBUG_SECTION_PREFIXES)]
+        symtab = self.section(".symtab")
+        saving = sum(s.raw_size for s in removed if s.raw_offset)
+        if symtab is not None and symtab.raw_offset:
+            saving += max(0, symtab.raw_size - align_up(4, falign))
+        else:
+            # A COFF symbol table outside any section (mingw): it and its string table go.
+            coff = self._coff_symbols_extent()
+            if coff is not None:
+                saving += max(0, min(coff[1], self.view.size) - coff[0])
+        if not saving:
+            return None
+        if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
+            # binutils rewrites the headers to fit the sections that remain.
+            table = self.e_lfanew + 24 + self.optional_header_size
+            new_hdr = align_up(table + 40 * (len(self.pe_sections) - len(removed)), falign)
+            saving += max(0, self.size_of_headers - max(new_hdr, falign))
+        return saving
+
     def facts(self, summary: bool = False) -> dict:
         a = self.attempt
         needed = a("import directory", lambda: self.needed)
@@ -695,6 +754,27 @@ class PEImage(Image):
             gnu_build_id=None, go_build_id=a("Go build ID", lambda: self.go_build_id),
         )
 
+
+def _section_category(s: PeSection) -> str:
+    """The size category (formats.base.SIZE_CATEGORIES) of a section with raw data."""
+    name, c = s.name, s.characteristics
+    if name.startswith(DEBUG_SECTION_PREFIXES):
+        return "dwarf"
+    if name == ".symtab":
+        return "symtab"
+    if name == ".reloc":
+        return "relocations"
+    if name in (".idata", ".didat", ".edata"):
+        return "dynamic"
+    if name in (".pdata", ".xdata", ".rsrc", ".tls"):
+        return "other"
+    if c & (IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE):
+        return "code"
+    if c & IMAGE_SCN_MEM_WRITE:
+        return "data"
+    if c & IMAGE_SCN_CNT_INITIALIZED_DATA:
+        return "rodata"
+    return "other"
 
 def parse(view: ByteView) -> PEImage:
     return PEImage(view)

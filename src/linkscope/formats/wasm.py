@@ -19,7 +19,7 @@ from ..byteview import ByteView, decode_leb128
 from ..errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
 from ..model import Section
-from .base import Image
+from .base import P_HEADER, P_SECTION, Image
 
 MAGIC = b"\0asm"
 VERSION = 1
@@ -466,6 +466,26 @@ class WasmImage(Image):
     def debug_info(self) -> bool:
         return any(s.id == SEC_CUSTOM and s.name.startswith(".debug_info") for s in self.wasm_sections)
 
+    # -- where the bytes go (the verb of formats.base) --------------------------------------------
+    def size_regions(self, functab=None) -> list[tuple[int, int, int, str]]:
+        regions = [(0, 8, P_HEADER, "headers")]
+        for s in self.sections():
+            name = s.name
+            if name == "code":
+                cat = "code"
+            elif name == "data":
+                cat = "data"
+            elif name.startswith((".debug_", "external_debug_info")):
+                cat = "dwarf"
+            elif name == "name":
+                cat = "symtab"
+            elif name in _LINKING_SECTIONS:
+                cat = "dynamic"
+            else:
+                cat = "other"
+            regions.append((s.offset, s.offset + s.size, P_SECTION, cat))
+        return regions
+
     def facts(self, summary: bool = False) -> dict:
         a, complete = self.attempt, self.sections_complete
         return dict(
@@ -476,6 +496,10 @@ class WasmImage(Image):
             gnu_build_id=None, go_build_id=a("go:buildid section", lambda: self.go_build_id),
         )
 
+
+# the sections that say how the module links with its host and within itself
+_LINKING_SECTIONS = {"import", "export", "type", "function", "table", "memory", "global", "start", "element",
+                     "datacount", "tag"}
 
 def parse(view: ByteView) -> WasmImage:
     return WasmImage(view)
