@@ -161,3 +161,21 @@ def test_breakdown_over_system_binaries():
         assert sum(n for _, n in rec.size_breakdown) == rec.size, path
         seen += 1
     assert seen > 50
+
+
+def test_strip_saving_ignores_a_buildinfo_varint_it_cannot_read(tmp_path):
+    """A .go.buildinfo whose first string length is ten continuation bytes (no uint64) tells
+    nothing of how the section grows: the prediction is the one made without the growth, never one
+    read from a position the bad varint moved backwards."""
+    from linkscope.formats.base import Relink
+    from linkscope.byteview import ByteView
+
+    data = bytearray(buildkit.get("go-hello").read_bytes())
+    with open_image(str(buildkit.get("go-hello"))) as (img, _):
+        bi = img.section(".go.buildinfo")
+        assert bi is not None and img.view.bytes(bi.offset, 14) == b"\xff Go buildinf:"
+    data[bi.offset + 32:bi.offset + 42] = b"\xff" * 10
+    img = elf.parse(ByteView(bytes(data)))
+    assert img._buildinfo_content(img.section(".go.buildinfo")) is None
+    assert (img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=23))
+            == img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=0)))
