@@ -126,6 +126,64 @@ _COMMANDS = {
          _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
          _JSONL, _RECURSIVE, _ONLY_BINARIES),
         "deps"),
+    "build": _Cmd(
+        "build a Go program every way (modes x targets), prove each result runs, compare them",
+        "Build PACKAGE (default: the current directory) once per mode and target with go build (cgo cross builds "
+        "through zig cc), inspect each result, run it in a sandbox (natively, in an empty root, under qemu-user, "
+        "Wine or Node), and print a table (or --json, --html). The source tree is only read. Modes: default, netgo, "
+        "nocgo, cgo, static-external, static-musl, static-pie, stripped, pie, trimpath, joined with + (nocgo+stripped), "
+        "'all', and the [tool.linkscope.modes] of pyproject.toml or [modes] of linkscope.toml. Exit 0 when every "
+        "variant that could be built was built and verified, 1 when one failed, 2 on usage errors.",
+        (("package", "*", "PACKAGE"),),
+        (_Opt(("--modes",), "modes", "comma-separated modes (default: default)", metavar="M,...", default="default"),
+         _Opt(("--targets",), "targets", "comma-separated GOOS/GOARCH, 'host' or 'common' (default: host)",
+              metavar="OS/ARCH,...", default="host"),
+         _Opt(("--out",), "out", "output directory (default: ./dist/linkscope)", metavar="DIR",
+              default=os.path.join("dist", "linkscope")),
+         _Opt(("--jobs",), "jobs", "builds at a time (default: the number of cores)", metavar="N"),
+         _Opt(("--tags",), "tags", "your own build tags, kept in every mode", metavar="T,..."),
+         _Opt(("--ldflags",), "ldflags", "your own -ldflags, merged into every mode's", metavar="FLAGS"),
+         _Opt(("--cc",), "cc", "C compiler for cgo: auto (the host's for the host target, zig for the others), "
+              "host or zig", metavar="{auto,host,zig}", choices=("auto", "host", "zig"), default="auto"),
+         _Opt(("--glibc",), "glibc", "the oldest glibc a zig-built cgo variant must run on (e.g. 2.28)", metavar="V"),
+         _Opt(("--macos",), "macos", "the minimum macOS of a zig-built cgo variant (e.g. 13.0)", metavar="V"),
+         _Opt(("--sysroot",), "sysroot", "a sysroot for running dynamic foreign binaries under qemu", metavar="DIR"),
+         _Opt(("--shard",), "shard", "build only part I of N of the matrix (I from 1 to N)", metavar="I/N"),
+         _Opt(("--no-verify",), "no_verify", "build and inspect only; run nothing"),
+         _Opt(("--reproducible",), "reproducible", "build each variant twice, from two copies of the module, "
+              "and say whether the bytes are identical"),
+         _Opt(("--json",), "json", "print one JSON document (schema/build.schema.json)"),
+         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE"),
+         _Opt(("-q", "--quiet"), "quiet", "no progress display")),
+        "build", fast=False),
+    "lab": _Cmd(
+        "the Go linking story, reproduced and proven on this machine",
+        "Build linkscope's two example programs (one prints a line; one uses net and os/user) every way: every "
+        "mode natively, linux/arm64, windows/amd64 and darwin/arm64 without cgo, cgo for linux/arm64 with the "
+        "host's C compiler (failing as people see it) and through zig (succeeding), -s -w next to explain's "
+        "prediction, and the LD_PRELOAD probe; run each result and print what it shows.",
+        (),
+        (_Opt(("--out",), "out", "output directory (default: a temporary one)", metavar="DIR"),
+         _Opt(("--jobs",), "jobs", "builds at a time (default: the number of cores)", metavar="N"),
+         _Opt(("--json",), "json", "print the lab's JSON document (the build schema, one document per program)"),
+         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE"),
+         _Opt(("-q", "--quiet"), "quiet", "no progress display")),
+        "lab", fast=False),
+    "doctor": _Cmd(
+        "which toolchains, emulators and sandboxes the build lab can use here",
+        "List what linkscope build and lab can use on this machine (go, zig, the C compiler, qemu-user, bwrap, "
+        "unshare, wine, node), their versions, and which modes and targets each enables.",
+        (),
+        (_Opt(("--json",), "json", "print one JSON document"),),
+        "doctor", fast=False),
+    "report": _Cmd(
+        "merge the JSON of build shards into one table, JSON or HTML",
+        "Merge `linkscope build --json` documents (the parts of a --shard matrix) into one: the table, or --json, "
+        "or --html.",
+        (("parts", "+", "PART.json"),),
+        (_Opt(("--json",), "json", "print the merged JSON document"),
+         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE")),
+        "report", fast=False),
 }
 
 

@@ -218,7 +218,8 @@ class GoBuild:
         return f"{self.getenv('GOOS') or ''}/{self.getenv('GOARCH') or ''}"
 
     # -- changing
-    def _with_flag(self, name: str, value: str | None) -> "GoBuild":
+    def with_flag(self, name: str, value: str | None) -> "GoBuild":
+        """The flag ``name`` set to ``value`` (a boolean flag: "true"); None or Go's default removes it."""
         d = dict(self.flags)
         if value is None or _FLAG_DEFAULTS.get(name) == value:
             d.pop(name, None)
@@ -241,10 +242,10 @@ class GoBuild:
         """The build tags plus ``add`` (kept in order, none twice)."""
         have = self.tags
         new = have + [t for t in dict.fromkeys(add) if t not in have]
-        return self._with_flag("-tags", ",".join(new) or None)
+        return self.with_flag("-tags", ",".join(new) or None)
 
     def with_buildmode(self, mode: str) -> "GoBuild":
-        return self._with_flag("-buildmode", mode)
+        return self.with_flag("-buildmode", mode)
 
     def with_ldflags(self, add=(), remove=()) -> "GoBuild":
         """-ldflags with the flags named in ``remove`` dropped ("linkmode", "extldflags"...) and the
@@ -269,7 +270,7 @@ class GoBuild:
             text = join(ws)
         except ValueError:   # a word with both quote kinds: go build could not have read it either
             text = " ".join(ws)
-        return self._with_flag("-ldflags", text or None)
+        return self.with_flag("-ldflags", text or None)
 
     def with_cflags(self, *add: str, default: str = "-O2 -g") -> "GoBuild":
         """CGO_CFLAGS with ``add`` appended (each word once). Unset or empty, cgo compiles with

@@ -1,0 +1,137 @@
+"""``linkscope build``: the matrix of modes and targets built, inspected, verified, compared.
+Exit 0 when every variant that could be had was built (and ran where it was run), 1 when one
+failed, 2 on usage errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..inputs import UsageError
+from ..status import EXIT_FAIL, EXIT_OK
+
+
+def cache_dir() -> Path:
+    """linkscope's own cache (the zig wrappers, verify's prefixes and probes): LINKSCOPE_CACHE, else
+    $XDG_CACHE_HOME/linkscope, else ~/.cache/linkscope."""
+    d = os.environ.get("LINKSCOPE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "linkscope")
+    return Path(d)
+
+
+def jobs_of(text: str | None) -> int:
+    if text is None:
+        return os.cpu_count() or 1
+    try:
+        n = int(text)
+    except ValueError:
+        raise UsageError(f"--jobs {text!r}: expected a number") from None
+    if n < 1:
+        raise UsageError("--jobs must be at least 1")
+    return n
+
+
+def dist_list(tools) -> frozenset[str] | None:
+    try:
+        r = subprocess.run([tools.go.path, "tool", "dist", "list"], capture_output=True, text=True, timeout=60,
+                           env=tools.go.environ(dict(os.environ)))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return frozenset(r.stdout.split()) if r.returncode == 0 else None
+
+
+def plan(args, tools, module_dir: Path) -> list:
+    """The variants ``args`` ask for, in matrix order (modes, then targets), this shard's part."""
+    from ..go.flags import GoBuild
+    from ..lab import matrix
+
+    try:
+        known = dict(matrix.BUILTIN_MODES)
+        known.update(matrix.user_modes(module_dir, Path.cwd()))
+        modes = matrix.parse_modes(args.modes, known)
+        targets = matrix.parse_targets(args.targets, dist_list(tools))
+    except matrix.MatrixError as e:
+        raise UsageError(str(e)) from None
+    if not modes or not targets:
+        raise UsageError("no modes or no targets")
+    base = GoBuild()
+    if args.tags:
+        base = base.with_tags(*[t for t in args.tags.replace(" ", ",").split(",") if t])
+    if args.ldflags:
+        from ..go.flags import words
+        base = base.with_ldflags(add=words(args.ldflags))
+    host = matrix.host_target()
+    out = [matrix.variant(name, recipes, t, base, host=host, host_cc=tools.cc is not None,
+                          zig=tools.zig is not None, cc=args.cc, glibc=args.glibc, macos=args.macos)
+           for name, recipes in modes for t in targets]
+    try:
+        return matrix.shard(out, args.shard)
+    except matrix.MatrixError as e:
+        raise UsageError(str(e)) from None
+
+
+def verify_all(results, tools, *, cache: Path, sysroot: str | None, progress=None) -> list:
+    """Each built result run every way that applies (lab.verify), one at a time: runs are short, and
+    one at a time they do not disturb each other's timings."""
+    from ..lab import verify
+    from ..record import replace
+
+    out = []
+    for r in results:
+        if r.status == "built" and r.binary is not None:
+            if progress:
+                progress.step(f"running {r.variant.key}")
+            checks = verify.verify(Path(r.path), goos=r.variant.goos, goarch=r.variant.goarch,
+                                   linkage=r.binary.linkage, interpreter=r.binary.interpreter, tools=tools,
+                                   work=cache / "verify", sysroot=Path(sysroot) if sysroot else None)
+            r = replace(r, verify=tuple(checks))
+        out.append(r)
+    return out
+
+
+def failed(results) -> bool:
+    return any(r.status == "failed" or any(c.ran and c.kind not in ("preload", "empty_root") and not c.ok
+                                           for c in r.verify) for r in results)
+
+
+def emit(doc: dict, args) -> None:
+    from ..render import jsonout, lab_report
+
+    if getattr(args, "html", None):
+        from ..render import lab_html
+        Path(args.html).write_text(lab_html.page(doc), encoding="utf-8")
+    if args.json:
+        sys.stdout.write(jsonout.dumps(doc, pretty=sys.stdout.isatty()) + "\n")
+    else:
+        sys.stdout.write(lab_report.table(doc))
+
+
+def run(args) -> int:
+    from ..lab import build, toolchains
+    from ..lab.matrix import host_target
+    from ..render import lab_report
+
+    tools = toolchains.discover()
+    if tools.go is None:
+        print(f"linkscope build: {toolchains.missing_go_message()}", file=sys.stderr)
+        return EXIT_FAIL
+    package = args.package[0] if args.package else "."
+    if len(args.package) > 1:
+        raise UsageError("one package at a time")
+    module_dir = Path(package) if Path(package).is_dir() else Path.cwd()
+    pkg_arg = "." if Path(package).is_dir() else package
+    variants = plan(args, tools, module_dir)
+    cache = cache_dir()
+    progress = build.Progress(len(variants), quiet=args.quiet or args.json and not sys.stderr.isatty())
+    results = build.build_all(variants, package=pkg_arg, module_dir=module_dir, out=Path(args.out), tools=tools,
+                              cache=cache, jobs=jobs_of(args.jobs), progress=progress)
+    if args.reproducible:
+        from ..lab import reproduce
+        results = reproduce.check_all(results, package=pkg_arg, module_dir=module_dir, tools=tools, cache=cache)
+    if not args.no_verify:
+        results = verify_all(results, tools, cache=cache, sysroot=args.sysroot, progress=progress)
+    progress.close()
+    doc = lab_report.document(results, package=package, host=host_target(), tools=tools)
+    emit(doc, args)
+    return EXIT_FAIL if failed(results) else EXIT_OK

@@ -1,0 +1,3 @@
+module example.com/netuser
+
+go 1.22
