@@ -262,3 +262,14 @@ def test_without_bwrap_unshare_and_chroot_run_the_checks(tools, work):
     d = run("go-default", nobw, work, linkage="dynamic", preload=False)["empty_root"]
     assert (d.ran, d.ok, d.exit_code) == (True, False, 127), d          # chroot: command not found
     assert d.detail.startswith("interpreter /lib64/ld-linux-x86-64.so.2 is not in the empty root"), d
+
+
+def test_the_preload_probe_runs_under_qemu_with_a_probe_built_by_zig(tools, work, qemu_arm64):
+    if tools.zig is None:
+        reference.tool_missing("zig (ziglang), for the arm64 probe library")
+    c = run("go-linux-arm64", tools, work, goarch="arm64", linkage="static")["preload"]
+    assert (c.ran, c.ok, c.exit_code, c.injectable) == (True, True, 0, False), c   # static: no loader to preload
+    assert "hello from " in c.detail
+    lib = work / "probe-linux-arm64" / "linkscope_probe.so"
+    h = reference.readelf_header(lib)
+    assert (h["Machine"], h["Type"].split()[0]) == ("AArch64", "DYN")
