@@ -141,7 +141,10 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     go("go-pie-internal", "hello", "-buildmode=pie"),
     go("go-pie-cgo0", "hello", "-buildmode=pie", CGO_ENABLED="0"),
     go("go-hello", "hello"),
+    go("go-behave", "behave"),  # "exit N", "sleep S": the verify tests' exit status and timeout
     go("go-linux-arm64", "hello", GOOS="linux", GOARCH="arm64"),
+    # PIE with Go's internal linker and cgo off: PT_INTERP /lib/ld-linux-aarch64.so.1, no C toolchain needed.
+    go("go-linux-arm64-pie", "hello", "-buildmode=pie", GOOS="linux", GOARCH="arm64", CGO_ENABLED="0"),
     go("go-linux-386", "hello", GOOS="linux", GOARCH="386"),
     go("go-linux-arm", "hello", GOOS="linux", GOARCH="arm", GOARM="7"),
     go("go-linux-riscv64", "hello", GOOS="linux", GOARCH="riscv64"),
