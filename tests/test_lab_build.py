@@ -317,3 +317,17 @@ def test_doctor_lists_the_tools(capsys):
     with open(names["go"]["path"], "rb") as f:
         assert f.read(4) == b"\x7fELF"
     assert shutil.which("qemu-aarch64") is None or any(q["goarch"] == "arm64" for q in doc["qemu"])
+
+
+def test_reproducible_says_what_differs_and_which_flag_fixes_it(env, capsys):
+    """Two builds from copies of the module in differently named directories: the default build keeps
+    the directory in its DWARF and function table (not reproducible, -trimpath named); -trimpath is
+    byte-identical. The expectation is Go's documented behaviour (cmd/go: -trimpath)."""
+    program = _program(env / "repro", "hello")
+    code, doc, _ = _build(capsys, env / "repro", program, "--modes", "default,trimpath", "--reproducible")
+    assert code == 0
+    plain, trimmed = _variant(doc, "default"), _variant(doc, "trimpath")
+    assert trimmed["reproducible"] is True and trimmed["differences"] == []
+    assert plain["reproducible"] is False
+    assert any("-trimpath" in d for d in plain["differences"]), plain["differences"]
+    assert any(".gopclntab" in d for d in plain["differences"]), plain["differences"]

@@ -176,6 +176,18 @@ _COMMANDS = {
         (),
         (_Opt(("--json",), "json", "print one JSON document"),),
         "doctor", fast=False),
+    "sysroot": _Cmd(
+        "make a sysroot of Debian packages for running foreign binaries under qemu-user",
+        "Download libc6 (and --packages) for ARCH (a GOARCH: arm64, arm, riscv64, ...) from the distribution with "
+        "apt, into linkscope's own state directory, and unpack them with dpkg -x; the host's package configuration is "
+        "never changed. Prints the sysroot's path (cached; --refresh remakes it). Use it with `linkscope build "
+        "--sysroot DIR`.",
+        (("arch", None, "ARCH"),),
+        (_Opt(("--distro",), "distro", "the distribution (default: debian:bookworm)", metavar="NAME",
+              default="debian:bookworm"),
+         _Opt(("--packages",), "packages", "more packages to unpack, comma-separated (libc6 always)", metavar="P,..."),
+         _Opt(("--refresh",), "refresh", "download and unpack again")),
+        "sysroot", fast=False),
     "report": _Cmd(
         "merge the JSON of build shards into one table, JSON or HTML",
         "Merge `linkscope build --json` documents (the parts of a --shard matrix) into one: the table, or --json, "

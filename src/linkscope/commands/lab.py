@@ -3,12 +3,29 @@ Exit 0 when every variant that could be had was built (the host compiler's cgo c
 expected to fail: that is the point it makes), 1 otherwise."""
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from ..status import EXIT_FAIL, EXIT_OK
 from .build import cache_dir, failed, jobs_of, verify_all
+
+
+def _sysroot(results, tools, cache) -> str | None:
+    """A Debian arm64 sysroot for the dynamic arm64 results (downloaded once, cached); None when it
+    cannot be had here (offline, no apt): their qemu check then says what it needs."""
+    from ..lab import sysroot
+
+    if not any(r.status == "built" and r.variant.goarch == "arm64" and r.binary.linkage == "dynamic" for r in results):
+        return None
+    if tools.qemu_for("arm64") is None:
+        return None
+    try:
+        return str(sysroot.make("arm64", cache=cache))
+    except (sysroot.SysrootError, OSError, subprocess.SubprocessError) as e:
+        print(f"linkscope lab: no arm64 sysroot ({e}); dynamic arm64 results are not run", file=sys.stderr)
+        return None
 
 
 def run(args) -> int:
@@ -32,14 +49,15 @@ def run(args) -> int:
         for name, variants in plans.items():
             results = build.build_all(variants, package=".", module_dir=programs[name], out=out / name,
                                       tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
-            results = verify_all(results, tools, cache=cache, sysroot=None, progress=progress)
+            results = verify_all(results, tools, cache=cache, sysroot=_sysroot(results, tools, cache),
+                                 progress=progress)
             expected = [r for r in results if r.variant.mode == "cgo-hostcc"]
             bad |= failed([r for r in results if r not in expected])
             if not args.out:   # the outputs go with the temporary directory
                 results = [replace(r, path=None) for r in results]
             docs[name] = lab_report.document(results, package=name, host=host_target(), tools=tools)
         progress.close()
-        lines = showcase.story(docs)
+        lines = lab_report.story(docs)
         if args.html:
             from ..render import lab_html
             merged = lab_report.merge([{**d, "variants": [{**v, "mode": f"{n} {v['mode']}"} for v in d["variants"]]}

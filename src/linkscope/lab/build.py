@@ -68,6 +68,13 @@ def linker_warnings(output: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return lines, tuple(dict.fromkeys(funcs))
 
 
+def failure_line(output: str) -> str:
+    """The line of go build's output that says why it failed: the first error the compiler, assembler or
+    linker printed, else the first line that is not a "# package" heading."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip() and not ln.startswith("#")]
+    return next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "go build failed")
+
+
 class Progress:
     """A live line on a terminal (done/running/failed, the current step, elapsed), plain lines when
     piped, nothing when quiet."""
@@ -147,10 +154,10 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
     shown = command.replace(" go build", f" go build -o {dest}", 1) if " go build" in command else command
     if rc != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
-        first = next((ln for ln in output.splitlines() if ln.strip() and not ln.startswith("#")), "go build failed")
+        first = failure_line(output)
         if progress:
             progress.step(f"failed {v.key}", finish="failed")
-        return BuildResult(v, "failed", first.strip(), command=shown, cc=used, seconds=seconds, output=output,
+        return BuildResult(v, "failed", first, command=shown, cc=used, seconds=seconds, output=output,
                            warnings=warnings, nss_functions=nss)
     os.replace(tmp, dest)
     if progress:

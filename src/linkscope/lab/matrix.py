@@ -21,20 +21,12 @@ from pathlib import Path
 from ..analysis.gofix import PIE_PLATFORMS, static_link, static_pie
 from ..go.flags import GoBuild
 from ..record import record
+from .toolchains import host_goarch, zig_target
 
 COMMON_TARGETS = ("linux/amd64", "linux/arm64", "linux/arm", "linux/386", "linux/riscv64", "darwin/arm64",
                   "darwin/amd64", "windows/amd64", "windows/arm64", "wasip1/wasm", "js/wasm")
-# GOARCH -> the zig (LLVM) architecture of its C toolchain
-ZIG_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "arm": "arm", "riscv64": "riscv64",
-            "ppc64le": "powerpc64le", "s390x": "s390x", "loong64": "loongarch64", "mips64le": "mips64el",
-            "mipsle": "mipsel", "mips": "mips", "mips64": "mips64"}
-# GOARCH of the machines Python reports
-_HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386",
-              "i386": "386", "armv7l": "arm", "riscv64": "riscv64", "ppc64le": "ppc64le", "s390x": "s390x"}
-
-
 def host_target() -> str:
-    return f"{os.uname().sysname.lower()}/{_HOST_ARCH.get(os.uname().machine, os.uname().machine)}"
+    return f"{os.uname().sysname.lower()}/{host_goarch()}"
 
 
 @record
@@ -179,22 +171,6 @@ class Variant:
     @property
     def key(self) -> str:
         return f"{self.mode}@{self.target}"
-
-
-def zig_target(goos: str, goarch: str, *, libc: str | None, glibc: str | None, macos: str | None) -> str | None:
-    """The zig ``-target`` of a C toolchain for GOOS/GOARCH (None: zig has none that Go can use)."""
-    arch = ZIG_ARCH.get(goarch)
-    if arch is None:
-        return None
-    if goos == "linux":
-        if libc == "musl":
-            return f"{arch}-linux-musl" + ("eabihf" if goarch == "arm" else "")
-        return f"{arch}-linux-gnu" + ("eabihf" if goarch == "arm" else "") + (f".{glibc}" if glibc else "")
-    if goos == "windows" and goarch in ("amd64", "386", "arm64"):
-        return f"{arch}-windows-gnu"
-    if goos == "darwin" and goarch in ("amd64", "arm64"):
-        return f"{arch}-macos" + (f".{macos}" if macos else "")
-    return None
 
 
 def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, *, host: str,

