@@ -331,3 +331,66 @@ def test_reproducible_says_what_differs_and_which_flag_fixes_it(env, capsys):
     assert plain["reproducible"] is False
     assert any("-trimpath" in d for d in plain["differences"]), plain["differences"]
     assert any(".gopclntab" in d for d in plain["differences"]), plain["differences"]
+
+
+def test_the_shown_command_rebuilds_the_same_bytes(cross, every_mode):
+    """A variant's command is complete: run by a shell in the module's directory it writes the same
+    file again (the zig build's C compiler included)."""
+    import subprocess
+
+    _, doc, program, _ = every_mode
+    _, zdoc = cross["netuser-zig"]
+    for v, cwd in ((_variant(doc, "netgo"), program), (_variant(doc, "static-external"), program),
+                   (_variant(zdoc, "cgo", "linux/arm64"), Path(_variant(zdoc, "cgo", "linux/arm64")["path"]).parents[3]
+                    / "src" / "netuser")):
+        before = hashlib.sha256(Path(v["path"]).read_bytes()).hexdigest()
+        r = subprocess.run(["bash", "-c", v["command"]], cwd=cwd, capture_output=True, text=True)
+        assert r.returncode == 0, (v["command"], r.stderr)
+        assert hashlib.sha256(Path(v["path"]).read_bytes()).hexdigest() == before, v["command"]
+
+
+_CF_PROGRAM = """package main
+
+/*
+#cgo LDFLAGS: -framework CoreFoundation
+#include <CoreFoundation/CoreFoundation.h>
+static long n(void) { return (long)CFAbsoluteTimeGetCurrent(); }
+*/
+import "C"
+import "fmt"
+
+func main() { fmt.Println(C.n() > 0) }
+"""
+# The smallest SDK the compiler and linker can use: a framework's header and its text-based stub.
+_CF_TBD = """--- !tapi-tbd
+tbd-version: 4
+targets: [ x86_64-macos, arm64-macos ]
+install-name: '/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation'
+current-version: 1
+exports:
+  - targets: [ x86_64-macos, arm64-macos ]
+    symbols: [ _CFAbsoluteTimeGetCurrent ]
+...
+"""
+
+
+def test_darwin_cgo_needing_a_framework_is_skipped_without_an_sdk_and_builds_with_one(env, capsys):
+    program = env / "cf" / "cf"
+    program.mkdir(parents=True)
+    (program / "go.mod").write_text("module example.com/cf\n\ngo 1.22\n")
+    (program / "main.go").write_text(_CF_PROGRAM)
+    code, doc, _ = _build(capsys, env / "cf", program, "--modes", "cgo", "--targets", "darwin/arm64")
+    v = _variant(doc, "cgo", "darwin/arm64")
+    assert v["status"] == "skipped" and "CoreFoundation" in v["reason"] and "--macos-sdk" in v["reason"], v
+    assert "CoreFoundation/CoreFoundation.h' file not found" in v["output"]
+    fw = env / "cf" / "sdk" / "System" / "Library" / "Frameworks" / "CoreFoundation.framework"
+    (fw / "Headers").mkdir(parents=True)
+    (fw / "Headers" / "CoreFoundation.h").write_text("double CFAbsoluteTimeGetCurrent(void);\n")
+    (fw / "CoreFoundation.tbd").write_text(_CF_TBD)
+    code, doc, _ = _build(capsys, env / "cf", program, "--modes", "cgo", "--targets", "darwin/arm64",
+                          "--macos-sdk", env / "cf" / "sdk")
+    v = _variant(doc, "cgo", "darwin/arm64")
+    assert code == 0 and v["status"] == "built", v["output"]
+    assert any("-w added" in n for n in v["notes"])
+    (image,) = reference.go_macho_dump(v["path"])[v["path"]]
+    assert "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation" in image["Libs"], image

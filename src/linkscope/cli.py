@@ -147,6 +147,8 @@ _COMMANDS = {
               "host or zig", metavar="{auto,host,zig}", choices=("auto", "host", "zig"), default="auto"),
          _Opt(("--glibc",), "glibc", "the oldest glibc a zig-built cgo variant must run on (e.g. 2.28)", metavar="V"),
          _Opt(("--macos",), "macos", "the minimum macOS of a zig-built cgo variant (e.g. 13.0)", metavar="V"),
+         _Opt(("--macos-sdk",), "macos_sdk", "an Apple SDK (MacOSX.sdk) for darwin cgo builds that use its frameworks",
+              metavar="DIR"),
          _Opt(("--sysroot",), "sysroot", "a sysroot for running dynamic foreign binaries under qemu", metavar="DIR"),
          _Opt(("--shard",), "shard", "build only part I of N of the matrix (I from 1 to N)", metavar="I/N"),
          _Opt(("--no-verify",), "no_verify", "build and inspect only; run nothing"),

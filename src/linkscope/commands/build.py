@@ -63,7 +63,8 @@ def plan(args, tools, module_dir: Path) -> list:
         base = base.with_ldflags(add=words(args.ldflags))
     host = matrix.host_target()
     out = [matrix.variant(name, recipes, t, base, host=host, host_cc=tools.cc is not None,
-                          zig=tools.zig is not None, cc=args.cc, glibc=args.glibc, macos=args.macos)
+                          zig=tools.zig is not None, cc=args.cc, glibc=args.glibc, macos=args.macos,
+                          macos_sdk=args.macos_sdk)
            for name, recipes in modes for t in targets]
     try:
         return matrix.shard(out, args.shard)
@@ -124,7 +125,7 @@ def run(args) -> int:
     variants = plan(args, tools, module_dir)
     cache = cache_dir()
     progress = build.Progress(len(variants), quiet=args.quiet or args.json and not sys.stderr.isatty())
-    results = build.build_all(variants, package=pkg_arg, module_dir=module_dir, out=Path(args.out), tools=tools,
+    results = build.build_all([build.Job(v, module_dir, Path(args.out), pkg_arg) for v in variants], tools=tools,
                               cache=cache, jobs=jobs_of(args.jobs), progress=progress)
     if args.reproducible:
         from ..lab import reproduce

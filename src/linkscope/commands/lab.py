@@ -45,10 +45,12 @@ def run(args) -> int:
         plans = {name: showcase.variants(name, tools) for name in programs}
         progress = build.Progress(sum(len(v) for v in plans.values()),
                                   quiet=args.quiet or args.json and not sys.stderr.isatty())
-        docs, bad = {}, False
+        jobs = [build.Job(v, programs[name], out / name) for name, variants in plans.items() for v in variants]
+        # Both programs' builds in one pool: the slowest (zig's first musl libc) runs beside the rest.
+        every = build.build_all(jobs, tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
+        docs, bad, at = {}, False, 0
         for name, variants in plans.items():
-            results = build.build_all(variants, package=".", module_dir=programs[name], out=out / name,
-                                      tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
+            results, at = every[at:at + len(variants)], at + len(variants)
             results = verify_all(results, tools, cache=cache, sysroot=_sysroot(results, tools, cache),
                                  progress=progress)
             expected = [r for r in results if r.variant.mode == "cgo-hostcc"]

@@ -17,9 +17,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..go.flags import GoBuild, shell_quote
 from ..record import record, replace
 from . import cc as ccwrap
-from .matrix import Variant
+from .matrix import Variant, host_target
 from .toolchains import Toolchains
 
 # glibc's warning for a statically linked program that calls an NSS function:
@@ -112,52 +113,59 @@ class Progress:
             self.stream.flush()
 
 
-def _go_env(tools: Toolchains, v: Variant, cache: Path) -> tuple[dict[str, str], str | None]:
+def _go_env(tools: Toolchains, v: Variant, cache: Path) -> tuple[dict[str, str], GoBuild, str | None]:
+    """(the environment go build runs with, the build with its C compiler settings, the C toolchain)."""
     env = tools.go.environ(dict(os.environ))
     env.setdefault("GOTOOLCHAIN", "local")   # never download another toolchain behind the user's back
     for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "CXX"):
         env.pop(k, None)
-    env.update(v.gb.env)
-    used = None
+    gb, used = v.gb, None
     if v.c_target is not None:
-        env.update(ccwrap.wrappers(tools.zig.path, v.c_target, cache))
-        if v.gb.getenv("CGO_LDFLAGS"):
-            env["CGO_LDFLAGS"] = v.gb.getenv("CGO_LDFLAGS") + " " + env.get("CGO_LDFLAGS", "")
-        used = ccwrap.describe(tools.zig.version, v.c_target)
-    elif v.gb.cgo and tools.cc is not None:
+        cc_env = ccwrap.wrappers(tools.zig.path, v.c_target, cache, v.macos_sdk)
+        if "CGO_LDFLAGS" in cc_env and gb.getenv("CGO_LDFLAGS"):
+            cc_env["CGO_LDFLAGS"] = gb.getenv("CGO_LDFLAGS") + " " + cc_env["CGO_LDFLAGS"]
+        gb = gb.with_env(**cc_env)
+        used = ccwrap.describe(tools.zig.version, v.c_target, v.macos_sdk)
+    elif gb.cgo and tools.cc is not None:
         used = tools.cc.version or tools.cc.path
-    return env, used
+    env.update(gb.env)
+    return env, gb, used
 
 
 def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: Toolchains, cache: Path,
               progress: Progress | None = None) -> BuildResult:
     """One variant built into ``out/<mode>/<goos>-<goarch>/``; never raises for a failed build."""
-    command = v.gb.command()
     if v.skip is not None:
-        return BuildResult(v, "skipped", v.skip, command=command)
+        return BuildResult(v, "skipped", v.skip, command=v.gb.command())
     dest_dir = out / v.mode / f"{v.goos}-{v.goarch}"
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / output_name(package, v.goos, v.goarch, module_dir)
     tmp = dest_dir / f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    env, used = _go_env(tools, v, cache)
+    env, gb, used = _go_env(tools, v, cache)
     if progress:
         progress.step(f"building {v.key}", start=True)
     t0 = time.monotonic()
     try:
-        r = subprocess.run([tools.go.path, "build", "-o", str(tmp), *v.gb.args(), package], cwd=module_dir,
+        r = subprocess.run([tools.go.path, "build", "-o", str(tmp), *gb.args(), package], cwd=module_dir,
                            env=env, capture_output=True, text=True, errors="replace", timeout=3600)
         output, rc = (r.stdout + r.stderr), r.returncode
     except (OSError, subprocess.TimeoutExpired) as e:
         output, rc = str(e), -1
     seconds = time.monotonic() - t0
     warnings, nss = linker_warnings(output)
-    shown = command.replace(" go build", f" go build -o {dest}", 1) if " go build" in command else command
+    # The command as a user would run it in the module's directory: complete, the C compiler included.
+    shown = f"{gb.command(go=f'go build -o {shell_quote(str(dest))}')} {shell_quote(package)}"
     if rc != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
         first = failure_line(output)
+        status = "failed"
+        frameworks = ccwrap.missing_sdk(output) if v.c_target and "-macos" in v.c_target else []
+        if frameworks and not v.macos_sdk:
+            status, first = "skipped", (f"needs the macOS SDK for {', '.join(frameworks)} (zig ships none of Apple's "
+                                        "frameworks): supply one with --macos-sdk DIR")
         if progress:
-            progress.step(f"failed {v.key}", finish="failed")
-        return BuildResult(v, "failed", first, command=shown, cc=used, seconds=seconds, output=output,
+            progress.step(f"{status} {v.key}", finish=status)
+        return BuildResult(v, status, first, command=shown, cc=used, seconds=seconds, output=output,
                            warnings=warnings, nss_functions=nss)
     os.replace(tmp, dest)
     if progress:
@@ -165,13 +173,33 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
     return BuildResult(v, "built", None, str(dest), shown, used, seconds, output, warnings, nss)
 
 
-def build_all(variants: list[Variant], *, package: str, module_dir: Path, out: Path, tools: Toolchains,
-              cache: Path, jobs: int, progress: Progress | None = None) -> list[BuildResult]:
-    """Every variant, ``jobs`` at a time, in the matrix's order; then each built result inspected."""
+@record
+class Job:
+    """A variant to build: where its module is and where its result goes."""
+    variant: Variant
+    module_dir: Path
+    out: Path
+    package: str = "."
+
+
+def _cost(v: Variant) -> int:
+    """Which builds to start first: a C toolchain zig may first have to build for its target (musl's
+    libc: minutes on a cold cache) before a cross build, before the rest, so the longest build runs
+    beside the others instead of after them."""
+    if v.c_target is not None:
+        return 0 if "musl" in v.c_target else 1
+    return 2 if v.target != host_target() else 3
+
+
+def build_all(todo: list[Job], *, tools: Toolchains, cache: Path, jobs: int,
+              progress: Progress | None = None) -> list[BuildResult]:
+    """Every job, ``jobs`` at a time, the longest first; the results in the jobs' order, each built
+    result inspected."""
     from ..inspector import inspect
 
-    def one(v: Variant) -> BuildResult:
-        res = build_one(v, package=package, module_dir=module_dir, out=out, tools=tools, cache=cache,
+    def one(job: Job) -> BuildResult:
+        v = job.variant
+        res = build_one(v, package=job.package, module_dir=job.module_dir, out=job.out, tools=tools, cache=cache,
                         progress=progress)
         if res.status == "built":
             res = replace(res, binary=inspect(res.path))
@@ -179,7 +207,11 @@ def build_all(variants: list[Variant], *, package: str, module_dir: Path, out: P
             progress.step(f"skipped {v.key}", start=True, finish="skipped")
         return res
 
+    order = sorted(range(len(todo)), key=lambda i: (_cost(todo[i].variant), i))
     if jobs <= 1:
-        return [one(v) for v in variants]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, variants))
+        done = {i: one(todo[i]) for i in order}
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {i: pool.submit(one, todo[i]) for i in order}
+            done = {i: f.result() for i, f in futures.items()}
+    return [done[i] for i in range(len(todo))]

@@ -38,14 +38,23 @@ def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
-def wrappers(zig: str, target: str, cache: Path) -> dict[str, str]:
+def wrappers(zig: str, target: str, cache: Path, macos_sdk: str | None = None) -> dict[str, str]:
     """The environment a cgo build for zig ``target`` needs: CC and CXX (wrapper scripts under
-    ``cache``, written once) and, for macOS, CGO_LDFLAGS with the libresolv stub's directory."""
+    ``cache``, written once) and, for macOS, CGO_LDFLAGS with the libresolv stub's directory.
+    ``macos_sdk``: an SDK directory whose headers, frameworks and libraries the compiler searches."""
+    import hashlib
+
     d = cache / "cc" / target
+    extra = ""
+    if macos_sdk and "-macos" in target:
+        sdk = os.path.abspath(macos_sdk)
+        d = d / hashlib.sha256(sdk.encode()).hexdigest()[:12]
+        extra = " " + " ".join(shell_quote(w) for w in (
+            "-isysroot", sdk, "-F", f"{sdk}/System/Library/Frameworks", "-L", f"{sdk}/usr/lib"))
     d.mkdir(parents=True, exist_ok=True)
     env = {}
     for var, sub in (("CC", "cc"), ("CXX", "c++")):
-        script = f"#!/bin/sh\nexec {shell_quote(zig)} {sub} -target {shell_quote(target)} \"$@\"\n"
+        script = f"#!/bin/sh\nexec {shell_quote(zig)} {sub} -target {shell_quote(target)}{extra} \"$@\"\n"
         _write_atomic(d / sub, script, 0o755)
         env[var] = str(d / sub)
     if "-macos" in target:
@@ -54,5 +63,31 @@ def wrappers(zig: str, target: str, cache: Path) -> dict[str, str]:
     return env
 
 
-def describe(zig_version: str, target: str) -> str:
-    return f"zig {zig_version} cc -target {target}".replace("  ", " ")
+def describe(zig_version: str, target: str, macos_sdk: str | None = None) -> str:
+    return f"zig {zig_version} cc -target {target}" + (f" (SDK {macos_sdk})" if macos_sdk and "-macos" in target else "")
+
+
+# Apple frameworks a cgo program may name that zig does not ship (it ships libSystem's stubs only).
+_FRAMEWORK_MISSING = ("file not found", "unable to find framework", "framework not found")
+
+
+def missing_sdk(output: str) -> list[str]:
+    """The Apple frameworks a failed macOS cgo build could not find (headers or libraries), from the
+    compiler's and linker's messages; empty when the failure is something else."""
+    out = []
+    for line in output.splitlines():
+        low = line.lower()
+        if not any(m in low for m in _FRAMEWORK_MISSING):
+            continue
+        if "framework" in low:
+            # "unable to find framework 'CoreFoundation'" / "framework not found CoreFoundation"
+            words = [w.strip("'\"`") for w in line.replace(":", " ").split()]
+            name = next((w for w in reversed(words) if w and w[0].isupper()), None)
+        else:
+            # "'CoreFoundation/CoreFoundation.h' file not found": a framework's umbrella header
+            q = line.find("'")
+            header = line[q + 1:line.find("'", q + 1)] if q >= 0 else ""
+            name = header.split("/")[0] if "/" in header and header[:1].isupper() else None
+        if name and name not in out:
+            out.append(name)
+    return out

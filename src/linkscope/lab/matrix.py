@@ -159,6 +159,8 @@ class Variant:
     gb: GoBuild
     c_target: str | None = None      # the zig target of its C compiler (None: the host's compiler, or no cgo)
     skip: str | None = None
+    macos_sdk: str | None = None     # an Apple SDK for the zig C compiler (a darwin cgo build)
+    notes: tuple[str, ...] = ()      # what linkscope changed in the recipe to make it build, and why
 
     @property
     def goos(self) -> str:
@@ -175,7 +177,7 @@ class Variant:
 
 def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, *, host: str,
             host_cc: bool, zig: bool, cc: str = "auto", glibc: str | None = None,
-            macos: str | None = None) -> Variant:
+            macos: str | None = None, macos_sdk: str | None = None) -> Variant:
     """The build of ``recipes`` for ``target`` on top of the user's own flags ``base``. ``cc``:
     "auto" (the host compiler for the host target, zig for the others), "host" or "zig"."""
     goos, goarch = target.split("/")
@@ -246,7 +248,15 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
                                              "'linkscope[toolchains]', or put zig on PATH)")
     if libc == "musl" and not gb.ldflags:
         gb = static_link(gb, pie=False)
-    return Variant(mode, target, gb, c_target=zt)
+    notes = ()
+    if goos == "darwin" and "-w" not in gb.ldflags.split():
+        # Linking externally for darwin, Go's linker moves the DWARF into the binary with `strip -S`,
+        # the strip its C compiler names; zig names the host's, which cannot read Mach-O. Without DWARF
+        # (-w) there is nothing to move.
+        gb = gb.with_ldflags(add=["-w"])
+        notes = ("-ldflags -w added: Go's linker would run the host's strip (which zig names, and which cannot "
+                 "read Mach-O) to move the DWARF into the binary",)
+    return Variant(mode, target, gb, c_target=zt, macos_sdk=macos_sdk if goos == "darwin" else None, notes=notes)
 
 
 def shard(items: list, spec: str | None) -> list:

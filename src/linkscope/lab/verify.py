@@ -634,7 +634,9 @@ def _node(box: _Sandbox, prog: _Mount, goos: str, args, timeout) -> Check:
             js.write_text(WASI_JS)
         m = _Mount(str(js), "wasi_run.cjs")
         script, mounts = box.inside(m), [prog, m]
-    argv = [box.tools.node.path, "--no-warnings", script, box.inside(prog), *args]
+    # Node 18 (Debian bookworm's) reads node:wasi only with the flag; later releases accept and ignore it.
+    flag = ["--experimental-wasi-unstable-preview1"] if goos != "js" else []
+    argv = [box.tools.node.path, "--no-warnings", *flag, script, box.inside(prog), *args]
     return _check("node", box.run(argv, mounts, {}, timeout, address_space=False), timeout)
 
 

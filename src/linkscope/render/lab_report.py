@@ -29,7 +29,7 @@ def variant_to_json(r, default_sizes: dict[str, int]) -> dict:
         "warnings": list(r.warnings), "nss_functions": list(r.nss_functions), "output": r.output,
         "inspect": binary_to_json(r.binary) if r.binary is not None else None,
         "verify": [check_to_json(c) for c in r.verify],
-        "reproducible": r.reproducible, "differences": list(r.differences),
+        "reproducible": r.reproducible, "differences": list(r.differences), "notes": list(v.notes),
     }
 
 
@@ -114,6 +114,8 @@ def table(doc: dict) -> str:
         target = f"{v['goos']}/{v['goarch']}"
         if v["status"] != "built" and v.get("reason"):
             notes.append(f"{v['mode']} {target}: {v['status']}: {v['reason']}")
+        for n in v.get("notes") or ():
+            notes.append(f"{v['mode']} {target}: {n}")
         if v.get("nss_functions"):
             notes.append(f"{v['mode']} {target}: static glibc calls NSS ({', '.join(v['nss_functions'])}): at run time "
                          "it needs the shared libraries of the glibc it was linked with")
