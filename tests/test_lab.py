@@ -110,6 +110,13 @@ def test_cross_results_run_where_this_machine_can_run_them(lab):
 def test_cgo_cross_through_zig_has_the_chosen_glibc_floor(lab):
     _, doc, _ = lab
     v = _v(doc, "netuser", "cgo", "linux/arm64")
+    q, p = _check(v, "qemu"), _check(v, "preload")
+    if not q["ran"]:   # the lab's arm64 sysroot comes from Debian's mirror
+        reference.tool_missing("a Debian arm64 sysroot (apt-get download libc6:arm64)")
+    else:
+        # dynamic, through qemu with the sysroot; FACTS.md: zig gnu builds are injectable
+        assert q["ok"] and "localhost:" in q["detail"], q
+        assert p["ran"] and p["injectable"] is True, p
     floors = [x for x in reference.readelf_glibc_versions(v["path"]) if x.startswith("GLIBC_2.")]
     newest = max(tuple(int(p) for p in x[6:].split(".")) for x in floors)
     assert newest <= (2, 28) and v["inspect"]["glibc_min"] == ".".join(map(str, newest))

@@ -124,7 +124,12 @@ def table(doc: dict) -> str:
                 notes.append(f"{v['mode']} {target}: {c['kind']}: {first_line(c.get('detail')) or 'failed'}")
         if v.get("reproducible") is False:
             notes.append(f"{v['mode']} {target}: not reproducible: {'; '.join(v.get('differences') or ())}")
-    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+    outputs = []
+    for v in doc.get("variants", ()):
+        if v["status"] == "failed" and (v.get("output") or "").strip():
+            outputs += ["", f"--- {v['mode']} {v['goos']}/{v['goarch']}: {v.get('command') or 'go build'}"]
+            outputs += ["  " + ln for ln in v["output"].rstrip().splitlines()]
+    return "\n".join(lines + ([""] + notes if notes else []) + outputs) + "\n"
 
 
 # -- linkscope lab: what the results show -----------------------------------------------------
