@@ -7,6 +7,7 @@ else <repo>/.cache/test-builds.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -276,3 +277,20 @@ class GoModulePrograms:
 def path_of(name: str) -> str:
     """The path of the named build (SPECS), as a string for argv."""
     return str(get(name))
+
+
+@contextlib.contextmanager
+def lab_environment():
+    """os.environ as linkscope build runs in the tests (in this process): the test cache's Go and zig
+    caches (shared with the builds above), no network, no target or C compiler inherited, and
+    linkscope's own cache (zig wrappers, Wine prefix, probe libraries, sysroots) under the test cache."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in build_env({}).items():
+            if k.startswith(("GO", "ZIG_")) and os.environ.get(k) != v:
+                mp.setenv(k, v)
+        for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "CXX"):
+            mp.delenv(k, raising=False)
+        mp.setenv("LINKSCOPE_CACHE", str(CACHE / "linkscope"))
+        yield

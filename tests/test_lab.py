@@ -21,13 +21,7 @@ def lab(tmp_path_factory):
     from linkscope.cli import main
 
     out = tmp_path_factory.mktemp("lab")
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in buildkit.build_env({}).items():
-            if k.startswith(("GO", "ZIG_")) and os.environ.get(k) != v:
-                mp.setenv(k, v)
-        for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "CXX"):
-            mp.delenv(k, raising=False)
-        mp.setenv("LINKSCOPE_CACHE", str(buildkit.CACHE / "linkscope"))
+    with buildkit.lab_environment():
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             code = main(["lab", "--json", "-q", "--out", str(out / "dist"), "--html", str(out / "lab.html")])

@@ -28,13 +28,7 @@ needs_host = pytest.mark.skipif(HOST != "linux/amd64", reason="the expectations 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """The builds' environment: the test cache's Go and zig caches (shared with buildkit), no network."""
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in buildkit.build_env({}).items():
-            if k.startswith(("GO", "ZIG_")) and os.environ.get(k) != v:
-                mp.setenv(k, v)
-        for k in ("GOOS", "GOARCH", "CGO_ENABLED", "CC", "CXX"):
-            mp.delenv(k, raising=False)
-        mp.setenv("LINKSCOPE_CACHE", str(buildkit.CACHE / "linkscope"))
+    with buildkit.lab_environment():
         yield tmp_path_factory.mktemp("lab")
 
 

@@ -63,6 +63,11 @@ _ONLY_BINARIES = _Opt(("--only-binaries",), "only_binaries", "skip, silently, fi
                       "(scripts, archives, linker scripts, text, data)")
 _JSONL = _Opt(("--jsonl",), "jsonl", "print one JSON record per line as each is done (a results item of the schema)")
 
+# the build lab's shared options
+_JOBS = _Opt(("--jobs",), "jobs", "builds at a time (default: the number of cores)", metavar="N")
+_HTML = _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE")
+_QUIET = _Opt(("-q", "--quiet"), "quiet", "no progress display")
+
 _COMMANDS = {
     "inspect": _Cmd(
         "what each file is: format, arch, linkage, libraries, Go build info",
@@ -140,7 +145,7 @@ _COMMANDS = {
               metavar="OS/ARCH,...", default="host"),
          _Opt(("--out",), "out", "output directory (default: ./dist/linkscope)", metavar="DIR",
               default=os.path.join("dist", "linkscope")),
-         _Opt(("--jobs",), "jobs", "builds at a time (default: the number of cores)", metavar="N"),
+         _JOBS,
          _Opt(("--tags",), "tags", "your own build tags, kept in every mode", metavar="T,..."),
          _Opt(("--ldflags",), "ldflags", "your own -ldflags, merged into every mode's", metavar="FLAGS"),
          _Opt(("--cc",), "cc", "C compiler for cgo: auto (the host's for the host target, zig for the others), "
@@ -155,8 +160,7 @@ _COMMANDS = {
          _Opt(("--reproducible",), "reproducible", "build each variant twice, from two copies of the module, "
               "and say whether the bytes are identical"),
          _Opt(("--json",), "json", "print one JSON document (schema/build.schema.json)"),
-         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE"),
-         _Opt(("-q", "--quiet"), "quiet", "no progress display")),
+         _HTML, _QUIET),
         "build", fast=False),
     "lab": _Cmd(
         "the Go linking story, reproduced and proven on this machine",
@@ -166,10 +170,9 @@ _COMMANDS = {
         "prediction, and the LD_PRELOAD probe; run each result and print what it shows.",
         (),
         (_Opt(("--out",), "out", "output directory (default: a temporary one)", metavar="DIR"),
-         _Opt(("--jobs",), "jobs", "builds at a time (default: the number of cores)", metavar="N"),
+         _JOBS,
          _Opt(("--json",), "json", "print the lab's JSON document (the build schema, one document per program)"),
-         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE"),
-         _Opt(("-q", "--quiet"), "quiet", "no progress display")),
+         _HTML, _QUIET),
         "lab", fast=False),
     "doctor": _Cmd(
         "which toolchains, emulators and sandboxes the build lab can use here",
@@ -196,7 +199,7 @@ _COMMANDS = {
         "or --html.",
         (("parts", "+", "PART.json"),),
         (_Opt(("--json",), "json", "print the merged JSON document"),
-         _Opt(("--html",), "html", "also write a self-contained HTML report to FILE", metavar="FILE")),
+         _HTML),
         "report", fast=False),
 }
 

@@ -10,6 +10,7 @@ compiler output is kept in full.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -141,6 +142,11 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / output_name(package, v.goos, v.goarch, module_dir)
     tmp = dest_dir / f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    if dest.is_file():
+        # go build leaves an output whose build ID is current as it is (no link): the previous result
+        # copied to the temporary name lets it see that; a new result replaces the copy (cmd/go renames
+        # or removes before it writes), and the rename below is the one change to ``dest``.
+        shutil.copy2(dest, tmp)
     env, gb, used = _go_env(tools, v, cache)
     if progress:
         progress.step(f"building {v.key}", start=True)

@@ -160,8 +160,14 @@ def story(docs: dict[str, dict]) -> list[str]:
 
     def root(v):
         c = _check(v, "empty_root")
-        return ("runs in an empty root" if c and c["ok"] else f"fails in an empty root ({first_line(c['detail'])})" if c
-                else "not run in an empty root")
+        interp = ((v or {}).get("inspect") or {}).get("interpreter")
+        if c is None:
+            return "not run in an empty root"
+        if c["ok"]:
+            return "runs in an empty root"
+        if interp and interp in (c.get("detail") or ""):
+            return f"fails in an empty root (its interpreter {interp} is not there)"
+        return f"fails in an empty root ({first_line(c['detail'])})"
 
     if hello:
         v = _by(hello, "default", host)
