@@ -388,3 +388,22 @@ def test_darwin_cgo_needing_a_framework_is_skipped_without_an_sdk_and_builds_wit
     assert any("-w added" in n for n in v["notes"])
     (image,) = reference.go_macho_dump(v["path"])[v["path"]]
     assert "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation" in image["Libs"], image
+
+
+def test_a_package_below_the_module_root(env, capsys):
+    """`linkscope build ./cmd/x` from the module's root: the result is named after the package, and
+    --reproducible copies the whole module (go.mod is above the package)."""
+    root = _program(env / "nested", "hello")
+    (root / "cmd" / "greet").mkdir(parents=True)
+    shutil.move(str(root / "main.go"), root / "cmd" / "greet" / "main.go")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        code, out, err = clirun.run(capsys, "build", "./cmd/greet", "--json", "--no-verify", "-q", "--out",
+                                    env / "nested" / "dist", "--modes", "trimpath", "--reproducible")
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    v = _variant(json.loads(out), "trimpath")
+    assert v["status"] == "built" and Path(v["path"]).name == "greet" and v["reproducible"] is True, v
+    assert "path\texample.com/hello/cmd/greet" in reference.go_version_m(v["path"])

@@ -15,10 +15,21 @@ from ..record import replace
 from .build import BuildResult, build_one
 
 
-def _copy(module_dir: Path, dest: Path) -> Path:
-    # Symbolic links kept as links: a copy never reads outside the module through them.
-    shutil.copytree(module_dir, dest, symlinks=True)
-    return dest
+def module_root(package_dir: Path) -> Path:
+    """The directory of the go.mod that ``package_dir`` belongs to (itself when none is found)."""
+    d = package_dir.resolve()
+    for candidate in (d, *d.parents):
+        if (candidate / "go.mod").is_file():
+            return candidate
+    return d
+
+
+def _copy(package_dir: Path, dest: Path) -> Path:
+    """A copy of the whole module under ``dest``; returns the package's directory in it. Symbolic
+    links are kept as links: a copy never reads outside the module through them."""
+    root = module_root(package_dir)
+    shutil.copytree(root, dest / root.name, symlinks=True)
+    return dest / root.name / package_dir.resolve().relative_to(root)
 
 
 def section_differences(a: Path, b: Path) -> list[str]:
@@ -51,7 +62,7 @@ def explain_difference(a: Path, b: Path, copies: tuple[Path, Path]) -> tuple[str
     other = [c for c in changes if c not in vcs]
     out += [f"{c.field}{'[' + c.key + ']' if c.key else ''}: {c.old!r} -> {c.new!r}" for c in other[:6]]
     data_a, data_b = a.read_bytes(), b.read_bytes()
-    if any(str(d).encode() in data for d, data in zip(copies, (data_a, data_b))):
+    if any(str(module_root(d)).encode() in data for d, data in zip(copies, (data_a, data_b))):
         out.append("the build directory is inside the binary: -trimpath removes it")
     if vcs:
         out.append("version-control stamps differ: -buildvcs=false leaves them out")
@@ -66,7 +77,7 @@ def check_all(results: list[BuildResult], *, package: str, module_dir: Path, too
             continue
         with tempfile.TemporaryDirectory(prefix="linkscope-repro-") as tmp:
             tmp = Path(tmp)
-            copies = (_copy(module_dir, tmp / "one" / module_dir.name), _copy(module_dir, tmp / "second" / module_dir.name))
+            copies = (_copy(module_dir, tmp / "one"), _copy(module_dir, tmp / "second"))
             built = [build_one(r.variant, package=package, module_dir=c, out=tmp / f"out{i}", tools=tools, cache=cache)
                      for i, c in enumerate(copies)]
             if any(b.status != "built" for b in built):
