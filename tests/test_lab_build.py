@@ -407,3 +407,20 @@ def test_a_package_below_the_module_root(env, capsys):
     v = _variant(json.loads(out), "trimpath")
     assert v["status"] == "built" and Path(v["path"]).name == "greet" and v["reproducible"] is True, v
     assert "path\texample.com/hello/cmd/greet" in reference.go_version_m(v["path"])
+
+
+def test_an_output_directory_that_cannot_be_written_fails_the_variant_not_the_run(env, capsys, tmp_path):
+    program = _program(env / "ro", "hello")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output directory would be")
+    cwd = os.getcwd()
+    os.chdir(program)
+    try:
+        code, out, err = clirun.run(capsys, "build", "--json", "--no-verify", "-q", "--out", blocker,
+                                    "--html", tmp_path / "no" / "such" / "dir" / "r.html")
+    finally:
+        os.chdir(cwd)
+    assert code == 1
+    v = _variant(json.loads(out), "default")
+    assert v["status"] == "failed" and "cannot write the output directory" in v["reason"]
+    assert "r.html" in err and "Traceback" not in err

@@ -96,16 +96,23 @@ def failed(results) -> bool:
                                            for c in r.verify) for r in results)
 
 
-def emit(doc: dict, args) -> None:
+def emit(doc: dict, args) -> bool:
+    """The table or JSON on stdout, and the HTML page when asked; False when the page could not be written."""
     from ..render import jsonout, lab_report
 
+    ok = True
     if getattr(args, "html", None):
         from ..render import lab_html
-        Path(args.html).write_text(lab_html.page(doc), encoding="utf-8")
+        try:
+            Path(args.html).write_text(lab_html.page(doc), encoding="utf-8")
+        except OSError as e:
+            print(f"linkscope {args.command}: {args.html}: {e.strerror or e}", file=sys.stderr)
+            ok = False
     if args.json:
         sys.stdout.write(jsonout.dumps(doc, pretty=sys.stdout.isatty()) + "\n")
     else:
         sys.stdout.write(lab_report.table(doc))
+    return ok
 
 
 def run(args) -> int:
@@ -134,5 +141,5 @@ def run(args) -> int:
         results = verify_all(results, tools, cache=cache, sysroot=args.sysroot, progress=progress)
     progress.close()
     doc = lab_report.document(results, package=package, host=host_target(), tools=tools)
-    emit(doc, args)
-    return EXIT_FAIL if failed(results) else EXIT_OK
+    written = emit(doc, args)
+    return EXIT_FAIL if failed(results) or not written else EXIT_OK

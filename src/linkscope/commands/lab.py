@@ -64,7 +64,11 @@ def run(args) -> int:
             from ..render import lab_html
             merged = lab_report.merge([{**d, "variants": [{**v, "mode": f"{n} {v['mode']}"} for v in d["variants"]]}
                                        for n, d in docs.items()])
-            Path(args.html).write_text(lab_html.page(merged), encoding="utf-8")
+            try:
+                Path(args.html).write_text(lab_html.page(merged), encoding="utf-8")
+            except OSError as e:
+                print(f"linkscope lab: {args.html}: {e.strerror or e}", file=sys.stderr)
+                bad = True
         if args.json:
             sys.stdout.write(jsonout.dumps({"schema_version": lab_report.SCHEMA_VERSION, "kind": "linkscope-lab",
                                             "programs": docs, "story": lines}, pretty=sys.stdout.isatty()) + "\n")

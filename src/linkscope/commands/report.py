@@ -25,5 +25,5 @@ def run(args) -> int:
             return EXIT_FAIL
         docs.append(doc)
     doc = lab_report.merge(docs)
-    emit(doc, args)
-    return EXIT_FAIL if any(v.get("status") == "failed" for v in doc["variants"]) else EXIT_OK
+    written = emit(doc, args)
+    return EXIT_FAIL if not written or any(v.get("status") == "failed" for v in doc["variants"]) else EXIT_OK

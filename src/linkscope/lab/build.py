@@ -139,14 +139,19 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
     if v.skip is not None:
         return BuildResult(v, "skipped", v.skip, command=v.gb.command())
     dest_dir = out / v.mode / f"{v.goos}-{v.goarch}"
-    dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / output_name(package, v.goos, v.goarch, module_dir)
     tmp = dest_dir / f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    if dest.is_file():
-        # go build leaves an output whose build ID is current as it is (no link): the previous result
-        # copied to the temporary name lets it see that; a new result replaces the copy (cmd/go renames
-        # or removes before it writes), and the rename below is the one change to ``dest``.
-        shutil.copy2(dest, tmp)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        if dest.is_file():
+            # go build leaves an output whose build ID is current as it is (no link): the previous
+            # result copied to the temporary name lets it see that; a new result replaces the copy
+            # (cmd/go renames or removes before it writes), and the rename below is the one change to
+            # ``dest``.
+            shutil.copy2(dest, tmp)
+    except OSError as e:
+        return BuildResult(v, "failed", f"cannot write the output directory {dest_dir}: {e.strerror or e}",
+                           command=v.gb.command())
     env, gb, used = _go_env(tools, v, cache)
     if progress:
         progress.step(f"building {v.key}", start=True)
@@ -173,7 +178,12 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
             progress.step(f"{status} {v.key}", finish=status)
         return BuildResult(v, status, first, command=shown, cc=used, seconds=seconds, output=output,
                            warnings=warnings, nss_functions=nss)
-    os.replace(tmp, dest)
+    try:
+        os.replace(tmp, dest)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        return BuildResult(v, "failed", f"cannot write {dest}: {e.strerror or e}", command=shown, cc=used,
+                           seconds=seconds, output=output, warnings=warnings, nss_functions=nss)
     if progress:
         progress.step(f"built {v.key}", finish="built")
     return BuildResult(v, "built", None, str(dest), shown, used, seconds, output, warnings, nss)
