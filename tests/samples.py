@@ -1,6 +1,7 @@
-"""Files the tests read but do not build: the Go toolchain's ELF samples and the host's ELF files."""
+"""Files the tests read but do not build: the Go toolchain's ELF and Mach-O samples and the host's ELF files."""
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import buildkit
 def go_testdata_elves() -> list[Path]:
     root = buildkit.go_root() / "src" / "debug" / "elf" / "testdata"
     return sorted(p for p in root.iterdir() if p.is_file() and p.read_bytes()[:4] == b"\x7fELF")
+
+
+def go_testdata_macho(name: str) -> bytes:
+    """debug/macho's testdata sample ``name`` (``$(go env GOROOT)/src/debug/macho/testdata/NAME.base64``), decoded."""
+    return base64.b64decode((buildkit.go_root() / "src" / "debug" / "macho" / "testdata" / f"{name}.base64").read_bytes())
 
 
 def system_elves(limit: int | None) -> list[Path]:

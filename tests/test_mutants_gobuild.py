@@ -6,7 +6,8 @@ a user reads (``truncated: Go version: 100 bytes declared, the mapped data ends 
 0x1020``). Then: the search runs once per image, the interface is the two methods the module
 names (no ``format`` attribute needed), Go's ``encoding/binary.Uvarint`` edge cases, the bounded
 pieces a long string is read in, the aligned search (in place and through read_vaddr), the wasm
-module-info frame, and strconv's Quote/Unquote at the edge of each UTF-8 length and escape.
+module-info frame, and strconv's Quote/Unquote at the edge of each UTF-8 length and escape, each
+refusal being ErrSyntax's own message ("invalid syntax"), as Go returns.
 
 Expected values are written here from the blob layout (``cmd/link``'s buildinfo, see the module
 notes) and from Go's sources; the strconv and ParseBuildInfo tables are what Go 1.27 returns for the
@@ -575,11 +576,30 @@ def test_parse_modinfo_without_a_version_has_an_empty_one():
     (b'"\xc3\xa9\\n"', b"\xc3\xa9\n"), (b'"\xff\\n"', b"\xef\xbf\xbd\n"), (b"`a\rb\r`", b"ab"), (b'"a\\\nb"', None),
 ])
 def test_unquote_escape_edges(quoted, want):
+    """A refused escape is strconv.ErrSyntax ("invalid syntax"), not another ValueError (Python's own
+    from int(), chr(), bytearray.append or str.encode would pass a bare pytest.raises(ValueError))."""
     if want is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError) as e:
             strconv.unquote_bytes(quoted)
+        assert str(e.value) == "invalid syntax"
     else:
         assert strconv.unquote_bytes(quoted) == want
+
+
+# Each place Unquote and QuotedPrefix refuse their input (Go 1.27: ErrSyntax for Unquote and QuotedPrefix).
+@pytest.mark.parametrize("bad", [
+    b'"',         # shorter than two quotes
+    b'"a',        # no closing quote
+    b"aba",       # a closing "quote" that is not a quote character
+    b'"\\n\n"',   # a newline after an escape (the loop, not the fast path)
+    b'"\\"\\',    # a backslash as the last byte, after an escaped quote
+    b'"\\"\\x4',  # an escape cut short by the end of the input
+])
+def test_unquote_and_quoted_prefix_refuse_with_err_syntax(bad):
+    for f in (strconv.unquote_bytes, strconv.quoted_prefix):
+        with pytest.raises(ValueError) as e:
+            f(bad)
+        assert str(e.value) == "invalid syntax"
 
 
 def test_pointer_form_string_header_one_byte_short_is_empty_even_when_its_data_is_mapped():

@@ -488,37 +488,57 @@ def _go_build_id_unterminated():
 
 DAMAGED = [
     # (name, bytes or a function making them, exact error type, which call raises, or which table's
-    # warning facts() reports: a damaged table costs its fields, not the record)
-    ("truncated-mz", b"MZ\x90\x00" + bytes(30), Truncated, "parse"),
-    ("e_lfanew-past-end", lambda: _patch(make_pe(), 0x3C, "<I", 0x10000), Malformed, "parse"),
-    ("e_lfanew-header-cut", lambda: bytes(make_pe()[:0x50]), Truncated, "parse"),
-    ("bad-pe-signature", lambda: _patch(make_pe(), 0x40, "4s", b"PX\0\0"), Malformed, "parse"),
-    ("number-of-sections-0xffff", lambda: _patch(make_pe(), FILE_HDR + 2, "<H", 0xFFFF), Truncated, "section table"),
-    ("optional-header-bad-magic", lambda: _patch(make_pe(), OPT_HDR, "<H", 0x107), Malformed, "parse"),
-    ("optional-header-too-small", lambda: _patch(make_pe(), FILE_HDR + 16, "<H", 40), Malformed, "parse"),
-    ("optional-header-past-eof", lambda: bytes(make_pe()[:OPT_HDR + 100]), Truncated, "parse"),
-    ("section-table-past-eof", lambda: _patch(make_pe(), FILE_HDR + 16, "<H", 0xFFF0), Truncated, "parse"),
-    ("import-dll-name-rva-outside", _desc_name_outside, Malformed, "import directory"),
-    ("import-directory-rva-outside", _import_dir_outside, Malformed, "import directory"),
-    ("import-name-unterminated", _name_unterminated, Malformed, "import directory"),
-    ("import-name-cut-by-eof", _name_cut_by_eof, Truncated, "import directory"),
-    ("import-descriptors-without-terminator", _descriptors_without_terminator, Malformed, "import directory"),
-    ("import-descriptors-beyond-limit", _too_many_descriptors, Malformed, "import directory"),
-    ("delay-descriptors-without-terminator", _delay_without_terminator, Malformed, "delay_needed"),
-    ("debug-directory-beyond-limit", _big_debug_directory, Malformed, "debug directory"),
-    ("go-build-id-unterminated", _go_build_id_unterminated, Malformed, "Go build ID"),
+    # warning facts() reports: a damaged table costs its fields, not the record; then the error's
+    # message and byte offset: where the damage is in the file, or the image's start (0) for an RVA
+    # that no section maps)
+    ("truncated-mz", b"MZ\x90\x00" + bytes(30), Truncated, "parse",
+     "MZ header needs 64 bytes, file has 34", 0x0),
+    ("e_lfanew-past-end", lambda: _patch(make_pe(), 0x3C, "<I", 0x10000), Malformed, "parse",
+     "PE signature and COFF header (e_lfanew) starts beyond end of data (0x10000 > 0x400)", 0x10000),
+    ("e_lfanew-header-cut", lambda: bytes(make_pe()[:0x50]), Truncated, "parse",
+     "PE signature and COFF header (e_lfanew) needs 24 bytes, 16 available", 0x40),
+    ("bad-pe-signature", lambda: _patch(make_pe(), 0x40, "4s", b"PX\0\0"), Malformed, "parse",
+     "bad PE signature b'PX\\x00\\x00' at e_lfanew", 0x40),
+    ("number-of-sections-0xffff", lambda: _patch(make_pe(), FILE_HDR + 2, "<H", 0xFFFF), Truncated, "section table",
+     "section table of 65535 entries of 40 bytes needs 2621400 bytes, 696 available", 0x148),
+    ("optional-header-bad-magic", lambda: _patch(make_pe(), OPT_HDR, "<H", 0x107), Malformed, "parse",
+     "optional header magic 0x107 is neither PE32 (0x10b) nor PE32+ (0x20b)", 0x58),
+    ("optional-header-too-small", lambda: _patch(make_pe(), FILE_HDR + 16, "<H", 40), Malformed, "parse",
+     "optional header of 40 bytes, PE32+ needs 112", 0x58),
+    ("optional-header-past-eof", lambda: bytes(make_pe()[:OPT_HDR + 100]), Truncated, "parse",
+     "optional header needs 240 bytes, 100 available", 0x58),
+    ("section-table-past-eof", lambda: _patch(make_pe(), FILE_HDR + 16, "<H", 0xFFF0), Truncated, "parse",
+     "optional header needs 65520 bytes, 936 available", 0x58),
+    ("import-dll-name-rva-outside", _desc_name_outside, Malformed, "import directory",
+     "import DLL name at RVA 0x7fff0000 is not in any section", 0x0),
+    ("import-directory-rva-outside", _import_dir_outside, Malformed, "import directory",
+     "import directory at RVA 0x50000 is not in any section", 0x0),
+    ("import-name-unterminated", _name_unterminated, Malformed, "import directory",
+     "import DLL name at RVA 0x1000 not terminated within 256 bytes", 0x400),
+    ("import-name-cut-by-eof", _name_cut_by_eof, Truncated, "import directory",
+     "import DLL name at RVA 0x1040 is cut off by the end of the file", 0x440),
+    ("import-descriptors-without-terminator", _descriptors_without_terminator, Malformed, "import directory",
+     "import descriptors run past the end of their section without a null descriptor", 0x5f4),
+    ("import-descriptors-beyond-limit", _too_many_descriptors, Malformed, "import directory",
+     "more than 4096 import descriptors", 0x0),
+    ("delay-descriptors-without-terminator", _delay_without_terminator, Malformed, "delay_needed",
+     "delay-load descriptors run past the end of their section without a null descriptor", 0x0),
+    ("debug-directory-beyond-limit", _big_debug_directory, Malformed, "debug directory",
+     "debug directory of 1025 entries, more than the 1024 accepted", 0x0),
+    ("go-build-id-unterminated", _go_build_id_unterminated, Malformed, "Go build ID",
+     "Go build ID not terminated", 0x400),
 ]
 
 
-@pytest.mark.parametrize("name,make,error,where", DAMAGED, ids=[d[0] for d in DAMAGED])
-def test_damaged_input_raises_the_right_error(name, make, error, where):
+@pytest.mark.parametrize("name,make,error,where,message,offset", DAMAGED, ids=[d[0] for d in DAMAGED])
+def test_damaged_input_raises_the_right_error(name, make, error, where, message, offset):
     data = make() if callable(make) else make
     if where not in ("parse", "delay_needed"):
         img = load(data)
         facts = img.facts()
         assert facts["format"] == "pe" and facts["arch"] == "amd64"
-        got = [(w.table, w.kind) for w in img.warnings]
-        assert (where, error.kind) in got, img.warnings
+        got = [(w.table, w.kind, w.message, w.offset) for w in img.warnings]
+        assert (where, error.kind, message, offset) in got, img.warnings
         assert all(w.offset is not None for w in img.warnings)
         if where in ("import directory", "section table"):
             assert facts["linkage"] is None  # imports unknown: neither static nor dynamic can be said
@@ -531,7 +551,7 @@ def test_damaged_input_raises_the_right_error(name, make, error, where):
         else:
             img.facts()
     assert type(exc.value) is error, exc.value
-    assert exc.value.offset is not None
+    assert (exc.value.message, exc.value.offset) == (message, offset)
 
 
 def test_import_lookup_table_outside_fails_only_the_function_list():
