@@ -7,6 +7,7 @@ Verification (running the results) is tested in test_lab_verify.py; here builds 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -424,3 +425,76 @@ def test_an_output_directory_that_cannot_be_written_fails_the_variant_not_the_ru
     v = _variant(json.loads(out), "default")
     assert v["status"] == "failed" and "cannot write the output directory" in v["reason"]
     assert "r.html" in err and "Traceback" not in err
+
+
+# -- the matrix's rules, without building (each expectation is Go's or zig's documented behaviour) ----
+def _plan(mode: str, target: str, **kw):
+    from linkscope.go.flags import GoBuild
+
+    known = dict(matrix.BUILTIN_MODES)
+    ((name, recipes),) = matrix.parse_modes(mode, known)
+    args = dict(host="linux/amd64", host_cc=True, zig=True)
+    args.update(kw)
+    return matrix.variant(name, recipes, target, GoBuild(), **args)
+
+
+@pytest.mark.parametrize("mode, target, words", [
+    ("pie", "linux/mips", "position-independent executable for linux/mips"),
+    ("static-external", "darwin/arm64", "libSystem dynamically"),
+    ("static-external", "windows/amd64", "system DLLs"),
+    ("cgo", "js/wasm", "cgo is not available for wasm"),
+    ("static-pie", "linux/arm64", "host's gcc with glibc"),
+    ("nocgo+static-musl", "linux/amd64", "cgo is not enabled"),
+    ("static-musl", "aix/ppc64", "zig has no C toolchain"),
+])
+def test_combinations_that_cannot_work_say_why(mode, target, words):
+    v = _plan(mode, target)
+    assert v.skip is not None and words in v.skip, v.skip
+
+
+def test_cgo_needs_a_compiler_and_says_which():
+    assert 'C compiler "gcc" not found' in _plan("cgo", "linux/amd64", host_cc=False).skip
+    assert "needs zig" in _plan("cgo", "linux/arm64", zig=False).skip
+    v = _plan("cgo", "linux/arm64", glibc="2.28")
+    assert v.skip is None and v.c_target == "aarch64-linux-gnu.2.28" and v.gb.getenv("CGO_ENABLED") == "1"
+    # glibc has no riscv64 port before 2.27 (glibc NEWS): a lower floor is raised to it
+    assert _plan("cgo", "linux/riscv64", glibc="2.17").c_target == "riscv64-linux-gnu.2.27"
+    assert _plan("static-musl", "linux/arm", glibc="2.28").c_target == "arm-linux-musleabihf"
+    assert _plan("cgo", "windows/amd64").c_target == "x86_64-windows-gnu"
+    assert _plan("cgo", "darwin/arm64", macos="13.0").c_target == "aarch64-macos.13.0"
+    # the host target with the host's compiler: no wrapper; a cross build without cgo says CGO_ENABLED=0
+    assert _plan("cgo", "linux/amd64").c_target is None
+    assert _plan("default", "linux/arm64").gb.getenv("CGO_ENABLED") == "0"
+    assert _plan("default", "linux/amd64").gb.getenv("CGO_ENABLED") == "1"
+
+
+def test_progress_is_live_on_a_terminal_and_plain_lines_when_piped():
+    from linkscope.lab.build import Progress
+
+    class Stream(io.StringIO):
+        def __init__(self, tty):
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    for tty in (True, False):
+        s = Stream(tty)
+        p = Progress(2, stream=s)
+        p.step("building a", start=True)
+        p.step("built a", finish="built")
+        p.step("building b", start=True)
+        p.step("failed b", finish="failed")
+        p.close()
+        text = s.getvalue()
+        if tty:
+            assert "\r\x1b[K" in text and "building a" in text and "\n" not in text
+        else:
+            assert text.splitlines() == [line for line in text.splitlines() if line.startswith("[")]
+            assert len(text.splitlines()) == 2 and "[2/2 done, 0 running, 1 failed" in text.splitlines()[1]
+    s = Stream(True)
+    q = Progress(1, stream=s, quiet=True)
+    q.step("x", start=True)
+    q.step("y", finish="built")
+    assert s.getvalue() == ""
