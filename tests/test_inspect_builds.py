@@ -35,6 +35,7 @@ EXPECT = {
                        linkage="dynamic", interpreter=None, needed=("libc.so.6",), stripped=False,
                        debug_info=True, go=True, gnu=True),
     "go-hello": dict(cross("amd64", 64), gnu=True),
+    "go-behave": dict(cross("amd64", 64), gnu=True),   # pure Go, as go-hello
     # PT_INTERP with nothing needed is dynamic (file: "dynamically linked, interpreter ..."), not static-pie.
     "go-pie-internal": dict(_ELF, arch="amd64", bits=64, endian="little", os="linux", type="pie-executable",
                             linkage="dynamic", interpreter=GLIBC_INTERP, needed=(), stripped=False,
@@ -43,6 +44,11 @@ EXPECT = {
                         linkage="dynamic", interpreter=GLIBC_INTERP, needed=(), stripped=False,
                         debug_info=True, go=True, gnu=True),
     "go-linux-arm64": cross("arm64", 64),
+    # file: "pie executable, ARM aarch64, dynamically linked, interpreter /lib/ld-linux-aarch64.so.1";
+    # readelf -d: FLAGS_1 PIE and no NEEDED; readelf -n: a GNU build ID
+    "go-linux-arm64-pie": dict(_ELF, arch="arm64", bits=64, endian="little", os="linux", type="pie-executable",
+                               linkage="dynamic", interpreter="/lib/ld-linux-aarch64.so.1", needed=(),
+                               stripped=False, debug_info=True, go=True, gnu=True),
     "go-linux-386": cross("386", 32),
     "go-linux-arm": cross("arm", 32),
     "go-linux-riscv64": cross("riscv64", 64),
