@@ -239,7 +239,8 @@ def collect(dest: Path, name: str, mod: Module, seconds: float, rc: int) -> dict
                               "equivalent": reason})
     total = sum(counts.values())
     killed = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
-    equivalent = sum(1 for s in survivors if s["equivalent"])
+    # A mutant the time limit left unrun is counted as not run, even when its text is listed as equivalent.
+    equivalent = sum(1 for s in survivors if s["equivalent"] and s["status"] != "not checked")
     return {"module": name, "source": mod.source, "tests": list(mod.tests), "seconds": round(seconds),
             "mutmut_exit": rc, "total": total, "killed": killed, "equivalent": equivalent,
             "unresolved": sum(1 for s in survivors if not s["equivalent"]), "counts": counts,
@@ -260,7 +261,7 @@ def write_report() -> None:
     for r in results:   # the list may have grown since the run
         for sv in r["survivors"]:
             sv["equivalent"] = equivalents.get((sv["file"], sv["function"], sv["mutation"]))
-        r["equivalent"] = sum(1 for sv in r["survivors"] if sv["equivalent"])
+        r["equivalent"] = sum(1 for sv in r["survivors"] if sv["equivalent"] and sv["status"] != "not checked")
         r["unresolved"] = len(r["survivors"]) - r["equivalent"]
     done = {r["module"] for r in results}
     out = ["# Mutation testing report", "",

@@ -67,7 +67,8 @@ PLUGIN_IMPORTS = ("dlopen",)
 # The helpers every cgo package gets (C.GoString, C.CString...), not calls of the user's own.
 _HELPERS = tuple(f"._Cfunc_{h}" for h in ("GoString", "GoStringN", "GoBytes", "CString", "CBytes", "_CMalloc",
                                           "_Cmalloc"))
-_SYMTAB_STUB = Rx(rb"\0((?:[\w.\-~]+/)*[\w.\-~]+\._C2?func_\w+)\0")
+# The closing NUL is looked ahead at, not consumed: it opens the next name, which may be a stub too.
+_SYMTAB_STUB = Rx(rb"\0((?:[\w.\-~]+/)*[\w.\-~]+\._C2?func_\w+)(?=\0)")
 _MAX_EVIDENCE = 4
 
 
