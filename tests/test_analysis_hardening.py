@@ -170,3 +170,13 @@ def test_pe_and_macho_hardening():
     assert pe["pie"] == "yes" and pe["nx"] == "yes" and pe["high_entropy_va"] == "yes"
     mo = dict(inspect(buildkit.get("go-darwin-arm64")).hardening)
     assert mo == {"pie": "yes", "nx": "yes", "stack_protector": "not-applicable", "code_signature": "yes"}
+
+
+def test_adjacent_fortified_names_are_all_found():
+    """Two __*_chk names side by side in a string table share the NUL between them: the pattern
+    must not consume it, or every second name is missed."""
+    from linkscope.analysis import hardening, linker
+
+    table = b"\0__printf_chk\0__memcpy_chk\0puts\0__read_chk\0"
+    assert [m.decode() for m in hardening._CHK.findall(table)] == ["__printf_chk", "__memcpy_chk", "__read_chk"]
+    assert linker._ZIG_SOURCE.findall(b"\0a.zig\0std/b.zig\0") == [b"a.zig", b"std/b.zig"]

@@ -53,7 +53,7 @@ GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
 X86_IBT, X86_SHSTK = 0x1, 0x2
 AARCH64_BTI, AARCH64_PAC = 0x1, 0x2
-_CHK = Rx(rb"\0(__[a-z0-9_]+_chk)\0")
+_CHK = Rx(rb"\0(__[a-z0-9_]+_chk)(?=\0)")   # the NUL after a name starts the next: looked at, not consumed
 _NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
 # x86-64 stack canary load, what gcc and clang emit in every protected function's prologue:
 # mov %fs:0x28,%reg (REX.W or REX.WR, 8B, ModRM mod=00 rm=100, SIB 0x25: disp32 0x28, no base).

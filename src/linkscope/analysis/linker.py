@@ -29,7 +29,7 @@ from ..go import flags as goflags
 from ..formats.elf import ET_DYN, ET_EXEC
 from ..lazy import Rx
 
-_ZIG_SOURCE = Rx(rb"\0([\w./-]+\.zig)\0")
+_ZIG_SOURCE = Rx(rb"\0([\w./-]+\.zig)(?=\0)")
 
 
 def analyze(ev) -> tuple[str | None, list[str]]:
