@@ -505,3 +505,31 @@ def test_progress_is_live_on_a_terminal_and_plain_lines_when_piped():
     q.step("x", start=True)
     q.step("y", finish="built")
     assert s.getvalue() == ""
+
+
+def test_wrappers_for_one_target_written_by_many_threads_at_once(tmp_path):
+    """The lab builds two programs' static-musl variants at the same time: both write the wrapper of
+    x86_64-linux-musl (a race found by a cold run)."""
+    import threading
+
+    from linkscope.lab import cc
+
+    errors = []
+
+    def write():
+        try:
+            for _ in range(50):
+                cc.wrappers("/opt/zig/zig", "x86_64-linux-musl", tmp_path)
+        except Exception as e:   # noqa: BLE001 - any escape is the failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    script = (tmp_path / "cc" / "x86_64-linux-musl" / "cc").read_text()
+    assert script == '#!/bin/sh\nexec /opt/zig/zig cc -target x86_64-linux-musl "$@"\n'
+    assert os.access(tmp_path / "cc" / "x86_64-linux-musl" / "cc", os.X_OK)
+    assert sorted(p.name for p in (tmp_path / "cc" / "x86_64-linux-musl").iterdir()) == ["c++", "cc"]

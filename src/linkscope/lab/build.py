@@ -152,7 +152,11 @@ def build_one(v: Variant, *, package: str, module_dir: Path, out: Path, tools: T
     except OSError as e:
         return BuildResult(v, "failed", f"cannot write the output directory {dest_dir}: {e.strerror or e}",
                            command=v.gb.command())
-    env, gb, used = _go_env(tools, v, cache)
+    try:
+        env, gb, used = _go_env(tools, v, cache)
+    except OSError as e:
+        return BuildResult(v, "failed", f"cannot write the C compiler wrapper under {cache}: {e.strerror or e}",
+                           command=v.gb.command())
     if progress:
         progress.step(f"building {v.key}", start=True)
     t0 = time.monotonic()

@@ -12,6 +12,7 @@ time). Programs that need an SDK framework (CoreFoundation, Security) still need
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from ..go.flags import shell_quote
@@ -32,7 +33,8 @@ exports:
 def _write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A name of this process and thread: two builds for the same target write their wrapper at once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, mode)
     os.replace(tmp, path)
