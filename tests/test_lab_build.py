@@ -533,3 +533,14 @@ def test_wrappers_for_one_target_written_by_many_threads_at_once(tmp_path):
     assert script == '#!/bin/sh\nexec /opt/zig/zig cc -target x86_64-linux-musl "$@"\n'
     assert os.access(tmp_path / "cc" / "x86_64-linux-musl" / "cc", os.X_OK)
     assert sorted(p.name for p in (tmp_path / "cc" / "x86_64-linux-musl").iterdir()) == ["c++", "cc"]
+
+
+def test_builds_start_with_one_per_zig_toolchain_and_leave_its_twins_for_last():
+    """Two programs' static-musl builds need the same zig musl libc: the first starts at once, the
+    second last (it would only wait on zig's cache lock), the cross builds before the host's."""
+    from linkscope.lab.build import Job, _order
+
+    jobs = [Job(_plan(m, t), Path("/p"), Path("/o")) for m, t in (
+        ("default", "linux/amd64"), ("static-musl", "linux/amd64"), ("default", "linux/arm64"),
+        ("cgo", "linux/arm64"), ("static-musl", "linux/amd64"), ("nocgo", "linux/amd64"))]
+    assert _order(jobs) == [1, 3, 2, 0, 5, 4]

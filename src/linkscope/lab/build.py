@@ -202,13 +202,23 @@ class Job:
     package: str = "."
 
 
-def _cost(v: Variant) -> int:
-    """Which builds to start first: a C toolchain zig may first have to build for its target (musl's
-    libc: minutes on a cold cache) before a cross build, before the rest, so the longest build runs
-    beside the others instead of after them."""
-    if v.c_target is not None:
-        return 0 if "musl" in v.c_target else 1
-    return 2 if v.target != host_target() else 3
+def _order(todo: list[Job]) -> list[int]:
+    """The order to start the jobs in: first one build for each C toolchain zig may have to build
+    (musl's libc: minutes on a cold cache; then glibc's and mingw's stubs), then the cross builds,
+    then the rest, and last the other builds for an already started toolchain, which would only wait
+    on zig's cache lock while it builds. So the longest build runs beside the others, not after them."""
+    first: set[str] = set()
+
+    def cost(i: int) -> tuple[int, int]:
+        v = todo[i].variant
+        if v.c_target is not None and v.c_target not in first:
+            first.add(v.c_target)
+            return (0 if "musl" in v.c_target else 1), i
+        if v.c_target is not None:
+            return 4, i
+        return (2 if v.target != host_target() else 3), i
+
+    return sorted(range(len(todo)), key=cost)
 
 
 def build_all(todo: list[Job], *, tools: Toolchains, cache: Path, jobs: int,
@@ -227,7 +237,7 @@ def build_all(todo: list[Job], *, tools: Toolchains, cache: Path, jobs: int,
             progress.step(f"skipped {v.key}", start=True, finish="skipped")
         return res
 
-    order = sorted(range(len(todo)), key=lambda i: (_cost(todo[i].variant), i))
+    order = _order(todo)
     if jobs <= 1:
         done = {i: one(todo[i]) for i in order}
     else:
