@@ -273,3 +273,18 @@ def test_the_preload_probe_runs_under_qemu_with_a_probe_built_by_zig(tools, work
     lib = work / "probe-linux-arm64" / "linkscope_probe.so"
     h = reference.readelf_header(lib)
     assert (h["Machine"], h["Type"].split()[0]) == ("AArch64", "DYN")
+
+
+def test_prepare_makes_the_probe_library_and_nothing_for_targets_without_runs(tmp_path):
+    """verify.prepare, run beside the builds, leaves the host's probe library in ``work``; a target
+    nothing here runs (darwin) makes nothing; a later verify uses what it made."""
+    from linkscope.lab import toolchains, verify
+
+    tools = toolchains.discover()
+    if verify.sandbox_available(tools) is not None:
+        reference.tool_missing("a sandbox (bwrap or unshare)")
+    verify.prepare([("linux", "amd64"), ("darwin", "arm64")], tools, tmp_path)
+    made = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.so"))
+    assert made == ["probe-linux-amd64/linkscope_probe.so"], made
+    with open(tmp_path / made[0], "rb") as f:
+        assert f.read(4) == b"\x7fELF"

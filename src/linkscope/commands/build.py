@@ -132,12 +132,21 @@ def run(args) -> int:
     variants = plan(args, tools, module_dir)
     cache = cache_dir()
     progress = build.Progress(len(variants), quiet=args.quiet or args.json and not sys.stderr.isatty())
+    ready = None
+    if not args.no_verify:   # what the runs need and is slow to make cold, made beside the builds
+        import threading
+
+        from ..lab import verify
+        ready = threading.Thread(target=verify.prepare, args=({(v.goos, v.goarch) for v in variants if not v.skip},
+                                                             tools, cache / "verify"), daemon=True)
+        ready.start()
     results = build.build_all([build.Job(v, module_dir, Path(args.out), pkg_arg) for v in variants], tools=tools,
                               cache=cache, jobs=jobs_of(args.jobs), progress=progress)
     if args.reproducible:
         from ..lab import reproduce
         results = reproduce.check_all(results, package=pkg_arg, module_dir=module_dir, tools=tools, cache=cache)
-    if not args.no_verify:
+    if ready is not None:
+        ready.join()
         results = verify_all(results, tools, cache=cache, sysroot=args.sysroot, progress=progress)
     progress.close()
     doc = lab_report.document(results, package=package, host=host_target(), tools=tools)

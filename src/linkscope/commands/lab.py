@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from ..status import EXIT_FAIL, EXIT_OK
@@ -46,8 +47,15 @@ def run(args) -> int:
         progress = build.Progress(sum(len(v) for v in plans.values()),
                                   quiet=args.quiet or args.json and not sys.stderr.isatty())
         jobs = [build.Job(v, programs[name], out / name) for name, variants in plans.items() for v in variants]
+        # What the runs will need and is slow to make cold (Wine's prefix, the probe libraries), made
+        # beside the builds.
+        from ..lab import verify
+        ready = threading.Thread(target=verify.prepare, args=({(j.variant.goos, j.variant.goarch) for j in jobs},
+                                                             tools, cache / "verify"), daemon=True)
+        ready.start()
         # Both programs' builds in one pool: the slowest (zig's first musl libc) runs beside the rest.
         every = build.build_all(jobs, tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
+        ready.join()
         docs, bad, at = {}, False, 0
         for name, variants in plans.items():
             results, at = every[at:at + len(variants)], at + len(variants)

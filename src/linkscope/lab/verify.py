@@ -522,6 +522,30 @@ def _qemu_argv(qemu: str, prog: str, args: tuple[str, ...], sysroot_inside: str 
     return [*argv, prog, *args]
 
 
+def prepare(targets, tools: Toolchains, work: Path) -> None:
+    """Make, ahead of the runs, what they need that is slow to make the first time: the probe library
+    of each linux target and Wine's prefix (its first wineboot and the zig-built stub take minutes on
+    a cold cache). For a thread beside the builds; what fails is left for the runs to report."""
+    backend, _ = _backend(tools)
+    if backend is None:
+        return
+    work = Path(work)
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    box = _Sandbox(backend, tools, work)
+    for goos, goarch in dict.fromkeys(targets):
+        kinds = plan(goos, goarch, "dynamic", tools, host_goarch=host_goarch())
+        try:
+            if goos == "linux" and "preload" in kinds:
+                _probe_library(goarch, tools, work)
+            elif "wine" in kinds:
+                _wine_prefix(tools, box, work)
+        except OSError:
+            pass   # the run that needs it says what went wrong
+
+
 def verify(path: Path, *, goos: str, goarch: str, linkage: str | None, interpreter: str | None,
            tools: Toolchains, work: Path, timeout: float = 20.0, sysroot: Path | None = None,
            args: tuple[str, ...] = (), preload: bool = True) -> tuple[Check, ...]:
