@@ -550,3 +550,48 @@ def test_a_constant_expression_with_another_opcode_after_the_constant_is_refused
     b = module(section(11, vec([b"\x00\x41\x05\x0c" + name(b"zz")])))
     t, _off, msg = raised(lambda: parse(b).data_segments)
     assert (t, msg) == (Malformed, "opcode 0x0c in a constant expression")
+
+
+# -- where the bytes go (size_regions) ---------------------------------------------------------------
+def test_size_regions_give_each_section_its_category():
+    """The 8-byte header is headers; each section's contents (after its id byte and size) one region of
+    section priority: code and data their own, the name section symtab, DWARF custom sections
+    (.debug_*, external_debug_info) dwarf, the sections of how the module links (type, import,
+    function, table, memory, tag, global, export, start, element, datacount) dynamic, other custom
+    sections other. Contents offsets are counted here from the bytes written."""
+    from linkscope.formats.base import P_HEADER, P_SECTION
+    pieces = [
+        (section(1, b"\x00"), "dynamic"), (section(2, b"\x00"), "dynamic"), (section(3, b"\x00"), "dynamic"),
+        (section(4, b"\x00"), "dynamic"), (section(5, b"\x00"), "dynamic"), (section(13, b"\x00"), "dynamic"),
+        (section(6, b"\x00"), "dynamic"), (section(7, b"\x00"), "dynamic"), (section(8, b"\x00"), "dynamic"),
+        (section(9, b"\x00"), "dynamic"), (section(12, b"\x00"), "dynamic"),
+        (section(10, b"\x00" * 130), "code"),                              # a two-byte size
+        (section(11, b"\x00\x00"), "data"),
+        (custom("name", b"\x01"), "symtab"), (custom(".debug_info", b"ab"), "dwarf"),
+        (custom(".debug_line"), "dwarf"), (custom("external_debug_info", b"u"), "dwarf"),
+        (custom("producers", b"\x00"), "other"), (custom("go:buildid", b"x"), "other"),
+        (custom(".debug"), "other"), (custom("names"), "other"),
+    ]
+    want, pos = [(0, 8, P_HEADER, "headers")], 8
+    for raw, cat in pieces:
+        head = 1 + (2 if len(raw) > 130 else 1)        # the id byte, then the size: two LEB128 bytes only for code (130)
+        want.append((pos + head, pos + len(raw), P_SECTION, cat))
+        pos += len(raw)
+    img = parse(module(*(raw for raw, _ in pieces)))
+    assert img.size_regions() == want
+    assert img.size_regions("any functab") == want                       # wasm has no Go table region
+    assert (P_HEADER, P_SECTION) == (0, 2)
+
+
+def test_size_regions_of_a_module_without_sections():
+    assert parse(HEADER).size_regions() == [(0, 8, 0, "headers")]
+
+
+def test_read_vaddr_is_not_cut_by_an_earlier_segment():
+    """Only a later segment overwrites the one read: an earlier segment starting inside the range
+    (written first, then overwritten) does not end the read."""
+    segs = [b"\x00\x41" + sleb(0x110) + b"\x0b" + name(b"E" * 16),      # earlier, inside the later one
+            b"\x00\x41" + sleb(0x100) + b"\x0b" + name(b"L" * 64)]      # later, covers 0x100..0x140
+    img = parse(module(section(11, vec(segs))))
+    assert img.read_vaddr(0x100, 32) == b"L" * 32
+    assert img.read_vaddr(0x110, 8) == b"L" * 8

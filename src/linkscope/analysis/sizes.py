@@ -111,7 +111,8 @@ def go_buildinfo_growth(go) -> int:
         return len('build\t-ldflags="-s -w"\n')
     if {"-s", "-w"} <= set(goflags.words(flags)):
         return 0
-    return len("-s -w ") + (0 if any(c in flags for c in ' "`') else 2)
+    # runtime/debug quotes a setting's value holding any of these (quoteValue); "-s -w ..." holds a space
+    return len("-s -w ") + (0 if any(c in flags for c in ' \t\r\n"`') else 2)
 
 
 def strip_saving(image, go=None, *, is_go: bool, go_internal: bool) -> int | None:
