@@ -554,8 +554,9 @@ def test_a_constant_expression_with_another_opcode_after_the_constant_is_refused
 
 # -- where the bytes go (size_regions) ---------------------------------------------------------------
 def test_size_regions_give_each_section_its_category():
-    """The 8-byte header is headers; each section's contents (after its id byte and size) one region of
-    section priority: code and data their own, the name section symtab, DWARF custom sections
+    """The 8-byte header is headers, and so is each section's id byte and size; each section's contents
+    one region of section priority, a standard section by its id, a custom one by its name (a custom
+    section named "code" or "import" is other): code and data their own, the name section symtab, DWARF custom sections
     (.debug_*, external_debug_info) dwarf, the sections of how the module links (type, import,
     function, table, memory, tag, global, export, start, element, datacount) dynamic, other custom
     sections other. Contents offsets are counted here from the bytes written."""
@@ -571,10 +572,12 @@ def test_size_regions_give_each_section_its_category():
         (custom(".debug_line"), "dwarf"), (custom("external_debug_info", b"u"), "dwarf"),
         (custom("producers", b"\x00"), "other"), (custom("go:buildid", b"x"), "other"),
         (custom(".debug"), "other"), (custom("names"), "other"),
+        (custom("code", b"\x00"), "other"), (custom("import"), "other"), (custom("data", b"zz"), "other"),
     ]
     want, pos = [(0, 8, P_HEADER, "headers")], 8
     for raw, cat in pieces:
         head = 1 + (2 if len(raw) > 130 else 1)        # the id byte, then the size: two LEB128 bytes only for code (130)
+        want.append((pos, pos + head, P_HEADER, "headers"))
         want.append((pos + head, pos + len(raw), P_SECTION, cat))
         pos += len(raw)
     img = parse(module(*(raw for raw, _ in pieces)))

@@ -468,22 +468,25 @@ class WasmImage(Image):
 
     # -- where the bytes go (the verb of formats.base) --------------------------------------------
     def size_regions(self, functab=None) -> list[tuple[int, int, int, str]]:
+        """The 8-byte preamble and each section's id and size bytes are headers; a standard section
+        is categorised by its id, a custom one by its name (so a custom section named "code" is not
+        code)."""
         regions = [(0, 8, P_HEADER, "headers")]
-        for s in self.sections():
+        end = 8
+        for s in self.wasm_sections:
+            if s.offset > end:                       # the section's id and its LEB128 size
+                regions.append((end, s.offset, P_HEADER, "headers"))
             name = s.name
-            if name == "code":
-                cat = "code"
-            elif name == "data":
-                cat = "data"
+            if s.id != SEC_CUSTOM:
+                cat = {"code": "code", "data": "data"}.get(name) or ("dynamic" if name in _LINKING_SECTIONS else "other")
             elif name.startswith((".debug_", "external_debug_info")):
                 cat = "dwarf"
             elif name == "name":
                 cat = "symtab"
-            elif name in _LINKING_SECTIONS:
-                cat = "dynamic"
             else:
                 cat = "other"
             regions.append((s.offset, s.offset + s.size, P_SECTION, cat))
+            end = s.offset + s.size
         return regions
 
     def facts(self, summary: bool = False) -> dict:
