@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from ..analysis.gofix import PIE_PLATFORMS, static_link, static_pie
-from ..go.flags import GoBuild
+from ..go.flags import GoBuild, words
 from ..record import record
 from .toolchains import host_goarch, zig_target
 
@@ -181,7 +181,6 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
     """The build of ``recipes`` for ``target`` on top of the user's own flags ``base``. ``cc``:
     "auto" (the host compiler for the host target, zig for the others), "host" or "zig"."""
     goos, goarch = target.split("/")
-    plat = f"{goos}/{goarch}"
     gb = base.with_env(GOOS=goos, GOARCH=goarch)
     native = target == host
     # What the host's go would do by default: cgo on for the host target when a C compiler is there.
@@ -197,8 +196,8 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
         if r.env:
             gb = gb.with_env(**dict(r.env))
         if r.buildmode:
-            if r.buildmode == "pie" and plat not in PIE_PLATFORMS and goos != "windows" and goos != "darwin":
-                return Variant(mode, target, gb, skip=f"Go cannot build a position-independent executable for {plat}")
+            if r.buildmode == "pie" and target not in PIE_PLATFORMS and goos != "windows" and goos != "darwin":
+                return Variant(mode, target, gb, skip=f"Go cannot build a position-independent executable for {target}")
             gb = gb.with_buildmode(r.buildmode)
         if r.trimpath:
             gb = gb.with_flag("-trimpath", "true")
@@ -241,15 +240,13 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
         return Variant(mode, target, gb)
     zt = zig_target(goos, goarch, libc=libc, glibc=glibc, macos=macos)
     if zt is None:
-        return Variant(mode, target, gb, skip=f"zig has no C toolchain Go can use for {plat}"
+        return Variant(mode, target, gb, skip=f"zig has no C toolchain Go can use for {target}"
                        + (f" with {libc}" if libc else ""))
     if not zig:
         return Variant(mode, target, gb, skip="needs zig for a C compiler for this target (pip install "
                                              "'linkscope[toolchains]', or put zig on PATH)")
-    if libc == "musl" and not gb.ldflags:
-        gb = static_link(gb, pie=False)
     notes = ()
-    if goos == "darwin" and "-w" not in gb.ldflags.split():
+    if goos == "darwin" and "-w" not in words(gb.ldflags):
         # Linking externally for darwin, Go's linker moves the DWARF into the binary with `strip -S`,
         # the strip its C compiler names; zig names the host's, which cannot read Mach-O. Without DWARF
         # (-w) there is nothing to move.

@@ -146,11 +146,11 @@ def find_zig() -> Tool | None:
     return Tool("zig", path, _version([path, "version"]))
 
 
-def _which(name: str, *candidates: str, version_flag: str = "--version") -> Tool | None:
+def _which(name: str, *candidates: str) -> Tool | None:
     for c in (name, *candidates):
         path = shutil.which(c)
         if path is not None:
-            return Tool(name, path, _version([path, version_flag]))
+            return Tool(name, path, _version([path, "--version"]))
     return None
 
 

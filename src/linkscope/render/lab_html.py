@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from html import escape
 
+from ..lab.verify import KINDS
 from ..units import size_text
 
-# The verification kinds, in the order of their columns; kinds a document names beyond these follow.
-VERIFY_KINDS = ("native", "empty_root", "qemu", "wine", "node", "preload")
+# The verification kinds' column headings; lab.verify.KINDS gives their order, and kinds a document
+# names beyond these follow.
 _VERIFY_HEAD = {"native": "native", "empty_root": "empty root", "qemu": "qemu", "wine": "wine",
                 "node": "node", "preload": "preload"}
 
@@ -240,7 +241,7 @@ def _verify_kinds(variants: list[dict]) -> list[str]:
         for check in _list(v.get("verify")):
             if isinstance(check, dict) and str(check.get("kind")) not in seen:
                 seen.append(str(check.get("kind")))
-    return [k for k in VERIFY_KINDS if k in seen] + [k for k in seen if k not in VERIFY_KINDS]
+    return [k for k in KINDS if k in seen] + [k for k in seen if k not in KINDS]
 
 
 def _table(variants: list[dict], anchors: dict[int, str]) -> str:

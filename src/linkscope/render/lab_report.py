@@ -8,7 +8,6 @@ from __future__ import annotations
 from ..units import size_text
 
 SCHEMA_VERSION = 1
-VERIFY_KINDS = ("native", "empty_root", "qemu", "wine", "node", "preload")
 
 
 def check_to_json(c) -> dict:
