@@ -96,18 +96,23 @@ def failed(results) -> bool:
                                            for c in r.verify) for r in results)
 
 
+def write_html(doc: dict, path: str, command: str) -> bool:
+    """The self-contained HTML page of ``doc`` at ``path``; False (said on stderr) when it cannot be written."""
+    from ..render import lab_html
+
+    try:
+        Path(path).write_text(lab_html.page(doc), encoding="utf-8")
+    except OSError as e:
+        print(f"linkscope {command}: {path}: {e.strerror or e}", file=sys.stderr)
+        return False
+    return True
+
+
 def emit(doc: dict, args) -> bool:
     """The table or JSON on stdout, and the HTML page when asked; False when the page could not be written."""
     from ..render import jsonout, lab_report
 
-    ok = True
-    if getattr(args, "html", None):
-        from ..render import lab_html
-        try:
-            Path(args.html).write_text(lab_html.page(doc), encoding="utf-8")
-        except OSError as e:
-            print(f"linkscope {args.command}: {args.html}: {e.strerror or e}", file=sys.stderr)
-            ok = False
+    ok = write_html(doc, args.html, args.command) if getattr(args, "html", None) else True
     if args.json:
         sys.stdout.write(jsonout.dumps(doc, pretty=sys.stdout.isatty()) + "\n")
     else:
@@ -115,14 +120,43 @@ def emit(doc: dict, args) -> bool:
     return ok
 
 
-def run(args) -> int:
-    from ..lab import build, toolchains
-    from ..lab.matrix import host_target
-    from ..render import lab_report
+def progress_for(total: int, args):
+    """The progress display: off with --quiet, and with --json unless stderr is a terminal."""
+    from ..lab.build import Progress
+
+    return Progress(total, quiet=args.quiet or args.json and not sys.stderr.isatty())
+
+
+def prepare_beside(targets, tools, cache: Path):
+    """A started thread making what the runs will need and is slow to make cold (Wine's prefix, the
+    probe libraries: lab.verify.prepare), beside the builds; join it before verifying."""
+    import threading
+
+    from ..lab import verify
+
+    ready = threading.Thread(target=verify.prepare, args=(set(targets), tools, cache / "verify"), daemon=True)
+    ready.start()
+    return ready
+
+
+def toolchains_or_none(command: str):
+    """What this machine has, or None (said on stderr) when there is no Go toolchain to build with."""
+    from ..lab import toolchains
 
     tools = toolchains.discover()
     if tools.go is None:
-        print(f"linkscope build: {toolchains.missing_go_message()}", file=sys.stderr)
+        print(f"linkscope {command}: {toolchains.missing_go_message()}", file=sys.stderr)
+        return None
+    return tools
+
+
+def run(args) -> int:
+    from ..lab import build
+    from ..lab.matrix import host_target
+    from ..render import lab_report
+
+    tools = toolchains_or_none("build")
+    if tools is None:
         return EXIT_FAIL
     package = args.package[0] if args.package else "."
     if len(args.package) > 1:
@@ -131,15 +165,9 @@ def run(args) -> int:
     pkg_arg = "." if Path(package).is_dir() else package
     variants = plan(args, tools, module_dir)
     cache = cache_dir()
-    progress = build.Progress(len(variants), quiet=args.quiet or args.json and not sys.stderr.isatty())
-    ready = None
-    if not args.no_verify:   # what the runs need and is slow to make cold, made beside the builds
-        import threading
-
-        from ..lab import verify
-        ready = threading.Thread(target=verify.prepare, args=({(v.goos, v.goarch) for v in variants if not v.skip},
-                                                             tools, cache / "verify"), daemon=True)
-        ready.start()
+    progress = progress_for(len(variants), args)
+    ready = None if args.no_verify else prepare_beside(((v.goos, v.goarch) for v in variants if not v.skip),
+                                                       tools, cache)
     results = build.build_all([build.Job(v, module_dir, Path(args.out), pkg_arg) for v in variants], tools=tools,
                               cache=cache, jobs=jobs_of(args.jobs), progress=progress)
     if args.reproducible:

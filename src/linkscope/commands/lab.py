@@ -6,11 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from ..status import EXIT_FAIL, EXIT_OK
-from .build import cache_dir, failed, jobs_of, verify_all
+from .build import (cache_dir, failed, jobs_of, prepare_beside, progress_for, toolchains_or_none, verify_all,
+                    write_html)
 
 
 def _sysroot(results, tools, cache) -> str | None:
@@ -30,29 +30,22 @@ def _sysroot(results, tools, cache) -> str | None:
 
 
 def run(args) -> int:
-    from ..lab import build, showcase, toolchains
+    from ..lab import build, showcase
     from ..lab.matrix import host_target
     from ..record import replace
     from ..render import jsonout, lab_report
 
-    tools = toolchains.discover()
-    if tools.go is None:
-        print(f"linkscope lab: {toolchains.missing_go_message()}", file=sys.stderr)
+    tools = toolchains_or_none("lab")
+    if tools is None:
         return EXIT_FAIL
     cache = cache_dir()
     with tempfile.TemporaryDirectory(prefix="linkscope-lab-") as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "dist"
         programs = showcase.copy_programs(Path(tmp) / "src")
         plans = {name: showcase.variants(name, tools) for name in programs}
-        progress = build.Progress(sum(len(v) for v in plans.values()),
-                                  quiet=args.quiet or args.json and not sys.stderr.isatty())
+        progress = progress_for(sum(len(v) for v in plans.values()), args)
         jobs = [build.Job(v, programs[name], out / name) for name, variants in plans.items() for v in variants]
-        # What the runs will need and is slow to make cold (Wine's prefix, the probe libraries), made
-        # beside the builds.
-        from ..lab import verify
-        ready = threading.Thread(target=verify.prepare, args=({(j.variant.goos, j.variant.goarch) for j in jobs},
-                                                             tools, cache / "verify"), daemon=True)
-        ready.start()
+        ready = prepare_beside(((j.variant.goos, j.variant.goarch) for j in jobs), tools, cache)
         # Both programs' builds in one pool: the slowest (zig's first musl libc) runs beside the rest.
         every = build.build_all(jobs, tools=tools, cache=cache, jobs=jobs_of(args.jobs), progress=progress)
         ready.join()
@@ -69,14 +62,9 @@ def run(args) -> int:
         progress.close()
         lines = lab_report.story(docs)
         if args.html:
-            from ..render import lab_html
             merged = lab_report.merge([{**d, "variants": [{**v, "mode": f"{n} {v['mode']}"} for v in d["variants"]]}
                                        for n, d in docs.items()])
-            try:
-                Path(args.html).write_text(lab_html.page(merged), encoding="utf-8")
-            except OSError as e:
-                print(f"linkscope lab: {args.html}: {e.strerror or e}", file=sys.stderr)
-                bad = True
+            bad |= not write_html(merged, args.html, "lab")
         if args.json:
             sys.stdout.write(jsonout.dumps({"schema_version": lab_report.SCHEMA_VERSION, "kind": "linkscope-lab",
                                             "programs": docs, "story": lines}, pretty=sys.stdout.isatty()) + "\n")
