@@ -1094,7 +1094,7 @@ class ElfImage(Image):
         rows = self.section_rows
         if self.shoff and rows:
             regions.append((self.shoff, self.shoff + len(rows) * self._shentsize, P_HEADER, "headers"))
-        strtabs, shstrndx = self._symtab_strtabs(), self._names_index()
+        strtabs, shstrndx = self._symtab_strtabs, self._names_index
         regions += [(off, off + size, P_SECTION, section_category(name, t, fl, strtabs, i, shstrndx))
                     for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != SHT_NOBITS]
         if not rows:
@@ -1113,6 +1113,7 @@ class ElfImage(Image):
                     regions.append((p.offset, p.offset + p.filesz, P_SEGMENT, cat))
         return regions
 
+    @cached_property
     def _names_index(self) -> int | None:
         """The index of the section-name table (e_shstrndx, or section 0's sh_link when escaped)."""
         rows = self.section_rows
@@ -1121,9 +1122,10 @@ class ElfImage(Image):
             idx = rows[0][5]
         return idx if 0 < idx < len(rows) else None
 
-    def _symtab_strtabs(self) -> set[int]:
+    @cached_property
+    def _symtab_strtabs(self) -> frozenset[int]:
         n = len(self.section_rows)
-        return {link for _name, t, _fl, _off, _size, link in self.section_rows if t == SHT_SYMTAB and 0 < link < n}
+        return frozenset(link for _name, t, _fl, _off, _size, link in self.section_rows if t == SHT_SYMTAB and 0 < link < n)
 
     def _section_align(self, idx: int) -> int:
         a = self._section_table[0][idx][8]
@@ -1143,7 +1145,7 @@ class ElfImage(Image):
         rows = self.section_rows
         if not rows:
             return None
-        strtabs, shstrndx = self._symtab_strtabs(), self._names_index()
+        strtabs, shstrndx = self._symtab_strtabs, self._names_index
         # What strip removes is never loaded: the loaded sections are ruled out first, from the rows
         # (a stripped file makes no section records here).
         removed = [i for i, (name, t, fl, *_rest) in enumerate(rows)
