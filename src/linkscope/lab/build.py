@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ..go.flags import GoBuild, shell_quote
@@ -224,24 +224,28 @@ def _order(todo: list[Job]) -> list[int]:
 def build_all(todo: list[Job], *, tools: Toolchains, cache: Path, jobs: int,
               progress: Progress | None = None) -> list[BuildResult]:
     """Every job, ``jobs`` at a time, the longest first; the results in the jobs' order, each built
-    result inspected."""
+    result inspected. The inspections run on a thread of their own, beside the builds: while one
+    result is read, the next build is already running (go build waits in another process)."""
     from ..inspector import inspect
 
-    def one(job: Job) -> BuildResult:
+    def built(job: Job) -> BuildResult:
         v = job.variant
         res = build_one(v, package=job.package, module_dir=job.module_dir, out=job.out, tools=tools, cache=cache,
                         progress=progress)
-        if res.status == "built":
-            res = replace(res, binary=inspect(res.path))
-        elif progress and res.status == "skipped":
+        if progress and res.status == "skipped":
             progress.step(f"skipped {v.key}", start=True, finish="skipped")
         return res
 
+    def inspected(res: BuildResult) -> BuildResult:
+        return replace(res, binary=inspect(res.path)) if res.status == "built" else res
+
     order = _order(todo)
-    if jobs <= 1:
-        done = {i: one(todo[i]) for i in order}
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {i: pool.submit(one, todo[i]) for i in order}
-            done = {i: f.result() for i, f in futures.items()}
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        if jobs <= 1:
+            looked = {i: reader.submit(inspected, built(todo[i])) for i in order}
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(built, todo[i]): i for i in order}
+                looked = {futures[f]: reader.submit(inspected, f.result()) for f in as_completed(futures)}
+        done = {i: f.result() for i, f in looked.items()}
     return [done[i] for i in range(len(todo))]
