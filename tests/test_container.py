@@ -776,6 +776,36 @@ def test_hostile_names_that_are_not_utf8(sandbox):
         _good(t)
 
 
+def test_hostile_names_that_are_not_utf8_through_the_cache(sandbox):
+    name = b"x\xff".decode("utf-8", "surrogateescape")
+    _hostile(sandbox, F(name, b"#!/z\n"))
+    for from_cache in (False, True):
+        with open_tree(sandbox / "img", cache_dir=str(sandbox / "cache")) as t:
+            assert [x.from_cache for x in t.layers] == [from_cache]
+            assert t.listdir("/") == (("good", "x\udcff"), None) and t.read("/x\udcff") == (b"#!/z\n", None)
+
+
+def test_hostile_huge_extended_header_stops_the_layer(sandbox):
+    lay = _hostile(sandbox, F("a" * (2 << 20), b"x"), F("after", b"a"))
+    with open_tree(sandbox / "img") as t:
+        assert probs(t) == [f"IMG: layer {short(lay)}: damaged after 1 entry (an extended header of 2097166 "
+                            "bytes (more than 1048576)); partial: the entries before are used"]
+        _good(t)
+        assert t.listdir("/") == (("good",), None)
+
+
+def test_a_hard_link_whose_target_an_upper_layer_hides_is_reported(sandbox):
+    elf = open("/bin/true", "rb").read()
+    low = layer(F("t", elf, 0o755), H("u", "t"))
+    up = layer(F(".wh.t"))
+    oci_dir(sandbox / "img", [low, up])
+    with open_tree(sandbox / "img") as t:
+        assert probs(t) == [f"IMG: layer {short(low)}: u: a hard link to t, which an upper layer hides; its "
+                            "content was not kept"]
+        assert t.lstat("/u").st_size == len(elf) and t.lstat("/u").st_nlink == 1 and not t.kept("/u")
+        assert t.read("/u") == (None, "/u: its content was not kept from the image")
+
+
 def test_hostile_names_show_escaped_in_problems(sandbox):
     lay = _hostile(sandbox, F(b"../\xff\n".decode("utf-8", "surrogateescape"), b"x"))
     with open_tree(sandbox / "img") as t:

@@ -425,7 +425,7 @@ class ContainerTree(Files):
             layers.append(Layer(spec.index, spec.digest, table.media_type if table else spec.media_type,
                                 spec.size, from_cache))
             if table is not None:
-                self._apply(spec.index, table, decided, gone, opaque)
+                self._apply(spec, table, decided, gone, opaque)
         self.layers = tuple(reversed(layers))
         self._nodes = decided
         counts: dict[int, int] = {}
@@ -473,13 +473,14 @@ class ContainerTree(Files):
             raise InputError(f"{self.root}: not a container image (no manifest.json, no oci-layout and "
                              "index.json)", path=self.root)
         desc = self._pick(src, src.json("index.json"))
-        man = src.json(_blob_path(desc["digest"]))
+        man = self._blob_json(desc["digest"])
         if not isinstance(man, dict) or not isinstance(man.get("layers"), list):
             raise Malformed(f"{self.root}: manifest {desc['digest']}: no list of layers", path=self.root)
         cfg = man.get("config")
         if isinstance(cfg, dict) and isinstance(cfg.get("digest"), str) and _DIGEST.match(cfg["digest"]):
             try:
-                self.config = src.json(_blob_path(cfg["digest"]))
+                c = self._blob_json(cfg["digest"])
+                self.config = c if isinstance(c, dict) else None
             except (Malformed, _Missing) as e:
                 self._say(None, f"config {cfg['digest']}: {_why(e)}")
         specs = []
@@ -492,6 +493,15 @@ class ContainerTree(Files):
             size = d.get("size") if isinstance(d.get("size"), int) else src.size(_blob_path(digest))
             specs.append(_Spec(i, digest, mt, size, _blob_path(digest), "raw"))
         return specs
+
+    def _blob_json(self, digest: str):
+        """A JSON blob of an OCI layout (index, manifest, config), its digest checked."""
+        data = _small(self._src, _blob_path(digest))
+        algo, want = digest.split(":")
+        if hashlib.new(algo, data).hexdigest() != want:
+            self._say(None, f"{_blob_path(digest)}: digest mismatch: its content is {algo}:"
+                            f"{hashlib.new(algo, data).hexdigest()}")
+        return _parse(self._src, _blob_path(digest), data)
 
     def _pick(self, src, index) -> dict:
         """The image manifest's descriptor for the platform, through nested indexes."""
@@ -509,7 +519,7 @@ class ContainerTree(Files):
                     hops += 1
                     if hops > 16:
                         raise Malformed(f"{self.root}: more than 16 nested image indexes", path=self.root)
-                    todo.append((src.json(_blob_path(d["digest"])), d["digest"]))
+                    todo.append((self._blob_json(d["digest"]), d["digest"]))
                     continue
                 ann = d.get("annotations")
                 if isinstance(ann, dict) and ann.get("vnd.docker.reference.type") == "attestation-manifest":
@@ -533,7 +543,8 @@ class ContainerTree(Files):
         old = self._cached(spec)
         if old is not None and self._entries + len(old.entries) <= MAX_ENTRIES:
             vis = _Vis(decided, gone, opaque, {e.path: e for e in old.entries})
-            need = [e for e in old.entries if e.kind in ("-", "h") and vis.new(e.path) and self._keep(e.path, e.head)
+            # (a hard link's content is its target's: needed through the target, or not to be had)
+            need = [e for e in old.entries if e.kind == "-" and vis.new(e.path) and self._keep(e.path, e.head)
                     and e.size <= MAX_FILE and (e.hash is None or not _exists(self._store_fd, e.hash))]
             if not need:
                 self._entries += len(old.entries)
@@ -577,6 +588,7 @@ class ContainerTree(Files):
         data = json.dumps({"version": TABLE_VERSION, "digest": spec.digest, "media_type": table.media_type,
                            "entries": [e.row() for e in table.entries], "whiteouts": table.whiteouts,
                            "opaque": table.opaque, "problems": table.problems}, separators=(",", ":"))
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self._layers_dir, prefix=".tmp-")
             with os.fdopen(fd, "w") as f:
@@ -584,6 +596,8 @@ class ContainerTree(Files):
             os.replace(tmp, os.path.join(self._layers_dir, spec.digest.replace(":", "-") + ".json"))
         except OSError as e:
             self._say(spec, f"cannot write its cache table: {e.strerror or e}")
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
 
     def _read(self, spec: _Spec, vis: _Vis) -> tuple[_Table | None, bool]:
         """Read one layer stream: (its table, whether it was read whole and its digest checked)."""
@@ -607,8 +621,8 @@ class ContainerTree(Files):
                     suffix = "+zstd"
                 else:
                     dec, suffix = raw, ""
-            except OSError as e:
-                self._say(spec, f"cannot read: {e.strerror or e}; skipped")
+            except _stream_errors() as e:
+                self._say(spec, f"cannot read: {_why(e)}; skipped")
                 return None, False
             table = _Table(spec.media_type or "application/vnd.oci.image.layer.v1.tar" + suffix)
             body = _Reader(dec, limit=MAX_LAYER_BYTES, algo=algo if spec.verify == "tar" else None)
@@ -650,14 +664,14 @@ class ContainerTree(Files):
                 tf.members.clear()           # tarfile keeps every member it read: not needed here
         except _TooBig:
             table.problems.append(f"decompresses to more than {MAX_LAYER_BYTES} bytes; read stopped there "
-                                  f"(partial: {n} entries read)")
+                                  f"(partial: {_entries(n)} read)")
         except tarfile.ReadError as e:
             if n == 0:
                 table.problems.append(f"not a tar archive ({_why(e)}); skipped")
             else:
-                table.problems.append(f"damaged after {n} entries ({_why(e)}); partial: the entries before are used")
+                table.problems.append(f"damaged after {_entries(n)} ({_why(e)}); partial: the entries before are used")
         except _stream_errors() as e:
-            table.problems.append(f"damaged after {n} entries ({_why(e)}); partial: the entries before are used")
+            table.problems.append(f"damaged after {_entries(n)} ({_why(e)}); partial: the entries before are used")
         return False
 
     def _entry(self, tf, m: tarfile.TarInfo, table: _Table, regs: dict, vis: _Vis) -> None:
@@ -756,9 +770,10 @@ class ContainerTree(Files):
                 pass
             raise
 
-    def _apply(self, li: int, table: _Table, decided: dict, gone: set, opaque: set) -> None:
+    def _apply(self, spec: _Spec, table: _Table, decided: dict, gone: set, opaque: set) -> None:
         """Put what of a layer survives the upper layers into ``decided``; then its whiteouts and
         opaque markers, which hide only what lies below it."""
+        li = spec.index
         own = {e.path: e for e in table.entries}          # a later entry of a path replaces an earlier one
         vis = _Vis(decided, gone, opaque, own)
         adds: dict[str, _Node] = {}
@@ -774,8 +789,12 @@ class ContainerTree(Files):
             ino = len(decided) + len(adds) + 2
             if e.kind == "h":
                 t = adds.get(e.link)
-                if t is not None and own.get(e.link) is not None:
+                if t is not None:
                     ino = t.ino
+                elif e.hash is None and self._keep(path, e.head):
+                    # its content went by with the target, which an upper layer hides: not extracted
+                    self._say(spec, f"{_show(path[1:])}: a hard link to {_show(e.link[1:])}, which an upper layer "
+                                    "hides; its content was not kept")
             adds[path] = _Node(e, li, ino)
         implied: dict[str, _Node] = {}
         for path in adds:
@@ -794,7 +813,13 @@ def _tags(m) -> str:
     return ", ".join(map(str, t)) if isinstance(t, list) and t else "untagged"
 
 
+def _entries(n: int) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"
+
+
 def _why(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
     return str(e.message if hasattr(e, "message") else e) or type(e).__name__
 
 
@@ -946,15 +971,23 @@ class _DirSource:
 
 def _json(src, name: str):
     """A JSON file of the image (manifest, index, config); Malformed names it when it is not one."""
+    return _parse(src, name, _small(src, name))
+
+
+def _small(src, name: str) -> bytes:
     try:
         with src.open(name) as f:
             data = f.read(MAX_JSON + 1)
     except _Missing as e:
         raise Malformed(f"{src.path}: {name}: {_why(e)}", path=src.path) from None
-    except OSError as e:
-        raise Malformed(f"{src.path}: {name}: {e.strerror or e}", path=src.path) from None
+    except (OSError, tarfile.TarError) as e:
+        raise Malformed(f"{src.path}: {name}: {_why(e)}", path=src.path) from None
     if len(data) > MAX_JSON:
         raise Malformed(f"{src.path}: {name}: more than {MAX_JSON} bytes", path=src.path)
+    return data
+
+
+def _parse(src, name: str, data: bytes):
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as e:
