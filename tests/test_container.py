@@ -565,6 +565,48 @@ def test_platform_choice_in_a_nested_multi_platform_index(sandbox, monkeypatch):
                             "linux/s390x"]
 
 
+def test_two_manifests_for_the_platform_and_two_images_in_a_docker_tarball(sandbox):
+    descs = _multi(sandbox / "tmp" / "m", wanted_first=True)
+    (sandbox / "tmp" / "m" / "index.json").write_text(json.dumps({"manifests": [descs[0], descs[0], descs[1]]}))
+    with open_tree(sandbox / "tmp" / "m", platform="linux/amd64") as t:
+        assert probs(t) == [f"IMG: 2 manifests for linux/amd64; read the first ({descs[0]['digest']}), "
+                            f"not {descs[0]['digest']}"]
+    shutil.rmtree(sandbox / "tmp" / "m")
+    docker_legacy(sandbox / "img.tar", [layer(GOOD)])
+    with tarfile.open(sandbox / "img.tar") as tf:
+        members = [(m, tf.extractfile(m).read()) for m in tf]
+    with tarfile.open(sandbox / "img.tar", "w") as tf:
+        for m, data in members:
+            if m.name == "manifest.json":
+                man = json.loads(data)
+                data = json.dumps(man + [{**man[0], "RepoTags": ["other:2"]}]).encode()
+                m.size = len(data)
+            tf.addfile(m, io.BytesIO(data))
+    with open_tree(sandbox / "img.tar") as t:
+        assert probs(t) == ["IMG: manifest.json holds 2 images; read the first (box:1), not other:2"]
+        _good(t)
+
+
+def test_docker_tarball_without_its_config_reads_the_layers_unchecked(sandbox):
+    one = layer(GOOD)
+    docker_legacy(sandbox / "img.tar", [one])
+    with tarfile.open(sandbox / "img.tar") as tf:
+        members = [(m, tf.extractfile(m).read()) for m in tf if not m.name.endswith(".json")
+                   or m.name == "manifest.json"]
+    with tarfile.open(sandbox / "img.tar", "w") as tf:
+        for m, data in members:
+            tf.addfile(m, io.BytesIO(data))
+    cname = json.loads(members[-1][1])[0]["Config"]
+    lname = json.loads(members[-1][1])[0]["Layers"][0]
+    with open_tree(sandbox / "img.tar", cache_dir=str(sandbox / "cache")) as t:
+        assert probs(t) == [f"IMG: {cname}: not in the image ({cname}); layer digests not checked"]
+        assert t.layers == (Layer(0, None, "application/vnd.docker.image.rootfs.diff.tar", len(one), False),)
+        assert t.layer_of("/good") is None
+        _good(t)
+    assert os.listdir(sandbox / "cache" / "layers") == []
+    assert lname.endswith("/layer.tar")
+
+
 # -- hostile images -------------------------------------------------------------------------------------
 GOOD = F("good", b"#!/bin/sh\n")
 
@@ -680,6 +722,24 @@ def test_hostile_oci_blob_symlink_out_of_the_layout_is_refused(sandbox):
     with open_tree(sandbox / "img") as t:
         assert probs(t) == [f"IMG: layer {short(lay)}: blobs/sha256/{sha(lay)[7:]}: a symbolic link or not a "
                             "directory; not followed; skipped"]
+        _good(t)
+
+
+def test_hostile_image_tarball_with_a_symlink_loop_for_a_layer(sandbox):
+    with tarfile.open(sandbox / "img.tar", "w") as tf:
+        for name, data in [("good.tar", layer(GOOD)), ("manifest.json", json.dumps(
+                [{"Layers": ["good.tar", "a/layer.tar", "../../sentinel/x"]}]).encode())]:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+        for name, target in [("a/layer.tar", "../b/layer.tar"), ("b/layer.tar", "../a/layer.tar")]:
+            ti = tarfile.TarInfo(name)
+            ti.type, ti.linkname = tarfile.SYMTYPE, target
+            tf.addfile(ti)
+    with open_tree(sandbox / "img.tar") as t:
+        assert probs(t) == ["IMG: manifest.json names no Config; layer digests not checked",
+                            "IMG: layer 2 (../../sentinel/x): not in the image (../../sentinel/x); skipped",
+                            "IMG: layer 1 (a/layer.tar): too many links (a/layer.tar); skipped"]
         _good(t)
 
 

@@ -447,14 +447,22 @@ class ContainerTree(Files):
         layers = m.get("Layers")
         if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
             raise Malformed(f"{self.root}: manifest.json: the image has no list of Layers", path=self.root)
-        diff_ids: list = []
-        if isinstance(m.get("Config"), str):
+        diff_ids = None
+        if not isinstance(m.get("Config"), str):
+            self._say(None, "manifest.json names no Config; layer digests not checked")
+        else:
             try:
                 cfg = src.json(m["Config"])
-                diff_ids = cfg["rootfs"]["diff_ids"]
-                self.config = cfg
-            except (Malformed, _Missing, KeyError, TypeError) as e:
-                self._say(None, f"config {_show(m['Config'])}: {_why(e)}; layer digests not checked")
+            except Malformed as e:
+                self._say(None, f"{e.message.removeprefix(self.root + ': ')}; layer digests not checked")
+            else:
+                self.config = cfg if isinstance(cfg, dict) else None
+                rootfs = cfg.get("rootfs") if isinstance(cfg, dict) else None
+                diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+                if not isinstance(diff_ids, list) or len(diff_ids) != len(layers):
+                    self._say(None, f"{_show(m['Config'])}: no rootfs.diff_ids for its {len(layers)} layers; "
+                                    "layer digests not checked")
+                    diff_ids = None
         specs = []
         for i, where in enumerate(layers):
             blob = re.fullmatch(r"(?:\./)?blobs/(sha256|sha512)/([0-9a-f]+)", where)
@@ -462,7 +470,7 @@ class ContainerTree(Files):
                 digest, verify = f"{blob[1]}:{blob[2]}", "raw"
                 mt = ""                           # told by its magic bytes
             else:
-                d = diff_ids[i] if isinstance(diff_ids, list) and i < len(diff_ids) else None
+                d = diff_ids[i] if diff_ids is not None else None
                 digest, verify = (d, "tar") if isinstance(d, str) and _DIGEST.match(d) else (None, None)
                 mt = "application/vnd.docker.image.rootfs.diff.tar"
             specs.append(_Spec(i, digest, mt, src.size(where), where, verify))
@@ -481,8 +489,8 @@ class ContainerTree(Files):
             try:
                 c = self._blob_json(cfg["digest"])
                 self.config = c if isinstance(c, dict) else None
-            except (Malformed, _Missing) as e:
-                self._say(None, f"config {cfg['digest']}: {_why(e)}")
+            except Malformed as e:
+                self._say(None, e.message.removeprefix(self.root + ": "))
         specs = []
         for i, d in enumerate(man["layers"]):
             digest = d.get("digest") if isinstance(d, dict) else None
@@ -518,7 +526,7 @@ class ContainerTree(Files):
                 if d.get("mediaType") in _INDEX_TYPES:
                     hops += 1
                     if hops > 16:
-                        raise Malformed(f"{self.root}: more than 16 nested image indexes", path=self.root)
+                        raise Malformed(f"{self.root}: more than 16 image indexes", path=self.root)
                     todo.append((self._blob_json(d["digest"]), d["digest"]))
                     continue
                 ann = d.get("annotations")
@@ -531,7 +539,8 @@ class ContainerTree(Files):
         match = [d for d in found if _plat(d.get("platform")).split("/")[:len(want)] == want]
         if match:
             if len(match) > 1:
-                self._say(None, f"{len(match)} manifests for {self._platform}; read the first, {match[0]['digest']}")
+                self._say(None, f"{len(match)} manifests for {self._platform}; read the first ({match[0]['digest']}), "
+                                f"not {', '.join(d['digest'] for d in match[1:])}")
             return match[0]
         if len(found) > 1:
             self._say(None, f"no manifest for {self._platform}; read the first ({_plat(found[0].get('platform'))}), "
@@ -709,7 +718,7 @@ class ContainerTree(Files):
                 table.problems.append(f"{_show(name)}: {m.size} bytes, more than the {MAX_FILE} kept of a file; "
                                       "content not kept")
             elif vis.new(path) and self._keep(path, e.head):
-                e.hash = self._put(e.head, f, m.size)
+                e.hash = self._put(e.head, f)
             regs[path] = e
         elif m.islnk():
             target, why = _norm(m.linkname)
@@ -742,7 +751,7 @@ class ContainerTree(Files):
             return
         table.entries.append(e)
 
-    def _put(self, head: bytes, f, size: int) -> str:
+    def _put(self, head: bytes, f) -> str:
         """Store a file's content under its sha256 (the head already read); returns the hex."""
         h = hashlib.sha256(head)
         tmp = f".tmp-{os.getpid()}-{os.urandom(8).hex()}"
@@ -756,8 +765,8 @@ class ContainerTree(Files):
                     if not b:
                         break
                     total += len(b)
-                    if total > MAX_FILE:
-                        raise _TooBig()
+                    if total > MAX_FILE:          # tarfile gives no more than the header's size: a guard
+                        raise OSError(errno.EFBIG, f"more than {MAX_FILE} bytes")
                     h.update(b)
                     out.write(b)
             hexd = h.hexdigest()
