@@ -314,6 +314,11 @@ def test_not_an_image_and_looks_like_container(sandbox):
     assert not looks_like_container(str(sandbox / "img.tar"))
     with pytest.raises(InputError, match="img.tar: not a container image"):
         open_container(str(sandbox / "img.tar"))
+    os.mkfifo(sandbox / "sentinel" / "fifo")
+    assert not looks_like_container(str(sandbox / "sentinel" / "fifo"))          # not waited on
+    with pytest.raises(InputError, match="fifo: not a container image"):
+        open_container(str(sandbox / "sentinel" / "fifo"))
+    os.remove(sandbox / "sentinel" / "fifo")
     assert not looks_like_container("/bin/true")
     with pytest.raises(InputError, match="/bin/true: not a container image"):
         open_container("/bin/true")
@@ -602,7 +607,7 @@ def test_docker_tarball_without_its_config_reads_the_layers_unchecked(sandbox):
         assert probs(t) == [f"IMG: {cname}: not in the image ({cname}); layer digests not checked"]
         assert t.layers == (Layer(0, None, "application/vnd.docker.image.rootfs.diff.tar", len(one), False),)
         assert t.layer_of("/good") is None
-        _good(t)
+        _good(t, str(sandbox / "cache"))
     assert os.listdir(sandbox / "cache" / "layers") == []
     assert lname.endswith("/layer.tar")
 
@@ -617,8 +622,20 @@ def _hostile(sandbox, *entries, raw=None):
     return lay
 
 
-def _good(t):
+def _good(t, cache=None):
+    """The good entry is there, and only the store was written: in the temp directory one store (or
+    the cache's), of content-addressed names."""
     assert t.read("/good") == (b"#!/bin/sh\n", None)
+    if cache is None:
+        (store,) = os.listdir(tempfile.gettempdir())
+        assert store.startswith("linkscope-image-")
+        store = os.path.join(tempfile.gettempdir(), store)
+    else:
+        assert os.listdir(tempfile.gettempdir()) == []
+        store = os.path.join(cache, "blobs")
+    names = os.listdir(store)
+    assert hashlib.sha256(b"#!/bin/sh\n").hexdigest() in names
+    assert all(len(n) == 64 and set(n) <= set("0123456789abcdef") for n in names)
 
 
 def test_hostile_names_climbing_out_are_skipped(sandbox):
@@ -675,7 +692,7 @@ def test_hostile_truncated_gzip_keeps_what_was_read(sandbox):
     with open_tree(sandbox / "img", cache_dir=str(sandbox / "cache")) as t:
         assert probs(t) == [f"IMG: layer {short(cut)}: damaged after 2 entries (Compressed file ended before the "
                             "end-of-stream marker was reached); partial: the entries before are used"]
-        _good(t)
+        _good(t, str(sandbox / "cache"))
         assert t.lstat("/after") is None and t.lstat("/big").st_size == 300_000
     assert os.listdir(sandbox / "cache" / "layers") == []
 

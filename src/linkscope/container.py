@@ -1010,18 +1010,24 @@ def _open_source(path: str):
         raise InputError(f"{path}: {e.strerror or e}", path=path) from None
     if stat.S_ISDIR(st.st_mode):
         return _DirSource(path)
-    if not _is_tar(path):
+    if not stat.S_ISREG(st.st_mode) or not _is_tar(path):
         raise InputError(f"{path}: not a container image (neither a tar archive nor an OCI layout directory)",
                          path=path)
     return _TarSource(path)
 
 
 def _is_tar(path: str) -> bool:
+    """Whether a regular file has the ustar magic (a FIFO named here is not waited on)."""
     try:
-        with open(path, "rb") as f:
-            return f.read(512)[257:262] == b"ustar"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.pread(fd, 512, 0)[257:262] == b"ustar"
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def looks_like_container(path: str) -> bool:
