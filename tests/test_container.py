@@ -809,6 +809,52 @@ def test_hostile_sparse_member_with_a_large_map(sandbox):
         assert t.lstat("/sp") is None
 
 
+def _gnu_sparse(name: str, regions: list[tuple[int, int]], realsize: int) -> bytes:
+    """An old GNU format sparse member (type S): four regions in the header, 21 per extension block."""
+    def octal(n, width):
+        return b"%0*o\0" % (width - 1, n)
+
+    def structs(rs):
+        return b"".join(octal(o, 12) + octal(n, 12) for o, n in rs)
+
+    data = b"s" * sum(n for _, n in regions)
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:108], h[108:116], h[116:124] = octal(0o644, 8), octal(0, 8), octal(0, 8)
+    h[124:136], h[136:148] = octal(len(data), 12), octal(0, 12)
+    h[156:157], h[257:265] = b"S", b"ustar  \0"
+    first, rest = regions[:4], regions[4:]
+    h[386:386 + 24 * len(first)] = structs(first)
+    h[482] = 1 if rest else 0
+    h[483:495] = octal(realsize, 12)
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    blocks = [bytes(h)]
+    while rest:
+        chunk, rest = rest[:21], rest[21:]
+        ext = bytearray(512)
+        ext[0:24 * len(chunk)] = structs(chunk)
+        ext[504] = 1 if rest else 0
+        blocks.append(bytes(ext))
+    pad = b"\0" * (-len(data) % 512)
+    return layer(GOOD)[:1024] + b"".join(blocks) + data + pad + b"\0" * 1024
+
+
+def test_hostile_old_gnu_sparse_member_with_a_large_map(sandbox):
+    lay = _gnu_sparse("gs", [(i * 8, 4) for i in range(5000)], 40_000)
+    _hostile(sandbox, raw=lay)
+    with open_tree(sandbox / "img") as t:
+        assert probs(t) == [f"IMG: layer {short(lay)}: gs: a sparse file of 5000 regions (more than 4096); skipped"]
+        _good(t)
+    small = _gnu_sparse("gs", [(0, 4), (100, 4)], 104)
+    shutil.rmtree(sandbox / "img")
+    _hostile(sandbox, raw=small)
+    with open_tree(sandbox / "img", keep=lambda p, head: True) as t:
+        assert t.problems == []
+        assert t.read("/gs") == (b"ssss" + b"\0" * 96 + b"ssss", None)
+        _good(t)
+
+
 def test_hostile_sparse_member_bigger_than_the_size_bound(sandbox, monkeypatch):
     monkeypatch.setattr(container, "MAX_FILE", 1 << 20)
     lay = _pax_sparse("sp", [(0, 8), (1 << 40, 8)], (1 << 40) + 8)

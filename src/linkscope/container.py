@@ -29,6 +29,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
+import weakref
 import zlib
 
 from .errors import InputError, Malformed
@@ -316,6 +317,8 @@ class ContainerTree(Files):
         self._own_store = cache_dir is None
         if cache_dir is None:
             self._store = tempfile.mkdtemp(prefix="linkscope-image-")
+            # removed by close(), or when the tree is collected unclosed
+            self._remove = weakref.finalize(self, shutil.rmtree, self._store, True)
         else:
             self._store = os.path.join(cache_dir, "blobs")
             self._layers_dir = os.path.join(cache_dir, "layers")
@@ -393,10 +396,7 @@ class ContainerTree(Files):
             os.close(self._store_fd)
             self._store_fd = None
             if self._own_store:
-                shutil.rmtree(self._store, ignore_errors=True)
-        if self._src is not None:
-            self._src.close()
-            self._src = None
+                self._remove()
 
     def __enter__(self) -> "ContainerTree":
         return self
@@ -414,6 +414,13 @@ class ContainerTree(Files):
 
     def _load(self) -> None:
         self._src = _open_source(self.root)
+        try:
+            self._read_layers()
+        finally:                      # every layer is read now: the image itself is not needed again
+            self._src.close()
+            self._src = None
+
+    def _read_layers(self) -> None:
         specs = self._docker(self._src) if self._src.has("manifest.json") else self._oci(self._src)
         self._digests = [s.digest for s in specs]
         decided: dict[str, _Node] = {}
