@@ -697,6 +697,22 @@ def test_hostile_truncated_gzip_keeps_what_was_read(sandbox):
     assert os.listdir(sandbox / "cache" / "layers") == []
 
 
+def test_hostile_damage_between_entries_is_reported_not_taken_for_the_end(sandbox):
+    full = layer(GOOD, F("after", b"a"))
+    junk = full[:1024] + b"junk" * 128 + full[1024:]
+    cut = full[:1024]                                             # no end-of-archive marker
+    oci_dir(sandbox / "img", [junk, cut])
+    with open_tree(sandbox / "img", cache_dir=str(sandbox / "cache")) as t:
+        assert probs(t) == [
+            f"IMG: layer {short(cut)}: damaged after 1 entry (no end-of-archive marker at offset 1024: truncated); "
+            "partial: the entries before are used",
+            f"IMG: layer {short(junk)}: damaged after 1 entry (invalid header at offset 1024); partial: the entries "
+            "before are used"]
+        _good(t, str(sandbox / "cache"))
+        assert t.listdir("/") == (("good",), None)
+    assert os.listdir(sandbox / "cache" / "layers") == []
+
+
 def test_hostile_manifest_naming_a_missing_layer(sandbox):
     one, two = layer(GOOD), layer(F("gone", b"g"))
     oci_dir(sandbox / "img", [one, two])

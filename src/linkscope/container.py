@@ -210,7 +210,20 @@ def _show(s: str, limit: int = 160) -> str:
 
 
 class _TarInfo(tarfile.TarInfo):
-    """Refuses an extended header bigger than MAX_HEADER before tarfile reads it into memory."""
+    """Refuses an extended header bigger than MAX_HEADER before tarfile reads it into memory, and
+    says when a header after the first is damaged or missing (tarfile ends the archive there,
+    silently, as if it had ended)."""
+
+    @classmethod
+    def fromtarfile(cls, tf):
+        try:
+            return super().fromtarfile(tf)
+        except (tarfile.EmptyHeaderError, tarfile.InvalidHeaderError, tarfile.TruncatedHeaderError) as e:
+            if not tf.offset:
+                raise                 # the first header: tarfile says "not a tar" itself
+            if isinstance(e, tarfile.EmptyHeaderError):
+                raise tarfile.ReadError(f"no end-of-archive marker at offset {tf.offset}: truncated") from None
+            raise tarfile.ReadError(f"{e} at offset {tf.offset}") from None
 
     def _proc_member(self, tf):
         if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
