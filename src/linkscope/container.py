@@ -570,23 +570,37 @@ class ContainerTree(Files):
     def _layer(self, spec: _Spec, decided, gone, opaque) -> tuple[_Table | None, bool]:
         """The layer's table, from the cache when it holds everything this image needs of it."""
         old = self._cached(spec)
+        force: frozenset[str] = frozenset()
         if old is not None and self._entries + len(old.entries) <= MAX_ENTRIES:
-            vis = _Vis(decided, gone, opaque, {e.path: e for e in old.entries})
-            # (a hard link's content is its target's: needed through the target, or not to be had)
-            need = [e for e in old.entries if e.kind == "-" and vis.new(e.path) and self._keep(e.path, e.head)
-                    and e.size <= MAX_FILE and (e.hash is None or not _exists(self._store_fd, e.hash))]
-            if not need:
+            force = self._missing(old, decided, gone, opaque)
+            if not force:
                 self._entries += len(old.entries)
                 for p in old.problems:
                     self._say(spec, p)
                 return old, True
-        table, complete = self._read(spec, _Vis(decided, gone, opaque, None))
+        vis, before = _Vis(decided, gone, opaque, None), self._entries
+        table, complete = self._read(spec, vis, force)
+        if table is not None and complete:
+            # A final hard link whose target an upper layer hides: the content went by with the
+            # target, unextracted. Read the layer once more, extracting those targets.
+            more = self._missing(table, decided, gone, opaque, ("h",)) - force
+            if more:
+                self._entries = before
+                table, complete = self._read(spec, vis, force | more)
         if table is not None:
             for p in table.problems:
                 self._say(spec, p)
             if complete and self._layers_dir is not None and spec.digest:
                 self._write_table(spec, table, old)
         return table, False
+
+    def _missing(self, table: _Table, decided, gone, opaque, kinds=("-", "h")) -> frozenset[str]:
+        """The files of a layer whose content this image needs and the store lacks: the final
+        regular files ``keep`` asks for, and the targets of such hard links."""
+        vis = _Vis(decided, gone, opaque, {e.path: e for e in table.entries})
+        return frozenset(e.link if e.kind == "h" else e.path for e in table.entries
+                         if e.kind in kinds and e.size <= MAX_FILE and vis.new(e.path)
+                         and self._keep(e.path, e.head) and (e.hash is None or not _exists(self._store_fd, e.hash)))
 
     def _cached(self, spec: _Spec) -> _Table | None:
         if self._layers_dir is None or not spec.digest:
@@ -628,8 +642,9 @@ class ContainerTree(Files):
             if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def _read(self, spec: _Spec, vis: _Vis) -> tuple[_Table | None, bool]:
-        """Read one layer stream: (its table, whether it was read whole and its digest checked)."""
+    def _read(self, spec: _Spec, vis: _Vis, force: frozenset[str]) -> tuple[_Table | None, bool]:
+        """Read one layer stream: (its table, whether it was read whole and its digest checked).
+        The content of a file is kept when it is final and ``keep`` asks for it, or it is in ``force``."""
         try:
             f = self._src.open(spec.where)
         except _Missing as e:
@@ -655,7 +670,7 @@ class ContainerTree(Files):
                 return None, False
             table = _Table(spec.media_type or "application/vnd.oci.image.layer.v1.tar" + suffix)
             body = _Reader(dec, limit=MAX_LAYER_BYTES, algo=algo if spec.verify == "tar" else None)
-            complete = self._entries_of(spec, body, table, vis)
+            complete = self._entries_of(spec, body, table, vis, force)
             if complete:
                 try:
                     body.drain()
@@ -673,7 +688,7 @@ class ContainerTree(Files):
                     complete = False
             return table, complete
 
-    def _entries_of(self, spec: _Spec, body: _Reader, table: _Table, vis: _Vis) -> bool:
+    def _entries_of(self, spec: _Spec, body: _Reader, table: _Table, vis: _Vis, force: frozenset[str]) -> bool:
         """Read the tar entries into ``table``; False when the layer could not be read to its end."""
         n = 0
         regs: dict[str, _Entry] = {}
@@ -689,7 +704,7 @@ class ContainerTree(Files):
                     table.problems.append(f"more than {MAX_ENTRIES} entries in the image; the rest of this "
                                           "layer is not read")
                     return False
-                self._entry(tf, m, table, regs, vis)
+                self._entry(tf, m, table, regs, vis, force)
                 tf.members.clear()           # tarfile keeps every member it read: not needed here
         except _TooBig:
             table.problems.append(f"decompresses to more than {MAX_LAYER_BYTES} bytes; read stopped there "
@@ -703,7 +718,7 @@ class ContainerTree(Files):
             table.problems.append(f"damaged after {_entries(n)} ({_why(e)}); partial: the entries before are used")
         return False
 
-    def _entry(self, tf, m: tarfile.TarInfo, table: _Table, regs: dict, vis: _Vis) -> None:
+    def _entry(self, tf, m: tarfile.TarInfo, table: _Table, regs: dict, vis: _Vis, force: frozenset[str]) -> None:
         name = m.name
         path, why = _norm(name)
         if why:
@@ -737,7 +752,7 @@ class ContainerTree(Files):
             if m.size > MAX_FILE:
                 table.problems.append(f"{_show(name)}: {m.size} bytes, more than the {MAX_FILE} kept of a file; "
                                       "content not kept")
-            elif vis.new(path) and self._keep(path, e.head):
+            elif (vis.new(path) and self._keep(path, e.head)) or path in force:
                 e.hash = self._put(e.head, f)
             regs[path] = e
         elif m.islnk():
@@ -750,7 +765,8 @@ class ContainerTree(Files):
                 table.problems.append(f"{_show(name)}: a hard link to {_show(m.linkname)}, which is no earlier "
                                       "file of this layer; skipped")
                 return
-            e = _Entry(path, "h", t.mode, t.size, t.uid, t.gid, t.mtime, target, t.hash, t.head, t.cap)
+            root = t.link if t.kind == "h" else target      # the regular file the content is with
+            e = _Entry(path, "h", t.mode, t.size, t.uid, t.gid, t.mtime, root, t.hash, t.head, t.cap)
             regs[path] = e
         elif m.isdir():
             e = _Entry(path, "d", mode, 0, uid, gid, mtime)
@@ -806,6 +822,7 @@ class ContainerTree(Files):
         own = {e.path: e for e in table.entries}          # a later entry of a path replaces an earlier one
         vis = _Vis(decided, gone, opaque, own)
         adds: dict[str, _Node] = {}
+        links: dict[str, int] = {}                       # hard-link group (its target) -> its inode
         for path, e in own.items():
             if path in gone or not vis.open(dirname(path)):
                 continue
@@ -818,12 +835,10 @@ class ContainerTree(Files):
             ino = len(decided) + len(adds) + 2
             if e.kind == "h":
                 t = adds.get(e.link)
-                if t is not None:
-                    ino = t.ino
-                elif e.hash is None and self._keep(path, e.head):
-                    # its content went by with the target, which an upper layer hides: not extracted
+                ino = t.ino if t is not None else links.setdefault(e.link, ino)
+                if t is None and e.hash is None and self._keep(path, e.head):
                     self._say(spec, f"{_show(path[1:])}: a hard link to {_show(e.link[1:])}, which an upper layer "
-                                    "hides; its content was not kept")
+                                    "hides; its content could not be kept")
             adds[path] = _Node(e, li, ino)
         implied: dict[str, _Node] = {}
         for path in adds:
