@@ -254,8 +254,7 @@ def test_dependency_resolution_runs_on_the_image(sandbox, base):
 
     oci_dir(sandbox / "img", [base["tar"]])
     with open_tree(sandbox / "img") as t:
-        session = Session()
-        session._views[t.root] = t                   # the view resolve would open for Env.root
+        session = Session(t)                         # resolve reads Env.root through it
         r = resolve("/bin/ls", Env(root=t.root), session)
         assert r.error is None and r.warnings == ()
         ldd = _host_libs("/usr/bin/ls")            # what the host's loader finds, put at the same paths

@@ -95,7 +95,7 @@ def test_json_document(root):
 def test_usage_errors_exit_2(tmp_path):
     assert cli().returncode == 2
     p = cli("--root", str(tmp_path / "nope"), "/bin/true")
-    assert p.returncode == 2 and "not a directory" in p.stderr
+    assert p.returncode == 2 and "neither a directory nor a container image" in p.stderr
 
 
 @pytest.mark.parametrize("flag,line", [("-static", "not a dynamic executable"), ("-static-pie", "statically linked")])

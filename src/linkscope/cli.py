@@ -81,6 +81,8 @@ _COMMANDS = {
          _Opt(("--json",), "json", "print one JSON document (see the shipped schema)"),
          _JSONL,
          _Opt(("-v", "--verbose"), "verbose", "the full record for each file"),
+         _Opt(("--root",), "root", "the paths are inside this directory or container image (docker save tarball, "
+              "OCI layout): resolved there, no symbolic link leading out", metavar="DIR|IMAGE"),
          _RECURSIVE, _ONLY_BINARIES),
         "inspect"),
     "explain": _Cmd(
@@ -91,7 +93,8 @@ _COMMANDS = {
         (("paths", "+", "PATH"),),
         (_Opt(("--json",), "json", "print the same JSON document as inspect --json"),
          _Opt(("--root",), "root", "also flag RPATH/RUNPATH entries that name world-writable directories inside "
-              "DIR (a sysroot or unpacked image)", metavar="DIR"),
+              "DIR (a sysroot or unpacked image); with a container image (docker save tarball, OCI layout), the "
+              "paths are inside the image", metavar="DIR|IMAGE"),
          _Opt(("--color",), "color", "colour the report (auto: only on a terminal)", metavar="{auto,always,never}",
               choices=("auto", "always", "never"), default="auto"),
          _RECURSIVE, _ONLY_BINARIES),
@@ -123,8 +126,9 @@ _COMMANDS = {
         "(and the command #!/usr/bin/env runs) resolved the same way. Exit 0, or 1 when a library or interpreter is "
         "missing or an input cannot be read.",
         (("paths", "+", "PATH"),),
-        (_Opt(("--root",), "root", "resolve inside this sysroot or unpacked image: interpreter, ld.so.conf, "
-              "ld.so.cache and every symlink are taken inside DIR and never lead out of it", metavar="DIR"),
+        (_Opt(("--root",), "root", "resolve inside this sysroot, unpacked image or container image (docker save "
+              "tarball, OCI layout; the paths are then inside it): interpreter, ld.so.conf, ld.so.cache and every "
+              "symlink are taken inside the root and never lead out of it", metavar="DIR|IMAGE"),
          _Opt(("--library-path",), "library_path", "LD_LIBRARY_PATH to apply (default: this process's "
               "LD_LIBRARY_PATH, as ldd does, unless --root is given; '' for none)", metavar="P"),
          _Opt(("--tree",), "tree", "draw the dependency tree (each library expanded once)"),
@@ -193,6 +197,40 @@ _COMMANDS = {
          _Opt(("--packages",), "packages", "more packages to unpack, comma-separated (libc6 always)", metavar="P,..."),
          _Opt(("--refresh",), "refresh", "download and unpack again")),
         "sysroot", fast=False),
+    "scan": _Cmd(
+        "audit whole trees and container images: every binary, a summary, a policy",
+        "Find every executable and shared object in each TARGET by its first bytes (a directory: a root filesystem or "
+        "a build output; a container image: a docker save tarball or an OCI layout, directory or tar, its layers "
+        "applied in order with whiteouts honoured), inspect each, resolve its libraries inside the target, and print "
+        "a summary: counts by format, arch, linkage, libc, glibc floor, Go version, cgo and stripped, the largest "
+        "binaries, the findings by kind and, with policy options (those of check), the violations. No symbolic link "
+        "is followed out of a target, each hard-linked file is read once, nothing is executed, and an image is read "
+        "as streams: only its binaries (and the loader's configuration) are unpacked, into a directory the scan "
+        "owns. Exit 0, or 1 when a binary breaks the policy or a target cannot be scanned, 2 for usage errors.",
+        (("targets", "+", "TARGET"),),
+        (_Opt(("--jsonl",), "jsonl", "write one JSON record per binary to FILE as each is done, and one per target "
+              "('-': standard output; the summary then goes to stderr)", metavar="FILE"),
+         _Opt(("--json",), "json", "print the summary as one JSON document (schema/scan.schema.json)"),
+         _Opt(("--shard",), "shard", "scan only part I of N of the binaries (I from 1 to N): the same part on every "
+              "machine; merge the parts' --jsonl with linkscope summarize", metavar="I/N"),
+         _Opt(("--cache",), "cache", "keep what was learnt from each image layer under its digest in DIR, so an "
+              "image that shares layers with one scanned before reads only its new ones", metavar="DIR"),
+         _Opt(("--jobs",), "jobs", "processes at a time (default: the cores, at most 4)", metavar="N"),
+         _Opt(("--sarif",), "sarif", "also write the policy's violations as SARIF 2.1.0 to FILE, as check does",
+              metavar="FILE"),
+         _Opt(("--deps",), "deps", "where libraries are resolved: the target itself, this machine, or not at all "
+              "(auto: the target for an image or a root filesystem, else this machine)",
+              metavar="{auto,target,host,none}", choices=("auto", "target", "host", "none"), default="auto"),
+         _QUIET),
+        "scan", fast=False),   # its policy options live in policy.add_options (argparse types)
+    "summarize": _Cmd(
+        "merge the JSON lines of scan shards into one summary",
+        "Read the --jsonl output of `linkscope scan` runs (the shards of one scan) and print the summary one whole "
+        "scan would have printed. Exit 0, 1 when a binary breaks the policy the shards were scanned with or a "
+        "target could not be scanned, 2 when a file cannot be read or holds a line that is not a scan record.",
+        (("parts", "+", "FILE.jsonl"),),
+        (_Opt(("--json",), "json", "print the summary as one JSON document"),),
+        "summarize", fast=False),
     "report": _Cmd(
         "merge the JSON of build shards into one table, JSON or HTML",
         "Merge `linkscope build --json` documents (the parts of a --shard matrix) into one: the table, or --json, "
@@ -302,7 +340,7 @@ def build_parser(command: str | None = None):
             else:
                 sp.add_argument(*o.flags, dest=o.dest, help=o.help, default=o.default, choices=o.choices,
                                 metavar=None if o.choices else o.metavar)
-        if name == "check" and command == "check":  # the policy options cost an import; only `check` needs them
+        if name in ("check", "scan") and command == name:  # the policy options cost an import
             from . import policy
             policy.add_options(sp)
         sp.set_defaults(run=cmd.run)

@@ -396,10 +396,6 @@ class ContainerTree(Files):
                 seen.add(n.ino)
                 yield p, self._lstat_raw(p)
 
-    def inner_of_host(self, host_path: str) -> str | None:
-        """No path of this machine is inside an image (deps asks, as of a HostFiles root)."""
-        return None
-
     def kept(self, real: str) -> bool:
         n = self._nodes.get(real)
         return n is not None and n.hash is not None

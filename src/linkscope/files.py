@@ -301,6 +301,11 @@ class Files:
             return f"{path}: a symlink climbs above the root ({self.root}); stopped at the root, not found there"
         return None
 
+    def inner_of_host(self, host_path: str) -> str | None:
+        """The inner path of a path of this machine below the tree, else None (always, for a tree
+        that is not a directory of this machine: an image's files have no host path)."""
+        return None
+
     # -- what the commands read ----------------------------------------------------------------------
     def lstat(self, path: str, cwd: str = "/") -> os.stat_result | None:
         """The status of ``path`` itself (a symbolic link is not followed), or None when it does not

@@ -53,6 +53,32 @@ class Inputs:
         return self.names.get(path, path)
 
 
+def jobs_of(text: str | None) -> int:
+    """``--jobs N``: N, at least 1; without it, the number of cores."""
+    if text is None:
+        return os.cpu_count() or 1
+    try:
+        n = int(text)
+    except ValueError:
+        raise UsageError(f"--jobs {text!r}: expected a number") from None
+    if n < 1:
+        raise UsageError("--jobs must be at least 1")
+    return n
+
+
+def parse_shard(spec: str | None) -> tuple[int, int] | None:
+    """``--shard I/N`` (I from 1 to N) as (I, N); None for no shard."""
+    if not spec:
+        return None
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {spec!r}: expected I/N, such as 1/4") from None
+    if not 1 <= i <= n:
+        raise UsageError(f"--shard {spec!r}: I must be from 1 to N")
+    return i, n
+
+
 def renamed(rec, name: str):
     """``rec`` (a Binary, its slices, or a deps Result) carrying ``name`` as its path: standard input's
     temporary copy is "-" in every record."""

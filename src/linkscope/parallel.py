@@ -31,20 +31,21 @@ MAX_CHUNK = 256
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
 
-def map_chunks(items: list, work, warm=None):
+def map_chunks(items: list, work, warm=None, jobs: int | None = None):
     """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``: each result
     yielded in order, as soon as it and every one before it are done. ``warm()``, when given, runs
     once before any child is forked: what it loads (caches every item needs) is inherited by every
     process. Results cross a pipe pickled: keep them plain."""
-    for part in iter_chunks(items, work, warm):
+    for part in iter_chunks(items, work, warm, jobs):
         yield from part
 
 
-def iter_chunks(items: list, work, warm=None):
+def iter_chunks(items: list, work, warm=None, jobs: int | None = None):
     """The results of :func:`map_chunks`, a chunk at a time, as they become available, in order: lists that, joined,
     are the whole answer; each is yielded as soon as it and everything before it are done. A small
-    batch, worked out here, comes one item at a time."""
-    jobs = min(os.cpu_count() or 1, MAX_PROCESSES, len(items) // (PARALLEL_MIN_ITEMS // 2) or 1)
+    batch, worked out here, comes one item at a time. ``jobs``: processes at most, this one included
+    (default: the cores, at most MAX_PROCESSES)."""
+    jobs = min(jobs or min(os.cpu_count() or 1, MAX_PROCESSES), len(items) // (PARALLEL_MIN_ITEMS // 2) or 1)
     if len(items) < PARALLEL_MIN_ITEMS or jobs < 2 or not hasattr(os, "fork"):
         for i in range(len(items)):
             yield work(items[i:i + 1])

@@ -67,3 +67,25 @@ def too_short(kind: str, head: bytes, size: int) -> str | None:
     if size >= need:
         return None
     return f"too short to be {_NAMES.get(kind, kind)} ({size} byte{'' if size == 1 else 's'}; its header is {need})"
+
+
+# ELF e_type / Mach-O filetype values of files a loader maps: executables and shared objects (and
+# Mach-O bundles and dyld itself), not relocatable objects, core dumps or dSYM companions.
+_ELF_LOADABLE = {2, 3}                     # ET_EXEC, ET_DYN
+_MACHO_LOADABLE = {2, 6, 7, 8}             # MH_EXECUTE, MH_DYLIB, MH_DYLINKER, MH_BUNDLE
+
+
+def loadable(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first 64 bytes) is an executable or a shared
+    object: what ``scan`` reports. Objects, archives, scripts and everything else are not."""
+    kind = sniff(head)
+    if kind == ELF:
+        if len(head) < 18:
+            return False
+        return int.from_bytes(head[16:18], "little" if head[5:6] != b"\x02" else "big") in _ELF_LOADABLE
+    if kind == MACHO:
+        if len(head) < 16:
+            return False
+        order = "big" if head[:4] in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf") else "little"
+        return int.from_bytes(head[12:16], order) in _MACHO_LOADABLE
+    return kind in (UNIVERSAL, PE, WASM)

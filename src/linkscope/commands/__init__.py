@@ -17,3 +17,35 @@ def rendered(r, shown, human: bool = True) -> tuple[object, str | None]:
     if human and isinstance(shown, str) and unreadable(r):
         shown = None
     return shown, err
+
+
+def root_tree(args, command: str):
+    """``--root``: None, or the tree the paths given are inside: a directory of this machine
+    (HostFiles) or a container image (its final filesystem; close it). Its problems (entries
+    skipped as unsafe or damaged) go to stderr, once. Raises UsageError."""
+    root = getattr(args, "root", None)
+    if root is None:
+        return None
+    import sys
+
+    from ..container import looks_like_container, open_container
+    from ..errors import LinkscopeError
+    from ..files import HostFiles
+    from ..inputs import UsageError
+    from ..render.diagnostic import command_note
+
+    if looks_like_container(root):
+        if getattr(args, "recursive", False):
+            raise UsageError("-r reads a directory of this machine: with an image as --root, name its files")
+        try:
+            tree = open_container(root)
+        except LinkscopeError as e:
+            raise UsageError(f"--root {root}: {e.message}") from None
+        for line in tree.problems:
+            print(command_note(command, line), file=sys.stderr)
+        return tree
+    import os
+
+    if not os.path.isdir(root):
+        raise UsageError(f"--root {root}: neither a directory nor a container image")
+    return HostFiles(root)

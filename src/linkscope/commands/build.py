@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..inputs import UsageError
+from ..inputs import UsageError, jobs_of, parse_shard
 from ..status import EXIT_FAIL, EXIT_OK
 
 
@@ -18,18 +18,6 @@ def cache_dir() -> Path:
     d = os.environ.get("LINKSCOPE_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "linkscope")
     return Path(d)
-
-
-def jobs_of(text: str | None) -> int:
-    if text is None:
-        return os.cpu_count() or 1
-    try:
-        n = int(text)
-    except ValueError:
-        raise UsageError(f"--jobs {text!r}: expected a number") from None
-    if n < 1:
-        raise UsageError("--jobs must be at least 1")
-    return n
 
 
 def dist_list(tools) -> frozenset[str] | None:
@@ -66,10 +54,7 @@ def plan(args, tools, module_dir: Path) -> list:
                           zig=tools.zig is not None, cc=args.cc, glibc=args.glibc, macos=args.macos,
                           macos_sdk=args.macos_sdk)
            for name, recipes in modes for t in targets]
-    try:
-        return matrix.shard(out, args.shard)
-    except matrix.MatrixError as e:
-        raise UsageError(str(e)) from None
+    return matrix.shard(out, parse_shard(args.shard))
 
 
 def verify_all(results, tools, *, cache: Path, sysroot: str | None, progress=None) -> list:

@@ -4,7 +4,6 @@ be read, 2 for usage errors. Results stream out in input order as they are done;
 not be read has its error line on stderr only (see linkscope.render.diagnostic)."""
 from __future__ import annotations
 
-import os
 import sys
 
 from ..deps.hostenv import host_env
@@ -16,14 +15,29 @@ from ..render.jsonout import deps_to_json, document, dumps
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
+from . import root_tree
 
 
 def run(args) -> int:
     if args.json and args.jsonl:
         raise UsageError("--json and --jsonl: choose one")
-    if args.root is not None and not os.path.isdir(args.root):
-        raise UsageError(f"--root {args.root}: not a directory")   # the CLI prints deps' usage with it
-    env = host_env(args.root, args.library_path)
+    from ..files import HostFiles
+
+    tree = root_tree(args, "deps")
+    image = None if tree is None or isinstance(tree, HostFiles) else tree
+    try:
+        return _run(args, image)
+    finally:
+        if image is not None:
+            image.close()
+
+
+def _run(args, image) -> int:
+    if image is not None:     # the paths given are inside the image: it has no files on this machine
+        from ..deps.records import Env
+        env = Env(root=image.root, ld_library_path=args.library_path or "", cwd="/")
+    else:
+        env = host_env(args.root, args.library_path)
     jsonl, only = args.jsonl, args.only_binaries
     facts = bool(args.json or jsonl or args.tree)
     enc = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -41,7 +55,7 @@ def run(args) -> int:
                 return text + (f"\n    runs on: {', '.join(r.runs_on)}" if r.runs_on else "")
             return flat(r, header=header)
 
-        session = Session()
+        session = Session(image)
 
         def resolved(chunk: list[str]) -> list:
             return [resolve(p, env, session, libc_facts=facts) for p in chunk]

@@ -11,7 +11,7 @@ from ..render import explain, jsonout
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import rendered
+from . import rendered, root_tree
 
 
 def run(args) -> int:
@@ -19,17 +19,26 @@ def run(args) -> int:
     colour = args.color == "always" or (args.color == "auto" and tty)
     width = min(shutil.get_terminal_size((100, 24)).columns, 120) if tty else 100
 
+    tree = root_tree(args, "explain")
+    try:
+        return _run(args, tree, colour, width, tty)
+    finally:
+        if tree is not None and hasattr(tree, "close"):
+            tree.close()
+
+
+def _run(args, tree, colour: bool, width: int, tty: bool) -> int:
+    # A directory root judges the RPATHs of binaries of this machine; an image's binaries are inside it.
+    from ..files import HostFiles
+
+    inside = None if tree is None or isinstance(tree, HostFiles) else tree
     with gather(args) as inp:
         names, only = inp.names, args.only_binaries
-        tree = None
-        if args.root:
-            from ..files import HostFiles
-            tree = HostFiles(args.root)
 
         def work(chunk: list[str]) -> list:
             out = []
             for p in chunk:
-                r = inspect(p)
+                r = inspect(p, files=inside)
                 if p in names:
                     r = renamed(r, names[p])
                 if only and r.format in NON_BINARY:

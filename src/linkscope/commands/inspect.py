@@ -8,7 +8,7 @@ from ..inspector import inspect
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import rendered
+from . import rendered, root_tree
 
 
 def run(args) -> int:
@@ -28,19 +28,31 @@ def run(args) -> int:
         render = text.full if args.verbose else text.line
 
     summary = not args.json and not args.jsonl and not args.verbose   # the one line shows header facts only
+    if args.root is not None and args.recursive:
+        raise UsageError("-r reads a directory of this machine: with --root, name the files inside the root")
+    tree = root_tree(args, "inspect")
+    try:
+        return _run(args, render, human, pretty, summary, tree)
+    finally:
+        if tree is not None and hasattr(tree, "close"):
+            tree.close()
+
+
+def _run(args, render, human, pretty, summary, tree) -> int:
     with gather(args) as inp:
         names, only = inp.names, args.only_binaries
 
         def work(chunk: list[str]) -> list[tuple[object, str | None] | None]:
             out = []
             for p in chunk:
-                r = inspect(p, summary=summary)
+                r = inspect(p, summary=summary, files=tree)
                 if p in names:
                     r = renamed(r, names[p])
                 out.append(None if only and r.format in NON_BINARY else rendered(r, render(r), human))
             return out
 
         if args.json:   # one document: printed when every record is in
+            from ..render import jsonout
             done = [d for d in batch(inp.paths, work, problems=inp.problems) if d is not None]
             if pretty:
                 write(jsonout.dumps(jsonout.document(d for d, _ in done), pretty=True))

@@ -8,8 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..inputs import jobs_of
 from ..status import EXIT_FAIL, EXIT_OK
-from .build import (cache_dir, failed, jobs_of, prepare_beside, progress_for, toolchains_or_none, verify_all,
+from .build import (cache_dir, failed, prepare_beside, progress_for, toolchains_or_none, verify_all,
                     write_html)
 
 

@@ -29,14 +29,15 @@ class Session:
     """Caches shared by the inputs of one call. Every cached value is a frozen record or a tuple,
     derived from files read once (keyed by path and stat) under one root."""
 
-    def __init__(self):
-        self._views: dict[str, HostFiles] = {}
+    def __init__(self, files: Files | None = None):
+        # ``files``: a tree that is not a directory of this machine (an image), resolved under its root name.
+        self._views: dict[str, Files] = {} if files is None else {files.root: files}
         self._objects: dict[str, Objects] = {}
         self._glibc: dict[tuple, tuple] = {}
         self.memo: dict = {}
         self.floors: dict[frozenset, str | None] = {}   # glibc floor by version needs
 
-    def view(self, root: str) -> HostFiles:
+    def view(self, root: str) -> Files:
         fs = self._views.get(root)
         if fs is None:
             fs = self._views[root] = HostFiles(root)

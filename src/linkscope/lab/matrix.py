@@ -256,15 +256,10 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
     return Variant(mode, target, gb, c_target=zt, macos_sdk=macos_sdk if goos == "darwin" else None, notes=notes)
 
 
-def shard(items: list, spec: str | None) -> list:
-    """The ``I/N`` part of ``items`` (I from 1 to N): every N-th item, starting at the I-th, so the
+def shard(items: list, part: tuple[int, int] | None) -> list:
+    """Part (I, N) of ``items`` (inputs.parse_shard): every N-th item, starting at the I-th, so the
     parts are disjoint, together the whole, and each the same whatever machine computes it."""
-    if not spec:
+    if part is None:
         return items
-    try:
-        i, n = (int(x) for x in spec.split("/"))
-    except ValueError:
-        raise MatrixError(f"--shard {spec!r}: expected I/N, such as 1/4") from None
-    if not 1 <= i <= n:
-        raise MatrixError(f"--shard {spec!r}: I must be from 1 to N")
+    i, n = part
     return items[i - 1::n]

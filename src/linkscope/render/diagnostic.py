@@ -34,6 +34,12 @@ def note_line(command: str, path: str, message: str) -> str:
     return f"linkscope {command}: {path}: {message}"
 
 
+def command_note(command: str, message: str) -> str:
+    """A diagnostic that names its own subject (an image's entry skipped as unsafe or damaged):
+    ``linkscope COMMAND: message``."""
+    return f"linkscope {command}: {message}"
+
+
 def command_error(command: str, message: str) -> str:
     """A command that cannot run as asked (a bad policy, an unwritable output file, usage)."""
     return f"linkscope {command}: error: {message}"

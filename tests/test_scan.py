@@ -1,0 +1,295 @@
+"""linkscope scan over directories: what it finds (by content, no symlink followed, hard links once),
+what it says of each binary (the inspect record, its libraries resolved inside the tree, checked
+against the real loader and file(1)), the summary, the policy, the shards and summarize."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import buildkit
+import reference
+
+LINKSCOPE = [sys.executable, "-m", "linkscope"]
+LDSO = "/lib64/ld-linux-x86-64.so.2"
+LIBDIR = "/lib/x86_64-linux-gnu"
+
+
+def run(*args, cwd=None, check_rc=None) -> subprocess.CompletedProcess:
+    p = subprocess.run([*LINKSCOPE, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    assert "Traceback" not in p.stderr, p.stderr
+    if check_rc is not None:
+        assert p.returncode == check_rc, (p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+def validate_line(rec: dict) -> None:
+    import jsonschema
+
+    import linkscope
+
+    s = json.loads((Path(linkscope.__file__).parent / "schema" / "scan.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(s)
+    jsonschema.Draft202012Validator({"$ref": "#/$defs/line", "$defs": s["$defs"]}).validate(rec)
+    if "scan_target" not in rec:   # the inspect part, against the inspect schema
+        reference.validate({"schema_version": 1, "results": [
+            {k: v for k, v in rec.items() if k not in ("target", "layer", "deps", "violations")}]})
+
+
+def _copy(src: str, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(os.path.realpath(src), dst)
+
+
+@pytest.fixture(scope="module")
+def rootfs(tmp_path_factory) -> Path:
+    """A small root filesystem: ls without libselinux (and so without what it needs), true with its
+    libc and loader, a hard link, symlinks in and out of the tree, a script, a text file, an object
+    file, a FIFO, and a dynamic binary under /opt whose interpreter the tree lacks (musl's)."""
+    r = tmp_path_factory.mktemp("rootfs")
+    (r / "etc").mkdir()
+    (r / "etc" / "ld.so.conf").write_text(f"{LIBDIR}\n")
+    (r / "usr" / "lib").mkdir(parents=True)
+    (r / "lib").symlink_to("usr/lib")
+    _copy("/usr/bin/ls", r / "usr/bin/ls")
+    _copy("/usr/bin/true", r / "usr/bin/true")
+    os.link(r / "usr/bin/true", r / "usr/bin/true-again")
+    _copy(f"{LIBDIR}/libc.so.6", r / f"usr{LIBDIR}/libc.so.6")
+    _copy(LDSO, r / "lib64/ld-linux-x86-64.so.2")
+    (r / "usr/bin/ls-link").symlink_to("ls")
+    (r / "usr/bin/outside").symlink_to("/usr/bin/cat")          # absolute: inside the tree, where it is missing
+    (r / "usr/bin/script").write_text("#!/bin/sh\necho hi\n")
+    (r / "usr/bin/script").chmod(0o755)
+    (r / "etc/motd").write_text("hello\n" * 20)
+    (r / "opt").mkdir()
+    shutil.copy(buildkit.get("zig-musl-dynamic"), r / "opt" / "musl-app")
+    subprocess.run(["gcc", "-c", "-x", "c", "-", "-o", str(r / "usr/lib/thing.o")], input="int f(void){return 1;}\n",
+                   text=True, check=True)
+    os.mkfifo(r / "usr/bin/fifo")
+    return r
+
+
+@pytest.fixture(scope="module")
+def scanned(rootfs, tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    out = tmp_path_factory.mktemp("scan") / "all.jsonl"
+    p = run("scan", str(rootfs), "--jsonl", str(out), "--no-config", check_rc=0)
+    return p, lines(out)
+
+
+def test_scan_finds_executables_and_shared_objects_by_content(scanned):
+    _, recs = scanned
+    paths = [r["path"] for r in recs if "scan_target" not in r]
+    # In path order; true once (its hard link is the same file); no symlink, script, text, object, FIFO.
+    assert paths == ["/lib64/ld-linux-x86-64.so.2", "/opt/musl-app", "/usr/bin/ls", "/usr/bin/true",
+                     f"/usr{LIBDIR}/libc.so.6"]
+    assert recs[-1] == {"scan_target": {"target": str(recs[-1]["scan_target"]["target"]), "kind": "directory",
+                                        "error": None, "files_seen": 9, "binaries": 5, "layers": [],
+                                        "problems": [], "problem_count": 0, "shard": None}}
+
+
+def test_scan_records_validate_against_the_schemas(scanned):
+    for rec in scanned[1]:
+        validate_line(rec)
+
+
+def test_scan_missing_libraries_are_what_the_real_loader_does_not_find(rootfs, scanned):
+    recs = {r["path"]: r for r in scanned[1] if "path" in r}
+    ls = recs["/usr/bin/ls"]
+    # The real loader, in the tree as its root (bubblewrap): it stops at the first library it cannot open.
+    p = subprocess.run(["bwrap", "--ro-bind", str(rootfs), "/", "--unshare-all", LDSO, "--list", "/usr/bin/ls"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 127, p.stderr
+    not_found = [p.stderr.split("error while loading shared libraries: ")[1].split(":")[0]]
+    assert not_found == ["libselinux.so.1"]
+    assert ls["deps"] == {"root": "target", "libraries": 3, "missing": not_found, "interpreter_found": True,
+                          "error": None}
+    titles = [f["title"] for f in ls["findings"] if f["id"] == "missing-library"]
+    assert titles == [f"Needs libselinux.so.1, which {rootfs} does not contain."]
+    true = recs["/usr/bin/true"]
+    p = subprocess.run(["bwrap", "--ro-bind", str(rootfs), "/", "--unshare-all", LDSO, "--list", "/usr/bin/true"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6" in p.stdout, p.stderr
+    assert true["deps"]["missing"] == [] and not [f for f in true["findings"] if f["id"].startswith("missing")]
+
+
+def test_scan_missing_interpreter_is_a_finding(rootfs, scanned):
+    rec = next(r for r in scanned[1] if r.get("path") == "/opt/musl-app")
+    # file(1) names the interpreter the tree lacks.
+    assert rec["interpreter"] == "/lib/ld-musl-aarch64.so.1"
+    ids = [f["id"] for f in rec["findings"]]
+    assert ids.count("missing-interpreter") == 1 and ids.count("missing-library") == 1
+    # readelf names what it needs; the tree has neither it nor the interpreter.
+    needed = subprocess.run(["readelf", "-dW", str(rootfs / "opt/musl-app")], capture_output=True, text=True).stdout
+    assert "Shared library: [libc.so]" in needed
+    assert rec["deps"] == {"root": "target", "libraries": 2, "missing": ["libc.so"], "interpreter_found": False,
+                           "error": None}
+
+
+def test_scan_summary_counts_agree_with_file(rootfs, scanned):
+    p, recs = scanned
+    files = [rootfs / r["path"].lstrip("/") for r in recs if "path" in r]
+    said = subprocess.run(["file", "-b", *map(str, files)], capture_output=True, text=True, check=True).stdout.splitlines()
+    dynamic = sum("dynamically linked" in s for s in said)
+    assert dynamic == 5      # file(1) calls the loader itself "dynamically linked" too
+    assert f"linkage:           dynamic {dynamic}" in p.stdout
+    assert "format:            elf 5" in p.stdout
+    assert p.stdout.startswith("scanned 1 target: 9 files, 5 binaries")
+    # ls lacks libselinux.so.1; the musl program lacks musl's libc.so, which is also its interpreter.
+    assert "missing-library (error): 2 binaries" in p.stdout
+    assert "missing-interpreter (error): 1 binary" in p.stdout
+
+
+def test_scan_json_summary_validates_and_matches_the_records(rootfs, scanned):
+    p = run("scan", str(rootfs), "--json", "--no-config", check_rc=0)
+    doc = reference.validate(json.loads(p.stdout), "scan.schema.json")
+    s = doc["summary"]
+    assert (s["files_seen"], s["binaries"], s["unreadable"]) == (9, 5, 0)
+    assert s["counts"]["arch"] == {"amd64": 4, "arm64": 1}
+    assert s["counts"]["libc"] == {"glibc": 4, "musl": 1}
+    sizes = sorted(((rootfs / r["path"].lstrip("/")).stat().st_size, r["path"]) for r in scanned[1] if "path" in r)
+    assert [(b["size"], b["path"]) for b in s["largest"]] == sorted(sizes, key=lambda x: (-x[0], x[1]))
+    assert s["findings"]["missing-library"]["count"] == 2
+
+
+def test_scan_policy_violations_are_check_s(rootfs, scanned, tmp_path):
+    out = tmp_path / "p.jsonl"
+    p = run("scan", str(rootfs), "--require", "static", "--jsonl", str(out), "--no-config", check_rc=1)
+    got = {r["path"]: [v["rule"] for v in r["violations"]] for r in lines(out) if "path" in r}
+    c = run("check", "--require", "static", "--no-config", "--json",
+            *[str(rootfs / k.lstrip("/")) for k in got])
+    want = {}
+    for f in json.loads(c.stdout)["results"]:
+        want[f["path"][len(str(rootfs)):]] = [v["rule"] for v in f["violations"]]
+    assert got == want and all(got.values())
+    assert "violations: 5 binaries break the policy" in p.stdout
+    run("scan", str(rootfs), "--max-glibc", "2.40", "--no-config", check_rc=0)
+
+
+def test_scan_shards_are_disjoint_and_summarize_gives_the_whole(rootfs, scanned, tmp_path):
+    whole = run("scan", str(rootfs), "--json", "--no-config", check_rc=0)
+    parts, seen = [], []
+    for i in (1, 2, 3):
+        f = tmp_path / f"part{i}.jsonl"
+        run("scan", str(rootfs), "--shard", f"{i}/3", "--jsonl", str(f), "--no-config", check_rc=0)
+        parts.append(str(f))
+        seen.append([r["path"] for r in lines(f) if "path" in r])
+    flat = [p for s in seen for p in s]
+    assert sorted(flat) == sorted(r["path"] for r in scanned[1] if "path" in r)
+    assert len(flat) == len(set(flat))
+    merged = run("summarize", "--json", *parts, check_rc=0)
+    a, b = json.loads(merged.stdout)["summary"], json.loads(whole.stdout)["summary"]
+    assert a == b
+    text = run("summarize", *parts, check_rc=0).stdout
+    assert text.splitlines()[0] == "scanned 1 target: 9 files, 5 binaries"
+
+
+def test_summarize_refuses_a_line_that_is_not_a_scan_record(tmp_path):
+    f = tmp_path / "bad.jsonl"
+    f.write_text('{"scan_target": {"target": "x", "binaries": 0}}\n[1, 2]\n')
+    p = run("summarize", str(f), check_rc=2)
+    assert f"{f}:2: not a scan record" in p.stderr
+
+
+def test_scan_of_a_build_output_resolves_on_this_machine(tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    shutil.copy(buildkit.get("go-default"), out / "app")          # cgo: libc from this machine
+    shutil.copy(buildkit.get("go-netgo"), out / "app-netgo")
+    shutil.copy(buildkit.get("go-windows-amd64"), out / "app.exe")
+    shutil.copy(buildkit.get("go-js-wasm"), out / "app.wasm")
+    f = tmp_path / "o.jsonl"
+    p = run("scan", str(out), "--jsonl", str(f), "--no-config", check_rc=0)
+    recs = {r["path"]: r for r in lines(f) if "path" in r}
+    assert sorted(recs) == ["/app", "/app-netgo", "/app.exe", "/app.wasm"]
+    assert recs["/app"]["deps"]["root"] == "host" and recs["/app"]["deps"]["missing"] == []
+    assert recs["/app-netgo"]["deps"] is None and recs["/app-netgo"]["linkage"] == "static"
+    go = buildkit.toolchain_version("go").split()[2]   # "go version go1.X.Y linux/amd64": the toolchain's own word
+    assert f"Go:                {go} 4" in p.stdout
+    assert "cgo (Go binaries): no 3, yes 1" in p.stdout
+
+
+def test_scan_target_that_cannot_be_read(tmp_path):
+    f = tmp_path / "plain.txt"
+    f.write_text("not an image\n")
+    p = run("scan", str(f), str(tmp_path / "absent"), "--no-config", check_rc=1)
+    assert f"linkscope scan: error: {f}: neither a directory nor a container image" in p.stderr
+    assert f"{tmp_path / 'absent'}: no such file or directory" in p.stderr
+    assert p.stdout.startswith("scanned 2 targets: 0 files, 0 binaries")
+
+
+def test_scan_progress_is_silent_when_piped(rootfs):
+    p = run("scan", str(rootfs), "--no-config", check_rc=0)
+    assert p.stderr == ""
+
+
+def test_scan_bad_shard_is_a_usage_error(rootfs):
+    p = run("scan", str(rootfs), "--shard", "4/3", check_rc=2)
+    assert "--shard '4/3': I must be from 1 to N" in p.stderr
+
+
+# -- the pieces -----------------------------------------------------------------------------------------
+def _file_type(path: str) -> str:
+    return subprocess.run(["file", "-bL", path], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("path", ["/usr/bin/ls", f"{LIBDIR}/libc.so.6", LDSO, f"{LIBDIR}/crt1.o", "/usr/bin/ldd"])
+def test_loadable_is_an_executable_or_a_shared_object_as_file_says(path):
+    from linkscope.sniff import loadable
+
+    with open(path, "rb") as f:
+        head = f.read(64)
+    said = _file_type(path)
+    assert loadable(head) == (("executable" in said or "shared object" in said) and "script" not in said)
+
+
+@pytest.mark.parametrize("name, want", [("gcc-amd64-darwin-exec", True), ("clang-amd64-darwin.obj", False),
+                                        ("fat-gcc-386-amd64-darwin-exec", True)])
+def test_loadable_macho_executables_not_objects(name, want):
+    import samples
+    from linkscope.sniff import loadable
+
+    assert loadable(samples.go_testdata_macho(name)[:64]) is want
+
+
+def test_loadable_big_endian_elf_type_is_read_big_endian():
+    from linkscope.sniff import loadable
+
+    head = bytearray(64)
+    head[:6] = b"\x7fELF\x02\x02"          # ELF64, big-endian
+    head[16:18] = (3).to_bytes(2, "big")   # ET_DYN
+    assert loadable(bytes(head))
+    head[16:18] = (1).to_bytes(2, "big")   # ET_REL
+    assert not loadable(bytes(head))
+
+
+def test_iter_chunks_jobs_bounds_the_processes():
+    from linkscope.parallel import iter_chunks
+
+    def work(chunk):
+        import time
+        time.sleep(0.02)      # long enough that the child takes chunks too
+        return [os.getpid() for _ in chunk]
+
+    one = {p for part in iter_chunks(list(range(400)), work, jobs=1) for p in part}
+    assert one == {os.getpid()}
+    two = {p for part in iter_chunks(list(range(400)), work, jobs=2) for p in part}
+    assert len(two) == 2 and os.getpid() in two
+
+
+def test_shards_split_every_name_once():
+    from linkscope.scan import in_shard
+
+    names = [f"/usr/lib/lib{i}.so" for i in range(3000)]
+    parts = [[n for n in names if in_shard("img.tar", n, (i, 4))] for i in (1, 2, 3, 4)]
+    assert sorted(sum(parts, [])) == sorted(names)
+    assert all(600 < len(p) < 900 for p in parts)      # about a quarter each
+    assert all(in_shard("img.tar", n, None) for n in names[:10])
