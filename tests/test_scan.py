@@ -3,6 +3,7 @@ what it says of each binary (the inspect record, its libraries resolved inside t
 against the real loader and file(1)), the summary, the policy, the shards and summarize."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -32,17 +33,24 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
 
 
-def validate_line(rec: dict) -> None:
+@functools.lru_cache(maxsize=None)
+def _validator(schema: str, ref: str | None = None):
     import jsonschema
 
     import linkscope
 
-    s = json.loads((Path(linkscope.__file__).parent / "schema" / "scan.schema.json").read_text())
+    s = json.loads((Path(linkscope.__file__).parent / "schema" / schema).read_text())
     jsonschema.Draft202012Validator.check_schema(s)
-    jsonschema.Draft202012Validator({"$ref": "#/$defs/line", "$defs": s["$defs"]}).validate(rec)
-    if "scan_target" not in rec:   # the inspect part, against the inspect schema
-        reference.validate({"schema_version": 1, "results": [
-            {k: v for k, v in rec.items() if k not in ("target", "layer", "deps", "violations")}]})
+    return jsonschema.Draft202012Validator({"$ref": ref, "$defs": s["$defs"]} if ref else s)
+
+
+def validate_line(rec: dict) -> None:
+    """A --jsonl line against scan.schema.json, and a binary record's inspect part against the
+    inspect schema."""
+    _validator("scan.schema.json", "#/$defs/line").validate(rec)
+    if "scan_target" not in rec:
+        inspect_part = {k: v for k, v in rec.items() if k not in ("target", "layer", "deps", "violations")}
+        _validator("linkscope.schema.json").validate({"schema_version": 1, "results": [inspect_part]})
 
 
 def _copy(src: str, dst: Path) -> None:
@@ -272,16 +280,20 @@ def test_loadable_big_endian_elf_type_is_read_big_endian():
 
 
 def test_iter_chunks_jobs_bounds_the_processes():
+    import time
+
     from linkscope.parallel import iter_chunks
 
     def work(chunk):
-        import time
-        time.sleep(0.02)      # long enough that the child takes chunks too
         return [os.getpid() for _ in chunk]
 
-    one = {p for part in iter_chunks(list(range(400)), work, jobs=1) for p in part}
+    def slow(chunk):
+        time.sleep(0.05)      # long enough that the child takes chunks too
+        return work(chunk)
+
+    one = {p for part in iter_chunks(list(range(100)), work, jobs=1) for p in part}
     assert one == {os.getpid()}
-    two = {p for part in iter_chunks(list(range(400)), work, jobs=2) for p in part}
+    two = {p for part in iter_chunks(list(range(100)), slow, jobs=2) for p in part}
     assert len(two) == 2 and os.getpid() in two
 
 
@@ -293,3 +305,155 @@ def test_shards_split_every_name_once():
     assert sorted(sum(parts, [])) == sorted(names)
     assert all(600 < len(p) < 900 for p in parts)      # about a quarter each
     assert all(in_shard("img.tar", n, None) for n in names[:10])
+
+
+# -- real Debian root filesystems, as directories and as images -----------------------------------------
+# libpcre2-8-0 is left out on purpose: libselinux1 needs it, so every program linked with libselinux
+# (ls, cp, mv, ...) misses it one level down, and the real loader says so.
+DEBIAN_PACKAGES = ("libc6", "coreutils", "libselinux1", "libacl1", "libattr1", "libgmp10")
+GO_ADDED = {"amd64": ("go-default", "go-netgo"), "arm64": ("go-linux-arm64", "zig-glibc-2.28")}
+
+
+def debian_root(arch: str, tmp: Path) -> Path:
+    """Debian bookworm's packages for ``arch`` unpacked with dpkg -x (linkscope.lab.sysroot, cached
+    in the test cache), copied to ``tmp`` with Go and C programs the tests build under /usr/local/bin."""
+    from linkscope.lab import sysroot
+
+    try:
+        base = sysroot.make(arch, packages=DEBIAN_PACKAGES, cache=buildkit.CACHE / "debian")
+    except (sysroot.SysrootError, OSError) as e:
+        reference.tool_missing(f"Debian {arch} packages from the mirror ({e})")
+    root = tmp / f"debian-{arch}"
+    shutil.copytree(base, root, symlinks=True)
+    (root / ".linkscope-packages").unlink()
+    (root / "usr/local/bin").mkdir(parents=True)
+    for name in GO_ADDED[arch]:
+        shutil.copy(buildkit.get(name), root / "usr/local/bin" / name)
+    return root
+
+
+def first_missing(root: Path, arch: str, inner: str) -> tuple[bool, str | None]:
+    """What the real loader says of ``inner`` run in ``root``: (it loaded, the first library it could
+    not find). amd64 in a bubblewrap root, arm64 under qemu-user with the root as its -L prefix."""
+    if arch == "amd64":
+        cmd = ["bwrap", "--ro-bind", str(root), "/", "--unshare-all", LDSO, "--list", inner]
+    else:
+        cmd = ["qemu-aarch64", "-L", str(root), str(root / "lib/ld-linux-aarch64.so.1"), "--list", inner]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if "error while loading shared libraries: " in p.stderr:
+        return False, p.stderr.split("error while loading shared libraries: ")[1].split(":")[0]
+    return p.returncode == 0, None
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_scan_of_a_debian_root_agrees_with_file_and_the_real_loader(arch, tmp_path):
+    root = debian_root(arch, tmp_path)
+    out = tmp_path / "d.jsonl"
+    run("scan", str(root), "--jsonl", str(out), "--no-config", check_rc=0)
+    recs = {r["path"]: r for r in lines(out) if "path" in r}
+    # file(1) over every regular file (no symlink): the executables and shared objects are the binaries.
+    regular = sorted(str(p) for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    said = subprocess.run(["file", "-b", *regular], capture_output=True, text=True, check=True).stdout.splitlines()
+    elves = {p[len(str(root)):] for p, s in zip(regular, said)
+             if s.startswith("ELF") and ("executable" in s or "shared object" in s)}
+    assert set(recs) == elves and len(elves) > 100
+    checked = 0
+    for inner, rec in sorted(recs.items()):
+        if rec["deps"] is None or rec["type"] not in ("executable", "pie-executable"):
+            continue
+        loaded, missing = first_missing(root, arch, inner)
+        if missing is None:
+            assert loaded and rec["deps"]["missing"] == [], inner
+        else:
+            assert missing in rec["deps"]["missing"], (inner, missing, rec["deps"])
+        checked += 1
+    assert checked > 80
+    assert recs["/bin/ls"]["deps"]["missing"] == ["libpcre2-8.so.0"]
+
+
+def _comparable(rec: dict, where: str) -> dict:
+    """A record without what names the target (its name, the layer digest, the wording of where a
+    library was not found), to compare scans of one filesystem in different packings."""
+    out = {k: v for k, v in rec.items() if k not in ("target", "layer")}
+    out["findings"] = [dict(f, title=f["title"].replace(where, "TARGET")) for f in rec["findings"]]
+    return out
+
+
+def test_one_filesystem_as_a_directory_a_docker_tarball_and_an_oci_layout_scans_the_same(tmp_path):
+    import gzip
+
+    import imagekit
+
+    root = debian_root("amd64", tmp_path)
+    app = str(buildkit.get("go-pie"))
+    base = imagekit.dir_layer(str(root))
+    top = imagekit.dir_layer(None, add={"/usr/local/bin/app-pie": app}, whiteouts=("/bin/ls",))
+    imagekit.docker_legacy(tmp_path / "docker.tar", [base, top])
+    imagekit.oci_dir(tmp_path / "oci", [gzip.compress(base, 1, mtime=0), gzip.compress(top, 1, mtime=0)],
+                     media={0: "application/vnd.oci.image.layer.v1.tar+gzip",
+                            1: "application/vnd.oci.image.layer.v1.tar+gzip"})
+    final = tmp_path / "final"                  # the same filesystem, by hand: ls gone, the app added
+    shutil.copytree(root, final, symlinks=True)
+    (final / "bin/ls").unlink()
+    shutil.copy(app, final / "usr/local/bin/app-pie")
+    scans = {}
+    for name, where in (("docker.tar", "this image"), ("oci", "this image"), ("final", str(final))):
+        out = tmp_path / f"{name}.jsonl"
+        run("scan", str(tmp_path / name), "--jsonl", str(out), "--no-config", check_rc=0)
+        recs = lines(out)
+        for r in recs:
+            validate_line(r)
+        scans[name] = [_comparable(r, where) for r in recs if "path" in r]
+        target = recs[-1]["scan_target"]
+        scans[name + " files"] = (target["files_seen"], target["binaries"], target["problems"])
+    assert scans["docker.tar"] == scans["oci"] == scans["final"]
+    assert scans["docker.tar files"] == scans["oci files"] == scans["final files"]
+    paths = [r["path"] for r in scans["oci"]]
+    assert "/bin/ls" not in paths and "/usr/local/bin/app-pie" in paths
+    # Each record names the layer its file came from.
+    oci = {r["path"]: r for r in lines(tmp_path / "oci.jsonl") if "path" in r}
+    digests = [l["digest"] for l in lines(tmp_path / "oci.jsonl")[-1]["scan_target"]["layers"]]
+    assert oci["/usr/local/bin/app-pie"]["layer"] == digests[1] and oci["/bin/cat"]["layer"] == digests[0]
+    assert digests == [imagekit.sha(gzip.compress(base, 1, mtime=0)), imagekit.sha(gzip.compress(top, 1, mtime=0))]
+
+
+def test_scan_cache_replays_an_image_and_reads_only_new_layers(tmp_path):
+    import imagekit
+
+    root = debian_root("amd64", tmp_path)
+    base = imagekit.dir_layer(str(root))
+    top = imagekit.dir_layer(None, add={"/usr/local/bin/app": str(buildkit.get("go-sw"))})
+    imagekit.docker_legacy(tmp_path / "one.tar", [base])
+    imagekit.docker_legacy(tmp_path / "two.tar", [base, top])
+    cache = tmp_path / "cache"
+    first, second, other = (tmp_path / f"{n}.jsonl" for n in ("first", "second", "other"))
+    run("scan", str(tmp_path / "one.tar"), "--cache", str(cache), "--jsonl", str(first), "--no-config", check_rc=0)
+    assert [l.name for l in (cache / "scans").iterdir()] and list((cache / "layers").iterdir())
+    run("scan", str(tmp_path / "one.tar"), "--cache", str(cache), "--jsonl", str(second), "--no-config", check_rc=0)
+    assert lines(first) == lines(second)
+    # The second image shares the base layer: only its new layer is read, and the records agree.
+    run("scan", str(tmp_path / "two.tar"), "--cache", str(cache), "--jsonl", str(other), "--no-config", check_rc=0)
+    layers = lines(other)[-1]["scan_target"]["layers"]
+    assert [l["from_cache"] for l in layers] == [True, False]
+    a = {r["path"]: r for r in lines(first) if "path" in r}
+    b = {r["path"]: r for r in lines(other) if "path" in r}
+    assert set(b) - set(a) == {"/usr/local/bin/app"}
+    assert all(_comparable(a[p], "") == _comparable(b[p], "") for p in a)
+    # Another policy is another key: nothing replayed that was decided under the old one.
+    p = run("scan", str(tmp_path / "one.tar"), "--cache", str(cache), "--require", "static", "--no-config",
+            check_rc=1)
+    assert "violations:" in p.stdout
+
+
+def test_deps_and_inspect_take_an_image_as_root(tmp_path):
+    import imagekit
+
+    root = debian_root("amd64", tmp_path)
+    imagekit.docker_legacy(tmp_path / "img.tar", [imagekit.dir_layer(str(root))])
+    p = run("deps", "--root", str(tmp_path / "img.tar"), "/bin/ls")
+    assert p.returncode == 1 and "libpcre2-8.so.0 => not found" in p.stdout
+    p = run("inspect", "--root", str(tmp_path / "img.tar"), "--json", "/usr/local/bin/go-netgo", check_rc=0)
+    rec = json.loads(p.stdout)["results"][0]
+    assert rec["linkage"] == "static" and rec["path"] == "/usr/local/bin/go-netgo"
+    p = run("deps", "--root", str(tmp_path / "img.tar"), "-r", "/bin", check_rc=2)
+    assert "with an image as --root, name its files" in p.stderr
