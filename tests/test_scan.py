@@ -457,3 +457,29 @@ def test_deps_and_inspect_take_an_image_as_root(tmp_path):
     assert rec["linkage"] == "static" and rec["path"] == "/usr/local/bin/go-netgo"
     p = run("deps", "--root", str(tmp_path / "img.tar"), "-r", "/bin", check_rc=2)
     assert "with an image as --root, name its files" in p.stderr
+
+
+def test_scan_of_a_hostile_image_reports_each_problem_and_goes_on(tmp_path):
+    import imagekit
+    from imagekit import D, F, L, layer
+
+    true = Path("/usr/bin/true").read_bytes()
+    bad = layer(D("bin"), F("bin/true", true, 0o755), F("../../escaped", b"x"), F("/abs", b"y"),
+                L("bin/up", "../../../etc/passwd"), ("c", "dev-null", None, 0o666, {}))
+    imagekit.docker_legacy(tmp_path / "bad.tar", [bad, b"this layer is not a tar" * 40])
+    sentinel = tmp_path / "outside"
+    sentinel.mkdir()
+    out = tmp_path / "bad.jsonl"
+    p = run("scan", str(tmp_path / "bad.tar"), "--jsonl", str(out), "--no-config", check_rc=0)
+    recs = lines(out)
+    assert [r["path"] for r in recs if "path" in r] == ["/bin/true"]
+    t = recs[-1]["scan_target"]
+    text = "\n".join(t["problems"])
+    for fragment in ("../../escaped: a path that climbs out of the image; skipped",
+                     "/abs: an absolute path; skipped",
+                     "bin/up", "not a tar archive"):
+        assert fragment in text, (fragment, text)
+    assert t["problem_count"] == len(t["problems"]) == 4
+    assert "problems: 4 entries skipped or damaged" in p.stdout
+    assert list(sentinel.iterdir()) == [] and sorted(x.name for x in tmp_path.iterdir()) == \
+        ["bad.jsonl", "bad.tar", "outside"]
