@@ -48,33 +48,36 @@ def peak_rss_kib(cmd) -> int:
 
 
 def make_image(out: Path, dirs: list[str]) -> int:
-    """A docker save tarball: one gzip layer per directory of this machine (regular files,
-    directories and symlinks below it); returns its size."""
-    diff_ids, names = [], []
+    """A docker save tarball: one gzip layer per directory of this machine (regular files and
+    symlinks below it), each written to disk as it is made (never whole in memory); returns its size."""
+    diff_ids, names, blobs = [], [], []
+    for i, d in enumerate(dirs):
+        raw, gz = out.with_suffix(f".{i}.tar"), out.with_suffix(f".{i}.tar.gz")
+        with tarfile.open(raw, "w") as lt:
+            for root, subdirs, files in os.walk(d):
+                subdirs.sort()
+                for name in sorted(files):
+                    p = os.path.join(root, name)
+                    if os.path.islink(p) or os.path.isfile(p):
+                        try:
+                            lt.add(p, arcname=p.lstrip("/"), recursive=False)
+                        except OSError:
+                            pass
+        h = hashlib.sha256()
+        with open(raw, "rb") as src, gzip.open(gz, "wb", compresslevel=1) as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                h.update(chunk)
+                dst.write(chunk)
+        raw.unlink()
+        diff_ids.append("sha256:" + h.hexdigest())
+        names.append(f"{h.hexdigest()}/layer.tar")
+        blobs.append(gz)
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    cname = hashlib.sha256(cfg).hexdigest() + ".json"
     with tarfile.open(out, "w") as t:
-        for d in dirs:
-            raw = io.BytesIO()
-            with tarfile.open(fileobj=raw, mode="w") as lt:
-                for root, subdirs, files in os.walk(d):
-                    subdirs.sort()
-                    for name in sorted(files):
-                        p = os.path.join(root, name)
-                        if os.path.islink(p) or os.path.isfile(p):
-                            try:
-                                lt.add(p, arcname=p.lstrip("/"), recursive=False)
-                            except OSError:
-                                pass
-            data = raw.getvalue()
-            diff_ids.append("sha256:" + hashlib.sha256(data).hexdigest())
-            gz = gzip.compress(data, compresslevel=1)
-            name = f"{hashlib.sha256(gz).hexdigest()}/layer.tar"
-            names.append(name)
-            ti = tarfile.TarInfo(name)
-            ti.size = len(gz)
-            t.addfile(ti, io.BytesIO(gz))
-        cfg = json.dumps({"architecture": "amd64", "os": "linux",
-                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
-        cname = hashlib.sha256(cfg).hexdigest() + ".json"
+        for name, gz in zip(names, blobs):
+            t.add(gz, arcname=name)
+            gz.unlink()
         for name, data in ((cname, cfg), ("manifest.json", json.dumps(
                 [{"Config": cname, "RepoTags": ["bench:1"], "Layers": names}]).encode())):
             ti = tarfile.TarInfo(name)

@@ -239,6 +239,30 @@ def test_scan_progress_is_silent_when_piped(rootfs):
     assert p.stderr == ""
 
 
+def test_scan_progress_is_live_on_a_terminal():
+    import pty
+
+    # /usr/bin is big enough that the line is drawn at least once (every 0.1 s at most).
+    master, slave = pty.openpty()
+    p = subprocess.Popen([*LINKSCOPE, "scan", "/usr/bin", "--no-config", "--deps", "none"], stdout=subprocess.PIPE,
+                         stderr=slave, text=True)
+    os.close(slave)
+    out, _ = p.communicate(timeout=300)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert p.returncode == 0 and out.startswith("scanned 1 target")
+    assert b"\r\x1b[K/usr/bin: " in seen and b" files/s" in seen
+    assert seen.endswith(b"\r\x1b[K")         # the line is cleared before the summary
+
+
 def test_scan_bad_shard_is_a_usage_error(rootfs):
     p = run("scan", str(rootfs), "--shard", "4/3", check_rc=2)
     assert "--shard '4/3': I must be from 1 to N" in p.stderr
@@ -455,6 +479,9 @@ def test_deps_and_inspect_take_an_image_as_root(tmp_path):
     p = run("inspect", "--root", str(tmp_path / "img.tar"), "--json", "/usr/local/bin/go-netgo", check_rc=0)
     rec = json.loads(p.stdout)["results"][0]
     assert rec["linkage"] == "static" and rec["path"] == "/usr/local/bin/go-netgo"
+    p = run("explain", "--root", str(tmp_path / "img.tar"), "--json", "/usr/local/bin/go-default", check_rc=0)
+    rec = json.loads(p.stdout)["results"][0]
+    assert rec["path"] == "/usr/local/bin/go-default" and rec["cgo"]["used"] is True
     p = run("deps", "--root", str(tmp_path / "img.tar"), "-r", "/bin", check_rc=2)
     assert "with an image as --root, name its files" in p.stderr
 
