@@ -455,14 +455,30 @@ def test_scan_cache_replays_an_image_and_reads_only_new_layers(tmp_path):
     assert [l.name for l in (cache / "scans").iterdir()] and list((cache / "layers").iterdir())
     run("scan", str(tmp_path / "one.tar"), "--cache", str(cache), "--jsonl", str(second), "--no-config", check_rc=0)
     assert lines(first) == lines(second)
-    # The second image shares the base layer: only its new layer is read, and the records agree.
+    kept = sorted((cache / "records").rglob("*"))
+    records = [p for p in kept if p.is_file()]
+    assert len(records) == sum(1 for r in lines(first) if "path" in r)   # one per binary inspected
+    # The second image shares the base layer: only its new layer is read, only its new file inspected
+    # (one record more kept), and the records agree.
     run("scan", str(tmp_path / "two.tar"), "--cache", str(cache), "--jsonl", str(other), "--no-config", check_rc=0)
     layers = lines(other)[-1]["scan_target"]["layers"]
     assert [l["from_cache"] for l in layers] == [True, False]
+    assert len([p for p in (cache / "records").rglob("*") if p.is_file()]) == len(records) + 1
     a = {r["path"]: r for r in lines(first) if "path" in r}
     b = {r["path"]: r for r in lines(other) if "path" in r}
     assert set(b) - set(a) == {"/usr/local/bin/app"}
     assert all(_comparable(a[p], "") == _comparable(b[p], "") for p in a)
+    # A kept record that was tampered with is never run: a pickle that would call os.system is a miss.
+    marker = tmp_path / "ran"
+    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    for p in records:
+        p.write_bytes(evil)
+    again = tmp_path / "again.jsonl"
+    run("scan", str(tmp_path / "two.tar"), "--cache", str(cache), "--jsonl", str(again), "--deps", "target",
+        "--max-size", "1GiB", "--no-config", check_rc=0)
+    assert not marker.exists()
+    c = {r["path"]: r for r in lines(again) if "path" in r}
+    assert all(_comparable(b[p], "") == dict(_comparable(c[p], ""), violations=[]) for p in b)
     # Another policy is another key: nothing replayed that was decided under the old one.
     p = run("scan", str(tmp_path / "one.tar"), "--cache", str(cache), "--require", "static", "--no-config",
             check_rc=1)

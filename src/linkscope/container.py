@@ -396,6 +396,11 @@ class ContainerTree(Files):
                 seen.add(n.ino)
                 yield p, self._lstat_raw(p)
 
+    def content_digest(self, real: str) -> str | None:
+        """The sha256 (hex) of a kept file's content: its name in the store."""
+        n = self._nodes.get(real)
+        return None if n is None else n.hash
+
     def kept(self, real: str) -> bool:
         n = self._nodes.get(real)
         return n is not None and n.hash is not None

@@ -107,16 +107,95 @@ def deps_root_of(tree: Files, choice: str) -> str:
     return "host"
 
 
+class RecordCache:
+    """The inspect records of image files, kept under ``DIR/records/VERSION`` by what decides them:
+    the content's sha256 (the container store's name for it), the set-uid/set-gid bits and the file
+    capabilities. A file met again, in any image, is not inspected again. Records are pickled and read
+    back by an unpickler that makes nothing but linkscope's own record classes: a cache file that was
+    tampered with is a miss, never code run."""
+
+    def __init__(self, cache_dir: str):
+        from . import __version__
+
+        self.dir = os.path.join(cache_dir, "records", __version__)
+
+    def key(self, tree: Files, path: str) -> str | None:
+        digest = tree.content_digest(path)
+        if digest is None:
+            return None
+        st = tree.lstat(path)
+        caps = tree.capabilities(path)
+        mode = 0 if st is None else st.st_mode & 0o7777
+        return hashlib.sha256(f"{digest}\0{mode:o}\0{'' if caps is None else caps.hex()}".encode()).hexdigest()
+
+    def get(self, key: str, path: str):
+        try:
+            with open(os.path.join(self.dir, key[:2], key), "rb") as fh:
+                rec = _unpickle_record(fh.read(MAX_RECORD))
+        except Exception:       # missing, damaged or tampered with: inspect the file
+            return None
+        from .model import Binary
+
+        if not isinstance(rec, Binary):
+            return None
+        from .inputs import renamed
+
+        return renamed(rec, path)
+
+    def put(self, key: str, rec) -> None:
+        import pickle
+        import tempfile
+
+        d = os.path.join(self.dir, key[:2])
+        try:
+            os.makedirs(d, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, os.path.join(d, key))
+        except OSError:
+            pass
+
+
+MAX_RECORD = 16 << 20
+
+
+_unpickler = None
+
+
+def _unpickle_record(data: bytes):
+    """A pickled record, made by an unpickler that knows only linkscope.model's record classes."""
+    global _unpickler
+    import io
+    import pickle
+
+    if _unpickler is None:
+        from . import model
+
+        allowed = {n for n, v in vars(model).items() if isinstance(v, type) and hasattr(v, "__record_fields__")}
+
+        class Records(pickle.Unpickler):
+            def find_class(self, module, name):
+                if module == "linkscope.model" and name in allowed:
+                    return getattr(model, name)
+                raise pickle.UnpicklingError(f"{module}.{name} is not a linkscope record")
+
+        _unpickler = Records
+    return _unpickler(io.BytesIO(data)).load()
+
+
 class Examiner:
     """What one target's binaries are checked with: the tree, the dependency environment, one
-    resolution session (its caches shared by every binary of the target) and the policy."""
+    resolution session (its caches shared by every binary of the target), the policy, and for an
+    image with a cache the cache of inspect records."""
 
-    def __init__(self, target: str, tree: Files, deps_root: str, policy=None):
+    def __init__(self, target: str, tree: Files, deps_root: str, policy=None, records: RecordCache | None = None):
         from .deps.hostenv import host_env
         from .deps.records import Env
         from .deps.resolver import Session
 
         self.target, self.tree, self.deps_root, self.policy = target, tree, deps_root, policy
+        self.records = records if is_image(tree) else None
         if deps_root == "target":
             self.env = Env(root=tree.root, ld_library_path="", cwd="/")
             self.session = Session(tree)
@@ -138,7 +217,14 @@ class Examiner:
         from .inspector import inspect
         from .render.jsonout import binary_to_json
 
-        rec = inspect(path, files=self.tree)
+        rec = None
+        key = self.records.key(self.tree, path) if self.records is not None else None
+        if key is not None:
+            rec = self.records.get(key, path)
+        if rec is None:
+            rec = inspect(path, files=self.tree)
+            if key is not None and rec.error is None:
+                self.records.put(key, rec)
         out = binary_to_json(rec)
         out["target"] = self.target
         out["layer"] = self.tree.layer_of(path) if is_image(self.tree) else None

@@ -167,7 +167,7 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     problems: list[str] = list(getattr(tree, "problems", ()))
     paths, seen = scan.candidates(tree, problems, target, shard)
     progress.seen(seen)
-    ex = scan.Examiner(target, tree, deps_root, pol)
+    ex = scan.Examiner(target, tree, deps_root, pol, scan.RecordCache(args.cache) if args.cache else None)
 
     def work(chunk: list[str]) -> list[dict | None]:
         return [ex.examine(p) if ex.is_binary(p) else None for p in chunk]
