@@ -3,8 +3,11 @@ Node.js of this machine. Expected outcomes come from what the binaries are (a st
 empty root; a dynamic one lacks its interpreter there, as readelf names it) and from what they print."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,6 +126,8 @@ def test_the_sandbox_limits_processes(tools, work, tmp_path):
     assert c.ran, c
     assert f"spawned {v.PIDS_MAX + 100}" not in c.detail, c
     assert re.search(r"[Cc]annot fork|Resource temporarily unavailable", c.detail), c
+    if _cgroups():
+        assert re.match(rf"the process limit \({v.PIDS_MAX}\) refused \d+ forks", c.detail), c
 
 
 def test_output_read_is_bounded_to_the_first_lines(tools, work, tmp_path):
@@ -142,6 +147,24 @@ def test_a_binary_that_exits_3_is_not_ok_with_exit_code_3(tools, work):
         c = r[kind]
         assert (c.ran, c.ok, c.exit_code) == (True, False, 3), c
         assert c.detail == "exiting with 3"
+
+
+def test_a_binary_that_allocates_10_gib_is_stopped_by_the_memory_limit(tools, work):
+    r = run("go-behave", tools, work, linkage="static", args=("alloc", "10240"), timeout=60, preload=False)
+    for kind in ("native", "empty_root"):
+        c = r[kind]
+        assert c.ran and not c.ok, c
+        assert "allocated" not in c.detail, c
+        if _cgroups():   # the memory cgroup's OOM killer stops it, and the check says which limit
+            assert c.exit_code == 137 and c.detail.startswith("stopped by the memory limit (2 GiB)"), c
+        else:            # RLIMIT_AS: Go's allocation fails
+            assert "out of memory" in c.detail, c
+
+
+def _cgroups() -> bool:
+    """Whether verify's runs get a memory and pids cgroup here (v1, as root)."""
+    return os.geteuid() == 0 and Path("/sys/fs/cgroup/memory/cgroup.procs").exists() and \
+        Path("/sys/fs/cgroup/pids/cgroup.procs").exists()
 
 
 def _processes_with(needle: bytes) -> list[int]:
@@ -247,6 +270,29 @@ def test_without_a_sandbox_nothing_runs_and_each_check_says_why(tools, work, tmp
     wasm = v.verify(buildkit.get("go-js-wasm"), goos="js", goarch="wasm", linkage=None, interpreter=None,
                     tools=bare, work=work)
     assert wasm == (v.Check("node", False, None, None, reason),)
+
+
+def test_with_user_namespaces_unavailable_verify_refuses_and_runs_nothing(tmp_path):
+    # bwrap and unshare are installed, but this process may not make a user namespace: bubblewrap's
+    # --disable-userns around it, as a locked-down CI runner or a container would be.
+    mark = tmp_path / "it-ran"
+    script = tmp_path / "leave-a-mark.sh"
+    script.write_text(f"#!/bin/sh\ntouch {mark}\n")
+    script.chmod(0o755)
+    code = (
+        "import json, sys\nfrom pathlib import Path\nfrom linkscope.lab import toolchains, verify as v\n"
+        "t = toolchains.discover()\n"
+        f"c = v.verify(Path({str(script)!r}), goos='linux', goarch=v.host_goarch(), linkage='static', "
+        f"interpreter=None, tools=t, work=Path({str(tmp_path)!r}), preload=False)\n"
+        "print(json.dumps({'reason': v.sandbox_available(t), 'bwrap': t.bwrap is not None, "
+        "'checks': [[x.kind, x.ran, x.detail] for x in c]}))\n")
+    p = subprocess.run(["bwrap", "--dev-bind", "/", "/", "--unshare-user", "--disable-userns", "--",
+                        sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    assert got["bwrap"] and got["reason"] is not None and "no sandbox" in got["reason"], got
+    assert got["checks"] == [["native", False, got["reason"]], ["empty_root", False, got["reason"]]], got
+    assert not mark.exists()
 
 
 # -- the unshare + chroot fallback (no bubblewrap) ----------------------------------------------------------

@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..record import record
+from ..record import record, replace
 from .toolchains import QEMU_ARCH, Toolchains, host_goarch, zig_target
 
 KINDS = ("native", "empty_root", "qemu", "wine", "node", "preload")
@@ -222,6 +222,25 @@ class _Cgroup:
     def procs(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in self.dirs]
 
+    def limits_hit(self, killed: bool) -> str:
+        """Which limits the run ran into, in words ("" for none): the memory limit when the kernel's
+        OOM killer stopped a process of the cgroup (or, when the run was killed, usage hit the limit),
+        the process limit when it refused forks."""
+        said = []
+        for d in self.dirs:
+            try:
+                if d.parent.name == "memory":
+                    oom = dict(l.split() for l in (d / "memory.oom_control").read_text().splitlines() if l.strip())
+                    if int(oom.get("oom_kill", "0")) or (killed and int((d / "memory.failcnt").read_text() or 0)):
+                        said.append(f"stopped by the memory limit ({MEMORY_BYTES >> 30} GiB)")
+                elif d.parent.name == "pids":
+                    events = dict(l.split() for l in (d / "pids.events").read_text().splitlines() if l.strip())
+                    if int(events.get("max", "0")):
+                        said.append(f"the process limit ({PIDS_MAX}) refused {events['max']} forks")
+            except (OSError, ValueError):
+                continue
+        return "; ".join(said)
+
     def remove(self) -> None:
         for d in reversed(self.dirs):
             for _ in range(50):
@@ -264,6 +283,7 @@ class _Outcome:
     seconds: float
     timed_out: bool = False
     error: str = ""
+    limit: str = ""            # the sandbox's limits the run ran into, in words
 
 
 def _first_lines(text: str, lines: int = DETAIL_LINES, chars: int = DETAIL_CHARS) -> str:
@@ -366,7 +386,12 @@ class _Sandbox:
                 else:
                     cmd += ["--", *argv]
                 cwd = str(self.work)
-            return _execute(_limits(cmd, cgroup, address_space=address_space), _base_env({}), timeout, cwd)
+            out = _execute(_limits(cmd, cgroup, address_space=address_space), _base_env({}), timeout, cwd)
+            if cgroup is not None:
+                hit = cgroup.limits_hit(out.exit_code in (137, -signal.SIGKILL))
+                if hit:
+                    out = replace(out, limit=hit)
+            return out
         finally:
             if cgroup is not None:
                 cgroup.remove()
@@ -391,6 +416,8 @@ def _check(kind: str, out: _Outcome, timeout: float, *, note: str = "") -> Check
         detail = f"timed out after {timeout:g} s: stopped" + (f"\n{lines}" if lines else "")
         return Check(kind, True, False, None, _first_lines(detail), round(out.seconds, 3))
     detail = (note + ("\n" + lines if lines else "")) if note else (lines or f"exit status {out.exit_code}, no output")
+    if out.limit:
+        detail = f"{out.limit}\n{detail}"
     return Check(kind, True, out.exit_code == 0, out.exit_code, _first_lines(detail), round(out.seconds, 3))
 
 
