@@ -1,0 +1,70 @@
+"""Every seed binary (Go and C builds of every format the tests make, the universal join, the Go
+toolchain's ELF samples) cut at many lengths and with single bytes changed at every header field,
+each inspected in a worker process with memory and CPU limits (tests/sweep_worker.py): only records
+come back (no escape, no internal error), each within a second of CPU, and the worker's peak memory
+stays under 64 MiB more than the interpreter's own plus twice the seed's size."""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import buildkit
+import samples
+
+WORKER = Path(__file__).with_name("sweep_worker.py")
+AS_LIMIT = 4 << 30          # address space: Python's own and the seed's maps fit well inside
+CPU_LIMIT = 600             # seconds of CPU for a whole sweep: a hang ends the worker
+SEEDS = ["go-default", "go-extstatic", "go-pie", "go-windows-amd64", "go-darwin-arm64", "go-js-wasm",
+         "go-wasip1-wasm", "gcc-static-pie", "zig-macos", "zig-windows-dll", "go-linux-arm"]
+
+
+def _limited():
+    resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
+
+
+@pytest.fixture(scope="module")
+def baseline_kib(tmp_path_factory) -> int:
+    """The peak RSS of the worker on a 16-byte file: the interpreter and linkscope's imports."""
+    tiny = tmp_path_factory.mktemp("tiny") / "tiny"
+    tiny.write_bytes(b"\x7fELF" + bytes(12))
+    return _peak(tiny, tmp_path_factory.mktemp("tiny-scratch"))[1]
+
+
+def _peak(seed: Path, scratch: Path) -> tuple[dict, int]:
+    p = subprocess.Popen([sys.executable, str(WORKER), str(seed), str(scratch)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, preexec_fn=_limited,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    _, status, ru = os.wait4(p.pid, 0)
+    out, err = p.stdout.read(), p.stderr.read()
+    assert os.waitstatus_to_exitcode(status) == 0, err.decode()[-2000:]
+    return json.loads(out), ru.ru_maxrss
+
+
+def _check(summary: dict, peak_kib: int, baseline: int, size: int) -> None:
+    assert summary["failed"] == 0, summary["failures"]
+    assert summary["count"] > 400
+    assert summary["worst_cpu"] < 1.0, (summary["worst"], summary["worst_cpu"])
+    assert peak_kib - baseline < (64 << 10) + 2 * (size >> 10), (peak_kib, baseline, size)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SEEDS)
+def test_every_cut_and_flipped_header_byte_gives_a_record(name, tmp_path, baseline_kib):
+    seed = buildkit.get(name)
+    summary, peak = _peak(seed, tmp_path)
+    _check(summary, peak, baseline_kib, seed.stat().st_size)
+
+
+@pytest.mark.slow
+def test_the_universal_join_and_gos_elf_samples_sweep_clean(fat_go, tmp_path, baseline_kib):
+    seeds = [Path(fat_go)] + samples.go_testdata_elves()[:6]
+    for seed in seeds:
+        summary, peak = _peak(seed, tmp_path)
+        _check(summary, peak, baseline_kib, seed.stat().st_size)
