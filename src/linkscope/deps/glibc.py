@@ -322,21 +322,24 @@ class GlibcRules(ElfRules):
         notes: list[str] = []
         skips: list[str] = []
         fs, cwd = self.fs, self.ctx.cwd
-        for d in dirs:
-            for cap in self.capstrs:
-                if cap and not fs.isdir(d + cap, cwd):
-                    continue
-                cand = d + cap + name
-                r = fs.resolve(cand, cwd)
-                if not r.ok:
-                    if r.message:
-                        notes.append(r.message)
-                    continue
-                verdict = self._verdict(r, cand)
-                if verdict is None:
-                    return (cand, r), notes, skips
-                kind, why = verdict
-                (skips if kind == SKIP else notes).append(why)
+        # The directories (with their hwcaps subdirectories that exist) are the same for every name
+        # searched in them: worked out once, not once per name (a file may need 10^4 names).
+        prefixes = self._memo.get(("prefixes", dirs))
+        if prefixes is None:
+            prefixes = self._memo[("prefixes", dirs)] = tuple(
+                d + cap for d in dirs for cap in self.capstrs if not cap or fs.isdir(d + cap, cwd))
+        for prefix in prefixes:
+            cand = prefix + name
+            r = fs.resolve(cand, cwd)
+            if not r.ok:
+                if r.message:
+                    notes.append(r.message)
+                continue
+            verdict = self._verdict(r, cand)
+            if verdict is None:
+                return (cand, r), notes, skips
+            kind, why = verdict
+            (skips if kind == SKIP else notes).append(why)
         return None, notes, skips
 
     def _check(self, r, path: str, walk) -> tuple[str, str] | None:
