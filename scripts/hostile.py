@@ -146,6 +146,29 @@ def elf_cases() -> None:
          partial("section names", "malformed"),
          elf64_file(shdrs=[elf64_shdr(), elf64_shdr(name=1, type=SHT_DYNAMIC, offset=0, size=64, entsize=16)],
                     shstrndx=1))
+    many = tuple(f"lib{i:05d}.so" for i in range(20_000))
+    case("elf-20000-needed", "20000 distinct DT_NEEDED libraries, none of them anywhere: the walk's budget",
+         deps_warning("more than 4096 objects: lib04096.so and the rest not resolved"),
+         _many_needed(many))
+
+
+def _many_needed(names) -> bytearray:
+    """dynamic_elf for a long list: its string table and dynamic table after the header area."""
+    base = 0x400000
+    strs = b"\0" + b"".join(n.encode() + b"\0" for n in names)
+    offs, pos = [], 1
+    for n in names:
+        offs.append(pos)
+        pos += len(n) + 1
+    interp_off, str_off = 0x200, 0x300
+    dyn_off = (str_off + len(strs) + 15) & ~15
+    dyn = struct.pack("<qQ", DT_STRTAB, base + str_off) + struct.pack("<qQ", DT_STRSZ, len(strs))
+    dyn += b"".join(struct.pack("<qQ", DT_NEEDED, o) for o in offs) + struct.pack("<qQ", DT_NULL, 0)
+    end = dyn_off + len(dyn)
+    ph = [elf64_phdr(PT_INTERP, 4, interp_off, base + interp_off, len(INTERP), align=1),
+          elf64_phdr(PT_LOAD, 5, 0, base, end),
+          elf64_phdr(PT_DYNAMIC, 6, dyn_off, base + dyn_off, len(dyn), align=8)]
+    return elf64_file(ph, parts={interp_off: INTERP, str_off: strs, dyn_off: dyn}, entry=base + 0x100)
 
 
 def _with_sections(elf: bytearray, shdrs: list[bytes]) -> bytearray:
@@ -173,6 +196,17 @@ def macho_cases() -> None:
          macho64(struct.pack("<II", 0x1B, 0x10000000) + bytes(16), ncmds=1))
     case("macho-ncmds-4g", "ncmds 2^32-1 in 56 bytes of commands", partial("load commands", "malformed"),
          macho64(dylib_cmd(b"/usr/lib/libSystem.B.dylib"), ncmds=U32))
+    seg = struct.pack("<II16sQQQQiiII", 0x19, 72, b"__TEXT", 0, 0x1000, 0, 0, 5, 5, U32, 0)
+    case("macho-nsects-4g", "a segment declaring 2^32-1 sections in a 72-byte command",
+         partial("LC_SEGMENT_64", "malformed"), macho64(seg))
+    bad = struct.pack("<IIIIII", 0xC, 32, 0xFFFF, 0, 0, 0) + b"/usr/lib"
+    case("macho-dylib-name-outside", "an LC_LOAD_DYLIB whose name offset lies past its command",
+         partial("LC_LOAD_DYLIB", "malformed"), macho64(bad))
+    unterminated = struct.pack("<IIIIII", 0xC, 32, 24, 0, 0, 0) + b"/usr/lib"
+    case("macho-dylib-name-unterminated", "an LC_LOAD_DYLIB whose name has no NUL inside the command",
+         partial("LC_LOAD_DYLIB", "malformed"), macho64(unterminated))
+    many = b"".join(dylib_cmd(f"/usr/lib/lib{i}.dylib".encode()) for i in range(20_000))
+    case("macho-20000-dylibs", "20000 LC_LOAD_DYLIB commands", FINE, macho64(many))
     slice_ = macho64(dylib_cmd(b"/usr/lib/libSystem.B.dylib"))
     case("fat-4g-slices", "0xcafebabe and 2^32-1 slices: a Java class's magic and no fat count, read as data",
          dict(outcome="fine", format="data"),
@@ -204,6 +238,20 @@ def pe_cases() -> None:
          partial("import directory", "malformed"), make_pe(blob, dirs={1: (at, 40)}))
     case("pe-import-dir-outside", "the import directory itself outside every section",
          partial("import directory", "malformed"), make_pe(Blob(), dirs={1: (0x7FFF0000, 40)}))
+    pe = make_pe()
+    struct.pack_into("<I", pe, 0x3C, U32)            # e_lfanew
+    case("pe-lfanew-4g", "e_lfanew 2^32-1", error("malformed", "e_lfanew"), pe)
+    pe = make_pe(nrva=U32)
+    case("pe-nrva-4g", "NumberOfRvaAndSizes 2^32-1", FINE, pe)
+    pe = make_pe()
+    struct.pack_into("<H", pe, 0x40 + 20, 0xFFFF)    # SizeOfOptionalHeader
+    case("pe-optsize-ffff", "SizeOfOptionalHeader 0xffff: the section table past the end",
+         error("truncated", "optional header needs 65535 bytes"), pe)
+    blob = Blob()
+    desc = struct.pack("<IIIII", 0, 0, 0, SECT_RVA, SECT_RVA)
+    at = blob.add(b"K.dll\0\0\0" + desc * 10_000 + bytes(20), 4)
+    case("pe-10000-import-descriptors", "10000 import descriptors (past the 4096 read)",
+         partial("import directory", "malformed"), make_pe(blob, dirs={1: (at + 8, 20 * 10_001)}))
     pe = make_pe()
     struct.pack_into("<H", pe, 0x40 + 6, 0xFFFF)     # NumberOfSections
     case("pe-nsections-ffff", "NumberOfSections 0xffff (the table runs past the end of the file)",
@@ -244,6 +292,10 @@ def go_cases() -> None:
 def wasm_cases() -> None:
     case("wasm-section-size-2-32", "a section whose LEB128 size is 2^32 (more than u32)",
          partial("sections", "malformed"), wasm_module(bytes([1]) + leb(1 << 32) + bytes(8)))
+    case("wasm-import-count-4g", "an import section declaring 2^32-1 imports in 5 bytes",
+         partial("import section", "malformed"), wasm_module(bytes([2]) + leb(6) + leb(U32) + b"\0"))
+    case("wasm-100000-sections", "100000 custom sections: 65536 read", partial("sections", "malformed"),
+         wasm_module(*[b"\0\x02\x01x"] * 100_000))
     case("wasm-section-size-4g", "a section whose LEB128 size is 2^32-1, past the end",
          partial("sections", "truncated"), wasm_module(bytes([1]) + leb(U32) + bytes(8)))
 
