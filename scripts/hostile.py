@@ -150,19 +150,25 @@ def elf_cases() -> None:
     case("elf-20000-needed", "20000 distinct DT_NEEDED libraries, none of them anywhere: the walk's budget",
          deps_warning("more than 4096 objects: lib04096.so and the rest not resolved"),
          _many_needed(many))
+    dirs = ":".join(f"/r{i}" for i in range(1000))[:4000]
+    case("elf-runpath-1000-dirs", "a DT_RUNPATH of 1000 directories and 2000 DT_NEEDED names: 2 million paths to try",
+         deps_warning("more than 20000 candidate paths tried"), _many_needed(many[:2000], dirs))
 
 
-def _many_needed(names) -> bytearray:
-    """dynamic_elf for a long list: its string table and dynamic table after the header area."""
+def _many_needed(names, runpath: str | None = None) -> bytearray:
+    """dynamic_elf for a long list (and a DT_RUNPATH): its string and dynamic tables after the header area."""
     base = 0x400000
-    strs = b"\0" + b"".join(n.encode() + b"\0" for n in names)
-    offs, pos = [], 1
+    lead = b"\0" if runpath is None else b"\0" + runpath.encode() + b"\0"
+    strs = lead + b"".join(n.encode() + b"\0" for n in names)
+    offs, pos = [], len(lead)
     for n in names:
         offs.append(pos)
         pos += len(n) + 1
     interp_off, str_off = 0x200, 0x300
     dyn_off = (str_off + len(strs) + 15) & ~15
     dyn = struct.pack("<qQ", DT_STRTAB, base + str_off) + struct.pack("<qQ", DT_STRSZ, len(strs))
+    if runpath is not None:
+        dyn += struct.pack("<qQ", 29, 1)     # DT_RUNPATH
     dyn += b"".join(struct.pack("<qQ", DT_NEEDED, o) for o in offs) + struct.pack("<qQ", DT_NULL, 0)
     end = dyn_off + len(dyn)
     ph = [elf64_phdr(PT_INTERP, 4, interp_off, base + interp_off, len(INTERP), align=1),

@@ -28,7 +28,7 @@ other byte order, not ET_DYN/ET_EXEC) is reported and skipped.
 from __future__ import annotations
 
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
-from .walk import ElfRules, Found, Node, resolve_slash_name
+from .walk import MAX_PROBES, ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
 from .records import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
@@ -315,7 +315,9 @@ class GlibcRules(ElfRules):
         key = (name, dirs)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = self._open_path_uncached(name, dirs)
+            hit = self._open_path_uncached(name, dirs)
+            if self.probes <= MAX_PROBES:   # a search the budget cut is this input's alone
+                self._memo[key] = hit
         return hit
 
     def _open_path_uncached(self, name: str, dirs: tuple[str, ...]):
@@ -329,6 +331,8 @@ class GlibcRules(ElfRules):
             prefixes = self._memo[("prefixes", dirs)] = tuple(
                 d + cap for d in dirs for cap in self.capstrs if not cap or fs.isdir(d + cap, cwd))
         for prefix in prefixes:
+            if not self.probe(name):
+                break
             cand = prefix + name
             r = fs.resolve(cand, cwd)
             if not r.ok:

@@ -170,9 +170,25 @@ class Walk:
         return node
 
 
+MAX_PROBES = 20_000   # candidate paths one input's search may try (directories x names, from the file)
+
+
 class ElfRules:
     """What glibc's and musl's rules share: DT_NEEDED in order, files told apart by device and
     inode, nothing provided unread, and a name not found searched again at its next request."""
+
+    probes = 0
+
+    def probe(self, name: str) -> bool:
+        """Whether one more candidate path may be tried for this input: at most MAX_PROBES (a file's
+        thousand RUNPATH entries times its thousand names would take minutes); the cut said once."""
+        self.probes += 1
+        if self.probes <= MAX_PROBES:
+            return True
+        if self.probes == MAX_PROBES + 1:
+            self.ctx.warn(f"more than {MAX_PROBES} candidate paths tried: {name} and the names after it "
+                          f"searched no further (taken as not found)")
+        return False
 
     def needs(self, node: Node):
         return ((n, None) for n in node.rec.needed)
