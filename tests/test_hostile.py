@@ -240,3 +240,23 @@ def test_ctrl_c_is_not_an_internal_error(monkeypatch, capsys, two_files):
     pe, _ = two_files
     code, out, err = run(capsys, "inspect", "--json", pe)
     assert code == 130 and "internal" not in out + err
+
+
+def test_the_whole_catalogue_through_scan_check_and_diff(catalogue, baseline):
+    """The catalogue as one tree (its symlink loops and climbing links included) through scan, and its
+    files through check and diff: no traceback, no internal error, the exit statuses each command has."""
+    r = cli("scan", "--jsonl", "-", "-q", catalogue)
+    assert "Traceback" not in r.err and r.code in (0, 1), r.err
+    assert r.cpu < MAX_CPU * len(CASES) and r.rss < baseline + MAX_EXTRA_RSS, (r.cpu, r.rss)
+    lines = [json.loads(l) for l in r.out.splitlines() if l.strip()]
+    binaries = [l for l in lines if "format" in l]
+    assert len(binaries) >= len(CASES) // 2, len(binaries)
+    known_error_kinds(binaries)
+    assert "internal error" not in r.out + r.err
+    files = [str(catalogue / c["file"]) for c in CASES]
+    r = cli("check", "--require", "dynamic", "--max-glibc", "2.17", *files)
+    assert "Traceback" not in r.err and r.code in (0, 1) and "internal error" not in r.out + r.err, r.err
+    for old, new in zip(files, files[1:]):
+        r = cli("diff", "--json", old, new)
+        assert "Traceback" not in r.err and r.code in (0, 1, 2) and "internal error" not in r.out + r.err, (old, new, r.err)
+        assert r.cpu < MAX_CPU * 2, (old, new, r.cpu)
