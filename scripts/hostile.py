@@ -10,8 +10,12 @@ to OUTDIR), ``root`` (for a directory setup: the --root the file is resolved in,
 
 - ``{"outcome": "error", "kind": K, "message": FRAGMENT}``: an error record of that kind;
 - ``{"outcome": "partial", "table": T, "kind": K}``: a partial record with a warning of that table and kind;
-- ``{"outcome": "fine"}``: the file reads without an error or a warning;
-- ``{"outcome": "deps-warning", "warning": FRAGMENT}``: ``deps`` (in ``root``) warns so, and finishes.
+- ``{"outcome": "slice-error", "slice": I, "kind": K, "message": FRAGMENT}``: a universal file whose
+  slice I is an error of that kind (the others read);
+- ``{"outcome": "fine"}`` (optionally ``"format"``): the file reads without an error or a warning;
+- ``{"outcome": "deps-warning", "warning": FRAGMENT, "libraries": [[NAME, PATH], ...] or null}``: the
+  file reads fine, and ``deps`` (in ``root``, when given) says FRAGMENT on stderr, finishes, and lists
+  those libraries.
 
 tests/test_hostile.py runs every case through the CLI and holds it to its expectation and to the
 invariants of bounded time and memory.
@@ -59,7 +63,7 @@ def deps_warning(fragment: str, libraries: list | None = None) -> dict:
 
 # -- ELF -------------------------------------------------------------------------------------------
 def dynamic_elf(needed=("libc.so.6",), *, interp: bytes = INTERP, strtab_addr: int | None = None,
-                terminate: bool = True, extra_entries: int = 0) -> bytearray:
+                terminate: bool = True, extra_entries: int = 0, tags=()) -> bytearray:
     """A small dynamic executable: PT_LOAD over the whole file, PT_INTERP, PT_DYNAMIC (DT_NEEDED..., DT_NULL)."""
     base = 0x400000
     strs = b"\0" + b"".join(n.encode() + b"\0" for n in needed)
@@ -72,6 +76,7 @@ def dynamic_elf(needed=("libc.so.6",), *, interp: bytes = INTERP, strtab_addr: i
     dyn += struct.pack("<qQ", DT_STRSZ, len(strs))
     dyn += b"".join(struct.pack("<qQ", DT_NEEDED, o) for o in offs)
     dyn += struct.pack("<qQ", DT_NEEDED, offs[0]) * extra_entries
+    dyn += b"".join(struct.pack("<qQ", t, v) for t, v in tags)
     if terminate:
         dyn += struct.pack("<qQ", DT_NULL, 0)
     end = dyn_off + len(dyn)
@@ -128,6 +133,10 @@ def elf_cases() -> None:
          partial("dynamic table", "malformed"), dynamic_elf(terminate=False, extra_entries=100_000))
     case("elf-dynamic-no-null-short", "a dynamic section of two entries and no DT_NULL: read to its end", FINE,
          dynamic_elf(terminate=False))
+    case("elf-verneednum-4g", "DT_VERNEEDNUM 2^32-1 version needs", partial("symbol versions", "malformed"),
+         dynamic_elf(tags=[(0x6FFFFFFE, 0x400300), (0x6FFFFFFF, U32)]))
+    case("elf-verneed-self-chain", "a version need whose vn_aux and vn_next are 0: each record is itself, read once",
+         FINE, _self_verneed())
     case("elf-dynstr-anywhere", "DT_STRTAB at an address outside every segment",
          partial("dynamic strings", "malformed"), dynamic_elf(strtab_addr=0xDEADBEEF000))
     note = struct.pack("<III", U32, U32, 1) + b"GNU\0" + bytes(16)
@@ -175,6 +184,14 @@ def _many_needed(names, runpath: str | None = None) -> bytearray:
           elf64_phdr(PT_LOAD, 5, 0, base, end),
           elf64_phdr(PT_DYNAMIC, 6, dyn_off, base + dyn_off, len(dyn), align=8)]
     return elf64_file(ph, parts={interp_off: INTERP, str_off: strs, dyn_off: dyn}, entry=base + 0x100)
+
+
+def _self_verneed() -> bytearray:
+    # Verneed at 0x380: version 1, one entry, file "libc.so.6", vn_aux 0 (its Vernaux is the Verneed's
+    # own bytes), vn_next 0.
+    data = dynamic_elf(tags=[(0x6FFFFFFE, 0x400380), (0x6FFFFFFF, 1)])
+    struct.pack_into("<HHIII", data, 0x380, 1, 1, 1, 0, 0)
+    return data
 
 
 def _with_sections(elf: bytearray, shdrs: list[bytes]) -> bytearray:
@@ -287,6 +304,16 @@ def go_cases() -> None:
     b.add(blob, 16)
     case("go-pe-varint-past-end", "PE data section: the version's length runs past the end",
          partial("Go build info", "truncated"), make_pe(b))
+    # The pointer form (before Go 1.18): two addresses of string headers, here one pointing nowhere and
+    # one at a header whose length is 2^63.
+    addr = base + 0x1000
+    ptrs = b"\xff Go buildinf:" + bytes([8, 0]) + struct.pack("<QQ", 0xDEADBEEF000, addr + 32) + struct.pack("<QQ", addr, 1 << 63)
+    ph = [elf64_phdr(PT_LOAD, 6, 0x1000, addr, len(ptrs))]
+    shs = [elf64_shdr(), elf64_shdr(name=1, type=SHT_PROGBITS, flags=3, addr=addr, offset=0x1000, size=len(ptrs), align=16),
+           elf64_shdr(name=15, type=SHT_STRTAB, offset=0x1800, size=32)]
+    case("go-elf-pointer-form-wild", "pre-1.18 build info: a version pointer outside every segment, a module length of 2^63",
+         partial("Go build info", "malformed"),
+         elf64_file(ph, shs, {0x1000: ptrs, 0x1800: b"\0.go.buildinfo\0.shstrtab\0"}, shoff=0x2000, shstrndx=2))
     huge = go_buildinfo_inline(b"go1.22.0", MOD, version_len=1 << 62)
     b = Blob()
     b.add(huge, 16)
