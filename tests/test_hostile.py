@@ -260,3 +260,17 @@ def test_the_whole_catalogue_through_scan_check_and_diff(catalogue, baseline):
         r = cli("diff", "--json", old, new)
         assert "Traceback" not in r.err and r.code in (0, 1, 2) and "internal error" not in r.out + r.err, (old, new, r.err)
         assert r.cpu < MAX_CPU * 2, (old, new, r.cpu)
+
+
+def test_an_internal_error_in_check_and_diff_is_that_inputs_failure(monkeypatch, capsys, two_files):
+    from clirun import run
+
+    _broken_pe(monkeypatch)
+    pe, elf = two_files
+    code, out, err = run(capsys, "check", "--require", "dynamic", pe, elf)
+    assert code == 1 and "Traceback" not in err
+    assert f"{pe}: internal error: ParserBug" in err
+    assert "2 files checked" in err
+    code, out, err = run(capsys, "diff", "--json", pe, elf)
+    assert code == 2 and "Traceback" not in err      # an input that could not be read: trouble, as diff says
+    assert f"{pe}: internal error: ParserBug" in err
