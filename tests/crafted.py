@@ -186,3 +186,71 @@ def wasm_custom(nm: str, payload: bytes = b"") -> bytes:
 
 def wasm_module(*sections: bytes) -> bytes:
     return WASM_HEADER + b"".join(sections)
+
+
+# -- ELF64 files with tables ------------------------------------------------------------------------
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
+SHT_PROGBITS, SHT_STRTAB, SHT_DYNAMIC, SHT_NOTE, SHT_DYNSYM = 1, 3, 6, 7, 11
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ = 0, 1, 5, 10
+
+
+def elf64_phdr(type, flags=4, offset=0, vaddr=0, filesz=0, memsz=None, align=0x1000) -> bytes:
+    """One ELF64 program header (p_paddr = p_vaddr; p_memsz = p_filesz unless given)."""
+    return struct.pack("<IIQQQQQQ", type, flags, offset, vaddr, vaddr, filesz, filesz if memsz is None else memsz, align)
+
+
+def elf64_shdr(name=0, type=0, flags=0, addr=0, offset=0, size=0, link=0, info=0, align=1, entsize=0) -> bytes:
+    """One ELF64 section header."""
+    return struct.pack("<IIQQQQIIQQ", name, type, flags, addr, offset, size, link, info, align, entsize)
+
+
+def elf64_file(phdrs=(), shdrs=(), parts: dict | None = None, *, phoff=None, shoff=None, size=0, **hdr) -> bytearray:
+    """An ELF64 executable: the header, ``phdrs`` right after it (or at ``phoff``), ``shdrs`` after
+    those (or at ``shoff``), and each of ``parts`` ({offset: bytes}) written at its offset; the file
+    is at least ``size`` bytes. Header fields by name as :func:`elf64_header`."""
+    ph = b"".join(phdrs)
+    sh = b"".join(shdrs)
+    if phoff is None:
+        phoff = 64 if phdrs else 0
+    if shoff is None:
+        shoff = (phoff or 64) + len(ph) if shdrs else 0
+    hdr.setdefault("phnum", len(phdrs))
+    hdr.setdefault("shnum", len(shdrs))
+    out = elf64_header(phoff=phoff, shoff=shoff, **hdr)
+    writes = dict(parts or {})
+    if ph:
+        writes[phoff] = ph
+    if sh:
+        writes[shoff] = sh
+    for off, data in writes.items():
+        if len(out) < off + len(data):
+            out += bytes(off + len(data) - len(out))
+        out[off:off + len(data)] = data
+    if len(out) < size:
+        out += bytes(size - len(out))
+    return out
+
+
+# -- Mach-O ----------------------------------------------------------------------------------------
+def macho64(*cmds: bytes, ncmds=None, sizeofcmds=None, filetype=2, tail: bytes = b"") -> bytes:
+    """A little-endian 64-bit arm64 Mach-O file of the given load commands (then ``tail``)."""
+    body = b"".join(cmds)
+    return struct.pack("<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, filetype, len(cmds) if ncmds is None else ncmds,
+                       len(body) if sizeofcmds is None else sizeofcmds, 0, 0) + body + tail
+
+
+def macho_segment64(name: str, vmaddr: int, vmsize: int, fileoff: int, filesize: int,
+                    sections=()) -> bytes:
+    """An LC_SEGMENT_64 with ``sections`` of (sectname, addr, size, offset)."""
+    secs = b"".join(struct.pack("<16s16sQQIIIIIIII", s.encode(), name.encode(), addr, size, off, 0, 0, 0, 0, 0, 0, 0)
+                    for s, addr, size, off in sections)
+    return struct.pack("<II16sQQQQiiII", 0x19, 72 + len(secs), name.encode(), vmaddr, vmsize, fileoff, filesize,
+                       3, 3, len(sections), 0) + secs
+
+
+# -- Go build info ---------------------------------------------------------------------------------
+def go_buildinfo_inline(version: bytes, modinfo: bytes, *, version_len: int | None = None) -> bytes:
+    """A Go 1.18+ build info blob (inline strings, 8-byte pointers); ``version_len`` lies about the
+    version's length."""
+    n = len(version) if version_len is None else version_len
+    return (b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + leb(n) + version + leb(len(modinfo)) + modinfo)

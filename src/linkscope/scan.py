@@ -232,6 +232,16 @@ class Examiner:
         out["violations"] = [] if self.policy is None else self._violations(rec)
         return out
 
+    def failed(self, path: str, error) -> dict:
+        """The JSON record of a binary that linkscope itself failed on (``error``: kind "internal")."""
+        from .model import Binary
+        from .render.jsonout import binary_to_json
+
+        out = binary_to_json(Binary(path=path, error=error))
+        out.update(target=self.target, layer=self.tree.layer_of(path) if is_image(self.tree) else None, deps=None,
+                   violations=[])
+        return out
+
     def _deps(self, rec, findings: list) -> dict | None:
         """What the binary loads, resolved where ``deps_root`` says; a library or interpreter not
         found there is a finding. None for what loads nothing (static) or is not ELF."""

@@ -27,8 +27,8 @@ def sniff(head: bytes) -> str | None:
         return MACHO
     if m4 in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"):
         # Java class files share 0xCAFEBABE; a fat header's arch count is small, a class file's
-        # major version (same bytes) is 45 or more.
-        if len(head) >= 8 and int.from_bytes(head[4:8], "big") < 45:
+        # major version (same bytes) is 45 or more. 0xCAFEBABF is no class file's: always fat.
+        if m4 == b"\xca\xfe\xba\xbf" or len(head) >= 8 and int.from_bytes(head[4:8], "big") < 45:
             return UNIVERSAL
         return None
     if m4 == b"\0asm":

@@ -5,6 +5,55 @@ imports only the module of the subcommand that runs. Exit statuses: linkscope.st
 from __future__ import annotations
 
 
+def internal_error(e: Exception):
+    """The error of one input that linkscope itself failed on (a bug, not the input's fault): kind
+    "internal", so that it is told apart from every kind bad input gets."""
+    from ..model import ErrorInfo
+
+    return ErrorInfo("internal", f"internal error: {type(e).__name__}: {e}; please report it", None)
+
+
+def guarded(compute, on_error):
+    """``compute()`` for one input; any other Exception than the ones the library turns into records
+    becomes ``on_error(ErrorInfo)``, that input's error record, and the batch goes on.
+    KeyboardInterrupt and SystemExit are no Exception: they still end the command."""
+    try:
+        return compute()
+    except Exception as e:   # the CLI's last line of defence: one input's record, never a traceback
+        return on_error(internal_error(e))
+
+
+def inspect_one(path: str, **kw):
+    """:func:`linkscope.inspector.inspect`, guarded: a Binary record whatever happens inside."""
+    from ..inspector import inspect
+    from ..model import Binary
+
+    return guarded(lambda: inspect(path, **kw), lambda err: Binary(path=path, error=err))
+
+
+def resolve_one(path: str, env, session, **kw):
+    """:func:`linkscope.deps.resolver.resolve`, guarded: a Result whatever happens inside."""
+    from ..deps.records import Result
+    from ..deps.resolver import resolve
+
+    return guarded(lambda: resolve(path, env, session, **kw), lambda err: Result(path, err))
+
+
+def rendered_one(path: str, make, render, human: bool = True):
+    """``rendered(r, render(r), human)`` for the record ``make()`` gives, guarded: when computing or
+    rendering it fails, the rendering of that input's internal-error record."""
+    from ..model import Binary
+
+    def fallback(err):
+        r = Binary(path=path, error=err)
+        return rendered(r, render(r), human)
+
+    def compute():
+        r = make()
+        return None if r is None else rendered(r, render(r), human)
+
+    return guarded(compute, fallback)
+
 
 def rendered(r, shown, human: bool = True) -> tuple[object, str | None]:
     """What a worker hands back for one record: its rendering (None, in human mode, for an input

@@ -6,12 +6,12 @@ import sys
 
 from .. import check, policy
 from ..inputs import gather, renamed
-from ..inspector import inspect
 from ..render import check_report, jsonout
 from ..render.diagnostic import command_error, note_line, path_line, record_error_line
 from ..render.stream import write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from . import inspect_one
 
 
 def _say(line: str) -> None:
@@ -25,7 +25,7 @@ def run(args) -> int:
 
         def records():
             for p in inp.paths:
-                r = inspect(p)
+                r = inspect_one(p)
                 if p in inp.names:
                     r = renamed(r, inp.names[p])
                 if args.only_binaries and r.format in NON_BINARY:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys
 
 from ..deps.hostenv import host_env
-from ..deps.resolver import Session, resolve
+from ..deps.records import Result
+from ..deps.resolver import Session
 from ..inputs import UsageError, gather, renamed
 from ..render.deps_report import flat, tree
 from ..render.diagnostic import note_line, record_error_line
@@ -15,7 +16,7 @@ from ..render.jsonout import deps_to_json, document, dumps
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import root_tree
+from . import guarded, resolve_one, root_tree
 
 
 def run(args) -> int:
@@ -58,7 +59,14 @@ def _run(args, image) -> int:
         session = Session(image)
 
         def resolved(chunk: list[str]) -> list:
-            return [resolve(p, env, session, libc_facts=facts) for p in chunk]
+            return [resolve_one(p, env, session, libc_facts=facts) for p in chunk]
+
+        def shown(r):
+            lines = [note_line("deps", r.path, w) for w in r.warnings]
+            err = record_error_line(r)
+            if err is not None:
+                lines.append(err)
+            return render(r), "\n".join(lines) or None, r.ok
 
         def work(chunk: list[str]) -> list:
             done = []
@@ -68,11 +76,7 @@ def _run(args, image) -> int:
                 if only and r.format in NON_BINARY:
                     done.append(None)
                     continue
-                lines = [note_line("deps", r.path, w) for w in r.warnings]
-                err = record_error_line(r)
-                if err is not None:
-                    lines.append(err)
-                done.append((render(r), "\n".join(lines) or None, r.ok))
+                done.append(guarded(lambda r=r: shown(r), lambda e, r=r: shown(Result(r.path, e))))
             return done
 
         # What nearly every input needs (ld.so.cache, libc and its loader) is read once, before forking.

@@ -7,11 +7,11 @@ import sys
 from ..diff import compare
 from ..errors import unreadable
 from ..inputs import STDIN, UsageError, gather, renamed
-from ..inspector import inspect
 from ..render import diff_report, jsonout
 from ..render.diagnostic import record_error_line
 from ..render.stream import write
 from ..status import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from . import inspect_one
 
 
 class _One:
@@ -31,7 +31,7 @@ def run(args) -> int:
                 print(line, file=sys.stderr)
             if not inp.paths:
                 return EXIT_USAGE
-            r = inspect(inp.paths[0])
+            r = inspect_one(inp.paths[0])
             recs.append(renamed(r, STDIN) if inp.names else r)
     old, new = recs
     trouble = False

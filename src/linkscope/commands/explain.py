@@ -11,7 +11,7 @@ from ..render import explain, jsonout
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import rendered, root_tree
+from . import rendered_one, root_tree
 
 
 def run(args) -> int:
@@ -35,20 +35,23 @@ def _run(args, tree, colour: bool, width: int, tty: bool) -> int:
     with gather(args) as inp:
         names, only = inp.names, args.only_binaries
 
+        def render(r):
+            return jsonout.binary_to_json(r) if args.json else explain.file_report(r, width=width, colour=colour)
+
         def work(chunk: list[str]) -> list:
             out = []
             for p in chunk:
-                r = inspect(p, files=inside)
-                if p in names:
-                    r = renamed(r, names[p])
-                if only and r.format in NON_BINARY:
-                    out.append(None)
-                    continue
-                if tree is not None and r.format not in NON_BINARY:
-                    from ..analysis import with_root_findings
-                    r = with_root_findings(r, tree)
-                out.append(rendered(r, jsonout.binary_to_json(r) if args.json else
-                                    explain.file_report(r, width=width, colour=colour)))
+                def make(p=p):
+                    r = inspect(p, files=inside)
+                    if p in names:
+                        r = renamed(r, names[p])
+                    if only and r.format in NON_BINARY:
+                        return None
+                    if tree is not None and r.format not in NON_BINARY:
+                        from ..analysis import with_root_findings
+                        r = with_root_findings(r, tree)
+                    return r
+                out.append(rendered_one(names.get(p, p), make, render))
             return out
 
         if args.json:

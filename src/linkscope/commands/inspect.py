@@ -8,7 +8,7 @@ from ..inspector import inspect
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import rendered, root_tree
+from . import rendered_one, root_tree
 
 
 def run(args) -> int:
@@ -45,10 +45,12 @@ def _run(args, render, human, pretty, summary, tree) -> int:
         def work(chunk: list[str]) -> list[tuple[object, str | None] | None]:
             out = []
             for p in chunk:
-                r = inspect(p, summary=summary, files=tree)
-                if p in names:
-                    r = renamed(r, names[p])
-                out.append(None if only and r.format in NON_BINARY else rendered(r, render(r), human))
+                def make(p=p):
+                    r = inspect(p, summary=summary, files=tree)
+                    if p in names:
+                        r = renamed(r, names[p])
+                    return None if only and r.format in NON_BINARY else r
+                out.append(rendered_one(names.get(p, p), make, render, human))
             return out
 
         if args.json:   # one document: printed when every record is in

@@ -169,13 +169,17 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     progress.seen(seen)
     ex = scan.Examiner(target, tree, deps_root, pol, scan.RecordCache(args.cache) if args.cache else None)
 
+    def examine(p: str) -> dict:
+        from . import guarded
+        return guarded(lambda: ex.examine(p), lambda err: ex.failed(p, err))
+
     def work(chunk: list[str]) -> list[dict | None]:
-        return [ex.examine(p) if ex.is_binary(p) else None for p in chunk]
+        return [examine(p) if ex.is_binary(p) else None for p in chunk]
 
     def warm() -> None:     # what most binaries need (libc, the loader's configuration), read before forking
         for p in paths:
             if ex.is_binary(p):
-                ex.examine(p)
+                examine(p)
                 return
 
     found = 0

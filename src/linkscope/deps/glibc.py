@@ -28,7 +28,7 @@ other byte order, not ET_DYN/ET_EXEC) is reported and skipped.
 from __future__ import annotations
 
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
-from .walk import ElfRules, Found, Node, resolve_slash_name
+from .walk import MAX_PROBES, ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
 from .records import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
@@ -315,28 +315,35 @@ class GlibcRules(ElfRules):
         key = (name, dirs)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = self._open_path_uncached(name, dirs)
+            hit = self._open_path_uncached(name, dirs)
+            if self.probes <= MAX_PROBES:   # a search the budget cut is this input's alone
+                self._memo[key] = hit
         return hit
 
     def _open_path_uncached(self, name: str, dirs: tuple[str, ...]):
         notes: list[str] = []
         skips: list[str] = []
         fs, cwd = self.fs, self.ctx.cwd
-        for d in dirs:
-            for cap in self.capstrs:
-                if cap and not fs.isdir(d + cap, cwd):
-                    continue
-                cand = d + cap + name
-                r = fs.resolve(cand, cwd)
-                if not r.ok:
-                    if r.message:
-                        notes.append(r.message)
-                    continue
-                verdict = self._verdict(r, cand)
-                if verdict is None:
-                    return (cand, r), notes, skips
-                kind, why = verdict
-                (skips if kind == SKIP else notes).append(why)
+        # The directories (with their hwcaps subdirectories that exist) are the same for every name
+        # searched in them: worked out once, not once per name (a file may need 10^4 names).
+        prefixes = self._memo.get(("prefixes", dirs))
+        if prefixes is None:
+            prefixes = self._memo[("prefixes", dirs)] = tuple(
+                d + cap for d in dirs for cap in self.capstrs if not cap or fs.isdir(d + cap, cwd))
+        for prefix in prefixes:
+            if not self.probe(name):
+                break
+            cand = prefix + name
+            r = fs.resolve(cand, cwd)
+            if not r.ok:
+                if r.message:
+                    notes.append(r.message)
+                continue
+            verdict = self._verdict(r, cand)
+            if verdict is None:
+                return (cand, r), notes, skips
+            kind, why = verdict
+            (skips if kind == SKIP else notes).append(why)
         return None, notes, skips
 
     def _check(self, r, path: str, walk) -> tuple[str, str] | None:

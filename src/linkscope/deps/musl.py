@@ -141,6 +141,8 @@ class MuslRules(ElfRules):
 
     def _open(self, walk, name: str, dirs: tuple[str, ...], via: str) -> Found | None:
         for d in dirs:
+            if not self.probe(name):
+                return None
             cand = join(d, name)
             r = self.fs.resolve(cand, self.ctx.cwd)
             if r.ok:

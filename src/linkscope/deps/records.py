@@ -72,7 +72,7 @@ class Env:
     secure: bool | None = None
     cwd: str = "/"
     host: HostCpu | None = None
-    max_objects: int = 10_000          # a closure larger than this is cut short with a diagnostic
+    max_objects: int = 4096            # a closure larger than this is cut short with a diagnostic (10x a real one)
 
 
 @record

@@ -77,6 +77,7 @@ class Walk:
         self.interp = interp
         self.warn = warn
         self.max_objects = max_objects
+        self.cut = False                     # the max_objects budget was hit (said once)
         self.nodes: list[Node] = []          # creation order (faked included), main and interp excluded
         self.by_fid: dict[tuple, Node] = {}
         self.by_name: dict[str, Node] = {}   # every name a loaded object answers to, first object first
@@ -144,7 +145,9 @@ class Walk:
             self.add_name(hit, name)
             return hit
         if len(self.nodes) >= self.max_objects:
-            self.warn(f"more than {self.max_objects} objects: {name} and the rest not resolved")
+            if not self.cut:
+                self.cut = True
+                self.warn(f"more than {self.max_objects} objects: {name} and the rest not resolved")
             return None
         node = rules.provided(self, name, requester)
         if node is not None:
@@ -167,9 +170,25 @@ class Walk:
         return node
 
 
+MAX_PROBES = 20_000   # candidate paths one input's search may try (directories x names, from the file)
+
+
 class ElfRules:
     """What glibc's and musl's rules share: DT_NEEDED in order, files told apart by device and
     inode, nothing provided unread, and a name not found searched again at its next request."""
+
+    probes = 0
+
+    def probe(self, name: str) -> bool:
+        """Whether one more candidate path may be tried for this input: at most MAX_PROBES (a file's
+        thousand RUNPATH entries times its thousand names would take minutes); the cut said once."""
+        self.probes += 1
+        if self.probes <= MAX_PROBES:
+            return True
+        if self.probes == MAX_PROBES + 1:
+            self.ctx.warn(f"more than {MAX_PROBES} candidate paths tried: {name} and the names after it "
+                          f"searched no further (taken as not found)")
+        return False
 
     def needs(self, node: Node):
         return ((n, None) for n in node.rec.needed)
@@ -221,21 +240,21 @@ def listing(walk: Walk, known: list[Node], list_unreached_interp: bool = True
             index[id(n)] = index[id(faked_first[n.name])]
 
     def needs_of(n: Node) -> tuple[int, ...]:
-        out: list[int] = []
+        out: dict[int, None] = {}     # ordered, each once, in linear time (a node may need 10^4 names)
         for d in n.needs:
             k = index.get(id(d))
-            if k is not None and k not in out:
-                out.append(k)
+            if k is not None:
+                out.setdefault(k)
         return tuple(out)
 
     libs = []
     for n in shown:
         depth = n.depth or 1
         libs.append(Library(n.name, n.path, n.real, n.via, tuple(n.needed_by), depth, needs_of(n)))
-    missing: list[str] = []
+    missing: dict[str, None] = {}
     for n in shown:
-        if n.via == VIA_NOT_FOUND and n.name not in missing:
-            missing.append(n.name)
+        if n.via == VIA_NOT_FOUND:
+            missing.setdefault(n.name)
     itp = None
     if interp is not None:
         itp = Interpreter(interp.name, None if interp.faked else interp.path, interp.real)

@@ -422,7 +422,14 @@ class ElfImage(Image):
         else:
             raw = [self.view.unpack(st, self.shoff + i * self._shentsize) for i in range(shnum)]
         names = None
-        if 0 < shstrndx < shnum:
+        if shstrndx >= shnum:
+            self.warn("section names", Malformed(f"section name table index {shstrndx} is not a section "
+                                                 f"(there are {shnum})", offset=self.view.base + self.shoff))
+        elif shstrndx and raw[shstrndx][1] != SHT_STRTAB:
+            self.warn("section names", Malformed(f"section name table {shstrndx} is of type {raw[shstrndx][1]}, "
+                                                 f"not a string table", offset=self.view.base + self.shoff
+                                                 + shstrndx * self._shentsize))
+        elif shstrndx:
             _n, t, _f, _a, off, size, *_ = raw[shstrndx]
             if t != SHT_NOBITS:
                 try:
@@ -571,6 +578,9 @@ class ElfImage(Image):
         if DT_NULL in tags:   # the table ends at the first DT_NULL
             rows = rows[:tags.index(DT_NULL)]
             tags = tags[:len(rows)]
+        elif count == MAX_DYNAMIC:
+            self.warn("dynamic table", Malformed(f"no DT_NULL in the first {MAX_DYNAMIC} entries: the rest "
+                                                 f"not read", offset=self.view.base + off))
         if rows and min(tags) < 0:   # d_tag is signed: read as the unsigned value tags are named by
             rows = [(t & 0xFFFFFFFFFFFFFFFF if t < 0 else t, v) for t, v in rows]
         return rows
@@ -673,11 +683,17 @@ class ElfImage(Image):
                 desc_off = name_off + ((namesz + 3) & ~3)
                 nxt = desc_off + ((descsz + 3) & ~3)
                 if nxt > region.size or desc_off + descsz > region.size:
+                    if desc_off + descsz > region.size:   # not merely the last note's padding cut
+                        self.warn("notes", Malformed(f"note of name size {namesz} and descriptor size {descsz} runs "
+                                                     f"past its region of {region.size} bytes", offset=base + pos))
                     break
                 # Both inside the region (checked just above): sliced straight from the buffer.
                 out.append(Note(bytes(buf[base + name_off:base + name_off + namesz]), ntype,
                                 bytes(buf[base + desc_off:base + desc_off + descsz]), base + pos))
                 pos = nxt
+            if len(out) >= MAX_NOTES and pos + 12 <= region.size:
+                self.warn("notes", Malformed(f"more than {MAX_NOTES} notes: the rest not read", offset=base + pos))
+                break
         return out
 
     def note(self, name: bytes, ntype: int) -> Note | None:

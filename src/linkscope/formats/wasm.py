@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..record import record
 from ..lazy import cached_property
 
-from ..byteview import ByteView, decode_leb128
+from ..byteview import LEB_OK, ByteView, decode_leb128
 from ..errors import LinkscopeError, Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
 from ..model import Section
@@ -246,9 +246,17 @@ class WasmImage(Image):
             start = cur.pos
             self.view.check(start, size, f"section {SECTION_NAMES.get(sid, sid)}")
             if sid == SEC_CUSTOM:
-                body = _Cursor(self.view.sub(start, size, "custom section"))
-                name = body.name("custom section name")
-                out.append(WasmSection(sid, name, start, size, start + body.pos))
+                # Its name straight from the buffer when it is well-formed (a module may hold 65536
+                # of them); else the cursor, which says what is wrong.
+                base = self.view.base
+                n, p, status = decode_leb128(self.view.buf, base + start, base + start + size, 5, False)
+                if status == LEB_OK and n <= MAX_NAME and p + n <= base + start + size:
+                    name = bytes(self.view.buf[p:p + n]).decode("utf-8", "surrogateescape")
+                    out.append(WasmSection(sid, name, start, size, p + n - base))
+                else:
+                    body = _Cursor(self.view.sub(start, size, "custom section"))
+                    name = body.name("custom section name")
+                    out.append(WasmSection(sid, name, start, size, start + body.pos))
             elif sid in _ORDER:
                 if sid in seen:
                     raise Malformed(f"duplicate {SECTION_NAMES[sid]} section", offset=self.view.base + at)
