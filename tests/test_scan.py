@@ -526,3 +526,31 @@ def test_scan_of_a_hostile_image_reports_each_problem_and_goes_on(tmp_path):
     assert "problems: 4 entries skipped or damaged" in p.stdout
     assert list(sentinel.iterdir()) == [] and sorted(x.name for x in tmp_path.iterdir()) == \
         ["bad.jsonl", "bad.tar", "outside"]
+
+
+def test_an_internal_error_costs_one_binary_and_fails_the_gate(tmp_path, monkeypatch, capsys):
+    from linkscope import cli, inspector
+
+    (tmp_path / "d").mkdir()
+    shutil.copy("/usr/bin/true", tmp_path / "d" / "a")
+    shutil.copy("/usr/bin/true", tmp_path / "d" / "b")
+    real = inspector._parse
+
+    class ParserBug(AttributeError):
+        """Not one of the errors the library turns into records."""
+
+    def broken(view):
+        if view.path.endswith("/a"):
+            raise ParserBug("planted")
+        return real(view)
+
+    monkeypatch.setattr(inspector, "_parse", broken)
+    out = tmp_path / "o.jsonl"
+    rc = cli.main(["scan", str(tmp_path / "d"), "--jsonl", str(out), "--max-glibc", "9.0", "--no-config", "-q",
+                   "--deps", "none"])
+    recs = {r["path"]: r for r in lines(out) if "path" in r}
+    assert rc == 1 and sorted(recs) == ["/a", "/b"]
+    assert recs["/a"]["error"]["kind"] == "internal" and "ParserBug: planted" in recs["/a"]["error"]["message"]
+    assert [v["rule"] for v in recs["/a"]["violations"]] == ["unreadable"]
+    assert recs["/b"]["error"] is None and recs["/b"]["violations"] == []
+    assert "unreadable: 1" in capsys.readouterr().out

@@ -238,8 +238,11 @@ class Examiner:
         from .render.jsonout import binary_to_json
 
         out = binary_to_json(Binary(path=path, error=error))
+        # A gate fails closed: with a policy, a binary linkscope could not judge breaks it.
+        violations = [] if self.policy is None else [{"rule": "unreadable", "message": error.message, "evidence": [],
+                                                      "slice": None}]
         out.update(target=self.target, layer=self.tree.layer_of(path) if is_image(self.tree) else None, deps=None,
-                   violations=[])
+                   violations=violations)
         return out
 
     def _deps(self, rec, findings: list) -> dict | None:

@@ -16,6 +16,7 @@ from ..render import scan_report
 from ..render.diagnostic import command_error
 from ..render.jsonout import dumps
 from ..status import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from . import guarded
 
 
 class Progress:
@@ -170,7 +171,6 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     ex = scan.Examiner(target, tree, deps_root, pol, scan.RecordCache(args.cache) if args.cache else None)
 
     def examine(p: str) -> dict:
-        from . import guarded
         return guarded(lambda: ex.examine(p), lambda err: ex.failed(p, err))
 
     def work(chunk: list[str]) -> list[dict | None]:
