@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -334,3 +335,39 @@ def test_prepare_makes_the_probe_library_and_nothing_for_targets_without_runs(tm
     assert made == ["probe-linux-amd64/linkscope_probe.so"], made
     with open(tmp_path / made[0], "rb") as f:
         assert f.read(4) == b"\x7fELF"
+
+
+# -- sysroots: what the binary needs --------------------------------------------------------------------
+@pytest.mark.parametrize("soname, want", [
+    ("libselinux.so.1", ["libselinux1", "libselinux1t64"]),
+    ("libpcre2-8.so.0", ["libpcre2-8-0", "libpcre2-8-0t64"]),
+    ("libz.so.1", ["zlib1g", "libz1", "libz1t64"]),
+    ("libgcc_s.so.1", ["libgcc-s1", "libgcc-s1t64"]),
+    ("libstdc++.so.6", ["libstdc++6", "libstdc++6t64"]),
+    ("ld-linux-aarch64.so.1", []),
+])
+def test_a_soname_s_debian_package_names(soname, want):
+    from linkscope.lab import sysroot
+
+    assert sysroot.package_candidates(soname) == want
+
+
+def test_a_sysroot_holds_what_the_binary_needs(tmp_path, qemu_arm64):
+    from linkscope.lab import sysroot
+
+    # Debian's own arm64 ls (from coreutils) needs libselinux1, which needs libpcre2-8-0.
+    try:
+        deb = sysroot.make("arm64", packages=("libc6", "coreutils"), cache=buildkit.CACHE / "debian-coreutils")
+        plain = sysroot.make("arm64", cache=tmp_path / "plain")
+    except sysroot.SysrootError as e:
+        reference.tool_missing(f"Debian arm64 packages from the mirror ({e})")
+    ls = tmp_path / "ls"
+    shutil.copy(deb / "bin/ls", ls)
+    qemu = shutil.which("qemu-aarch64")
+    p = subprocess.run([qemu, "-L", str(plain), str(ls), "--version"], capture_output=True, text=True, timeout=60)
+    assert "libselinux.so.1: cannot open shared object file" in p.stderr
+    root = sysroot.make("arm64", binaries=(str(ls),), cache=tmp_path / "fed")
+    assert (root / ".linkscope-packages").read_text().split() == ["libc6", "libpcre2-8-0", "libselinux1"]
+    p = subprocess.run([qemu, "-L", str(root), str(ls), "--version"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith("ls (GNU coreutils)"), p.stderr
+    assert sysroot.missing_sonames(root, (str(ls),)) == []

@@ -187,14 +187,17 @@ _COMMANDS = {
         "doctor", fast=False),
     "sysroot": _Cmd(
         "make a sysroot of Debian packages for running foreign binaries under qemu-user",
-        "Download libc6 (and --packages) for ARCH (a GOARCH: arm64, arm, riscv64, ...) from the distribution with "
-        "apt, into linkscope's own state directory, and unpack them with dpkg -x; the host's package configuration is "
-        "never changed. Prints the sysroot's path (cached; --refresh remakes it). Use it with `linkscope build "
+        "Download libc6 (and --packages, and the libraries the --for binaries need) for ARCH (a GOARCH: arm64, "
+        "arm, riscv64, ...) from the distribution with apt, into linkscope's own state directory, and unpack them "
+        "with dpkg -x; the host's package configuration is never changed. Prints the sysroot's path (cached; --refresh remakes it). Use it with `linkscope build "
         "--sysroot DIR`.",
         (("arch", None, "ARCH"),),
         (_Opt(("--distro",), "distro", "the distribution (default: debian:bookworm)", metavar="NAME",
               default="debian:bookworm"),
          _Opt(("--packages",), "packages", "more packages to unpack, comma-separated (libc6 always)", metavar="P,..."),
+         _Opt(("--for",), "needs", "binaries (comma-separated paths) whose libraries the sysroot must hold: each "
+              "soname not found is fetched from the package Debian names after it, round after round",
+              metavar="FILE,..."),
          _Opt(("--refresh",), "refresh", "download and unpack again")),
         "sysroot", fast=False),
     "scan": _Cmd(

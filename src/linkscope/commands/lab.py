@@ -23,8 +23,10 @@ def _sysroot(results, tools, cache) -> str | None:
         return None
     if tools.qemu_for("arm64") is None:
         return None
+    needy = tuple(str(r.path) for r in results if r.status == "built" and r.variant.goarch == "arm64"
+                  and r.binary.linkage == "dynamic")
     try:
-        return str(sysroot.make("arm64", cache=cache))
+        return str(sysroot.make("arm64", binaries=needy, cache=cache))
     except (sysroot.SysrootError, OSError, subprocess.SubprocessError) as e:
         print(f"linkscope lab: no arm64 sysroot ({e}); dynamic arm64 results are not run", file=sys.stderr)
         return None

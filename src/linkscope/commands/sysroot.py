@@ -14,7 +14,8 @@ def run(args) -> int:
     packages = ("libc6", *[p for p in (args.packages or "").split(",") if p.strip()])
     try:
         root = sysroot.make(args.arch, distro=args.distro, packages=tuple(p.strip() for p in packages),
-                            cache=cache_dir(), refresh=args.refresh,
+                            binaries=tuple(b for b in (args.needs or "").split(",") if b), cache=cache_dir(),
+                            refresh=args.refresh,
                             log=lambda line: print(f"linkscope sysroot: {line}", file=sys.stderr))
     except sysroot.SysrootError as e:
         print(f"linkscope sysroot: {e}", file=sys.stderr)
