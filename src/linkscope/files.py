@@ -301,6 +301,14 @@ class Files:
             return f"{path}: a symlink climbs above the root ({self.root}); stopped at the root, not found there"
         return None
 
+    def forget(self) -> None:
+        """Drop the cached lookups (between the batches of a long scan: memory stays flat). Later
+        lookups read the tree again."""
+        self._lstat.clear()
+        self._links.clear()
+        self._resolved.clear()
+        self._lists.clear()
+
     def inner_of_host(self, host_path: str) -> str | None:
         """The inner path of a path of this machine below the tree, else None (always, for a tree
         that is not a directory of this machine: an image's files have no host path)."""

@@ -130,8 +130,9 @@ def gather(args, positional: str = "paths") -> Inputs:
     return inp
 
 
-def walk(top: str, problems: list[str]) -> list[str]:
-    """The regular files below ``top`` (see the module's rules), in order."""
+def walk(top: str, problems: list[str]):
+    """The regular files below ``top`` (see the module's rules), in order, yielded as each directory
+    is listed (a scan of millions of files never holds their names)."""
     out: list[str] = []
     seen: set[tuple[int, int]] = set()
     stack: list = [iter([top])]
@@ -162,7 +163,10 @@ def walk(top: str, problems: list[str]) -> list[str]:
             except OSError:
                 continue
         stack.append(_Rest(kept, out))
-    return out
+        if out:
+            yield from out
+            out.clear()
+    yield from out
 
 
 class _Rest:

@@ -68,18 +68,16 @@ def _lstat(host: str):
         return None
 
 
-def candidates(tree: Files, problems: list[str], target: str, shard: tuple[int, int] | None) -> tuple[list[str], int]:
-    """(the inner paths of the regular files that may be binaries, in path order, this shard's part;
-    how many regular files the tree has). Whether each is one is decided by :meth:`Examiner.is_binary`,
-    on every core: only a hash of each name is computed here."""
-    out: list[str] = []
-    n = 0
+def candidates(tree: Files, problems: list[str], target: str, shard: tuple[int, int] | None, counted: list[int]):
+    """The inner paths of the regular files that may be binaries, in path order, this shard's part,
+    yielded as the walk finds them; ``counted[0]`` counts every regular file seen. Whether each is a
+    binary is decided by :meth:`Examiner.is_binary`, on every core: only a hash of each name is
+    computed here."""
     image = is_image(tree)
     for path, st in regular_files(tree, problems):
-        n += 1
+        counted[0] += 1
         if st.st_size >= 16 and (not image or tree.kept(path)) and in_shard(target, path, shard):
-            out.append(path)
-    return out, n
+            yield path
 
 
 def in_shard(target: str, path: str, shard: tuple[int, int] | None) -> bool:

@@ -164,11 +164,14 @@ def _scan_one(target: str, args, shard, pol, emit, progress: Progress, images: s
             close()
 
 
+WINDOW = 8192      # files examined per batch: memory stays flat however many a tree holds
+
+
 def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, progress: Progress) -> None:
     problems: list[str] = list(getattr(tree, "problems", ()))
-    paths, seen = scan.candidates(tree, problems, target, shard)
-    progress.seen(seen)
-    ex = scan.Examiner(target, tree, deps_root, pol, scan.RecordCache(args.cache) if args.cache else None)
+    counted = [0]
+    records = scan.RecordCache(args.cache) if args.cache else None
+    ex = scan.Examiner(target, tree, deps_root, pol, records)
 
     def examine(p: str) -> dict:
         return guarded(lambda: ex.examine(p), lambda err: ex.failed(p, err))
@@ -176,17 +179,42 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     def work(chunk: list[str]) -> list[dict | None]:
         return [examine(p) if ex.is_binary(p) else None for p in chunk]
 
-    def warm() -> None:     # what most binaries need (libc, the loader's configuration), read before forking
+    warmed = [False]
+
+    def warm(paths: list[str]) -> None:
+        # What most binaries need (libc, the loader's configuration) is read once, before the first fork.
+        if warmed[0]:
+            return
         for p in paths:
             if ex.is_binary(p):
                 examine(p)
+                warmed[0] = True
                 return
 
-    found = 0
-    for part in iter_chunks(paths, work, warm, args.jobs):
-        for rec in part:
-            if rec is not None:
-                found += 1
-                progress.examined_one()
-                emit(rec)
-    emit(scan.target_record(target, tree, seen, found, problems, shard=args.shard))
+    found = shown = 0
+    window: list[str] = []
+    walk = scan.candidates(tree, problems, target, shard, counted)
+    while True:
+        path = next(walk, None)
+        if path is not None:
+            window.append(path)
+            if len(window) < WINDOW:
+                continue
+        progress.seen(counted[0] - shown)
+        shown = counted[0]
+        for part in iter_chunks(window, work, (lambda w=window: warm(w)) if window else None, args.jobs):
+            for rec in part:
+                if rec is not None:
+                    found += 1
+                    progress.examined_one()
+                    emit(rec)
+        window = []
+        if path is None:
+            break
+        # The next batch starts from fresh caches: what the resolution session and the tree learnt of
+        # this one's files is not kept (libc and the loader's configuration are read again, once).
+        tree.forget()
+        ex = scan.Examiner(target, tree, deps_root, pol, records)
+        warmed[0] = False
+    progress.seen(counted[0] - shown)
+    emit(scan.target_record(target, tree, counted[0], found, problems, shard=args.shard))
