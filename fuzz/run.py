@@ -127,6 +127,20 @@ def _pointer_form_blob() -> bytes:
     return head + strings + vers + mod
 
 
+def _small_go_wasm() -> bytes:
+    """A small module with what Go's wasm linker leaves for the build info (a Go producer and the
+    framed module text in a data segment): the 2.5 MB go-js-wasm build is cut before its data."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from crafted import leb, wasm_custom, wasm_module, wasm_name, wasm_section, wasm_vec
+
+    from linkscope.go.buildinfo import MODINFO_END, MODINFO_START
+
+    prod = wasm_custom("producers", wasm_vec([wasm_name("language") + wasm_vec([wasm_name("Go") + wasm_name("go1.22.5")])]))
+    mod = MODINFO_START + b"path\texample.com/x\nmod\texample.com/x\t(devel)\t\nbuild\tGOOS=js\n" + MODINFO_END
+    data = wasm_section(11, wasm_vec([b"\x00\x41\x00\x0b" + leb(len(mod)) + mod]))
+    return wasm_module(wasm_section(5, wasm_vec([b"\x00\x01"])), data, prod)
+
+
 def seeds(target: str) -> list[bytes]:
     """The seed inputs of ``target`` (its format's files; never empty: a minimal input at least)."""
     from targets import deps_input
@@ -154,7 +168,7 @@ def seeds(target: str) -> list[bytes]:
         out = _testdata(goroot, "pe")
         out.append(builds["go-windows-amd64"])
     elif target == "wasm":
-        out = [builds["go-js-wasm"], b"\0asm\x01\0\0\0"]
+        out = [builds["go-js-wasm"], b"\0asm\x01\0\0\0", _small_go_wasm()]
     elif target == "gobuildinfo":
         from linkscope.go.buildinfo import BUILDINFO_MAGIC, MODINFO_START
         for d in builds.values():

@@ -181,7 +181,11 @@ _ALIASES = ("lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6", "usr
 def _tree() -> str:
     global _TREE
     if _TREE is None:
+        import atexit
+        import shutil
+
         root = tempfile.mkdtemp(prefix="linkscope-fuzz-deps-")
+        atexit.register(shutil.rmtree, root, True)
         for d in ("bin", "etc/ld.so.conf.d", "lib64", "lib/x86_64-linux-gnu", "usr/lib", "opt/lib"):
             os.makedirs(os.path.join(root, d))
         for a in _ALIASES:
