@@ -147,7 +147,8 @@ def _small_go_wasm() -> bytes:
 
 
 def seeds(target: str) -> list[bytes]:
-    """The seed inputs of ``target`` (its format's files; never empty: a minimal input at least)."""
+    """The seed inputs of ``target``: its format's files and its regression files (never empty: a
+    minimal input at least)."""
     from targets import deps_input
 
     goroot = _goroot()
@@ -188,6 +189,7 @@ def seeds(target: str) -> list[bytes]:
             out += [deps_input(conf, d) for d in bins[:4]]
         if builds["go-hello"] is not None:
             out.append(deps_input(b"/usr/lib\n", builds["go-hello"][:1 << 16]))
+    out += [p.read_bytes() for p in sorted(REGRESSIONS.glob(f"{target}-*.bin"))]   # crashers stay seeds
     out = [d for d in out if d]
     return out or [b"\0"]
 
