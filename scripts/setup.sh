@@ -27,7 +27,7 @@ if command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null
   fi
 fi
-python3 -m pip install -q --disable-pip-version-check -e '.[test,toolchains,images]'
+python3 -m pip install -q --disable-pip-version-check -e '.[test,toolchains,images,fuzz]'
 # An editable install leaves no bytecode, and PYTHONDONTWRITEBYTECODE may forbid writing it at run
 # time: compile once so every run starts from cached bytecode, as an installed wheel would.
 python3 -m compileall -q src

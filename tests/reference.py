@@ -632,6 +632,11 @@ def check_resolution(r, root: str, max_libraries: int) -> None:
         assert r.error.kind in ERROR_KINDS, r.error
         assert r.libraries == () and r.missing == (), r
         return
+    if r.format == "script":      # a script loads no libraries: what is missing is its interpreter or env's program
+        assert r.libraries == () and r.needs == (), r
+        names = {x.name for x in (r.interpreter, r.program) if x is not None and x.path is None}
+        assert set(r.missing) == names and len(r.missing) == len(names), (r.missing, r.interpreter, r.program)
+        return
     assert len(r.libraries) <= max_libraries, len(r.libraries)
     n = len(r.libraries)
     assert all(0 <= i < n for i in r.needs), r.needs

@@ -44,18 +44,24 @@ class ByteView:
         return ByteView(self.buf, self.base + off, size, self.little, self.path)
 
     # -- checks --------------------------------------------------------------------------------
+    def _at(self, off: int) -> int | None:
+        """The file offset of ``off`` in an error, or None past 2**64 (a u64 field of a slice at a
+        nonzero base, such as a universal file's, added to it): no position of any file."""
+        at = self.base + off
+        return at if at < 1 << 64 else None
+
     def check(self, off: int, size: int, what: str = "structure") -> None:
         if off < 0 or size < 0:
             raise Malformed(f"{what}: negative offset or size", offset=self.base + max(off, 0))
         if off + size > self.size:
             if off > self.size:
-                raise Malformed(f"{what} starts beyond end of data ({off:#x} > {self.size:#x})", offset=self.base + off)
+                raise Malformed(f"{what} starts beyond end of data ({off:#x} > {self.size:#x})", offset=self._at(off))
             raise Truncated(f"{what} needs {size} bytes, {self.size - off} available", offset=self.base + off)
 
     def check_array(self, off: int, count: int, entsize: int, what: str = "table") -> None:
         """Refuse a table whose declared count cannot fit, before anything iterates or allocates."""
         if count < 0 or entsize <= 0:
-            raise Malformed(f"{what}: bad count {count} or entry size {entsize}", offset=self.base + off)
+            raise Malformed(f"{what}: bad count {count} or entry size {entsize}", offset=self._at(off))
         self.check(off, count * entsize, f"{what} of {count} entries of {entsize} bytes")
 
     # -- scalar reads --------------------------------------------------------------------------
@@ -111,7 +117,7 @@ class ByteView:
     def cstring(self, off: int, limit: int = 4096, what: str = "string") -> str:
         """A NUL-terminated string starting at ``off``, at most ``limit`` bytes long."""
         if off < 0 or off >= self.size:
-            raise Malformed(f"{what} offset {off:#x} outside its table of {self.size:#x} bytes", offset=self.base + max(off, 0))
+            raise Malformed(f"{what} offset {off:#x} outside its table of {self.size:#x} bytes", offset=self._at(max(off, 0)))
         start = self.base + off
         stop = min(self.base + self.size, start + limit)
         end = self.buf.find(b"\0", start, stop)

@@ -448,12 +448,14 @@ class ElfImage(Image):
         return None
 
     def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
+        # A 64-bit offset plus the distance into its segment can pass 2**64: no file position, unmapped.
         for s in self.segments:
-            if s.type == PT_LOAD and s.vaddr <= addr < s.vaddr + s.filesz:
+            if s.type == PT_LOAD and s.vaddr <= addr < s.vaddr + s.filesz and s.offset + (addr - s.vaddr) < 1 << 64:
                 off = s.offset + (addr - s.vaddr)
                 return off, max(0, min(size, s.vaddr + s.filesz - addr, self.view.size - off))
         for s in self.elf_sections:  # objects: sections carry the addresses
-            if s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.addr <= addr < s.addr + s.size:
+            if s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.addr <= addr < s.addr + s.size \
+                    and s.offset + (addr - s.addr) < 1 << 64:
                 return s.offset + (addr - s.addr), min(size, s.addr + s.size - addr)
         return None
 

@@ -117,7 +117,8 @@ def search_magic(image, start: int, size: int) -> int | None:
     Reads at most MAX_SEARCH bytes in chunks of SEARCH_CHUNK; the aligned magic cannot straddle
     two chunks because every chunk starts aligned. Raises Truncated when the magic is found too
     close to the end of the region to hold the 32-byte header."""
-    region_end = start + size
+    # Addresses are 64-bit: a region running past 2**64 (a segment at 0xffff...ff) ends there.
+    region_end = min(start + size, 1 << 64)
     start = (start + BUILDINFO_ALIGN - 1) & ~(BUILDINFO_ALIGN - 1)
     end = min(region_end, start + MAX_SEARCH)
     pos = start
