@@ -146,3 +146,16 @@ def test_elf_mutations_only_raise_linkscope_errors(name):
                 reference.check_error(e, len(d))
                 outcomes.add(e.kind)
     assert "whole" in outcomes or "partial" in outcomes, outcomes
+
+
+def test_a_segment_file_offset_near_2_64_maps_no_address_for_vaddr_to_offset():
+    """vaddr_to_offset follows vaddr_span's rule: an offset plus the distance into the segment past
+    2**64 is no file position."""
+    import crafted
+    from linkscope.byteview import ByteView
+    from linkscope.formats import elf
+
+    ph = crafted.elf64_phdr(1, offset=(1 << 64) - 0x10, vaddr=0x400000, filesz=0x1000)
+    img = elf.parse(ByteView(bytes(crafted.elf64_file([ph], size=512))))
+    assert img.vaddr_to_offset(0x400000 + 8) == (1 << 64) - 8
+    assert img.vaddr_to_offset(0x400000 + 0x20) is None

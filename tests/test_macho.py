@@ -787,3 +787,23 @@ def test_slice_overlapping_the_fat_header_is_named_with_its_offset(samples, inde
 def test_slice_right_after_the_fat_table_is_not_an_overlap(samples):
     bad = parse_any(_u32(_fat(samples), 8 + 8, 48, little=False)).slices[0]
     assert type(bad) is Malformed and "overlaps" not in bad.message and bad.offset == 48
+
+
+def test_a_segment_file_offset_near_2_64_maps_no_address(tmp_path):
+    """fileoff + the distance into the segment past 2**64 is no file position (the fuzzer's ELF case,
+    elf-718132770415, in Mach-O's arithmetic): the address is unmapped, and inspect's record keeps
+    every offset a u64."""
+    import crafted
+    import reference
+    from linkscope.byteview import ByteView
+    from linkscope.formats import macho
+    from linkscope.inspector import inspect
+
+    seg = crafted.macho_segment64("__DATA", 0x100000000, 0x10000, (1 << 64) - 0x10, 0x10000)
+    data = crafted.macho64(seg, tail=bytes(256))
+    img = macho.parse(ByteView(data))
+    assert img.vaddr_span(0x100000000, 8) is None            # a segment past the end of the file maps nothing
+    assert img.vaddr_span(0x100000000 + 0x20, 8) is None     # and fileoff + 0x20 is past 2**64
+    p = tmp_path / "m"
+    p.write_bytes(data)
+    reference.check_record(inspect(p), len(data))

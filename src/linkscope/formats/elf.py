@@ -443,7 +443,8 @@ class ElfImage(Image):
     # -- address mapping -------------------------------------------------------------------------
     def vaddr_to_offset(self, addr: int, size: int = 1) -> int | None:
         for s in self.segments:
-            if s.type == PT_LOAD and s.vaddr <= addr and addr + size <= s.vaddr + s.filesz:
+            if s.type == PT_LOAD and s.vaddr <= addr and addr + size <= s.vaddr + s.filesz and \
+                    s.offset + (addr - s.vaddr) < 1 << 64:     # past 2**64 is no file position (vaddr_span)
                 return s.offset + (addr - s.vaddr)
         return None
 

@@ -640,7 +640,8 @@ class MachOImage(Image):
             n = _mapped(s)
             if s.name == "__PAGEZERO" or not n:
                 continue
-            if s.vmaddr <= addr < s.vmaddr + n:
+            # A 64-bit fileoff plus the distance into the segment can pass 2**64: no file position, unmapped.
+            if s.vmaddr <= addr < s.vmaddr + n and s.fileoff + (addr - s.vmaddr) < 1 << 64:
                 off = s.fileoff + (addr - s.vmaddr)
                 return off, max(0, min(size, s.vmaddr + n - addr, self.view.size - off))
         return None
