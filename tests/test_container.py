@@ -850,3 +850,16 @@ def test_zstd_layer_without_zstandard_is_reported(sandbox, monkeypatch):
         assert probs(t) == [f"IMG: layer {short(zs)}: zstd-compressed; pip install zstandard to read it"]
         _good(t)
         assert t.lstat("/z") is None
+
+
+def test_a_directory_a_lower_layer_implied_outlives_an_upper_whiteout_of_its_content(sandbox):
+    # Found by tests/test_properties.py: layer 1 holds only d1/d2/f (d1 and d1/d2 implied), layer 2
+    # whites out d1/d2 and makes d3 opaque over a lower d3/f. A runtime made d1 and d3 unpacking
+    # them; they stay, empty.
+    low = layer(F("d1/d2/f", b"x"), F("d3/f", b"y"))
+    top = layer(F("d1/.wh.d2"), F("d3/.wh..wh..opq"))
+    docker_legacy(sandbox / "img.tar", [low, top])
+    with open_tree(sandbox / "img.tar") as t:
+        assert t.listdir("/") == (("d1", "d3"), None)
+        assert t.listdir("/d1") == ((), None) and t.listdir("/d3") == ((), None)
+        assert [p for p, _ in t.files()] == []

@@ -842,10 +842,14 @@ class ContainerTree(Files):
                                     "hides; its content could not be kept")
             adds[path] = _Node(e, li, ino)
         implied: dict[str, _Node] = {}
-        for path in adds:
+        # Every entry of the layer implies its directories, one an upper layer hides, a whiteout and
+        # an opaque marker included: a runtime made them when it unpacked this layer, whatever became
+        # of the entry. A directory an upper layer hides is not made, but its own directories are.
+        for path in (*own, *table.whiteouts, *(o + "/.wh..wh..opq" for o in table.opaque)):
             d = dirname(path)
             while d != "/" and d not in adds and d not in decided and d not in implied:
-                implied[d] = _Node(None, li, len(decided) + len(adds) + len(implied) + 2)
+                if d not in gone and vis.open(dirname(d)):
+                    implied[d] = _Node(None, li, len(decided) + len(adds) + len(implied) + 2)
                 d = dirname(d)
         decided.update(adds)
         decided.update(implied)
