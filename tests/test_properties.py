@@ -177,3 +177,40 @@ def test_ld_so_conf_include_graphs_are_read_once_each_in_order(graph):
         dirs, diags, found = parse_conf(HostFiles(root), "/etc/ld.so.conf")
         assert found and list(dirs) == conf_model(graph)
         assert all(isinstance(d, str) for d in diags)
+
+
+# -- library graphs ----------------------------------------------------------------------------------
+# Libraries lib0..lib4 each needing a subset of the others (cycles and diamonds included), some names
+# missing; an executable needing some of them. The oracle is the real glibc loader (a test-built
+# program traced with LD_TRACE_LOADED_OBJECTS=1: none of its code runs).
+LIB_NAMES = [f"libg{i}.so" for i in range(5)]
+lib_graph = st.tuples(
+    st.lists(st.sampled_from(LIB_NAMES + ["libgone.so"]), min_size=1, max_size=3, unique=True),   # the exe's
+    st.lists(st.lists(st.sampled_from(LIB_NAMES + ["libgone.so"]), max_size=3, unique=True),
+             min_size=5, max_size=5),
+    st.sets(st.integers(0, 4), max_size=2),                                                     # absent libs
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lib_graph)
+def test_a_library_graph_resolves_as_the_real_loader_loads_it(graph):
+    import reference
+    from deps_fixtures import treebuild
+    from linkscope.deps.hostenv import host_env
+    from linkscope.deps.resolver import resolve
+    from pathlib import Path
+
+    needed, deps, absent = graph
+    with tempfile.TemporaryDirectory() as d:
+        lib_dir = Path(d) / "lib"
+        for i, name in enumerate(LIB_NAMES):
+            if i not in absent:
+                treebuild.elf(lib_dir / name, soname=name, needed=tuple(deps[i]))
+        exe = treebuild.elf(Path(d) / "bin" / "main", exe=True, needed=tuple(needed))
+        real = [(n, p) for n, p in reference.loader_trace(exe, ld_library_path=str(lib_dir))
+                if n in LIB_NAMES or n == "libgone.so"]
+        r = resolve(str(exe), host_env(None, str(lib_dir)), libc_facts=False)
+        ours = [(l.name, l.realpath) for l in r.libraries if l.name in LIB_NAMES or l.name == "libgone.so"]
+        assert ours == real
+        assert set(r.missing) == {n for n, p in real if p is None}
