@@ -255,61 +255,81 @@ def parse_conf(fs: Files, path: str = "/etc/ld.so.conf") -> tuple[tuple[str, ...
     active: list[str] = []
     nfiles = 0
 
-    def visit(fname: str, depth: int) -> bool:
+    def enter(fname: str, depth: int):
+        """The lines of ``fname`` to read now, or None (missing, a loop, done, past the bounds), with
+        its diagnostics said; the second value: whether the file was there."""
         nonlocal nfiles
         r = fs.resolve(fname)
         if not r.ok:
             if r.message:
                 diags.append(r.message)
-            return False
+            return None, False
         if r.real in active:
             chain = " -> ".join(active + [r.real])
             diags.append(f"ld.so.conf: include loop ({chain}); {fname} not read again")
-            return True
+            return None, True
         if r.real in done:
-            return True
+            return None, True
         if depth > MAX_INCLUDE_DEPTH or nfiles >= MAX_CONF_FILES:
             diags.append(f"ld.so.conf: includes nested deeper than {MAX_INCLUDE_DEPTH} or more than "
                          f"{MAX_CONF_FILES} files; {fname} not read")
-            return True
+            return None, True
         data, err = fs.read(fname, 1 << 20)
         if data is None:
             diags.append(err or f"{fname}: cannot read")
-            return True
+            return None, True
         nfiles += 1
         active.append(r.real)
-        for raw in data.decode("utf-8", "surrogateescape").splitlines():
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if line.startswith("include") and line[7:8] in (" ", "\t"):
-                for pat in line[8:].split():
-                    if not pat.startswith("/") and "/" in fname:
-                        pat = join(dirname(fname), pat)
-                    matches, gd = glob_inner(fs, pat)
-                    diags.extend(gd)
-                    for m in matches:
-                        visit(m, depth + 1)
-                continue
-            if line[:5].lower() == "hwcap" and line[5:6] in (" ", "\t"):
-                continue
-            d = line.split("=", 1)[0].rstrip()
-            while len(d) > 1 and d.endswith("/"):
-                d = d[:-1]
-            if not d:
-                continue
-            rd = fs.resolve(d)
-            if not rd.ok:
-                if rd.message:
-                    diags.append(f"ld.so.conf: {rd.message}")
-                continue
-            if rd.real in seen_real:
-                continue
-            seen_real.add(rd.real)
-            dirs.append(d)
-        active.pop()
-        done.add(r.real)
-        return True
+        return (r.real, fname, depth, iter(data.decode("utf-8", "surrogateescape").splitlines())), True
 
-    found = visit(path, 0)
+    # Depth first, as ldconfig reads them, but iteratively: a stack of the files being read, each
+    # with the rest of its lines; an include pushes the files it names, in order.
+    top, found = enter(path, 0)
+    stack = [] if top is None else [top]
+    while stack:
+        real, fname, depth, lines = stack[-1]
+        raw = next(lines, None)
+        if raw is None:
+            stack.pop()
+            if real is not None:
+                active.pop()
+                done.add(real)
+            continue
+        if real is None:                      # the next match of an include, read now, whole
+            child, _ = enter(raw, depth + 1)
+            if child is not None:
+                stack.append(child)
+            continue
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("include") and line[7:8] in (" ", "\t"):
+            names: list[str] = []
+            for pat in line[8:].split():
+                if not pat.startswith("/") and "/" in fname:
+                    pat = join(dirname(fname), pat)
+                matches, gd = glob_inner(fs, pat)
+                diags.extend(gd)
+                names.extend(matches)
+            if names:
+                # The matches are read one after another, each whole (its own includes too) before the
+                # next: a frame without a file (real None) whose items are the matches' names.
+                stack.append((None, fname, depth, iter(names)))
+            continue
+        if line[:5].lower() == "hwcap" and line[5:6] in (" ", "\t"):
+            continue
+        d = line.split("=", 1)[0].rstrip()
+        while len(d) > 1 and d.endswith("/"):
+            d = d[:-1]
+        if not d:
+            continue
+        rd = fs.resolve(d)
+        if not rd.ok:
+            if rd.message:
+                diags.append(f"ld.so.conf: {rd.message}")
+            continue
+        if rd.real in seen_real:
+            continue
+        seen_real.add(rd.real)
+        dirs.append(d)
     return tuple(dirs), tuple(diags), found
