@@ -89,7 +89,9 @@ MODULES: dict[str, Module] = {
                              ("tests/test_analysis_size.py", "tests/test_mutants_sizes.py")),
     "formats.elf": Module("src/linkscope/formats/elf.py",
                           ("tests/test_elf.py", "tests/test_bad_input.py", "tests/test_libc.py",
-                           "tests/test_inspect_builds.py", "tests/test_analysis_size.py", "tests/test_mutants_elf.py")),
+                           "tests/test_inspect_builds.py", "tests/test_analysis_size.py", "tests/test_names.py",
+                           "tests/test_mutants_formats_elf.py"),
+                          (*NOT_INTEGRATION, *SLOW_DIFFERENTIAL_GLIBC)),
     "formats.macho": Module("src/linkscope/formats/macho.py",
                             ("tests/test_macho.py", "tests/test_analysis_size.py", "tests/test_mutants_macho.py")),
     # The random-mutation fuzz test (half the selection's time, per mutant) is deselected: it only checks

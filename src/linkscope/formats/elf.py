@@ -585,7 +585,8 @@ class ElfImage(Image):
             self.warn("dynamic table", Malformed(f"no DT_NULL in the first {MAX_DYNAMIC} entries: the rest "
                                                  f"not read", offset=self.view.base + off))
         if rows and min(tags) < 0:   # d_tag is signed: read as the unsigned value tags are named by
-            rows = [(t & 0xFFFFFFFFFFFFFFFF if t < 0 else t, v) for t, v in rows]
+            mask = (1 << self.bits) - 1   # of the file's class: a 32-bit tag 0x80000001 is that, as readelf prints it
+            rows = [(t & mask if t < 0 else t, v) for t, v in rows]
         return rows
 
     def dyn(self, tag: int) -> list[int]:

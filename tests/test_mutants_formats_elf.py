@@ -1,0 +1,1603 @@
+"""Rules of linkscope.formats.elf that mutation testing (scripts/mutation.py) showed no test pinned down.
+
+test_elf.py compares real files with readelf and checks that damaged input raises only linkscope's
+errors; here: the edges of the reader, byte by byte, on ELF files written by hand.
+
+Hand-made images are written here with struct from <elf.h> (Elf32/Elf64 Ehdr, Phdr, Shdr, Dyn, Sym,
+Verneed/Vernaux, Verdef/Verdaux, Nhdr): the ELF header at 0, room for the program headers after it,
+then the data the test adds (file offset == virtual address, one PT_LOAD over all of it unless the
+test says otherwise), the section-name table and the section headers last. Expected values follow
+from that layout and the numbers written in each test, never from linkscope's output.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from linkscope.byteview import ByteView
+from linkscope.errors import Malformed, Truncated
+from linkscope.formats import elf
+from linkscope.model import LoadSegment, OsFloor, Section
+
+ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
+PF_X, PF_W, PF_R = 1, 2, 4
+SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_HASH, SHT_DYNAMIC, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM = 1, 2, 3, 5, 6, 7, 8, 11
+SHT_GNU_VERSYM = 0x6FFFFFFF
+SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 1, 2, 4
+DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 11, 14, 15
+DT_RUNPATH, DT_FLAGS = 29, 30
+DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
+DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFC, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF
+DF_1_PIE = 0x08000000
+
+
+class Elf:
+    """An ELF file laid out by hand (see the module docstring)."""
+
+    def __init__(self, bits: int = 64, little: bool = True, e_type: int = ET_DYN, machine: int = 62,
+                 osabi: int = 0, phslots: int = 8, phentsize: int | None = None, shentsize: int | None = None):
+        self.bits, self.little, self.e = bits, little, "<" if little else ">"
+        self.e_type, self.machine, self.osabi = e_type, machine, osabi
+        self.ehsize = 52 if bits == 32 else 64
+        self.phentsize = phentsize or (32 if bits == 32 else 56)     # a larger entry: padded with zeros
+        self.shentsize = shentsize or (40 if bits == 32 else 64)
+        self.data = bytearray(self.ehsize + phslots * self.phentsize)
+        self.segs: list[tuple] = []
+        self.secs: list[tuple] = []
+
+    # -- contents
+    def add(self, data: bytes, align: int = 8) -> int:
+        while len(self.data) % align:
+            self.data.append(0)
+        off = len(self.data)
+        self.data += data
+        return off
+
+    def seg(self, type: int, off: int, filesz: int, *, flags: int = PF_R, vaddr: int | None = None,
+            memsz: int | None = None, align: int = 1) -> None:
+        self.segs.append((type, flags, off, off if vaddr is None else vaddr, filesz,
+                          filesz if memsz is None else memsz, align))
+
+    def sec(self, name: str, type: int, *, flags: int = 0, addr: int = 0, off: int = 0, size: int = 0,
+            link: int = 0, info: int = 0, align: int = 1, entsize: int = 0) -> int:
+        """Section headers in order after the null one; returns the index the section gets."""
+        self.secs.append((name, type, flags, addr, off, size, link, info, align, entsize))
+        return len(self.secs)
+
+    def dyn(self, *pairs: tuple[int, int]) -> bytes:
+        fmt = self.e + ("iI" if self.bits == 32 else "qQ")
+        return b"".join(struct.pack(fmt, t, v) for t, v in pairs) + struct.pack(fmt, 0, 0)
+
+    def sym(self, name: int, info: int = 0x12, shndx: int = 0, value: int = 0, size: int = 0) -> bytes:
+        if self.bits == 32:
+            return struct.pack(self.e + "IIIBBH", name, value, size, info, 0, shndx)
+        return struct.pack(self.e + "IBBHQQ", name, info, 0, shndx, value, size)
+
+    def note(self, name: bytes, ntype: int, desc: bytes) -> bytes:
+        pad = lambda b: b + bytes(-len(b) % 4)   # noqa: E731
+        return struct.pack(self.e + "III", len(name), len(desc), ntype) + pad(name) + pad(desc)
+
+    def dynamic(self, *pairs: tuple[int, int]) -> int:
+        """A dynamic table in a PT_DYNAMIC; returns its offset."""
+        raw = self.dyn(*pairs)
+        off = self.add(raw)
+        self.seg(PT_DYNAMIC, off, len(raw), flags=PF_R | PF_W)
+        return off
+
+    # -- the file
+    def build(self, *, load: bool = True, sections: bool = True, shstrndx: int | None = None,
+              phnum: int | None = None, shnum: int | None = None, entry: int = 0,
+              sec0: tuple[int, int, int] = (0, 0, 0), load_end: int | None = None) -> bytearray:
+        """``sec0``: section 0's sh_size, sh_link and sh_info (the escaped counts); ``load_end``: where the
+        PT_LOAD over the start of the file ends (default: all the data, not the section headers)."""
+        e, w32 = self.e, self.bits == 32
+        segs = list(self.segs)
+        shoff = 0
+        if sections:
+            names = b"\0"
+            offs = []
+            for s in self.secs + [(".shstrtab",)]:
+                offs.append(len(names))
+                names += s[0].encode() + b"\0"
+            name_off = self.add(names, 1)
+            table = [(0, 0, 0, 0, 0, sec0[0], sec0[1], sec0[2], 0, 0)]
+            table += [(o, *s[1:]) for o, s in zip(offs, self.secs)]
+            table.append((offs[-1], SHT_STRTAB, 0, 0, name_off, len(names), 0, 0, 1, 0))
+        data_end = len(self.data)
+        if load:
+            end = data_end if load_end is None else load_end
+            segs.insert(0, (PT_LOAD, PF_R | PF_W | PF_X, 0, 0, end, end, 0x1000))
+        if sections:
+            shoff = self.add(b"".join(
+                struct.pack(e + ("IIIIIIIIII" if w32 else "IIQQQQIIQQ"), *r).ljust(self.shentsize, b"\0")
+                for r in table), 8)
+        out = self.data
+        for i, (t, fl, off, va, fs, ms, al) in enumerate(segs):
+            at = self.ehsize + i * self.phentsize
+            if w32:
+                struct.pack_into(e + "IIIIIIII", out, at, t, off, va, va, fs, ms, fl, al)
+            else:
+                struct.pack_into(e + "IIQQQQQQ", out, at, t, fl, off, va, va, fs, ms, al)
+        n_sh = len(table) if sections else 0
+        ident = b"\x7fELF" + bytes([1 if w32 else 2, 1 if self.little else 2, 1, self.osabi, 0]) + bytes(7)
+        hdr = struct.pack(e + ("HHIIIIIHHHHHH" if w32 else "HHIQQQIHHHHHH"), self.e_type, self.machine, 1, entry,
+                          self.ehsize if segs else 0, shoff, 0, self.ehsize, self.phentsize,
+                          len(segs) if phnum is None else phnum, self.shentsize,
+                          n_sh if shnum is None else shnum,
+                          (n_sh - 1 if sections else 0) if shstrndx is None else shstrndx)
+        out[:16 + len(hdr)] = ident + hdr
+        return out
+
+
+def load(data: bytes) -> elf.ElfImage:
+    return elf.parse(ByteView(bytes(data)))
+
+
+def error_of(fn, *args):
+    with pytest.raises(Malformed) as e:
+        fn(*args)
+    return type(e.value), e.value.message, e.value.offset
+
+
+# -- arch_name: Go's GOARCH names where Go has one (cmd/dist's list), else the machine's --------------
+@pytest.mark.parametrize("machine,bits,little,name", [
+    (21, 64, True, "ppc64le"), (21, 64, False, "ppc64"), (20, 32, False, "ppc"), (20, 32, True, "ppcle"),
+    (8, 32, False, "mips"), (8, 32, True, "mipsle"), (8, 64, False, "mips64"), (8, 64, True, "mips64le"),
+    (22, 64, False, "s390x"), (22, 32, False, "s390"), (243, 64, True, "riscv64"), (243, 32, True, "riscv32"),
+    (40, 32, True, "arm"), (40, 64, True, "arm"), (62, 32, True, "amd64p32"), (62, 64, True, "amd64"),
+    (183, 64, True, "arm64"), (3, 32, True, "386"), (258, 64, True, "loong64"), (2, 32, False, "sparc"),
+    (0x9026, 64, True, "EM_36902"), (41, 32, True, "EM_41"), (63, 32, True, "EM_63"), (9, 32, False, "s370"),
+    (23, 64, False, "EM_23"), (244, 64, True, "EM_244"), (21, 32, False, "ppc64"), (243, 32, False, "riscv32"),
+])
+def test_arch_names(machine, bits, little, name):
+    assert elf.arch_name(machine, bits, little) == name
+
+
+# -- read_header: the identification's checks, each message and offset --------------------------------
+def test_header_shorter_than_the_identification():
+    assert error_of(elf.read_header, ByteView(b"\x7fELF" + bytes(11))) == (
+        Truncated, "too short to be ELF (15 bytes; the identification alone is 16)", None)
+    assert error_of(elf.read_header, ByteView(b"\x7fELF\x02\x01\x01" + bytes(9))) == (
+        Truncated, "too short to be ELF: the header needs 64 bytes, the file has 16", None)
+
+
+@pytest.mark.parametrize("at,value,message", [(4, 0, "bad ELF class 0"), (4, 3, "bad ELF class 3"),
+                                              (5, 0, "bad ELF data encoding 0"), (5, 3, "bad ELF data encoding 3")])
+def test_header_bad_class_or_encoding(at, value, message):
+    ident = bytearray(b"\x7fELF\x02\x01\x01" + bytes(57))
+    ident[at] = value
+    # at an offset into a larger buffer, the offset is the buffer's
+    v = ByteView(bytes(3) + bytes(ident), 3, len(ident))
+    assert error_of(elf.read_header, v) == (Malformed, message, 3 + at)
+
+
+@pytest.mark.parametrize("cls,need", [(1, 52), (2, 64)])
+def test_header_cut_after_the_identification(cls, need):
+    data = b"\x7fELF" + bytes([cls, 2, 1]) + bytes(need - 8)   # one byte short
+    assert error_of(elf.read_header, ByteView(data)) == (
+        Truncated, f"too short to be ELF: the header needs {need} bytes, the file has {need - 1}", None)
+    hdr = struct.pack(">HHIIIIIHHHHHH" if cls == 1 else ">HHIQQQIHHHHHH", 2, 8, 1, 0x400, 52, 0, 0x1234, 52,
+                      32, 0, 40, 0, 0)
+    got = elf.read_header(ByteView(b"\x7fELF" + bytes([cls, 2, 1, 9, 7]) + bytes(7) + hdr))
+    assert got == (32 if cls == 1 else 64, False, 9, 7, (2, 8, 1, 0x400, 52, 0, 0x1234, 52, 32, 0, 40, 0, 0))
+
+
+# -- linkage_of: the kernel's view ---------------------------------------------------------------------
+@pytest.mark.parametrize("e_type,dynamic,interp,flags_1,needed,want", [
+    (ET_REL, True, True, 0, True, None), (ET_CORE, False, False, 0, False, None), (0, False, False, 0, False, None),
+    (ET_EXEC, False, False, 0, False, "static"), (ET_DYN, False, False, DF_1_PIE, False, "static"),
+    (ET_EXEC, True, True, 0, True, "dynamic"), (ET_DYN, False, True, DF_1_PIE, False, "dynamic"),
+    (ET_DYN, True, False, DF_1_PIE, False, "static-pie"), (ET_DYN, True, False, DF_1_PIE | 1, False, "static-pie"),
+    (ET_DYN, True, False, DF_1_PIE, True, "dynamic"), (ET_DYN, True, False, 0, False, "dynamic"),
+    (ET_DYN, True, False, DF_1_PIE >> 1, False, "dynamic"), (ET_DYN, True, False, 0xFFFFFFFF & ~DF_1_PIE, False, "dynamic"),
+])
+def test_linkage_rule(e_type, dynamic, interp, flags_1, needed, want):
+    assert elf.linkage_of(e_type, dynamic, interp, flags_1, needed) == want
+
+
+# -- section categories and the section-name table's size ----------------------------------------------
+@pytest.mark.parametrize("name,t,fl,want", [
+    (".symtab", SHT_SYMTAB, 0, "symtab"), (".x", 18, 0, "symtab"), (".debug_info", SHT_PROGBITS, 0, "dwarf"),
+    (".zdebug_line", SHT_PROGBITS, 0, "dwarf"), (".stab", SHT_PROGBITS, 0, "dwarf"), (".stabstr", SHT_STRTAB, 0, "dwarf"),
+    (".gdb_index", SHT_PROGBITS, 0, "dwarf"), (".gdb_index2", SHT_PROGBITS, 0, "other"),
+    (".gopclntab", SHT_PROGBITS, SHF_ALLOC, "pclntab"), (".data.rel.ro.gopclntab", SHT_PROGBITS, SHF_ALLOC, "pclntab"),
+    (".go.buildinfo", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, "go-metadata"), (".data.rel.ro.typelink", 1, 2, "go-metadata"),
+    (".gofunc", SHT_PROGBITS, SHF_ALLOC, "go-metadata"), (".data.rel.rotypelink", 1, 2, "rodata"),
+    (".go.type.x", 1, 2, "rodata"),
+    (".x", 4, 0, "relocations"), (".x", 9, 0, "relocations"), (".x", 19, 0, "relocations"),
+    (".rela.dyn", 1, 2, "relocations"), (".rel.plt", 1, 2, "relocations"), (".rela", 1, 2, "relocations"),
+    (".rel", 1, 2, "relocations"), (".relr.dyn", 1, 2, "relocations"), (".relx", 1, 2, "rodata"),
+    (".x", SHT_DYNSYM, 2, "dynamic"), (".x", SHT_DYNAMIC, 2, "dynamic"), (".x", SHT_HASH, 2, "dynamic"),
+    (".x", 0x6FFFFFF6, 2, "dynamic"), (".x", 0x6FFFFFFD, 2, "dynamic"), (".x", 0x6FFFFFFE, 2, "dynamic"),
+    (".x", 0x6FFFFFFF, 2, "dynamic"), (".interp", 1, 2, "dynamic"), (".dynstr", 3, 2, "dynamic"),
+    (".got", 1, 3, "dynamic"), (".got.plt", 1, 3, "dynamic"), (".note.x", SHT_NOTE, 2, "other"),
+    (".text", 1, SHF_ALLOC | SHF_EXECINSTR, "code"), (".text", 1, SHF_ALLOC | SHF_EXECINSTR | SHF_WRITE, "code"),
+    (".data", 1, SHF_ALLOC | SHF_WRITE, "data"), (".rodata", 1, SHF_ALLOC, "rodata"),
+    (".comment", 1, 0, "other"), (".x", 1, SHF_EXECINSTR | SHF_WRITE, "other"),
+])
+def test_section_categories(name, t, fl, want):
+    assert elf.section_category(name, t, fl, {7}, 3, 5) == want
+    assert elf._section_kind(name, t, fl) == want
+
+
+def test_section_category_by_index():
+    assert elf.section_category(".text", 1, 6, {7, 9}, 5, 5) == "headers"
+    assert elf.section_category(".text", 1, 6, {7, 9}, 9, 5) == "symtab"
+    assert elf.section_category(".symtab", SHT_SYMTAB, 0, set(), 4, None) == "symtab"
+
+
+def test_section_kinds_memo_is_bounded():
+    elf._KINDS.clear()
+    for i in range(4096):
+        elf.section_category(f".s{i}", 1, 2, set(), 1, None)
+    assert len(elf._KINDS) == 4096
+    elf.section_category(".last", 1, 6, set(), 1, None)
+    assert len(elf._KINDS) == 0
+    assert elf.section_category(".last", 1, 6, set(), 1, None) == "code" and len(elf._KINDS) == 1
+
+
+@pytest.mark.parametrize("names,merged,size", [
+    ([], False, 1), (["", ""], True, 1), ([".text"], False, 7), ([".plt", ".rela.plt"], False, 1 + 5 + 10),
+    ([".plt", ".rela.plt"], True, 1 + 10), ([".rela.plt", ".plt", ".plt"], True, 11),
+    ([".a", ".b"], True, 1 + 3 + 3), (["t", "at", "cat"], True, 1 + 4), (["\udcff"], False, 3),
+])
+def test_shstrtab_sizes(names, merged, size):
+    assert elf.shstrtab_size(names, merged) == size
+
+
+def test_debug_sections():
+    assert [elf.is_debug_section(n) for n in (".debug_x", ".zdebug_x", ".stab", ".stab.excl", ".gdb_index",
+                                              ".debug", "debug_info", ".gdb_index.x")] == \
+        [True, True, True, True, True, False, False, False]
+
+
+# -- the loadable segments the file cannot supply ------------------------------------------------------
+def test_a_loadable_segment_past_the_end_is_one_truncation_warning():
+    b = Elf()
+    b.add(bytes(0x40))
+    b.seg(PT_NOTE, 0x10, 0x100000)                  # not loadable: no warning
+    b.seg(PT_LOAD, 0x10, 0, memsz=0x100000)         # loads nothing from the file
+    b.seg(PT_LOAD, 0x100, 0x9000)
+    b.seg(PT_LOAD, 0x200, 0x8000)                   # a second one: the warning is said once
+    data = b.build(sections=False)
+    img = load(data)
+    assert img.truncated and img.program_headers_ok
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("truncated", "loadable segments", None,
+         f"truncated: a loadable segment needs bytes up to 0x9100, the file ends at {len(data):#x}")]
+
+
+def test_a_loadable_segment_ending_at_the_end_is_whole():
+    b = Elf()
+    b.add(bytes(0x40))
+    data = b.build(sections=False)
+    b2 = Elf()
+    b2.add(bytes(0x40))
+    b2.seg(PT_LOAD, 0x100, len(data) - 0x100)
+    img = load(b2.build(sections=False))
+    assert not img.truncated and img.warnings == []
+
+
+def test_unreadable_program_headers_leave_no_segments():
+    data = Elf().build(sections=False)
+    struct.pack_into("<Q", data, 0x20, 1 << 40)          # e_phoff far away
+    img = load(data)
+    assert (img.segments, img.program_headers_ok, img.linkage) == ([], False, None)
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "program headers", 1 << 40, "program header table of 1 entries of 56 bytes starts beyond end "
+                                                  f"of data (0x10000000000 > {len(data):#x})")]
+
+
+# -- program headers: counts, entry sizes ----------------------------------------------------------------
+@pytest.mark.parametrize("bits,little", [(64, True), (32, False)])
+def test_segments_field_by_field(bits, little):
+    b = Elf(bits, little, e_type=ET_EXEC)
+    off = b.add(b"/lib/ld.so\0")
+    b.seg(PT_INTERP, off, 11, vaddr=0x4000 + off, memsz=11, align=1)
+    b.seg(0x6474E551, 0, 0, flags=PF_R | PF_W, vaddr=0, memsz=0, align=16)
+    img = load(b.build(sections=False))
+    n = len(b.data)
+    assert [(s.type, s.flags, s.offset, s.vaddr, s.filesz, s.memsz, s.align) for s in img.segments] == [
+        (PT_LOAD, 7, 0, 0, n, n, 0x1000), (PT_INTERP, PF_R, off, 0x4000 + off, 11, 11, 1),
+        (0x6474E551, PF_R | PF_W, 0, 0, 0, 0, 16)]
+    assert img.interpreter == "/lib/ld.so"
+    assert img.load_segments() == (LoadSegment("", 0, 0, n, n, True, True, True),)
+
+
+def test_segments_with_a_larger_entry_size():
+    b = Elf(phentsize=64)
+    b.add(bytes(16))
+    b.seg(PT_NOTE, 0x100, 8, flags=PF_R, vaddr=0x100)
+    img = load(b.build(sections=False))
+    assert [(s.type, s.offset, s.filesz) for s in img.segments] == [(PT_LOAD, 0, len(b.data)), (PT_NOTE, 0x100, 8)]
+
+
+@pytest.mark.parametrize("bits,field,want", [(64, 54, 56), (32, 42, 32)])
+def test_program_header_entry_size_too_small(bits, field, want):
+    data = Elf(bits).build(sections=False)
+    struct.pack_into("<H", data, field, want - 1)
+    img = load(data)
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "program headers", field, f"program header entry size {want - 1} < {want}")]
+
+
+def test_no_program_headers_when_phoff_or_phnum_is_zero():
+    data = Elf().build(sections=False)
+    assert len(load(data).segments) == 1
+    zero_num = bytearray(data)
+    struct.pack_into("<H", zero_num, 56, 0)
+    zero_off = bytearray(data)
+    struct.pack_into("<Q", zero_off, 0x20, 0)
+    assert load(zero_num).segments == [] and load(zero_off).segments == []
+    assert load(zero_num).warnings == [] and load(zero_off).warnings == []
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_extended_program_header_count_in_section_0(bits):
+    b = Elf(bits)
+    b.add(b"x" * 8)
+    b.seg(PT_NOTE, 0, 4)
+    b.seg(PT_NOTE, 4, 4)
+    data = b.build(phnum=0xFFFF, sec0=(0, 0, 3))
+    assert [s.type for s in load(data).segments] == [PT_LOAD, PT_NOTE, PT_NOTE]
+    # without section headers the count stays 0xFFFF: a table the file cannot hold
+    nosec = b.build(phnum=0xFFFF, sections=False)
+    img = load(nosec)
+    assert img.segments == [] and [w.table for w in img.warnings] == ["program headers"]
+
+
+@pytest.mark.parametrize("bits,field,want", [(64, 58, 64), (32, 46, 40)])
+def test_section_header_entry_size_too_small(bits, field, want):
+    data = Elf(bits).build()
+    struct.pack_into("<H", data, field, want - 1)
+    img = load(data)
+    assert img.section_names == () and img.stripped is None and not img.section_headers_ok
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "section headers", field, f"section header entry size {want - 1} < {want}")]
+
+
+def test_section_0_cut_short():
+    b = Elf()
+    data = b.build(shnum=0)
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    cut = data[:shoff + 63]
+    img = load(cut)
+    assert img.section_names == ()
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("truncated", "section headers", shoff, "section header 0 needs 64 bytes, 63 available")]
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_extended_section_count_and_name_index(bits):
+    b = Elf(bits)
+    off = b.add(b"abcd")
+    b.sec(".a", SHT_PROGBITS, off=off, size=4)
+    b.sec(".b", SHT_PROGBITS, off=off, size=2)
+    data = b.build(shnum=0, shstrndx=0xFFFF, sec0=(4, 3, 0))
+    img = load(data)
+    assert img.section_names == ("", ".a", ".b", ".shstrtab")
+    assert img.section(".b").size == 2 and img.section_at(3).type == SHT_STRTAB
+    assert img._names_index == 3
+
+
+def test_no_sections_when_both_counts_are_zero():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    img = load(b.build(shnum=0))
+    assert img.section_names == () and img.section_headers_ok and img.stripped is True and img.warnings == []
+
+
+def test_too_many_sections():
+    b = Elf()
+    data = b.build(shnum=0, sec0=((1 << 20) + 1, 0, 0))
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    img = load(data)
+    assert img.stripped is None
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "section headers", shoff, "1048577 sections declared, more than the 1048576 accepted")]
+    at_limit = load(b.build(shnum=0, sec0=(1 << 20, 0, 0)))
+    assert at_limit.stripped is None
+    assert [w.message.split(" of ")[0] for w in at_limit.warnings] == ["section header table"]
+
+
+# -- section names: the name table, its edges ------------------------------------------------------------
+def test_section_names_shared_tails_long_and_non_ascii():
+    b = Elf()
+    b.sec(".rela.plt", SHT_PROGBITS)
+    b.sec(".text", SHT_PROGBITS)
+    b.sec(".x", SHT_PROGBITS)
+    data = b.build()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    # .rela.plt's name starts at 1, .text's at 11, .x's at 17, .shstrtab's at 20: point .x at ".plt", the
+    # tail of ".rela.plt"
+    struct.pack_into("<I", data, shoff + 3 * 64, 6)
+    img = load(data)
+    assert img.section_names == ("", ".rela.plt", ".text", ".plt", ".shstrtab")
+    assert img.section(".plt").name == ".plt" and img.section_at(3).name == ".plt"
+    assert img.has_section(".plt") and img.has_section(".zzz", ".plt") and not img.has_section(".pl", "rela.plt")
+    assert [r[0] for r in img._section_rows_named((".plt", ".rela.plt"))] == [1, 6]
+
+
+def test_section_name_of_255_bytes_is_a_name_256_is_not():
+    b = Elf()
+    b.sec("a" * 255, SHT_PROGBITS)
+    b.sec("b" * 256, SHT_PROGBITS)
+    img = load(b.build())
+    assert img.section_names == ("", "a" * 255, "", ".shstrtab")
+    assert img.section_at(1).name == "a" * 255 and img.section_at(2).name == ""
+    assert img.has_section("b" * 256)     # found in the table, though no name is made of it
+
+
+def test_section_names_not_ascii():
+    b = Elf()
+    b.sec(".caf\u00e9", SHT_PROGBITS)
+    data = b.build()
+    i = data.index(".caf\u00e9".encode())
+    data[i + 4] = 0xFF                        # not UTF-8: kept as a surrogate escape
+    img = load(data)
+    assert img.section_names == ("", ".caf\udcff\udca9", ".shstrtab")
+    assert img.section_at(1).name == ".caf\udcff\udca9"
+
+
+def test_section_name_offset_past_the_table():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    data = b.build()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    names_size = struct.unpack_from("<Q", data, shoff + 2 * 64 + 32)[0]
+    assert names_size == 14                  # "\0.a\0.shstrtab\0"
+    struct.pack_into("<I", data, shoff + 64, names_size)
+    img = load(data)
+    assert img.section_names == ("", "", ".shstrtab") and img.section_at(1).name == ""
+    struct.pack_into("<I", data, shoff + 64, names_size - 1)      # the last NUL: an empty name
+    assert load(data).section_names == ("", "", ".shstrtab")
+
+
+def test_section_at_outside_the_table():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS, addr=0x10, off=0x20, size=0x30, link=1, info=2, align=4, entsize=8)
+    img = load(b.build())
+    assert img.section_at(-1) is None and img.section_at(3) is None
+    a = img.section_at(1)
+    assert (a.name, a.type, a.flags, a.addr, a.offset, a.size, a.link, a.info, a.entsize) == (
+        ".a", SHT_PROGBITS, 0, 0x10, 0x20, 0x30, 1, 2, 8)
+    assert img.section_at(0).name == "" and img.section_at(2).name == ".shstrtab"
+
+
+@pytest.mark.parametrize("shstrndx", [0, 3, 0xFFFE])
+def test_no_name_table_when_its_index_is_outside(shstrndx):
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    img = load(b.build(shstrndx=shstrndx))
+    assert img.section_names == ("", "", "") and not img.has_section(".a") and img.section(".a") is None
+
+
+def test_name_table_that_is_nobits_or_past_the_end():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    data = b.build()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    nobits = bytearray(data)
+    struct.pack_into("<I", nobits, shoff + 2 * 64 + 4, SHT_NOBITS)
+    assert load(nobits).section_names == ("", "", "")
+    past = bytearray(data)
+    struct.pack_into("<Q", past, shoff + 2 * 64 + 24, len(data) + 1)      # sh_offset beyond the end
+    img = load(past)
+    assert img.section_names == ("", "", "") and img.warnings == [] and img.section_headers_ok
+
+
+def test_a_name_table_over_1_mib_is_read_through_the_view():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    b.sec(".b", SHT_PROGBITS)
+    b.sec(".c", SHT_PROGBITS)
+    b.sec(".d", SHT_PROGBITS)
+    data = b.build()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    n255, n256 = b"x" * 255, b"y" * 256
+    table = b"\0\0\0.big\0" + n255 + b"\0" + n256 + b"\0"
+    big = data + table + bytes((1 << 20) - len(table)) + b".end"        # a table of 1 MiB + 4, unterminated
+    start = len(data)
+    struct.pack_into("<QQ", big, shoff + 5 * 64 + 24, start, len(big) - start)
+    struct.pack_into("<I", big, shoff + 64, 3)                          # .a -> ".big" (sh_name 3, sh_type 1)
+    struct.pack_into("<I", big, shoff + 2 * 64, len(big) - start - 4)   # .b -> ".end", cut by the table's end
+    struct.pack_into("<I", big, shoff + 3 * 64, 8)                      # .c -> 255 bytes: a name
+    struct.pack_into("<I", big, shoff + 4 * 64, 8 + 256)                # .d -> 256 bytes: none
+    struct.pack_into("<I", big, shoff + 5 * 64, 0)                      # the table itself: ""
+    img = load(big)
+    assert img.section_names == ("", ".big", "", "x" * 255, "", "")
+    assert img.has_section(".big") and not img.has_section(".end") and img.section(".big").name == ".big"
+    assert img.has_section("x" * 255) and not img.has_section("y" * 256)
+    assert img.section_at(3).name == "x" * 255 and img.section_at(4).name == ""
+    at_limit = bytearray(big[:start + (1 << 20)])
+    struct.pack_into("<QQ", at_limit, shoff + 5 * 64 + 24, start, 1 << 20)
+    struct.pack_into("<I", at_limit, shoff + 2 * 64, 0)
+    img = load(at_limit)
+    assert img.section_names == ("", ".big", "", "x" * 255, "", "") and img._section_table[1] is not None
+
+
+def names_patched(table10: bytes, name_offs: tuple[int, int, int, int]):
+    """Sections 1-3 and the name table, the table's first 10 bytes replaced, sections 0-3 named at ``name_offs``."""
+    b = Elf()
+    for i in (1, 2, 3):
+        b.sec(f".{'pqr'[i - 1]}", SHT_PROGBITS, addr=i)
+    data = b.build()
+    i = bytes(data).index(b"\0.p\0.q\0.r\0.shstrtab\0")
+    data[i:i + 10] = table10
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    for row, name_off in enumerate(name_offs):
+        struct.pack_into("<I", data, shoff + 64 * row, name_off)
+    return load(data)
+
+
+def test_a_name_found_at_each_of_its_places_in_the_table():
+    # ".a" three times (a table that does not share names): the first section in table order named at any
+    # of the three places is the one found
+    img = names_patched(b"\0.a\0.a\0.a\0", (0, 4, 7, 1))
+    assert img.section_names[:4] == ("", ".a", ".a", ".a")
+    assert img.section(".a").addr == 1 and [r[3] for r in img._section_rows_named((".a",))] == [1, 2, 3]
+    # the empty name at every NUL, two of them side by side
+    img = names_patched(b"\0\0.a\0.a\0\0\0", (2, 1, 5, 8))
+    assert img.section_names[:4] == (".a", "", ".a", "")
+    assert img.section("").addr == 1 and [r[3] for r in img._section_rows_named(("",))] == [1, 3]
+
+
+def test_a_name_at_the_start_of_the_name_table():
+    # a table that does not start with its NUL (hostile): offset 0 is the name ".a" (of section 0 too)
+    b = Elf()
+    b.sec(".x", SHT_PROGBITS)
+    data = b.build()
+    i = bytes(data).index(b"\0.x\0.shstrtab\0")
+    data[i] = ord("_")                                                 # "_.x\0.shstrtab\0": ".x" at 1 still
+    img = load(data)
+    assert img.section_names == ("_.x", ".x", ".shstrtab")
+    assert img.has_section("_.x") and img.section("_.x").type == 0
+
+
+# -- the header's fields reach the architecture name -----------------------------------------------------
+@pytest.mark.parametrize("bits,little,machine,arch", [(64, True, 8, "mips64le"), (64, False, 21, "ppc64"),
+                                                       (64, True, 21, "ppc64le"), (32, True, 8, "mipsle"),
+                                                       (64, False, 22, "s390x")])
+def test_image_arch(bits, little, machine, arch):
+    img = load(Elf(bits, little, machine=machine).build())
+    assert (img.arch, img.bits, img.little, img.machine) == (arch, bits, little, machine)
+
+
+def test_a_truncated_image_still_reads_its_tables():
+    b = Elf()
+    s = b.add(STRINGS)
+    b.dynamic((DT_NEEDED, LIBC), (DT_STRTAB, s))
+    b.seg(PT_LOAD, 0x10, 0x100000)
+    img = load(b.build())
+    assert img.truncated and img.needed == ("libc.so.6",) and img.section_headers_ok and img.dynamic_ok
+    assert img.section_names[-1] == ".shstrtab"
+
+
+# -- address mapping -------------------------------------------------------------------------------------
+def mapped_image() -> elf.ElfImage:
+    """Two PT_LOADs: file 0x1000..0x1100 at 0x400000 (memsz 0x200), file 0x2000..0x2080 at 0x600000."""
+    b = Elf()
+    b.add(bytes(0x2080 - len(b.data)))
+    b.seg(0x6474E550, 0x1000, 0x100, vaddr=0x500000)          # not loadable: never maps
+    b.seg(PT_LOAD, 0x1000, 0x100, vaddr=0x400000, memsz=0x200, flags=PF_R | PF_X)
+    b.seg(PT_LOAD, 0x2000, 0x80, vaddr=0x600000, flags=PF_R | PF_W)
+    return load(b.build(load=False, sections=False))
+
+
+def test_vaddr_to_offset_edges():
+    img = mapped_image()
+    assert img.vaddr_to_offset(0x400000) == 0x1000
+    assert img.vaddr_to_offset(0x4000FF) == 0x10FF
+    assert img.vaddr_to_offset(0x400100) is None            # past filesz (in memsz: zeros, not the file)
+    assert img.vaddr_to_offset(0x3FFFFF) is None
+    assert img.vaddr_to_offset(0x4000F0, 0x10) == 0x10F0 and img.vaddr_to_offset(0x4000F0, 0x11) is None
+    assert img.vaddr_to_offset(0x600010, 4) == 0x2010 and img.vaddr_to_offset(0x500000) is None
+
+
+def test_load_segments_flags():
+    b = Elf()
+    b.add(bytes(0x40))
+    b.seg(PT_LOAD, 0, 0x10, flags=PF_R | PF_X, vaddr=0x1000, memsz=0x20)
+    b.seg(PT_LOAD, 0x10, 0x10, flags=PF_W, vaddr=0x2000)
+    b.seg(PT_LOAD, 0x20, 0x10, flags=0, vaddr=0x3000)
+    b.seg(PT_NOTE, 0x20, 0x10)
+    img = load(b.build(load=False, sections=False))
+    assert img.load_segments() == (LoadSegment("", 0x1000, 0, 0x10, 0x20, True, False, True),
+                                   LoadSegment("", 0x2000, 0x10, 0x10, 0x10, False, True, False),
+                                   LoadSegment("", 0x3000, 0x20, 0x10, 0x10, False, False, False))
+
+
+def test_vaddr_span_edges():
+    img = mapped_image()
+    assert img.vaddr_span(0x400000, 0x10) == (0x1000, 0x10)
+    assert img.vaddr_span(0x4000F0, 0x40) == (0x10F0, 0x10)          # cut at the segment's filesz
+    assert img.vaddr_span(0x6000F0, 1) is None and img.vaddr_span(0x400100, 1) is None
+    assert img.vaddr_span(0x3FFFFF, 1) is None and img.vaddr_span(0x500000, 1) is None
+    b = Elf()
+    b.add(bytes(0x40))
+    b.seg(PT_LOAD, 0x80, 0x1000, vaddr=0x10000)                       # past the file's end
+    cut = load(b.build(sections=False))
+    n = cut.view.size
+    assert cut.vaddr_span(0x10000 + 8, 0x2000) == (0x88, n - 0x88)
+    assert cut.vaddr_span(0x10000 + n - 0x80, 8) == (n, 0)              # in the segment, past the file's end
+    assert cut.vaddr_span(0x10000 + n - 0x80 + 4, 8) == (n + 4, 0)
+
+
+def test_vaddr_span_in_an_object_uses_the_sections():
+    b = Elf(e_type=ET_REL)
+    off = b.add(bytes(0x40))
+    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=0x100, off=off, size=0x20)
+    b.sec(".bss", SHT_NOBITS, flags=SHF_ALLOC | SHF_WRITE, addr=0x200, off=off, size=0x20)
+    b.sec(".comment", SHT_PROGBITS, flags=0, addr=0x300, off=off, size=0x20)
+    img = load(b.build(load=False))
+    assert img.segments == []
+    assert img.vaddr_span(0x100, 8) == (off, 8) and img.vaddr_span(0x110, 0x40) == (off + 0x10, 0x10)
+    assert img.vaddr_span(0x11F, 4) == (off + 0x1F, 1) and img.vaddr_span(0x120, 1) is None
+    assert img.vaddr_span(0xFF, 1) is None
+    assert img.vaddr_span(0x200, 1) is None and img.vaddr_span(0x300, 1) is None
+
+
+def test_go_data_start():
+    b = Elf()
+    b.add(bytes(0x100))
+    b.seg(PT_LOAD, 0, 0x10, flags=PF_R | PF_W | PF_X, vaddr=0x1000)
+    b.seg(PT_LOAD, 0, 0x10, flags=PF_R | PF_X, vaddr=0x2000)
+    b.seg(PT_LOAD, 0x10, 0x20, flags=PF_R | PF_W, vaddr=0x3000, memsz=0x40)
+    b.seg(PT_LOAD, 0x10, 0x20, flags=PF_W, vaddr=0x4000)
+    b.sec(".go.buildinfo.x", SHT_PROGBITS, addr=0x9000, size=0x20)
+    img = load(b.build(load=False))
+    assert img.go_data_start() == (0x3000, 0x40)
+    b.sec(".go.buildinfo", SHT_PROGBITS, addr=0x8000, size=0x30)
+    assert load(b.build(load=False)).go_data_start() == (0x8000, 0x30)
+    b2 = Elf()
+    b2.seg(PT_LOAD, 0, 0x10, flags=PF_R | PF_X)
+    assert load(b2.build(load=False, sections=False)).go_data_start() is None
+
+
+def test_section_record_verbs():
+    b = Elf()
+    off = b.add(b"0123456789abcdef")
+    b.sec(".data", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=0x5000, off=off, size=16)
+    b.sec(".bss", SHT_NOBITS, flags=SHF_ALLOC | SHF_WRITE, addr=0x6000, off=off + 8, size=0x100)
+    b.sec(".data", SHT_PROGBITS, addr=0x7000, off=off + 4, size=4)           # the second of the name
+    b.sec("", SHT_PROGBITS, off=off + 2, size=2)
+    img = load(b.build())
+    assert img.section(".data").addr == 0x5000 and img.section(".none") is None
+    assert img.file_section(".data") == Section(".data", 0x5000, off, 16, "SHT_PROGBITS")
+    assert img.file_section(".bss") == Section(".bss", 0x6000, off + 8, 0, "SHT_NOBITS")
+    assert img.file_section(".none") is None
+    assert [s.name for s in img.sections()] == [".data", ".bss", ".data", "", ".shstrtab"]
+    assert img.sections()[1] == Section(".bss", 0x6000, off + 8, 0, "SHT_NOBITS")
+    d = img.section_data(img.section_at(1))
+    assert (d.base, d.size) == (off, 16)
+    assert img.section_data(img.section_at(2)).size == 0
+    unnamed = img.section_at(4)
+    cut = elf.ElfSection("", SHT_PROGBITS, 0, 0, off, 1 << 20, 0, 0, 0)
+    assert img.section_data(unnamed).size == 2
+    with pytest.raises(Truncated) as e:
+        img.section_data(cut)
+    assert e.value.message.startswith("section # needs 1048576 bytes")
+    with pytest.raises(Truncated) as e:
+        img.section_data(elf.ElfSection(".big", SHT_PROGBITS, 0, 0, off, 1 << 20, 0, 0, 0))
+    assert e.value.message.startswith("section .big needs")
+
+
+# -- the dynamic table -----------------------------------------------------------------------------------
+STRINGS = b"\0libc.so.6\0libm.so.6\0/a:/b\0/r\0libx.so.1\0"
+LIBC, LIBM, RUNPATH, RPATH, SONAME = 1, 11, 21, 27, 30
+
+
+def dynamic_image(*extra, bits: int = 64, little: bool = True, e_type: int = ET_DYN, strsz: int | None = None,
+                  sections: bool = True) -> bytearray:
+    b = Elf(bits, little, e_type)
+    s = b.add(STRINGS)
+    b.dynamic((DT_NEEDED, LIBC), (DT_NEEDED, LIBM), (DT_RUNPATH, RUNPATH), (DT_RPATH, RPATH), (DT_SONAME, SONAME),
+              (DT_STRTAB, s), (DT_STRSZ, len(STRINGS) if strsz is None else strsz), *extra)
+    return b.build(sections=sections)
+
+
+@pytest.mark.parametrize("bits,little", [(64, True), (32, False)])
+def test_dynamic_strings_and_tags(bits, little):
+    img = load(dynamic_image((DT_FLAGS, 8), (DT_FLAGS_1, DF_1_PIE), (DT_RPATH, RUNPATH), bits=bits, little=little))
+    assert img.needed == ("libc.so.6", "libm.so.6")
+    assert img.rpath == ("/a", "/b")                # the last DT_RPATH, as the loader keeps it
+    assert img.runpath == ("/a", "/b") and img.soname == "libx.so.1"
+    assert img.dyn(DT_NEEDED) == [LIBC, LIBM] and img.dyn(DT_RPATH) == [RPATH, RUNPATH] and img.dyn(99) == []
+    assert img.dyn1(DT_RPATH) == RUNPATH and img.dyn1(99) is None
+    assert (img.flags, img.flags_1) == (8, DF_1_PIE)
+    assert img.dynamic[0] == (DT_NEEDED, LIBC) and len(img.dynamic) == 10
+    s = img.dyn1(DT_STRTAB)
+    assert img.dynamic_strings() == (s, len(STRINGS))
+    assert img._paths(DT_RUNPATH) == ("/a", "/b") and img._paths(99) == ()
+    assert load(dynamic_image()).rpath == ("/r",)
+
+
+def test_dynamic_string_table_sizes():
+    img = load(dynamic_image(strsz=1 << 30))       # DT_STRSZ beyond the file: to the end of the file
+    s = img.dyn1(DT_STRTAB)
+    assert img.dynamic_strings() == (s, img.view.size - s)
+    img = load(dynamic_image(strsz=0))
+    assert img.dynamic_strings() is None
+    with pytest.raises(Malformed):
+        img.needed
+    b = Elf()
+    b.dynamic((DT_FLAGS, 1))
+    img = load(b.build())
+    assert img.dynamic_strings() is None and img.needed == ()
+
+
+def test_dynstr_errors():
+    b = Elf()
+    b.dynamic((DT_NEEDED, 1))
+    img = load(b.build())
+    with pytest.raises(Malformed) as e:
+        img.dynstr(1)
+    assert (e.value.message, e.value.offset) == ("dynamic table has strings but no DT_STRTAB", None)
+    b = Elf()
+    b.dynamic((DT_NEEDED, 1), (DT_STRTAB, 0x123456))
+    img = load(b.build())
+    with pytest.raises(Malformed) as e:
+        img.dynstr(1)
+    assert (e.value.message, e.value.offset) == ("DT_STRTAB address 0x123456 is not in any loaded segment", None)
+    img = load(dynamic_image())
+    s = img.dyn1(DT_STRTAB)
+    with pytest.raises(Malformed) as e:
+        img.dynstr(len(STRINGS))
+    assert e.value.offset == s + len(STRINGS) and "dynamic string offset" in e.value.message
+    assert img.dynstr(LIBM) == "libm.so.6" and img.dynstr(LIBM + 3) == "m.so.6" and img.dynstr(0) == ""
+
+
+def test_dynstr_of_an_object_through_the_linked_section():
+    b = Elf(e_type=ET_REL)
+    s = b.add(STRINGS)
+    raw = b.dyn((DT_NEEDED, LIBM), (DT_STRTAB, 0x9000))
+    d = b.add(raw)
+    b.sec(".dynstr", SHT_STRTAB, off=s, size=len(STRINGS))
+    b.sec(".dynamic", SHT_DYNAMIC, off=d, size=len(raw), link=1)
+    img = load(b.build(load=False))
+    assert img.needed == ("libm.so.6",)
+    for link in (0, 4):      # no string table linked: the address is the error
+        b.secs[1] = b.secs[1][:6] + (link,) + b.secs[1][7:]
+        img = load(b.build(load=False))
+        with pytest.raises(Malformed) as e:
+            img.dynstr(LIBM)
+        assert e.value.message == "DT_STRTAB address 0x9000 is not in any loaded segment"
+
+
+def test_dynamic_table_from_the_section_when_no_segment():
+    b = Elf()
+    s = b.add(STRINGS)
+    raw = b.dyn((DT_SONAME, SONAME), (DT_STRTAB, s))
+    d = b.add(raw)
+    b.sec(".x", SHT_PROGBITS, off=0, size=16)
+    b.sec(".dynamic", SHT_DYNAMIC, off=d, size=len(raw))
+    b.sec(".dynamic2", SHT_DYNAMIC, off=0, size=16)
+    img = load(b.build())
+    assert img.soname == "libx.so.1" and img.dynamic == [(DT_SONAME, SONAME), (DT_STRTAB, s)]
+
+
+def test_dynamic_table_ends_at_the_first_null_and_its_size():
+    b = Elf()
+    raw = b.dyn((DT_FLAGS, 1), (0, 7), (DT_FLAGS, 2))
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, 16 + 15)                 # one entry and a part of the next: one entry read
+    img = load(b.build(sections=False))
+    assert img.dynamic == [(DT_FLAGS, 1)] and img.dynamic_readable
+    b.segs[-1] = (PT_DYNAMIC, PF_R, off, off, 0, 0, 1)
+    assert load(b.build(sections=False)).dynamic == []
+    b.segs[-1] = (PT_DYNAMIC, PF_R, off, off, len(raw), len(raw), 1)
+    assert load(b.build(sections=False)).dynamic == [(DT_FLAGS, 1)]
+
+
+def test_dynamic_table_without_null():
+    b = Elf(bits=32)
+    raw = struct.pack("<iIiIiI", DT_FLAGS, 1, DT_FLAGS_1, 2, DT_SONAME, 3)     # three 8-byte entries
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, len(raw))
+    assert load(b.build(sections=False)).dynamic == [(DT_FLAGS, 1), (DT_FLAGS_1, 2), (DT_SONAME, 3)]
+
+
+def test_dynamic_tags_read_unsigned():
+    b = Elf()
+    raw = struct.pack("<qQqQqQ", -2, 5, DT_FLAGS, 3, 0, 0)
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, len(raw))
+    img = load(b.build(sections=False))
+    assert img.dynamic == [(0xFFFFFFFFFFFFFFFE, 5), (DT_FLAGS, 3)]
+    assert img.dyn1(0xFFFFFFFFFFFFFFFE) == 5 and img.flags == 3
+
+
+def test_dynamic_table_beyond_64k_entries_is_cut():
+    b = Elf()
+    n = 1 << 16
+    raw = struct.pack("<qQ", DT_FLAGS, 1) * n + struct.pack("<qQ", DT_SONAME, 0) + bytes(16)
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, len(raw))
+    img = load(b.build(sections=False))
+    assert len(img.dynamic) == n and img.dyn1(DT_SONAME) is None and img.warnings == []
+
+
+def cut_dynamic(keep_entries: int, extra: int, pad_to: int):
+    """A dynamic table at the end of the file, cut ``extra`` bytes into entry ``keep_entries``."""
+    b = Elf()
+    b.add(bytes(pad_to - len(b.data)))
+    raw = b.dyn(*[(DT_FLAGS, i + 1) for i in range(keep_entries + 2)])
+    off = len(b.data)
+    b.data += raw[:keep_entries * 16 + extra]
+    b.seg(PT_DYNAMIC, off, len(raw))
+    return off, b.build(sections=False, load=False)
+
+
+def test_dynamic_table_cut_by_the_end_of_the_file_reads_as_the_loader():
+    off, data = cut_dynamic(3, 5, 0x1000 - 16 * 3 - 5 - 8)   # the file ends 8 bytes before a page boundary
+    img = load(data)
+    assert img.dynamic == [(DT_FLAGS, 1), (DT_FLAGS, 2), (DT_FLAGS, 3)]
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("truncated", "dynamic table", off + 48,
+         "the dynamic table is cut by the end of the file after 3 entries; read as the loader reads it "
+         "(the zeros after the end end it)")]
+
+
+def test_dynamic_table_cut_at_a_page_boundary_is_truncated():
+    off, data = cut_dynamic(3, 0, 0x1000 - 16 * 3)          # the file ends at the page end, after entry 3
+    assert len(data) == 0x1000
+    img = load(data)
+    assert img.dynamic == [] and not img.dynamic_ok
+    assert [(w.kind, w.table) for w in img.warnings] == [("truncated", "dynamic table")]
+    off, data = cut_dynamic(3, 0, 0x1000 - 16 * 3 - 16)      # a whole entry before the page end
+    img = load(data)
+    assert len(img.dynamic) == 3 and img.dynamic_ok and [w.offset for w in img.warnings] == [off + 48]
+
+
+def test_dynamic_table_starting_at_the_end():
+    b = Elf()
+    b.seg(PT_DYNAMIC, 0x200, 32)
+    data = b.build(sections=False, load=False)
+    b.data += bytes(0x200 - len(b.data))
+    img = load(b.build(sections=False, load=False))
+    assert len(img.view.buf) == 0x200 and img.dynamic == [] and not img.dynamic_ok
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("truncated", "dynamic table", 0x200, "dynamic table of 2 entries of 16 bytes needs 32 bytes, 0 available")]
+    assert load(data).dynamic == []
+
+
+# -- the packed forms (made at import, so checked here by making them again) ---------------------------
+@pytest.mark.parametrize("bits,little", [(32, True), (32, False), (64, True), (64, False)])
+def test_layouts_are_elf_h_structures(bits, little):
+    e = "<" if little else ">"
+    # <elf.h>: Elf32_Ehdr after e_ident: Half, Half, Word, Addr, Off, Off, Word, Half x 6 (Elf64: Addr, Off 8 bytes)
+    want = dict(
+        ehdr=("HHIIIIIHHHHHH", 36) if bits == 32 else ("HHIQQQIHHHHHH", 48),
+        phdr=("IIIIIIII", 32) if bits == 32 else ("IIQQQQQQ", 56),
+        shdr=("IIIIIIIIII", 40) if bits == 32 else ("IIQQQQIIQQ", 64),
+        dyn=("iI", 8) if bits == 32 else ("qQ", 16),
+        sym=("IIIBBH", 16) if bits == 32 else ("IBBHQQ", 24),
+        verneed=("HHIII", 16), vernaux=("IHHII", 16), verdef=("HHHHIII", 20), verdaux=("II", 8),
+        note=("III", 12), u32=("I", 4))
+    lay = elf._Layout(bits, little)
+    assert {k: (getattr(lay, k).format, getattr(lay, k).size) for k in want} == \
+        {k: (e + f, n) for k, (f, n) in want.items()}
+    assert {k: getattr(elf._LAYOUTS[bits, little], k).format for k in want} == {k: e + f for k, (f, _) in want.items()}
+
+
+# -- dynamic symbols and their versions --------------------------------------------------------------------
+SYM_STRINGS = b"\0libc.so.6\0GLIBC_2.2.5\0GLIBC_2.34\0puts\0sin\0my_func\0libx.so\0VERS_1\0stdout\0"
+
+
+def so(name: bytes) -> int:
+    return SYM_STRINGS.index(b"\0" + name + b"\0") + 1
+
+
+def symbol_image(bits: int = 64, little: bool = True, *, hash: str = "sysv", versions: bool = True,
+                 sections: bool = True, extra=(), dynsym_section: bool = False, hash_entry: int = 4, bloom: int = 1):
+    """puts (undefined, GLIBC_2.2.5), sin (undefined, weak binding, GLIBC_2.34 hidden), my_func
+    (defined, VERS_1), stdout (defined: a copy relocation of GLIBC_2.2.5) after the null symbol."""
+    b = Elf(bits, little, machine=22 if hash_entry == 8 else 62)
+    e = b.e
+    s = b.add(SYM_STRINGS)
+    syms = b.sym(0, 0) + b.sym(so(b"puts"), 0x12) + b.sym(so(b"sin"), 0x22) + b.sym(so(b"my_func"), 0x12, 5) \
+        + b.sym(so(b"stdout"), 0x11, 6)
+    symtab = b.add(syms)
+    pairs = [(DT_STRTAB, s), (DT_STRSZ, len(SYM_STRINGS)), (DT_SYMTAB, symtab), (DT_NEEDED, so(b"libc.so.6"))]
+    if hash == "sysv":
+        h = b.add(struct.pack(e + ("QQQ" if hash_entry == 8 else "III"), 1, 5, 1) + bytes(5 * hash_entry))
+        pairs.append((DT_HASH, h))
+    elif hash == "gnu":
+        word = bits // 8
+        # nbuckets 2, symoffset 1, one bloom word; bucket 0 starts at symbol 1, bucket 1 at symbol 3;
+        # chains of symbols 1..4: the chain of bucket 1 ends at symbol 4 (its low bit).
+        h = b.add(struct.pack(e + "IIII", 2, 1, bloom, 6) + bytes(word * bloom) + struct.pack(e + "II", 1, 3)
+                  + struct.pack(e + "IIII", 10, 21, 30, 41))
+        pairs.append((DT_GNU_HASH, h))
+    if versions:
+        vs = b.add(struct.pack(e + "5H", 0, 2, 3 | 0x8000, 4, 2), 2)
+        need = b.add(struct.pack(e + "HHIII", 1, 2, so(b"libc.so.6"), 16, 0)
+                     + struct.pack(e + "IHHII", 0x1111, 0, 2, so(b"GLIBC_2.2.5"), 16)
+                     + struct.pack(e + "IHHII", 0x2222, 2, 3 | 0x8000, so(b"GLIBC_2.34"), 0))
+        vdef = b.add(struct.pack(e + "HHHHIII", 1, 1, 1, 1, 0x3333, 20, 28) + struct.pack(e + "II", so(b"libx.so"), 0)
+                     + struct.pack(e + "HHHHIII", 1, 0, 4, 1, 0x4444, 20, 0) + struct.pack(e + "II", so(b"VERS_1"), 0))
+        pairs += [(DT_VERSYM, vs), (DT_VERNEED, need), (DT_VERNEEDNUM, 1), (DT_VERDEF, vdef), (DT_VERDEFNUM, 2)]
+    pairs += list(extra)
+    d = b.dynamic(*pairs)
+    if dynsym_section:
+        b.sec(".dynstr", SHT_STRTAB, flags=SHF_ALLOC, addr=s, off=s, size=len(SYM_STRINGS))
+        b.sec(".dynsym", SHT_DYNSYM, flags=SHF_ALLOC, addr=symtab, off=symtab, size=len(syms), link=1,
+              entsize=24 if bits == 64 else 16)
+        b.sec(".dynamic", SHT_DYNAMIC, flags=SHF_ALLOC, addr=d, off=d, size=16 * len(pairs), link=1)
+    return b, b.build(sections=sections)
+
+
+SYMBOLS = [("", None, False, 0, 0, False), ("puts", "GLIBC_2.2.5", False, 1, 2, False),
+           ("sin", "GLIBC_2.34", False, 2, 2, True), ("my_func", "VERS_1", True, 1, 2, False),
+           ("stdout", "GLIBC_2.2.5", True, 1, 1, False)]
+
+
+def symbols_of(img):
+    return [(s.name, s.version, s.defined, s.bind, s.type, s.hidden_version) for s in img.dynamic_symbols]
+
+
+@pytest.mark.parametrize("bits,little,hash", [(64, True, "sysv"), (32, False, "sysv"), (64, False, "gnu"),
+                                              (32, True, "gnu")])
+def test_dynamic_symbols_and_versions(bits, little, hash):
+    _, data = symbol_image(bits, little, hash=hash)
+    img = load(data)
+    assert symbols_of(img) == SYMBOLS and img.dynamic_symbol_count == 5
+    assert list(img.imported_symbols()) == [("puts", "puts@GLIBC_2.2.5"), ("sin", "sin@GLIBC_2.34")]
+    assert [(r.file, r.name, r.index, r.flags, r.hidden, r.weak) for r in img.version_requirements] == [
+        ("libc.so.6", "GLIBC_2.2.5", 2, 0, False, False), ("libc.so.6", "GLIBC_2.34", 3, 2, True, True)]
+    assert [(d.index, d.name, d.flags, d.parents, d.base) for d in img.version_definitions] == [
+        (1, "libx.so", 1, (), True), (4, "VERS_1", 0, (), False)]
+    assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
+    assert img.symbols_bound_to({"GLIBC_2.34", "GLIBC_2.2.5", "VERS_1"}) == {
+        "GLIBC_2.2.5": {"puts", "stdout"}, "GLIBC_2.34": {"sin"}}
+    assert img.symbols_bound_to(set()) == {} and img.symbols_bound_to({"GLIBC_9"}) == {}
+
+
+def test_imported_symbols_without_versions():
+    _, data = symbol_image(versions=False)
+    img = load(data)
+    assert list(img.imported_symbols()) == [("puts", "puts"), ("sin", "sin")]
+    assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {}
+
+
+def test_symbols_bound_to_through_the_version_section():
+    b, _ = symbol_image(sections=False)
+    # the DT_VERSYM entry dropped (its tag made DT_NULL's neighbour 0x6ffffff1, unknown): the section names the table
+    data = b.build()
+    vs = next(v for t, v in load(data).dynamic if t == DT_VERSYM)
+    i = bytes(data).index(struct.pack("<qQ", DT_VERSYM, vs))
+    struct.pack_into("<q", data, i, 0x6FFFFFF1)
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {}
+    b.sec(".gnu.version", SHT_GNU_VERSYM, off=vs, size=10)
+    data = b.build()
+    struct.pack_into("<q", data, i, 0x6FFFFFF1)
+    img = load(data)
+    assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
+    assert symbols_of(img) == SYMBOLS
+
+
+def test_symbols_bound_to_skips_odd_positions():
+    # versym words [0, 2, 0x8003, 0x200, 0x400] little-endian: 00 00 02 00 03 80 00 02 00 04; GLIBC_2.2.5's
+    # index 2 (02 00) occurs at offset 2 (entry 1) and at odd offset 7, across entries 3 and 4: no entry.
+    b, data = symbol_image()
+    vs = load(data).dyn1(DT_VERSYM)
+    struct.pack_into("<5H", data, vs, 0, 2, 0x8003, 0x200, 0x400)
+    img = load(data)
+    assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts"}}
+
+
+def test_bound_symbol_defined_here_counts_only_as_a_copy():
+    b, data = symbol_image()
+    img = load(data)
+    vs = img.dyn1(DT_VERSYM)
+    vdef = img.dyn1(DT_VERDEF)
+    struct.pack_into("<H", data, vdef + 28 + 4, 2)      # VERS_1's index is 2 now, as GLIBC_2.2.5's
+    img = load(data)
+    assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts"}}
+    assert vs
+
+
+# -- notes, the ABI-tag floor, the record's fields ------------------------------------------------------------
+def note_image(*notes: tuple[bytes, int, bytes], little: bool = True, osabi: int = 0, e_type: int = ET_EXEC,
+               interp: bytes | None = None):
+    b = Elf(little=little, osabi=osabi, e_type=e_type)
+    raw = b"".join(b.note(*n) for n in notes)
+    off = b.add(raw, 4)
+    if notes:
+        b.seg(PT_NOTE, off, len(raw))
+    if interp is not None:
+        i = b.add(interp + b"\0")
+        b.seg(PT_INTERP, i, len(interp) + 1)
+    return load(b.build())
+
+
+@pytest.mark.parametrize("little", [True, False])
+def test_os_floor_from_the_abi_tag(little):
+    e = "<" if little else ">"
+    img = note_image((b"GNU\0", 3, b"\x01\x02"), (b"GNX\0", 1, bytes(16)), (b"GNU\0", 1, struct.pack(e + "4I", 0, 3, 2, 10)),
+                     little=little)
+    assert img.os_floor() == OsFloor("Linux", "3.2.10", "GNU ABI-tag note: for GNU/Linux 3.2.10")
+    assert img.note(b"GNU\0", 3).desc == b"\x01\x02" and img.note(b"GNU\0", 2) is None and img.note(b"GNU", 3) is None
+    assert img.note(b"GNX\0", 1).desc == bytes(16)
+    assert img.gnu_build_id == "0102"
+
+
+def test_os_floor_needs_16_bytes_of_linux():
+    assert note_image((b"GNU\0", 1, struct.pack("<4I", 0, 3, 2, 0)[:15])).os_floor() is None
+    assert note_image((b"GNU\0", 1, struct.pack("<4I", 1, 3, 2, 0))).os_floor() is None
+    assert note_image((b"GNU\0", 1, struct.pack("<5I", 0, 4, 4, 0, 9))).os_floor() == OsFloor(
+        "Linux", "4.4.0", "GNU ABI-tag note: for GNU/Linux 4.4.0")
+    assert note_image().os_floor() is None
+
+
+@pytest.mark.parametrize("summary", [True, False])
+def test_facts(summary):
+    b = Elf(bits=32, little=False, machine=8, e_type=ET_DYN)
+    s = b.add(STRINGS)
+    notes = b.note(b"GNU\0", 3, b"\xab\xcd") + b.note(b"Go\0\0", 4, b"go-id\0\0\0")
+    n = b.add(notes, 4)
+    b.seg(PT_NOTE, n, len(notes))
+    i = b.add(b"/lib/ld.so.1\0")
+    b.seg(PT_INTERP, i, 13)
+    b.dynamic((DT_NEEDED, LIBC), (DT_RUNPATH, RUNPATH), (DT_RPATH, RPATH), (DT_SONAME, SONAME), (DT_STRTAB, s),
+              (DT_FLAGS_1, DF_1_PIE))
+    b.sec(".symtab", SHT_SYMTAB)
+    b.sec(".debug_info", SHT_PROGBITS)
+    img = load(b.build())
+    want = dict(format="elf", arch="mips", bits=32, endian="big", os="linux", type="pie-executable",
+                linkage="dynamic", interpreter="/lib/ld.so.1", needed=("libc.so.6",), stripped=False, debug_info=True)
+    if not summary:
+        want.update(rpath=("/r",), runpath=("/a", "/b"), soname="libx.so.1", gnu_build_id="abcd", go_build_id="go-id")
+    assert img.facts(summary) == want
+
+
+def test_facts_of_unreadable_tables():
+    b = Elf()
+    b.seg(PT_NOTE, 1 << 20, 16)                 # skipped: past the end
+    b.seg(PT_INTERP, 1 << 20, 16)
+    b.dynamic((DT_NEEDED, 1), (DT_RPATH, 1), (DT_RUNPATH, 1), (DT_SONAME, 1))
+    img = load(b.build())
+    f = img.facts()
+    assert (f["interpreter"], f["needed"], f["rpath"], f["runpath"], f["soname"]) == (None, (), (), (), None)
+    assert (f["os"], f["gnu_build_id"], f["go_build_id"]) == (None, None, None)
+    beyond = "PT_INTERP starts beyond end of data (0x100000 > %#x)" % img.view.size
+    assert [(w.table, w.message) for w in img.warnings] == [
+        ("notes", beyond), ("interpreter", "PT_INTERP starts beyond end of data (0x100000 > %#x)" % img.view.size),
+        ("dynamic strings", "dynamic table has strings but no DT_STRTAB")]
+    assert load(b.build()).facts(True).keys() == {"format", "arch", "bits", "endian", "os", "type", "linkage",
+                                                 "interpreter", "needed", "stripped", "debug_info"}
+
+
+# -- the static symbol table: its strings, the names' offsets --------------------------------------------------
+def symtab_image(entsize: int = 24, link: int = 2, strtab_type: int = SHT_STRTAB, strtab_off: int | None = None,
+                 strtab_size: int = 9, syms: bytes | None = None):
+    b = Elf()
+    raw = syms if syms is not None else b.sym(0, 0) + b.sym(5, 0x12, 1) + b.sym(1, 0x11, 1)
+    t = b.add(raw)
+    st = b.add(b"\0abc\0def\0", 1)
+    b.sec(".symtab", SHT_SYMTAB, off=t, size=len(raw), link=link, entsize=entsize)
+    b.sec(".strtab", strtab_type, off=st if strtab_off is None else strtab_off, size=strtab_size)
+    return load(b.build()), t, st
+
+
+def test_symbol_strings():
+    img, _, st = symtab_image()
+    assert img.symbol_strings() == (st, 9)
+    assert symtab_image(link=0)[0].symbol_strings() is None
+    assert symtab_image(link=4)[0].symbol_strings() is None        # 4 sections: .symtab, .strtab, .shstrtab
+    assert symtab_image(link=3)[0].symbol_strings() is not None
+    assert symtab_image(strtab_type=SHT_NOBITS)[0].symbol_strings() is None
+    img, _, st = symtab_image(strtab_size=1 << 20)
+    assert img.symbol_strings() == (st, img.view.size - st)        # cut at the file's end
+    img = symtab_image(strtab_off=1 << 20)[0]
+    assert img.symbol_strings() is None
+    img = symtab_image(strtab_off=0)[0]
+    size = img.view.size
+    assert img.symbol_strings() == (0, 9)
+    edge = symtab_image(strtab_off=size - 1)[0]
+    assert edge.symbol_strings() == (size - 1, 1)
+    past = symtab_image(strtab_off=size)[0]
+    assert past.symbol_strings() is None
+    b = Elf()
+    assert load(b.build()).symbol_strings() is None
+
+
+def test_symbol_name_offsets():
+    img, t, _ = symtab_image()
+    assert img.symbol_name_offsets(1 << 20) == {0, 5, 1}
+    assert img.symbol_name_offsets(48) == {0, 5} and img.symbol_name_offsets(47) == {0}
+    assert img.symbol_name_offsets(0) == frozenset()
+    assert symtab_image(entsize=0)[0].symbol_name_offsets(1 << 20) == frozenset()
+    assert symtab_image(entsize=26)[0].symbol_name_offsets(1 << 20) == frozenset()
+    # entries of 36 bytes (9 words): the names at words 0, 9, 18 (the rest of each entry is ignored)
+    raw = b"".join(struct.pack("<I", n) + bytes(32) for n in (7, 8, 9))
+    assert symtab_image(entsize=36, syms=raw)[0].symbol_name_offsets(1 << 20) == {7, 8, 9}
+    assert load(Elf().build()).symbol_name_offsets(100) == frozenset()
+
+
+# -- the version records' budgets and the addresses the dynamic table names --------------------------------------
+def patched_dyn(data: bytearray, tag: int, value: int) -> bytearray:
+    """The dynamic table's ``tag`` entry (64-bit little-endian) set to ``value``."""
+    img = load(data)
+    old = img.dyn1(tag)
+    i = bytes(data).index(struct.pack("<qQ", tag, old))
+    out = bytearray(data)
+    struct.pack_into("<Q", out, i + 8, value)
+    return out
+
+
+def raised(fn):
+    with pytest.raises(Malformed) as e:
+        fn()
+    return type(e.value), e.value.message, e.value.offset
+
+
+def test_version_need_count_budget():
+    _, data = symbol_image()
+    need = load(data).dyn1(DT_VERNEED)
+    img = load(patched_dyn(data, DT_VERNEEDNUM, 65537))
+    assert raised(lambda: img.version_requirements) == (
+        Malformed, "version needs (DT_VERNEEDNUM): 65537 records declared, more than the 65536 accepted", need)
+    img = load(patched_dyn(data, DT_VERNEEDNUM, 65536))
+    t, msg, off = raised(lambda: img.version_requirements)
+    assert (t, off) == (Truncated, need)
+    assert msg.startswith("version needs (DT_VERNEEDNUM) of 65536 entries of 16 bytes needs 1048576 bytes")
+
+
+def test_version_need_entry_budget():
+    _, data = symbol_image()
+    need = load(data).dyn1(DT_VERNEED)
+    struct.pack_into("<H", data, need + 2, 65535)      # vn_cnt is 16 bits: the records must fit the file
+    t, msg, off = raised(lambda: load(data).version_requirements)
+    assert (t, off) == (Truncated, need + 16)
+    assert msg.startswith("version need entries of libc.so.6 of 65535 entries of 16 bytes needs 1048560 bytes")
+    struct.pack_into("<H", data, need + 2, 0)          # no count: the chain alone says
+    assert [r.name for r in load(data).version_requirements] == ["GLIBC_2.2.5", "GLIBC_2.34"]
+
+
+def test_version_definition_budgets():
+    _, data = symbol_image()
+    vdef = load(data).dyn1(DT_VERDEF)
+    img = load(patched_dyn(data, DT_VERDEFNUM, 65537))
+    assert raised(lambda: img.version_definitions) == (
+        Malformed, "version definitions (DT_VERDEFNUM): 65537 records declared, more than the 65536 accepted", vdef)
+    img = load(patched_dyn(data, DT_VERDEFNUM, 65536))
+    t, msg, off = raised(lambda: img.version_definitions)
+    assert (t, off) == (Truncated, vdef) and msg.startswith("version definitions (DT_VERDEFNUM) of 65536 entries of 20 bytes")
+    struct.pack_into("<H", data, vdef + 6, 65535)
+    t, msg, off = raised(lambda: load(data).version_definitions)
+    assert (t, off) == (Truncated, vdef + 20)
+    assert msg.startswith("version definition names of 65535 entries of 8 bytes needs 524280 bytes")
+
+
+@pytest.mark.parametrize("tag,name", [(DT_VERNEED, "DT_VERNEED"), (DT_VERDEF, "DT_VERDEF"), (DT_SYMTAB, "DT_SYMTAB"),
+                                      (DT_HASH, "DT_HASH"), (DT_VERSYM, "DT_VERSYM")])
+def test_unmapped_addresses_are_named(tag, name):
+    _, data = symbol_image()
+    img = load(patched_dyn(data, tag, 0x7777000))
+    attr = {DT_VERNEED: "version_requirements", DT_VERDEF: "version_definitions"}.get(tag, "dynamic_symbols")
+    assert raised(lambda: getattr(img, attr)) == (
+        Malformed, f"{name} address 0x7777000 is not in any loaded segment", None)
+
+
+# -- sizing the dynamic symbol table: DT_HASH, DT_GNU_HASH ---------------------------------------------------------
+def test_sysv_hash_with_8_byte_entries_on_s390x():
+    _, data = symbol_image(hash_entry=8)
+    img = load(data)
+    assert img.machine == 22 and img.dynamic_symbol_count == 5 and symbols_of(img) == SYMBOLS
+    # the same table read by another machine: 4-byte words 1, 0 | 5, 0: nchain 0 (the second word)
+    struct.pack_into("<H", data, 18, 62)
+    assert load(data).dynamic_symbol_count == 0
+
+
+def test_sysv_hash_entry_size_from_the_section():
+    b, _ = symbol_image(hash_entry=8, sections=False)
+    img = load(b.build())
+    h = img.dyn1(DT_HASH)
+    b.sec(".hash", SHT_HASH, addr=h, off=h, size=40, entsize=4)       # lld: 4-byte entries on s390x too
+    assert load(b.build()).dynamic_symbol_count == 0                    # words 1, 0: nchain 0
+    b.secs[-1] = (".hash", SHT_HASH, 0, h, h, 40, 0, 0, 8, 8)
+    assert load(b.build()).dynamic_symbol_count == 5
+    b.secs[-1] = (".hash", SHT_HASH, 0, h + 1, h, 40, 0, 0, 8, 4)      # at another address: not this table's
+    assert load(b.build()).dynamic_symbol_count == 5
+    b.secs[-1] = (".hash", SHT_HASH, 0, h, h, 40, 0, 0, 8, 2)          # an entry size no table has: ignored
+    assert load(b.build()).dynamic_symbol_count == 5
+    b.secs[-1] = (".hash", SHT_PROGBITS, 0, h, h, 40, 0, 0, 8, 4)
+    assert load(b.build()).dynamic_symbol_count == 5
+
+
+def test_sysv_hash_8_byte_guess_needs_sane_counts():
+    b, data = symbol_image(hash_entry=8)
+    h = load(data).dyn1(DT_HASH)
+    # nbucket (1 << 20) + 1 as a u64: no table has it, so the words are 4 bytes: 0x100001, 0 -> nchain 0
+    struct.pack_into("<Q", data, h, (1 << 20) + 1)
+    assert load(data).dynamic_symbol_count == 0
+    struct.pack_into("<Q", data, h, 1 << 20)
+    assert load(data).dynamic_symbol_count == 5
+    struct.pack_into("<Q", data, h + 8, (1 << 20) + 1)                # nchain too large read as 8 bytes: 4 bytes
+    assert load(data).dynamic_symbol_count == 0
+    struct.pack_into("<QQ", data, h, 1, 5)
+    struct.pack_into("<H", data, 18, 0x9026)                            # Alpha: 8-byte entries too
+    assert load(data).dynamic_symbol_count == 5
+    with pytest.raises(Malformed):
+        elf.ElfImage(ByteView(bytes(data)))._hash_entry_size(0, load(data).view.size - 8)
+
+
+def test_sysv_hash_count_limit():
+    _, data = symbol_image()
+    h = load(data).dyn1(DT_HASH)
+    struct.pack_into("<I", data, h + 4, (1 << 20) + 1)
+    assert raised(lambda: load(data).dynamic_symbols) == (
+        Malformed, "DT_HASH declares 1048577 symbols, more than the 1048576 accepted", h + 4)
+    struct.pack_into("<I", data, h + 4, 1 << 20)
+    t, msg, off = raised(lambda: load(data).dynamic_symbols)
+    assert msg.startswith("dynamic symbol table of 1048576 entries")
+    b, _ = symbol_image(hash_entry=8, sections=False)
+    h = load(b.build()).dyn1(DT_HASH)
+    b.sec(".hash", SHT_HASH, addr=h, off=h, size=40, entsize=8)
+    data = b.build()
+    struct.pack_into("<Q", data, h + 8, (1 << 20) + 1)
+    assert raised(lambda: load(data).dynamic_symbols) == (
+        Malformed, "DT_HASH declares 1048577 symbols, more than the 1048576 accepted", h + 8)
+
+
+def gnu_hash_data(bits=64):
+    _, data = symbol_image(bits, hash="gnu")
+    img = load(data)
+    return data, img.dyn1(DT_GNU_HASH), img
+
+
+def test_gnu_hash_counts():
+    data, h, img = gnu_hash_data()
+    assert img.dynamic_symbol_count == 5
+    # the chain of bucket 1 ends at symbol 3 instead: 4 symbols
+    struct.pack_into("<I", data, h + 16 + 8 + 8 + 8, 31)
+    assert load(data).dynamic_symbol_count == 4
+    # a bloom filter of 3 words: the buckets are 16 bytes later
+    _, d3 = symbol_image(hash="gnu", bloom=3)
+    assert load(d3).dynamic_symbol_count == 5
+    _, d3 = symbol_image(32, hash="gnu", bloom=3)
+    assert load(d3).dynamic_symbol_count == 5
+    data32, h32, img32 = gnu_hash_data(32)
+    assert img32.dynamic_symbol_count == 5
+
+
+def test_gnu_hash_limits():
+    data, h, img = gnu_hash_data()
+    for field, value, message in [(0, (1 << 20) + 1, f"DT_GNU_HASH declares {(1 << 20) + 1} buckets from symbol 1"),
+                                  (4, (1 << 20) + 1, f"DT_GNU_HASH declares 2 buckets from symbol {(1 << 20) + 1}")]:
+        d = bytearray(data)
+        struct.pack_into("<I", d, h + field, value)
+        assert raised(lambda: load(d).dynamic_symbols) == (Malformed, message, h)
+    d = bytearray(data)
+    struct.pack_into("<I", d, h, 1 << 20)          # at the limit: the buckets do not fit the file
+    t, msg, off = raised(lambda: load(d).dynamic_symbols)
+    assert msg.startswith("DT_GNU_HASH buckets of 1048576 entries") and off == h + 24
+    d = bytearray(data)
+    struct.pack_into("<I", d, h + 8, 1 << 20)
+    t, msg, off = raised(lambda: load(d).dynamic_symbols)
+    assert msg.startswith("DT_GNU_HASH bloom filter of 1048576 entries of 8 bytes") and off == h + 16
+    d = bytearray(data)
+    struct.pack_into("<I", d, h + 4, 2)             # symoffset 2
+    struct.pack_into("<II", d, h + 24, 1, 1)        # both buckets start at symbol 1, below symoffset 2
+    assert raised(lambda: load(d).dynamic_symbols) == (
+        Malformed, "DT_GNU_HASH bucket names symbol 1, below symoffset 2", h + 24)
+    struct.pack_into("<II", d, h + 24, 2, 2)        # at symoffset: the chain from symbol 2 (entries 10, 21)
+    assert load(d).dynamic_symbol_count == 4
+
+
+def test_gnu_hash_chain_that_does_not_end():
+    b = Elf()
+    e = b.e
+    n = 1 << 20
+    s = b.add(b"\0")
+    h = b.add(struct.pack(e + "IIII", 1, 1, 1, 6) + bytes(8) + struct.pack(e + "I", n - 2) + bytes(4 * n))
+    chains = h + 16 + 8 + 4
+    struct.pack_into("<I", b.data, chains + 4 * (n - 1), 1)     # symbol 1 << 20 would end it: not read
+    b.dynamic((DT_STRTAB, s), (DT_SYMTAB, s), (DT_GNU_HASH, h))
+    img = load(b.build(sections=False))
+    assert raised(lambda: img.dynamic_symbols) == (Malformed, "DT_GNU_HASH chain runs past 1048576 symbols", chains)
+    # the chain ends at the last symbol below the limit: 1 << 20 symbols, more than the file holds
+    struct.pack_into("<I", b.data, chains + 4 * (n - 2), 1)
+    t, msg, off = raised(lambda: load(b.build(sections=False)).dynamic_symbols)
+    assert msg.startswith("dynamic symbol table of 1048576 entries")
+
+
+def test_gnu_hash_without_hashed_symbols():
+    data, h, _ = gnu_hash_data()
+    struct.pack_into("<II", data, h + 24, 0, 0)
+    img = load(data)
+    # no bucket names a symbol: sized from DT_STRTAB right after the table (GNU ld's layout):
+    # (strtab - symtab) // 24 is negative here (the strings come first), so symoffset (1) stands
+    assert img.dynamic_symbol_count == 1
+    struct.pack_into("<I", data, h + 4, 4)
+    assert load(data).dynamic_symbol_count == 4
+
+
+# -- the dynamic symbols of an object: the .dynsym section -----------------------------------------------------
+def test_dynamic_symbols_from_the_section_alone():
+    b = Elf(e_type=ET_REL)
+    s = b.add(SYM_STRINGS)
+    syms = b.sym(0, 0) + b.sym(so(b"puts"), 0x12) + b.sym(so(b"sin"), 0x22, 3)
+    t = b.add(syms)
+    b.sec(".dynstr", SHT_STRTAB, off=s, size=len(SYM_STRINGS))
+    b.sec(".dynsym", SHT_DYNSYM, off=t, size=len(syms), link=1, entsize=24)
+    img = load(b.build(load=False))
+    assert [(x.name, x.defined, x.bind) for x in img.dynamic_symbols] == [("", False, 0), ("puts", False, 1),
+                                                                          ("sin", True, 2)]
+    assert img.dynamic_symbol_count == 3 and list(img.imported_symbols()) == [("puts", "puts")]
+
+
+# -- size regions ------------------------------------------------------------------------------------------------
+def test_size_regions_from_the_sections():
+    b = Elf(bits=32)
+    text = b.add(b"\x90" * 16)
+    symtab = b.add(bytes(32))
+    strtab = b.add(b"\0a\0", 1)
+    com = b.add(b"GCC\0", 1)
+    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, off=text, size=16)
+    b.sec(".bss", SHT_NOBITS, flags=SHF_ALLOC | SHF_WRITE, off=com, size=0x100)
+    b.sec(".symtab", SHT_SYMTAB, off=symtab, size=32, link=4, entsize=16)
+    b.sec(".strtab", SHT_STRTAB, off=strtab, size=3)
+    b.sec(".comment", SHT_PROGBITS, off=com, size=4)
+    b.sec(".empty", SHT_PROGBITS, off=com, size=0)
+    data = b.build()
+    shoff = struct.unpack_from("<I", data, 0x20)[0]
+    names_off, names_size = struct.unpack_from("<II", data, shoff + 7 * 40 + 16)   # section 7's sh_offset, sh_size
+    assert names_size == len(b"\0.text\0.bss\0.symtab\0.strtab\0.comment\0.empty\0.shstrtab\0")
+    img = load(data)
+    assert img.size_regions() == [
+        (0, 52, 0, "headers"), (52, 52 + 32, 0, "headers"), (shoff, shoff + 8 * 40, 0, "headers"),
+        (text, text + 16, 2, "code"), (symtab, symtab + 32, 2, "symtab"), (strtab, strtab + 3, 2, "symtab"),
+        (com, com + 4, 2, "other"), (names_off, names_off + names_size, 2, "headers")]
+
+
+def test_size_regions_from_the_segments():
+    b = Elf()
+    i = b.add(b"/lib/ld.so\0")
+    d = b.add(bytes(32))
+    n = b.add(bytes(12))
+    b.seg(PT_INTERP, i, 11)
+    b.seg(PT_DYNAMIC, d, 32)
+    b.seg(PT_NOTE, n, 12)
+    b.seg(6, 64, 56)                                        # PT_PHDR: nothing of its own
+    b.seg(PT_LOAD, 0, 0x10, flags=PF_R | PF_X)
+    b.seg(PT_LOAD, 0x10, 0x10, flags=PF_R | PF_W)
+    b.seg(PT_LOAD, 0x20, 0x10, flags=PF_R)
+    b.seg(PT_LOAD, 0x30, 0, flags=PF_R, memsz=0x100)        # loads nothing from the file
+    img = load(b.build(sections=False))
+    size = len(b.data)
+    tail = [(0, size, 3, "code"), (0, 0x10, 3, "code"), (0x10, 0x20, 3, "data"), (0x20, 0x30, 3, "rodata")]
+    head = [(0, 64, 0, "headers"), (64, 64 + 9 * 56, 0, "headers")]
+    mid = [(i, i + 11, 1, "dynamic"), (d, d + 32, 1, "dynamic"), (n, n + 12, 1, "other")]
+    assert img.size_regions() == head + mid + tail
+    assert img.size_regions(lambda: (0x100, 0x40)) == head + [(0x100, 0x140, 1, "pclntab")] + mid + tail
+    assert img.size_regions(lambda: None) == head + mid + tail
+    # no program headers either: the ELF header alone
+    bare = Elf()
+    assert load(bare.build(sections=False, load=False)).size_regions() == [(0, 64, 0, "headers")]
+
+
+def test_dynamic_tags_of_a_32_bit_file_are_32_bit_unsigned():
+    """Elf32_Dyn's d_tag is a signed 32-bit word: a tag at or above 0x80000000 is that unsigned 32-bit value
+    (readelf -d prints 0x80000001 for the table below), not the 64-bit sign extension 0xffffffff80000001."""
+    b = Elf(bits=32)
+    raw = struct.pack("<iIiIiI", -0x7FFFFFFF, 5, DT_FLAGS, 3, 0, 0)
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, len(raw))
+    img = load(b.build(sections=False))
+    assert img.dynamic == [(0x80000001, 5), (DT_FLAGS, 3)] and img.dyn1(0x80000001) == 5
+    b = Elf(bits=32, little=False)
+    raw = struct.pack(">iIiI", -1, 7, 0, 0)
+    off = b.add(raw)
+    b.seg(PT_DYNAMIC, off, len(raw))
+    assert load(b.build(sections=False)).dynamic == [(0xFFFFFFFF, 7)]
+
+
+# -- the strip prediction's helpers: .go.buildinfo's used bytes, section alignments ---------------------------
+BUILDINFO_HEADER = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16)     # cmd/go: 14-byte magic, ptrsize, flags
+
+
+def buildinfo_image(content: bytes, size: int | None = None):
+    b = Elf()
+    off = b.add(content, 16)
+    b.sec(".go.buildinfo", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, off=off, size=len(content) if size is None else size,
+          align=16)
+    img = load(b.build())
+    return img, img.section(".go.buildinfo")
+
+
+def test_buildinfo_content():
+    inline = BUILDINFO_HEADER + bytes([5]) + b"go1.2" + bytes([3]) + b"mod" + bytes(7)
+    img, bi = buildinfo_image(inline)
+    assert img._buildinfo_content(bi) == 32 + 6 + 4
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([0x80, 0x01]) + b"x" * 128 + bytes([0]))
+    assert img._buildinfo_content(bi) == 32 + 2 + 128 + 1
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([5]) + b"go1.2" + bytes([4]) + b"mod")   # one byte short
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([5]) + b"go1.2" + bytes([3]) + b"mod")   # to the last byte
+    assert img._buildinfo_content(bi) == 32 + 6 + 4
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([0x80] * 10) + bytes(8))                   # a varint over 64 bits
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([6]) + b"go1.2")                           # cut in the string
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER[:15] + b"\x00" + bytes(16) + bytes([1, 0x41, 0]))  # pointer form
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER[:15] + b"\x03" + bytes(16) + bytes([1, 0x41, 0]))
+    assert img._buildinfo_content(bi) == 35
+    img, bi = buildinfo_image(b"\xff Go buildinF:" + BUILDINFO_HEADER[14:] + bytes([0, 0]))
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER[:31])
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER + bytes([0, 0]), size=1 << 20)                    # past the file's end
+    assert img._buildinfo_content(bi) is None
+    img, bi = buildinfo_image(BUILDINFO_HEADER, size=32)
+    assert img._buildinfo_content(bi) is None                                                     # no room for the varints
+    assert img._buildinfo_content(elf.ElfSection(".go.buildinfo", 1, 3, 0, bi.offset, 34, 0, 0, 0)) is None
+    edge = img.view.size - bi.offset
+    # to the file's last byte: read (the name table after the header holds varints 0 and 46, ".")
+    assert img._buildinfo_content(elf.ElfSection(".go.buildinfo", 1, 3, 0, bi.offset, edge, 0, 0, 0)) == 32 + 1 + 1 + 46
+    assert img._buildinfo_content(elf.ElfSection(".go.buildinfo", 1, 3, 0, bi.offset, edge + 1, 0, 0, 0)) is None
+
+
+def test_section_alignments():
+    b = Elf()
+    for a in (0, 1, 2, 4096, 1 << 16, (1 << 16) + 1, 3):
+        b.sec(f".a{a}", SHT_PROGBITS, align=a)
+    img = load(b.build())
+    assert [img._section_align(i) for i in range(1, 8)] == [1, 1, 2, 4096, 1 << 16, 1, 3]
+
+
+# -- the strip prediction against GNU strip, on files laid out by hand ---------------------------------------
+def strip_case(bits: int, kept: list[tuple[str, int, int]], debug: list[str], symtab: bool = True,
+               text_align: int = 16) -> bytearray:
+    """An executable: .text in the PT_LOAD, then non-loaded sections: ``kept`` (name, size, alignment) kept by
+    strip, ``debug`` sections and .symtab/.strtab removed by it."""
+    b = Elf(bits, e_type=ET_EXEC)
+    text = b.add(b"\x90" * 64, text_align)
+    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=text, off=text, size=64, align=text_align)
+    load_end = len(b.data)
+    for i, name in enumerate(debug):
+        off = b.add(bytes([i + 1]) * (17 + i), 1)
+        b.sec(name, SHT_PROGBITS, off=off, size=17 + i, align=1)
+    for name, size, align in kept:
+        off = b.add(b"k" * size, align)
+        b.sec(name, SHT_PROGBITS, off=off, size=size, align=align)
+    if symtab:
+        st = b.add(b"\0main\0", 1)
+        sy = b.add(b.sym(0, 0) + b.sym(1, 0x12, 1, text), 8)
+        strtab_index = len(b.secs) + 1
+        b.sec(".strtab", SHT_STRTAB, off=st, size=6, align=1)
+        b.sec(".symtab", SHT_SYMTAB, off=sy, size=2 * (24 if bits == 64 else 16), link=strtab_index, info=1,
+              align=8 if bits == 64 else 4, entsize=24 if bits == 64 else 16)
+    return b.build(load_end=load_end)
+
+
+STRIP_CASES = {
+    "64-comment": (64, [(".comment", 7, 1)], [".debug_info", ".debug_abbrev"]),
+    "32-comment": (32, [(".comment", 7, 1)], [".debug_info"]),
+    "aligned-kept": (64, [(".comment", 5, 1), (".note.k", 12, 8), (".aligned", 3, 64)], [".debug_str"]),
+    "shared-name-tails": (64, [(".foo", 3, 1), (".x.foo", 4, 1)], [".debug_line", ".zdebug_x", ".stab"]),
+    "no-debug": (64, [(".comment", 9, 1)], []),
+    "32-aligned": (32, [(".b", 3, 4), (".c", 1, 2)], [".gdb_index"]),
+}
+
+
+@pytest.mark.skipif(shutil.which("strip") is None, reason="GNU strip (binutils)")
+@pytest.mark.parametrize("case", sorted(STRIP_CASES))
+def test_strip_saving_matches_gnu_strip_on_hand_made_layouts(case, tmp_path):
+    from linkscope.formats.base import Relink
+    data = strip_case(*STRIP_CASES[case])
+    path = tmp_path / case
+    path.write_bytes(bytes(data))
+    subprocess.run(["strip", str(path)], check=True)
+    assert load(data).strip_saving(Relink()) == len(data) - os.path.getsize(path)
+
+
+def test_strip_saving_declines():
+    from linkscope.formats.base import Relink
+    assert load(strip_case(64, [(".comment", 7, 1)], [], symtab=False)).strip_saving(Relink()) is None
+    rel = strip_case(64, [], [".debug_info"])
+    struct.pack_into("<H", rel, 16, ET_REL)
+    assert load(rel).strip_saving(Relink()) is None
+    core = bytearray(rel)
+    struct.pack_into("<H", core, 16, ET_CORE)
+    assert load(core).strip_saving(Relink()) is None
+    dyn = bytearray(rel)
+    struct.pack_into("<H", dyn, 16, ET_DYN)
+    assert load(dyn).strip_saving(Relink()) is not None
+    assert load(Elf(e_type=ET_EXEC).build(sections=False)).strip_saving(Relink()) is None
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_section_headers_with_a_larger_entry_size(bits):
+    b = Elf(bits, shentsize=(64 if bits == 64 else 40) + 8)
+    off = b.add(b"abcd")
+    b.sec(".a", SHT_PROGBITS, flags=SHF_ALLOC, addr=0x10, off=off, size=4, align=4)
+    b.sec(".b", SHT_NOBITS, off=off, size=2)
+    img = load(b.build())
+    assert img.section_names == ("", ".a", ".b", ".shstrtab")
+    assert [(s.name, s.type, s.flags, s.addr, s.offset, s.size) for s in img.elf_sections[1:3]] == [
+        (".a", SHT_PROGBITS, SHF_ALLOC, 0x10, off, 4), (".b", SHT_NOBITS, 0, 0, off, 2)]
+
+
+def test_a_table_of_the_null_section_alone():
+    img = load(Elf().build(shnum=1, shstrndx=0))
+    assert img.section_names == ("",) and img.stripped is True and img.section_at(0).type == 0
+
+
+def test_section_0_is_never_the_name_table():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS)
+    data = b.build(shstrndx=0)
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    names = struct.unpack_from("<IIQQQQ", data, shoff + 2 * 64)
+    struct.pack_into("<IIQQQQ", data, shoff, 0, SHT_STRTAB, 0, 0, names[4], names[5])   # section 0 over the names
+    img = load(data)
+    assert img.section_names == ("", "", "") and not img.has_section(".a")
+
+
+def test_an_elf_inside_a_larger_buffer():
+    """An ELF at an offset in a larger buffer (an archive member, a fat slice): offsets stay the ELF's own."""
+    data = dynamic_image()
+    img = load(data)
+    s = img.dyn1(DT_STRTAB)
+    inner = elf.parse(ByteView(b"!" * 0x30 + bytes(data), 0x30, len(data)))
+    assert inner.dynamic_strings() == (s, len(STRINGS)) and inner.needed == ("libc.so.6", "libm.so.6")
+
+
+def test_os_floor_versions_are_unsigned():
+    for little in (True, False):
+        e = "<" if little else ">"
+        img = note_image((b"GNU\0", 1, struct.pack(e + "4I", 0, 0x80000000, 0xFFFFFFFF, 2)), little=little)
+        assert img.os_floor().version == "2147483648.4294967295.2"
+
+
+def test_symbol_name_offsets_edges():
+    b = Elf()
+    names = [1, 5, 9, 13, 17, 0x80000000]                  # six entries (with // 5 for // 4 the last would be lost)
+    raw = b"".join(b.sym(n, 0x12, 1) for n in names)
+    t = b.add(raw)
+    st = b.add(b"\0abc\0def\0", 1)
+    b.sec(".strtab", SHT_STRTAB, off=st, size=9)           # the string table first: .symtab's link is 1
+    b.sec(".symtab", SHT_SYMTAB, off=t, size=len(raw), link=1, entsize=24)
+    img = load(b.build())
+    assert img.symbol_name_offsets(1 << 20) == set(names)
+    assert img.symbol_strings() == (st, 9)
+    # a table declared past the file's end: the entries the file holds
+    b.secs[1] = (".symtab", SHT_SYMTAB, 0, 0, t, 1 << 20, 1, 0, 8, 24)
+    data = b.build()
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    struct.pack_into("<Q", data, shoff + 2 * 64 + 24, len(data) - 48)      # .symtab at the last 48 bytes
+    img = load(data)
+    last = set(struct.unpack_from("<I", data, len(data) - 48) + struct.unpack_from("<I", data, len(data) - 24))
+    assert img.symbol_name_offsets(1 << 20) == last
+    struct.pack_into("<Q", data, shoff + 2 * 64 + 24, len(data) + 1)       # starts past the end
+    with pytest.raises(Malformed) as e:
+        load(data).symbol_name_offsets(1 << 20)
+    assert e.value.message == ".symtab: negative offset or size"
+
+
+def test_dynamic_table_ending_at_the_end_of_the_file_is_whole():
+    b = Elf()
+    raw = b.dyn((DT_FLAGS, 1), (DT_FLAGS, 2))
+    off = len(b.data)
+    b.data += raw
+    b.seg(PT_DYNAMIC, off, len(raw))
+    img = load(b.build(sections=False, load=False))
+    assert len(img.view.buf) == off + len(raw) and len(img.view.buf) % 0x1000
+    assert img.dynamic == [(DT_FLAGS, 1), (DT_FLAGS, 2)] and img.warnings == []
+
+
+def test_dynamic_table_cut_mid_entry_at_a_page_boundary_keeps_the_whole_entries():
+    # the file ends at 0x1000, 5 bytes into entry 3: the three whole entries, with the warning (the rule
+    # compares where the cut entry starts, not where the file ends, with the end of the last page)
+    off, data = cut_dynamic(3, 5, 0x1000 - 16 * 3 - 5)
+    assert len(data) == 0x1000
+    img = load(data)
+    assert len(img.dynamic) == 3 and [(w.table, w.offset) for w in img.warnings] == [("dynamic table", off + 48)]
