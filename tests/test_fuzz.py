@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing (fuzz/targets.py, fuzz/run.py): a short campaign of every target, every
 crasher ever found replayed with its expected outcome, and proof that the harness does report a crash.
 
-A campaign lasts LINKSCOPE_FUZZ_SECONDS (10 by default) in a child process with memory and time
+A campaign lasts LINKSCOPE_FUZZ_SECONDS (6 by default: the CI budget) in a child process with memory and time
 limits; longer ones: ``python fuzz/run.py all --seconds 600``. Without atheris (the ``fuzz`` extra)
 the runner falls back to seeded random mutation through the same harness."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO / "fuzz"))
 import run  # noqa: E402  (fuzz/run.py)
 import targets  # noqa: E402  (fuzz/targets.py)
 
-SECONDS = int(os.environ.get("LINKSCOPE_FUZZ_SECONDS", "10"))
+SECONDS = int(os.environ.get("LINKSCOPE_FUZZ_SECONDS", "6"))
 REGRESSIONS = sorted(run.REGRESSIONS.glob("*.bin"))
 
 
