@@ -24,6 +24,7 @@ from .sniff import loadable
 LARGEST = 10          # the largest binaries the summary names
 EXAMPLES = 3          # paths named per finding kind or violated rule
 MAX_PROBLEMS = 200    # a target's problems kept in its record (the count is always whole)
+SESSION_BINARIES = 1024   # binaries examined with one resolution session and one set of tree lookups
 
 
 class ScanError(InputError):
@@ -188,16 +189,24 @@ class Examiner:
     image with a cache the cache of inspect records."""
 
     def __init__(self, target: str, tree: Files, deps_root: str, policy=None, records: RecordCache | None = None):
+        self.target, self.tree, self.deps_root, self.policy = target, tree, deps_root, policy
+        self.records = records if is_image(tree) else None
+        self.examined = 0
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """A new resolution session, and the tree's lookups forgotten: every SESSION_BINARIES binaries,
+        so the caches (and memory) stay bounded however many a tree holds; libc and the loader's
+        configuration are then read again, once."""
         from .deps.hostenv import host_env
         from .deps.records import Env
         from .deps.resolver import Session
 
-        self.target, self.tree, self.deps_root, self.policy = target, tree, deps_root, policy
-        self.records = records if is_image(tree) else None
-        if deps_root == "target":
-            self.env = Env(root=tree.root, ld_library_path="", cwd="/")
-            self.session = Session(tree)
-        elif deps_root == "host":
+        self.tree.forget()
+        if self.deps_root == "target":
+            self.env = Env(root=self.tree.root, ld_library_path="", cwd="/")
+            self.session = Session(self.tree)
+        elif self.deps_root == "host":
             self.env, self.session = host_env("/", ""), Session()
         else:
             self.env = self.session = None
@@ -213,6 +222,10 @@ class Examiner:
     def examine(self, path: str) -> dict:
         """The JSON record of the binary at inner path ``path``."""
         from .inspector import inspect
+
+        self.examined += 1
+        if self.examined % SESSION_BINARIES == 0:
+            self._fresh()
         from .render.jsonout import binary_to_json
 
         rec = None

@@ -164,7 +164,7 @@ def _scan_one(target: str, args, shard, pol, emit, progress: Progress, images: s
             close()
 
 
-WINDOW = 8192      # files examined per batch: memory stays flat however many a tree holds
+WINDOW = 8192      # files walked per batch: the names in memory stay bounded however many a tree holds
 
 
 def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, progress: Progress) -> None:
@@ -211,10 +211,6 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
         window = []
         if path is None:
             break
-        # The next batch starts from fresh caches: what the resolution session and the tree learnt of
-        # this one's files is not kept (libc and the loader's configuration are read again, once).
-        tree.forget()
-        ex = scan.Examiner(target, tree, deps_root, pol, records)
-        warmed[0] = False
+
     progress.seen(counted[0] - shown)
     emit(scan.target_record(target, tree, counted[0], found, problems, shard=args.shard))
