@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from itertools import islice
 
 from .. import policy, scan
 from ..errors import LinkscopeError
@@ -192,14 +193,9 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
                 return
 
     found = shown = 0
-    window: list[str] = []
     walk = scan.candidates(tree, problems, target, shard, counted)
     while True:
-        path = next(walk, None)
-        if path is not None:
-            window.append(path)
-            if len(window) < WINDOW:
-                continue
+        window = list(islice(walk, WINDOW))
         progress.seen(counted[0] - shown)
         shown = counted[0]
         for part in iter_chunks(window, work, (lambda w=window: warm(w)) if window else None, args.jobs):
@@ -208,9 +204,6 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
                     found += 1
                     progress.examined_one()
                     emit(rec)
-        window = []
-        if path is None:
+        if len(window) < WINDOW:
             break
-
-    progress.seen(counted[0] - shown)
     emit(scan.target_record(target, tree, counted[0], found, problems, shard=args.shard))
