@@ -130,10 +130,11 @@ def gather(args, positional: str = "paths") -> Inputs:
     return inp
 
 
-def walk(top: str, problems: list[str]):
+def walk(top: str, problems: list[str], stats: bool = False):
     """The regular files below ``top`` (see the module's rules), in order, yielded as each directory
-    is listed (a scan of millions of files never holds their names)."""
-    out: list[str] = []
+    is listed (a scan of millions of files never holds their names); with ``stats``, each as (path,
+    its lstat), the one the walk made."""
+    out: list = []
     seen: set[tuple[int, int]] = set()
     stack: list = [iter([top])]
     while stack:
@@ -147,11 +148,11 @@ def walk(top: str, problems: list[str]):
         except OSError as e:
             problems.append(path_line(d, f"cannot list the directory: {e.strerror or e}"))
             continue
-        kept: list[tuple[str, bool]] = []
+        kept: list[tuple[str, os.stat_result | None]] = []     # (path, lstat; None for a directory)
         for e in entries:
             try:
                 if e.is_dir(follow_symlinks=False):
-                    kept.append((e.path, True))
+                    kept.append((e.path, None))
                 elif e.is_file(follow_symlinks=False):
                     st = e.stat(follow_symlinks=False)
                     if st.st_nlink > 1:
@@ -159,10 +160,10 @@ def walk(top: str, problems: list[str]):
                         if key in seen:
                             continue
                         seen.add(key)
-                    kept.append((e.path, False))
+                    kept.append((e.path, st))
             except OSError:
                 continue
-        stack.append(_Rest(kept, out))
+        stack.append(_Rest(kept, out, stats))
         if out:
             yield from out
             out.clear()
@@ -173,21 +174,21 @@ class _Rest:
     """One directory's remaining entries, in name order: files go straight to ``out``, each
     subdirectory is handed back to the walk, which lists it before this directory's later entries."""
 
-    __slots__ = ("entries", "out", "i")
+    __slots__ = ("entries", "out", "i", "stats")
 
-    def __init__(self, entries: list[tuple[str, bool]], out: list[str]):
-        self.entries, self.out, self.i = entries, out, 0
+    def __init__(self, entries: list[tuple[str, os.stat_result | None]], out: list, stats: bool):
+        self.entries, self.out, self.i, self.stats = entries, out, 0, stats
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
         while self.i < len(self.entries):
-            path, is_dir = self.entries[self.i]
+            path, st = self.entries[self.i]
             self.i += 1
-            if is_dir:
+            if st is None:
                 return path
-            self.out.append(path)
+            self.out.append((path, st) if self.stats else path)
         raise StopIteration
 
 

@@ -56,17 +56,8 @@ def regular_files(tree: Files, problems: list[str]):
     from .inputs import walk
 
     skip = len(tree.root) if tree.root != "/" else 0
-    for host in walk(tree.root, problems):
-        st = _lstat(host)
-        if st is not None:
-            yield host[skip:] or "/", st
-
-
-def _lstat(host: str):
-    try:
-        return os.lstat(host)
-    except OSError:
-        return None
+    for host, st in walk(tree.root, problems, stats=True):
+        yield host[skip:] or "/", st
 
 
 def candidates(tree: Files, problems: list[str], target: str, shard: tuple[int, int] | None, counted: list[int]):
