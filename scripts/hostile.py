@@ -16,6 +16,14 @@ to OUTDIR), ``root`` (for a directory setup: the --root the file is resolved in,
 - ``{"outcome": "deps-warning", "warning": FRAGMENT, "libraries": [[NAME, PATH], ...] or null}``: the
   file reads fine, and ``deps`` (in ``root``, when given) says FRAGMENT on stderr, finishes, and lists
   those libraries.
+- ``{"outcome": "image", "warnings": [FRAGMENT, ...], "binaries": [PATH, ...], "binary": PATH or null,
+  "libraries": [[NAME, PATH(, REALPATH)], ...] or null}``: the file is a container image (an OCI layout
+  or a docker save tarball, as a tar); ``scan`` of it says each FRAGMENT on stderr and finds exactly
+  those binaries (paths inside the image), each read without an error, nothing is written outside its
+  temporary directory, which is gone when it ends; ``inspect --root`` reads PATH inside it without a
+  complaint, and ``deps --root`` lists those libraries for it (PATH null for a library not found).
+
+The images are written with tarfile and json (the builders of tests/imagekit.py).
 
 tests/test_hostile.py runs every case through the CLI and holds it to its expectation and to the
 invariants of bounded time and memory.
@@ -30,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from imagekit import D, F, H, L, docker_legacy, layer, oci_dir, tar_dir  # noqa: E402
 from crafted import (DT_NEEDED, DT_NULL, DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE,  # noqa: E402
                      SECT_RVA, SHT_DYNAMIC, SHT_DYNSYM, SHT_NOTE, SHT_PROGBITS, SHT_STRTAB, Blob, build_fat,
                      elf64_file, elf64_header, elf64_phdr, elf64_shdr, go_buildinfo_inline, import_directory, leb,
@@ -382,6 +391,83 @@ def tree_cases(out: Path) -> None:
          file="interp-script/bin/main", root="interp-script")
 
 
+# -- container images --------------------------------------------------------------------------------
+def image(expect_warnings: list[str], binaries: list[str], binary: str, libraries: list | None = None) -> dict:
+    return dict(outcome="image", warnings=expect_warnings, binaries=binaries, binary=binary, libraries=libraries)
+
+
+def image_cases(out: Path) -> None:
+    """Images whose layers try to write outside, link outside, hold devices, or expand without end.
+    Each holds a small dynamic executable /usr/bin/good with its loader and C library, so that what
+    the image should still yield is checked beside what it must not do."""
+    import gzip
+    import tempfile
+
+    loader = bytes(dynamic_elf(needed=("ld-linux-x86-64.so.2",), interp=b"\0"))
+    libc = bytes(dynamic_elf(needed=("ld-linux-x86-64.so.2",), interp=b"\0"))
+    good = bytes(dynamic_elf())
+    base = (D("lib64"), F("lib64/ld-linux-x86-64.so.2", loader, 0o755), D("usr"), D("usr/lib64"),
+            F("usr/lib64/libc.so.6", libc, 0o755), D("usr/bin"), F("usr/bin/good", good, 0o755))
+    base_bins = ["/lib64/ld-linux-x86-64.so.2", "/usr/bin/good", "/usr/lib64/libc.so.6"]
+    good_libs = [("libc.so.6", "/usr/lib64/libc.so.6"), ("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2")]
+
+    def oci_tar(name: str, *layers: bytes) -> None:
+        with tempfile.TemporaryDirectory() as td:
+            oci_dir(Path(td) / "img", list(layers))
+            tar_dir(Path(td) / "img", out / name)
+
+    evil = bytes(dynamic_elf(needed=("libevil.so",)))
+    oci_tar("image-path-traversal.tar", layer(*base, F("../../sentinel/evil", evil, 0o755),
+                                              F("usr/../../../sentinel/evil2", evil, 0o755)))
+    case("image-path-traversal", "layer entries named ../../sentinel/evil and usr/../../../sentinel/evil2",
+         image(["../../sentinel/evil: a path that climbs out of the image; skipped",
+                "usr/../../../sentinel/evil2: a path that climbs out of the image; skipped"],
+               base_bins, "/usr/bin/good", good_libs), file="image-path-traversal.tar")
+    oci_tar("image-absolute-names.tar", layer(*base, F("/usr/bin/evil", evil, 0o755), F("/etc/passwd", b"root::0:0::/:\n")))
+    case("image-absolute-names", "layer entries with absolute names (/usr/bin/evil, /etc/passwd)",
+         image(["/usr/bin/evil: an absolute path; skipped", "/etc/passwd: an absolute path; skipped"],
+               base_bins, "/usr/bin/good", good_libs), file="image-absolute-names.tar")
+    oci_tar("image-symlink-climb.tar", layer(*base, L("usr/lib64/libevil.so", "../../../../../../../etc/passwd"),
+                                             F("usr/bin/evil", evil, 0o755)))
+    case("image-symlink-climb", "a library that is a symbolic link climbing out of the image",
+         image(["usr/lib64/libevil.so: a symlink to ../../../../../../../etc/passwd, which climbs out of the image; "
+                "skipped"], base_bins + ["/usr/bin/evil"], "/usr/bin/evil",
+               [("libevil.so", None), ("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2")]),
+         file="image-symlink-climb.tar")
+    vendor = bytes(dynamic_elf(needed=("libc.so.6",), interp=b"\0"))
+    oci_tar("image-absolute-symlink.tar", layer(*base, D("opt"), D("opt/linkscope-hostile-vendor"),
+                                                F("opt/linkscope-hostile-vendor/libvendor.so.1", vendor, 0o755),
+                                                L("usr/lib64/libvendor.so", "/opt/linkscope-hostile-vendor/libvendor.so.1"),
+                                                F("usr/bin/app", bytes(dynamic_elf(needed=("libc.so.6", "libvendor.so"))), 0o755)))
+    case("image-absolute-symlink", "an absolute symbolic link (usr/lib64/libvendor.so -> /opt/...): resolved inside "
+         "the image, never on the host", image([], base_bins + ["/opt/linkscope-hostile-vendor/libvendor.so.1", "/usr/bin/app"],
+                                                "/usr/bin/app",
+                                                [("libc.so.6", "/usr/lib64/libc.so.6"),
+                                                 ("libvendor.so", "/usr/lib64/libvendor.so",
+                                                  "/opt/linkscope-hostile-vendor/libvendor.so.1"),
+                                                 ("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2")]),
+         file="image-absolute-symlink.tar")
+    oci_tar("image-hardlink-out.tar", layer(*base, H("usr/bin/passwd", "../../../etc/passwd"), H("usr/bin/shadow", "/etc/shadow")))
+    case("image-hardlink-out", "hard links to ../../../etc/passwd and /etc/shadow",
+         image(["usr/bin/passwd: a hard link to ../../../etc/passwd, outside the image; skipped",
+                "usr/bin/shadow: a hard link to /etc/shadow, outside the image; skipped"], base_bins, "/usr/bin/good", good_libs),
+         file="image-hardlink-out.tar")
+    oci_tar("image-device-nodes.tar", layer(*base, ("p", "usr/bin/fifo", None, 0o755, {}),
+                                            ("c", "usr/bin/null", None, 0o755, {}), D("dev"), ("c", "dev/zero", None, 0o666, {})))
+    case("image-device-nodes", "a fifo and character devices among the executables: listed, never opened",
+         image([], base_bins, "/usr/bin/good", good_libs), file="image-device-nodes.tar")
+    zeros = layer(F("usr/share/zeros", b"\0" * (64 << 20)), F("usr/bin/after", good, 0o755))
+    oci_tar("image-gzip-bomb.tar", layer(*base), gzip.compress(zeros, compresslevel=9))
+    case("image-gzip-bomb", "a gzip layer of 64 KiB that expands to 64 MiB: streamed, not held or written",
+         image([], base_bins + ["/usr/bin/after"], "/usr/bin/after", good_libs), file="image-gzip-bomb.tar")
+    with tempfile.TemporaryDirectory() as td:
+        lay = layer(*base)
+        docker_legacy(Path(td) / "x.tar", [lay], layer_names=["../../../../etc/passwd"])
+        (out / "image-manifest-climb.tar").write_bytes((Path(td) / "x.tar").read_bytes())
+    case("image-manifest-climb", "a docker save manifest whose layer is ../../../../etc/passwd",
+         image(["not in the image (../../../../etc/passwd); skipped"], [], None), file="image-manifest-climb.tar")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: hostile.py OUTDIR | --list", file=sys.stderr)
@@ -399,6 +485,7 @@ def main(argv: list[str]) -> int:
     go_cases()
     wasm_cases()
     tree_cases(out)
+    image_cases(out)
     manifest = []
     for c in CASES:
         data = c.pop("data")

@@ -51,12 +51,14 @@ class Run:
         self.code, self.out, self.err, self.cpu, self.rss, self.wall = code, out, err, cpu, rss, wall
 
 
-def cli(*argv) -> Run:
+def cli(*argv, tmpdir: Path | None = None) -> Run:
     """``linkscope ARGV`` in a child process: its exit status, output, CPU time and peak RSS (wait4:
-    the child's own, its output in files so that nothing but wait4 reaps it)."""
+    the child's own, its output in files so that nothing but wait4 reaps it). ``tmpdir``: its TMPDIR."""
     import tempfile
 
     env = dict(os.environ, PYTHONPATH=str(SRC), COLUMNS="100")
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
         start = time.monotonic()
         p = subprocess.Popen([sys.executable, "-m", "linkscope", *map(str, argv)], stdout=fout, stderr=ferr,
@@ -138,6 +140,8 @@ def test_hostile_case(catalogue, baseline, case):
     size = path.stat().st_size
     root = ["--root", str(catalogue / case["root"])] if case["root"] else []
     expect = case["expect"]
+    if expect["outcome"] == "image":
+        return image_case(path, expect, baseline, catalogue)
 
     r = cli("inspect", "--json", path)
     held_to_invariants(r, "inspect --json", size, baseline)
@@ -162,14 +166,68 @@ def test_hostile_case(catalogue, baseline, case):
     held_to_invariants(r, "explain", size, baseline)
 
 
+def image_case(path: Path, expect: dict, baseline: int, catalogue: Path) -> None:
+    """An image through scan, then its binary through inspect and deps --root: what the image may not
+    do (write, link or read outside, open a device, hold its expansion in memory) is reported and
+    skipped, and what it holds is still read."""
+    size = path.stat().st_size
+    tmp = catalogue.parent / f"tmp-{path.stem}"
+    tmp.mkdir()
+    outside = [Path("/sentinel"), catalogue.parent / "sentinel", catalogue / "sentinel", tmp.parent / "sentinel"]
+    assert not any(p.exists() for p in outside)
+
+    r = cli("scan", "--jsonl", "-", "-q", path, tmpdir=tmp)
+    held_to_invariants(r, "scan", size, baseline)
+    assert r.code == 0, r.err
+    lines = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+    records = [line for line in lines if "format" in line]
+    assert sorted(rec["path"] for rec in records) == sorted(expect["binaries"]), [rec["path"] for rec in records]
+    assert all(rec["error"] is None for rec in records), [rec["error"] for rec in records]
+    known_error_kinds(records)
+    (target,) = [line["scan_target"] for line in lines if "scan_target" in line]
+    assert target["kind"] == "image" and target["error"] is None, target
+    assert len(target["problems"]) == len(expect["warnings"]), target["problems"]
+    for fragment, problem in zip(expect["warnings"], target["problems"]):
+        assert fragment in problem and fragment in r.err, (fragment, problem)
+    assert os.listdir(tmp) == [], os.listdir(tmp)          # the scan's own store is gone with it
+    assert not any(p.exists() for p in outside)
+    if expect["binary"] is None:
+        return
+
+    r = cli("inspect", "--json", "--root", path, expect["binary"], tmpdir=tmp)
+    held_to_invariants(r, "inspect --root", size, baseline)
+    doc = reference.validate(json.loads(r.out))
+    (rec,) = doc["results"]
+    expected_outcome(rec, FINE_IN_IMAGE)
+    assert rec["path"] == expect["binary"] and r.code == 0, r.err
+    for fragment in expect["warnings"]:
+        assert fragment in r.err, r.err
+
+    r = cli("deps", "--json", "--root", path, expect["binary"], tmpdir=tmp)
+    held_to_invariants(r, "deps --root", size, baseline)
+    deps = reference.validate(json.loads(r.out), "deps.schema.json")
+    (res,) = deps["results"]
+    assert res["error"] is None, res["error"]
+    want = [tuple(lib) for lib in expect["libraries"]]
+    got = [(lib["name"], lib["path"], lib["realpath"])[:len(w)] for lib, w in zip(res["libraries"], want)]
+    assert len(res["libraries"]) == len(want) and got == want, res["libraries"]
+    assert r.code == (1 if any(lib[1] is None for lib in want) else 0), r.err
+    assert os.listdir(tmp) == [] and not any(p.exists() for p in outside)
+
+
+FINE_IN_IMAGE = {"outcome": "fine", "format": "elf"}
+
+
 def test_catalogue_is_one_file_per_case_and_covers_every_format(catalogue):
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)) >= 30
     for c in CASES:
         assert (catalogue / c["file"]).is_file(), c["name"]
-        assert c["what"] and c["expect"]["outcome"] in ("error", "partial", "fine", "slice-error", "deps-warning")
+        assert c["what"] and c["expect"]["outcome"] in ("error", "partial", "fine", "slice-error", "deps-warning",
+                                                        "image")
     for prefix in ("elf-", "macho-", "fat", "pe-", "go-elf", "go-macho", "go-pe", "wasm-", "ldconf-", "symlink-",
-                   "interp-"):
+                   "interp-", "image-path-traversal", "image-absolute-names", "image-absolute-symlink",
+                   "image-hardlink-out", "image-device-nodes", "image-gzip-bomb"):
         assert any(n.startswith(prefix) for n in names), prefix
     assert os.path.islink(catalogue / "symlink-loop/usr/lib64/libloop.so")
 
