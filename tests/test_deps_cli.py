@@ -154,3 +154,28 @@ def test_parallel_batches_give_the_serial_answer(monkeypatch):
     monkeypatch.setattr(parallel, "PARALLEL_MIN_ITEMS", 8)
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert list(resolve_many(paths, env)) == serial
+
+
+def _chain(n: int):
+    """A Result whose input needs lib0.so, lib0.so needs lib1.so, ..., lib(n-1).so nothing."""
+    from linkscope.deps.records import Library, Result
+
+    libs = tuple(Library(f"lib{i}.so", f"/lib/lib{i}.so", f"/lib/lib{i}.so", "runpath",
+                         ("/bin/deep",) if i == 0 else (f"lib{i - 1}.so",), i + 1, (i + 1,) if i + 1 < n else ())
+                 for i in range(n))
+    return Result("/bin/deep", format="elf", rules="glibc", linkage="dynamic", libraries=libs, needs=(0,))
+
+
+def test_tree_of_a_deep_chain_is_drawn_to_its_depth_bound_and_says_so():
+    """The tree is walked without recursion (a chain of 5,000 libraries: no RecursionError) and its
+    drawing stops at MAX_TREE_DEPTH levels, with the cut named, not mislabelled as a repeat."""
+    from linkscope.render.deps_report import MAX_TREE_DEPTH, tree
+
+    lines = tree(_chain(5000), unicode=False).splitlines()
+    assert lines[0] == "/bin/deep"
+    assert len(lines) == 1 + MAX_TREE_DEPTH + 1
+    for depth, line in enumerate(lines[1:]):
+        assert line == "    " * depth + f"`-- lib{depth}.so => /lib/lib{depth}.so [runpath]" + (
+            f" (its libraries not drawn: more than {MAX_TREE_DEPTH} levels deep)" if depth == MAX_TREE_DEPTH else ""), line
+    short = tree(_chain(MAX_TREE_DEPTH + 1), unicode=False).splitlines()   # the last level has no libraries: all drawn
+    assert len(short) == MAX_TREE_DEPTH + 2 and "not drawn" not in "\n".join(short)

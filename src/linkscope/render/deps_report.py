@@ -62,6 +62,9 @@ def flat(r: Result, header: bool = False) -> str:
     return "\n".join(lines)
 
 
+MAX_TREE_DEPTH = 64    # levels of the tree drawn below the file
+
+
 def tree(r: Result, unicode: bool = True) -> str:
     """An indented tree in DT_NEEDED / load-command order. Each library is expanded once, under the
     object that loaded it first (its first ``needed_by``); its other occurrences are marked
@@ -86,21 +89,29 @@ def tree(r: Result, unicode: bool = True) -> str:
     for idx, lib in enumerate(r.libraries):
         home[idx] = next((p for p in lib.needed_by if idx in needs_of.get(p, ())), None)
     expanded: set[int] = set()
-
-    def walk(needs: tuple[int, ...], prefix: str, parent: str, depth: int) -> None:
-        for k, idx in enumerate(needs):
-            lib = r.libraries[idx]
-            end = k == len(needs) - 1
-            label = f"{lib.name} => {_target(lib)}"
-            if lib.via not in (VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND) and lib.via not in _PROVIDED and lib.path is not None:
-                label += f" [{lib.via}]"
-            expand = idx not in expanded and (home[idx] in (parent, None)) and depth < 64
-            if not expand:
-                label += " (repeat)"
-            lines.append(prefix + (last if end else tee) + label)
-            if expand:
-                expanded.add(idx)
-                walk(lib.needs, prefix + (gap if end else bar), lib.name, depth + 1)
-
-    walk(r.needs, "", r.path, 0)
+    # Walked with a stack, not recursion: the graph comes from the files. Each library is expanded
+    # once, so the lines are bounded by the graph's edges; the depth bound keeps a chain's
+    # indentation from growing the output with the square of its length.
+    stack = [(r.needs, 0, "", r.path, 0)]      # (needs, next position, prefix, parent, depth)
+    while stack:
+        needs, k, prefix, parent, depth = stack.pop()
+        if k == len(needs):
+            continue
+        stack.append((needs, k + 1, prefix, parent, depth))
+        idx = needs[k]
+        lib = r.libraries[idx]
+        end = k == len(needs) - 1
+        label = f"{lib.name} => {_target(lib)}"
+        if lib.via not in (VIA_NOT_FOUND, VIA_WEAK_NOT_FOUND) and lib.via not in _PROVIDED and lib.path is not None:
+            label += f" [{lib.via}]"
+        expand = idx not in expanded and home[idx] in (parent, None)
+        if not expand:
+            label += " (repeat)"
+        elif depth >= MAX_TREE_DEPTH and lib.needs:
+            expand = False
+            label += f" (its libraries not drawn: more than {MAX_TREE_DEPTH} levels deep)"
+        lines.append(prefix + (last if end else tee) + label)
+        if expand:
+            expanded.add(idx)
+            stack.append((lib.needs, 0, prefix + (gap if end else bar), lib.name, depth + 1))
     return "\n".join(lines)
