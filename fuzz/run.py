@@ -39,11 +39,11 @@ sys.path.insert(0, str(HERE))
 
 # fuzz/targets.py's (tests/test_fuzz.py checks they agree): not imported from there, which would import
 # the package before a child's atheris could instrument it.
-TARGETS = ("elf", "macho", "universal", "pe", "wasm", "gobuildinfo", "deps")
+TARGETS = ("elf", "macho", "universal", "pe", "wasm", "gobuildinfo", "deps", "ldcache")
 
 # Inputs larger than this are cut by libFuzzer when loaded (a Go binary's headers and the start of its
 # data fit; the whole 2.5 MB file would make every execution slow).
-MAX_LEN = {"gobuildinfo": 1 << 13, "deps": 1 << 16}
+MAX_LEN = {"gobuildinfo": 1 << 13, "deps": 1 << 16, "ldcache": 1 << 16}
 DEFAULT_MAX_LEN = 1 << 17
 EXECS = re.compile(rb"stat::number_of_executed_units:\s*(\d+)|^#(\d+)\s", re.M)
 ARTIFACT = re.compile(r"^(crash|timeout|oom|leak)-[0-9a-f]+$")
@@ -189,6 +189,18 @@ def seeds(target: str) -> list[bytes]:
             out += [deps_input(conf, d) for d in bins[:4]]
         if builds["go-hello"] is not None:
             out.append(deps_input(b"/usr/lib\n", builds["go-hello"][:1 << 16]))
+    elif target == "ldcache":
+        sys.path.insert(0, str(REPO / "tests"))
+        from deps_fixtures import ldcache_writer as W
+        for host in ("/etc/ld.so.cache",):
+            if os.path.isfile(host):
+                out.append(Path(host).read_bytes()[:1 << 16])
+        entries = [("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", 0x303), ("libm.so.6", "/lib/libm.so.6", 0x303),
+                   ("libz.so.1", "/usr/lib/libz.so.1", 0x0A03)]
+        out += [W.new_format([(*e, None) for e in entries]),
+                W.new_format([(*entries[0], "x86-64-v3"), (*entries[0], None)], hwcaps=("x86-64-v3", "x86-64-v2")),
+                W.new_format(entries[:1] and [(*entries[0], None)], little=False),
+                W.old_format(entries), W.compat_format(entries, [(*e, None) for e in entries])]
     out += [p.read_bytes() for p in sorted(REGRESSIONS.glob(f"{target}-*.bin"))]   # crashers stay seeds
     out = [d for d in out if d]
     return out or [b"\0"]
@@ -227,6 +239,7 @@ INSTRUMENT = {
     "gobuildinfo": ("linkscope.byteview", "linkscope.go.buildinfo", "linkscope.go.modinfo"),
     "deps": ("linkscope.byteview", "linkscope.files", "linkscope.deps.resolver", "linkscope.deps.ldconf", "linkscope.deps.glibc", "linkscope.deps.objects",
              "linkscope.formats.elf"),
+    "ldcache": ("linkscope.deps.ldconf",),
 }
 
 

@@ -42,7 +42,7 @@ def _no_safety_net(messages) -> None:
     if STRICT:
         for m in messages:
             assert not str(m).startswith(SAFETY_NET) and SAFETY_NET not in str(m), f"a missed check: {m}"
-TARGETS = ("elf", "macho", "universal", "pe", "wasm", "gobuildinfo", "deps")
+TARGETS = ("elf", "macho", "universal", "pe", "wasm", "gobuildinfo", "deps", "ldcache")
 
 _MACHO_MAGICS = (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe")
 
@@ -227,6 +227,42 @@ def deps(data: bytes) -> str:
         assert not r.error.message.startswith(SAFETY_NET), r.error    # a reader's missed check
         return r.error.kind
     return "ok"
+
+
+_CACHE_MAGICS = (b"glibc-ld.so.cache1.1", b"ld.so-1.7.0")
+
+
+def ldcache(data: bytes) -> str:
+    """ld.so.cache as deps reads it from a root, for binaries of either byte order, then every name
+    it holds looked up as the glibc rules look it up. The magic is put back (on odd first bytes, the
+    old format's) so that the fuzzer stays on the cache's tables."""
+    from linkscope.deps.ldconf import MAX_CACHE_ENTRIES, MAX_STRING, CacheEntry, LdCache, parse_cache
+
+    if not data.startswith(_CACHE_MAGICS):
+        magic = _CACHE_MAGICS[data[0] & 1] if data else _CACHE_MAGICS[0]
+        data = magic + data[len(magic):]
+    outcome = "ok"
+    for little in (True, False):
+        cache, problems = parse_cache(data, little)
+        assert isinstance(problems, list) and all(isinstance(m, str) and m.startswith("ld.so.cache: ")
+                                                  for m in problems), problems
+        _no_safety_net(problems)
+        if cache is None:
+            assert problems, "a cache refused without a reason"
+            outcome = "refused"
+            continue
+        assert isinstance(cache, LdCache) and cache.layout in ("new", "old", "compat")
+        assert len(cache.entries) <= min(MAX_CACHE_ENTRIES, len(data) // 12)
+        flags = set()
+        for e in cache.entries:
+            assert isinstance(e, CacheEntry) and isinstance(e.key, str) and isinstance(e.value, str)
+            assert len(e.key) < MAX_STRING and len(e.value) < MAX_STRING and isinstance(e.flags, int)
+            flags.add(e.flags)
+        accept = frozenset(sorted(flags)[:4] or {0x303})
+        for e in cache.entries[:256]:
+            got = cache.lookup(e.key, accept, ("x86-64-v3", "x86-64-v2"))
+            assert got is None or got in {x.value for x in cache.entries if x.key == e.key}, (e.key, got)
+    return outcome
 
 
 def get(name: str):

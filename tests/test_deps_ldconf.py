@@ -67,6 +67,31 @@ def test_corrupt_caches_are_refused_with_a_reason(name, data, message):
     assert any(message in p for p in problems), problems
 
 
+@pytest.mark.parametrize("writer", ["new", "old"])
+def test_a_cache_of_more_entries_than_the_budget_reads_the_budget_and_says_so(monkeypatch, writer):
+    from linkscope.deps import ldconf
+
+    monkeypatch.setattr(ldconf, "MAX_CACHE_ENTRIES", 3)
+    entries = [(f"lib{i}.so", f"/l/lib{i}.so", 0x303) for i in range(5)]
+    data = W.new_format([(*e, None) for e in entries]) if writer == "new" else W.old_format(entries)
+    cache, problems = parse_cache(data)
+    assert [e.key for e in cache.entries] == ["lib0.so", "lib1.so", "lib2.so"]
+    assert problems == ["ld.so.cache: 5 entries, more than the 3 read; a library only the others name is searched "
+                        "for in the default directories"]
+    assert cache.lookup("lib2.so", frozenset({0x303})) == "/l/lib2.so" and cache.lookup("lib3.so", frozenset({0x303})) is None
+
+
+def test_glibc_hwcaps_names_past_the_budget_are_not_read(monkeypatch):
+    from linkscope.deps import ldconf
+
+    monkeypatch.setattr(ldconf, "MAX_HWCAPS_NAMES", 1)
+    data = W.new_format([("liba.so", "/v3/liba.so", 0x303, "x86-64-v3"), ("liba.so", "/v2/liba.so", 0x303, "x86-64-v2")],
+                        hwcaps=("x86-64-v3", "x86-64-v2"))
+    cache, problems = parse_cache(data)
+    assert problems[0] == "ld.so.cache: 2 glibc-hwcaps names, more than the 1 read; the entries of the others unusable"
+    assert [(e.value, e.hwcaps_subdir) for e in cache.entries] == [("/v3/liba.so", "x86-64-v3")]
+
+
 def test_entries_with_bad_string_offsets_are_dropped_not_fatal():
     data = bytearray(W.new_format([("liba.so", "/a", 0x303, None), ("libb.so", "/b", 0x303, None)]))
     data[48 + 4:48 + 8] = (10**7).to_bytes(4, "little")     # first entry's key points past the file

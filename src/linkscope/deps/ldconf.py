@@ -38,6 +38,10 @@ HWCAP_ISA_LEVEL_MASK = (1 << 10) - 1
 HWCAP_TLS = 1 << 63
 NEW_HEADER, NEW_ENTRY, OLD_HEADER, OLD_ENTRY = 48, 24, 16, 12
 MAX_STRING = 4096
+# Entries of a cache read, at most (a distribution with every library package has tens of thousands),
+# and glibc-hwcaps subdirectory names (glibc knows four per architecture).
+MAX_CACHE_ENTRIES = 1 << 18
+MAX_HWCAPS_NAMES = 256
 MAX_INCLUDE_DEPTH = 32
 MAX_CONF_FILES = 4096
 
@@ -116,7 +120,7 @@ def parse_cache(data: bytes, little: bool = True) -> tuple[LdCache | None, list[
             return cache, problems + more
         entries = []
         strings_at = end_entries
-        for i in range(nlibs):
+        for i in range(_entry_budget(nlibs, problems)):
             flags, key, value = struct.unpack_from(e + "iII", data, OLD_HEADER + i * OLD_ENTRY)
             k, v = _cstr(data, strings_at + key), _cstr(data, strings_at + value)
             if k is None or v is None:
@@ -152,7 +156,7 @@ def _parse_new(data: bytes, base: int, little: bool) -> tuple[LdCache | None, li
     entries = []
     rec = struct.Struct(e + "iIIIQ")
     bad = 0
-    for i in range(nlibs):
+    for i in range(_entry_budget(nlibs, problems)):
         fl, key, value, _osv, hwcap = rec.unpack_from(data, base + NEW_HEADER + i * NEW_ENTRY)
         k, v = _cstr(data, base + key), _cstr(data, base + value)
         if k is None or v is None:
@@ -192,9 +196,20 @@ def _hwcaps_extension(data: bytes, base: int, ext_off: int, e: str, problems: li
             problems.append("ld.so.cache: extension section outside the file; glibc-hwcaps entries unusable")
             return []
         if tag == EXT_TAG_GLIBC_HWCAPS and size and not size % 4 and not off % 4:
+            if size // 4 > MAX_HWCAPS_NAMES:
+                problems.append(f"ld.so.cache: {size // 4} glibc-hwcaps names, more than the {MAX_HWCAPS_NAMES} "
+                                "read; the entries of the others unusable")
             names = [_cstr(data, base + struct.unpack_from(e + "I", data, off + 4 * j)[0])
-                     for j in range(size // 4)]
+                     for j in range(min(size // 4, MAX_HWCAPS_NAMES))]
     return names
+
+
+def _entry_budget(nlibs: int, problems: list[str]) -> int:
+    if nlibs <= MAX_CACHE_ENTRIES:
+        return nlibs
+    problems.append(f"ld.so.cache: {nlibs} entries, more than the {MAX_CACHE_ENTRIES} read; a library only the "
+                    "others name is searched for in the default directories")
+    return MAX_CACHE_ENTRIES
 
 
 def _cstr(data: bytes, off: int) -> str | None:
