@@ -42,7 +42,7 @@ from imagekit import D, F, H, L, docker_legacy, layer, oci_dir, tar_dir  # noqa:
 from crafted import (DT_NEEDED, DT_NULL, DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE,  # noqa: E402
                      SECT_RVA, SHT_DYNAMIC, SHT_DYNSYM, SHT_NOTE, SHT_PROGBITS, SHT_STRTAB, Blob, build_fat,
                      elf64_file, elf64_header, elf64_phdr, elf64_shdr, go_buildinfo_inline, import_directory, leb,
-                     macho64, macho_segment64, make_pe, wasm_module)
+                     macho64, macho_segment64, make_pe, wasm_module, wasm_section)
 
 U32, U64 = (1 << 32) - 1, (1 << 64) - 1
 INTERP = b"/lib64/ld-linux-x86-64.so.2\0"
@@ -164,6 +164,13 @@ def elf_cases() -> None:
          partial("section names", "malformed"),
          elf64_file(shdrs=[elf64_shdr(), elf64_shdr(name=1, type=SHT_DYNAMIC, offset=0, size=64, entsize=16)],
                     shstrndx=1))
+    n = (1 << 16) + 1    # one past the budget: the reader does its full budget's work
+    case("elf-65537-sections", "65537 sections (extended numbering), the table in the file: 65536 read",
+         partial("section headers", "malformed"),
+         elf64_file(shdrs=[section0(size=n)] + [elf64_shdr(name=0, type=SHT_PROGBITS, offset=64, size=8)] * (n - 1),
+                    shnum=0))
+    case("elf-go-65537-dynamic-symbols", "a Go binary (its imports are read one by one) with 65537 dynamic symbols",
+         partial("dynamic symbols", "malformed"), _go_with_dynsyms(n))
     many = tuple(f"lib{i:05d}.so" for i in range(20_000))
     case("elf-20000-needed", "20000 distinct DT_NEEDED libraries, none of them anywhere: the walk's budget",
          deps_warning("more than 4096 objects: lib04096.so and the rest not resolved"),
@@ -193,6 +200,25 @@ def _many_needed(names, runpath: str | None = None) -> bytearray:
           elf64_phdr(PT_LOAD, 5, 0, base, end),
           elf64_phdr(PT_DYNAMIC, 6, dyn_off, base + dyn_off, len(dyn), align=8)]
     return elf64_file(ph, parts={interp_off: INTERP, str_off: strs, dyn_off: dyn}, entry=base + 0x100)
+
+
+def _go_with_dynsyms(count: int) -> bytearray:
+    """A Go executable (a .go.buildinfo section) whose .dynsym holds ``count`` undefined symbols."""
+    strtab = b"\0getaddrinfo\0"
+    symoff = 0x1000
+    syms = bytes(24) + struct.pack("<IBBHQQ", 1, 0x12, 0, 0, 0, 0) * (count - 1)
+    stroff = symoff + len(syms)
+    bi = go_buildinfo_inline(b"go1.22.5", b"0" * 16 + b"path\texample.com/x\nmod\texample.com/x\t(devel)\t\n"
+                             b"build\tCGO_ENABLED=1\n" + b"1" * 16)
+    bioff = (stroff + len(strtab) + 15) & ~15
+    names = b"\0.dynsym\0.dynstr\0.go.buildinfo\0.shstrtab\0"
+    names_off = bioff + len(bi)
+    shdrs = [elf64_shdr(), elf64_shdr(name=1, type=SHT_DYNSYM, offset=symoff, size=len(syms), link=2, entsize=24),
+             elf64_shdr(name=9, type=SHT_STRTAB, offset=stroff, size=len(strtab)),
+             elf64_shdr(name=17, type=SHT_PROGBITS, flags=3, addr=0x500000, offset=bioff, size=len(bi)),
+             elf64_shdr(name=31, type=SHT_STRTAB, offset=names_off, size=len(names))]
+    return elf64_file([elf64_phdr(PT_LOAD, 6, offset=bioff, vaddr=0x500000, filesz=len(bi))], shdrs,
+                      parts={symoff: syms, stroff: strtab, bioff: bi, names_off: names}, type=2, shstrndx=4)
 
 
 def _self_verneed() -> bytearray:
@@ -239,6 +265,13 @@ def macho_cases() -> None:
          partial("LC_LOAD_DYLIB", "malformed"), macho64(unterminated))
     many = b"".join(dylib_cmd(f"/usr/lib/lib{i}.dylib".encode()) for i in range(20_000))
     case("macho-20000-dylibs", "20000 LC_LOAD_DYLIB commands", FINE, macho64(many))
+    n = (1 << 16) + 1
+    case("macho-65537-load-commands", "65537 load commands of 8 bytes: 65536 read",
+         partial("load commands", "malformed"), macho64(*[struct.pack("<II", 0x7FFF, 8)] * n))
+    seg = (struct.pack("<II16sQQQQIIII", 0x19, 72 + 80 * n, b"__DATA", 0, 0x1000, 0, 0, 3, 3, n, 0)
+           + struct.pack("<16s16sQQIIIIIIII", b"__data", b"__DATA", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) * n)
+    case("macho-65537-sections", "a segment of 65537 sections: 65536 read", partial("load commands", "malformed"),
+         macho64(seg))
     slice_ = macho64(dylib_cmd(b"/usr/lib/libSystem.B.dylib"))
     case("fat-4g-slices", "0xcafebabe and 2^32-1 slices: a Java class's magic and no fat count, read as data",
          dict(outcome="fine", format="data"),
@@ -338,6 +371,11 @@ def wasm_cases() -> None:
          partial("import section", "malformed"), wasm_module(bytes([2]) + leb(6) + leb(U32) + b"\0"))
     case("wasm-100000-sections", "100000 custom sections: 65536 read", partial("sections", "malformed"),
          wasm_module(*[b"\0\x02\x01x"] * 100_000))
+    n = (1 << 15) + 1
+    case("wasm-32769-imports", "32769 function imports of empty names: 32768 read", partial("imports", "malformed"),
+         wasm_module(wasm_section(2, leb(n) + b"\0\0\0\0" * n)))
+    case("wasm-32769-exports", "32769 function exports of empty names: 32768 read", partial("exports", "malformed"),
+         wasm_module(wasm_section(7, leb(n) + b"\0\0\0" * n)))
     case("wasm-section-size-4g", "a section whose LEB128 size is 2^32-1, past the end",
          partial("sections", "truncated"), wasm_module(bytes([1]) + leb(U32) + bytes(8)))
 

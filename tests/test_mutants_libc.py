@@ -258,10 +258,19 @@ class Sec:
     file_size: int = 0
 
 
+def rows_of(sections) -> tuple:
+    """ElfImage.section_rows of these sections: (name, type, flags, offset, size, link)."""
+    return tuple(("", s.type, 0, s.offset, s.file_size, s.link) for s in sections)
+
+
 @dataclass
 class SymImage:
     elf_sections: list
     view: ByteView
+
+    @property
+    def section_rows(self):
+        return rows_of(self.elf_sections)
 
 
 SHT_NULL, SHT_SYMTAB, SHT_STRTAB = 0, 2, 3
@@ -406,6 +415,10 @@ class Elf(libc.ElfImage):
     @property
     def os_name(self):
         return self._os
+
+    @property
+    def section_rows(self):
+        return rows_of(self.elf_sections)
 
     def note(self, name, ntype):
         return b"desc" if (name, ntype) in self._notes else None

@@ -179,3 +179,15 @@ def test_search_skips_false_headers():
 
     ft = pclntab.find(Img())
     assert ft is not None and ft.offset == 512 + len(fake) and ft.names == ("runtime.main", "main.main")
+
+
+def test_names_of_an_old_table_past_the_walk_budget_are_refused_not_walked(monkeypatch):
+    """A table before Go 1.16 names its functions record by record: past MAX_NAMES_WALKED records
+    the names are refused (the evidence they give is then unknown), not read for seconds; a 1.16+
+    table reads its name region whole, whatever its size."""
+    monkeypatch.setattr(pclntab, "MAX_NAMES_WALKED", 3)
+    old = pclntab.parse(ByteView(_table("1.2", ["a.f", "b.g", "c.h", "main.main"])))
+    with pytest.raises(Malformed, match="pclntab of 4 functions before Go 1.16: more than the 3"):
+        old.has("main.main")
+    assert pclntab.parse(ByteView(_table("1.2", ["a.f", "b.g", "main.main"]))).has("main.main")
+    assert pclntab.parse(ByteView(_table("1.18", ["a.f", "b.g", "c.h", "main.main"]))).has("main.main")

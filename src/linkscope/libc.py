@@ -53,7 +53,7 @@ from . import fastjson
 from .go import flags as goflags
 from .lazy import memoised
 from .errors import LinkscopeError
-from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_SYMTAB, ElfImage)
+from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_NOBITS, SHT_SYMTAB, ElfImage)
 from .record import record
 
 GLIBC, MUSL, BIONIC, NONE = "glibc", "musl", "bionic", "none"
@@ -146,15 +146,16 @@ def _needed_flavour(image: ElfImage, names) -> str | None:
 
 def _symtab_has(image: ElfImage, names: tuple[bytes, ...]) -> bool:
     """Whether the static symbol table's strings hold one of ``names`` as a whole name."""
-    for s in image.elf_sections:
-        if s.type != SHT_SYMTAB or not 0 < s.link < len(image.elf_sections):
+    rows = image.section_rows          # (name, type, flags, offset, size, link): no record per section
+    for _name, sh_type, _flags, _off, _size, link in rows:
+        if sh_type != SHT_SYMTAB or not 0 < link < len(rows):
             continue
-        strtab = image.elf_sections[s.link]
-        if strtab.file_size == 0 or strtab.offset + strtab.file_size > image.view.size:
+        _n, str_type, _f, offset, size, _l = rows[link]
+        if str_type == SHT_NOBITS or size == 0 or offset + size > image.view.size:
             continue
-        end = strtab.offset + min(strtab.file_size, SCAN_LIMIT)
+        end = offset + min(size, SCAN_LIMIT)
         for name in names:
-            if image.view.find(b"\0" + name + b"\0", strtab.offset, end) >= 0:
+            if image.view.find(b"\0" + name + b"\0", offset, end) >= 0:
                 return True
     return False
 

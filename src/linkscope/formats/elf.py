@@ -67,9 +67,10 @@ _ABI_TAG_OS = {0: "linux", 1: "hurd", 2: "solaris", 3: "freebsd", 4: "netbsd", 5
 _NOTE_OS = {b"NetBSD\0": "netbsd", b"OpenBSD\0": "openbsd", b"FreeBSD\0": "freebsd",
             b"DragonFly\0": "dragonfly", b"Android\0": "android", b"SuSE\0": "linux"}
 
-# Section counts beyond this are refused even when the file could hold their headers: Go's own
-# tests use 65,298; the extended-numbering maximum is 2**32.
-MAX_SECTIONS = 1 << 20
+# Sections read at most (the rest of a larger table is a warning): Go's own tests use 65,298, linked
+# programs a few dozen; the extended-numbering maximum is 2**32. Each costs some microseconds and a
+# few hundred bytes in every pass over the sections, so this keeps a file to its second.
+MAX_SECTIONS = 1 << 16
 # machines the analyses tell apart (the others are named by arch_name)
 EM_386, EM_X86_64, EM_AARCH64 = 3, 62, 183
 PAGE = 4096   # the smallest page any Linux port maps; the bytes after the file's end in its last page read as zeros
@@ -78,6 +79,9 @@ MAX_NOTES = 4096
 # Dynamic symbols and version records read at most; real files stay far below (a large C++ library
 # has some 10**5 dynamic symbols, libc.so.6 about 3,000).
 MAX_SYMBOLS = 1 << 20
+# Dynamic symbols read one by one for the imports (Go binaries only: they import dozens); the other
+# readers of the table find what they want in it at C speed.
+MAX_IMPORT_WALK = 1 << 16
 MAX_VERSION_RECORDS = 1 << 16
 
 
@@ -414,7 +418,15 @@ class ElfImage(Image):
         if shnum == 0:
             return [], None, None
         if shnum > MAX_SECTIONS:
-            raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted", offset=self.view.base + self.shoff)
+            # A count the file cannot hold is no count: refused. One it holds is read up to the budget.
+            try:
+                self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
+            except Malformed:
+                raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted",
+                                offset=self.view.base + self.shoff) from None
+            self.warn("section headers", Malformed(f"{shnum} sections, more than the {MAX_SECTIONS} read; the "
+                                                   "others not read", offset=self.view.base + self.shoff))
+            shnum = MAX_SECTIONS
         self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
         st = self._layout.shdr
         if self._shentsize == st.size:  # the usual case: the table in one read, unpacked at C speed
@@ -477,7 +489,16 @@ class ElfImage(Image):
         return None
 
     def imported_symbols(self):
-        for s in self.dynamic_symbols:
+        """(name, name@version) of each undefined dynamic symbol, from the first MAX_IMPORT_WALK
+        symbols (a warning says when there are more)."""
+        count = self.dynamic_symbol_count
+        if count > MAX_IMPORT_WALK:
+            self.warn("dynamic symbols", Malformed(f"{count} dynamic symbols, more than the {MAX_IMPORT_WALK} read "
+                                                   "for the imports; the others not read", offset=None))
+            syms = self._dynamic_symbols(MAX_IMPORT_WALK)
+        else:
+            syms = self.dynamic_symbols
+        for s in syms:
             if s.name and not s.defined:
                 yield s.name, f"{s.name}@{s.version}" if s.version else s.name
 
@@ -1016,10 +1037,16 @@ class ElfImage(Image):
     def dynamic_symbols(self) -> tuple[DynSymbol, ...]:
         """The dynamic symbols (entry 0 included, as in the table), each with its version name: from
         DT_VERNEED (vna_other == versym index) or DT_VERDEF, the way readelf and the loader pair them."""
+        return self._dynamic_symbols(None)
+
+    def _dynamic_symbols(self, limit: int | None) -> tuple[DynSymbol, ...]:
+        """The first ``limit`` dynamic symbols (all when None), as :attr:`dynamic_symbols` reads them."""
         layout = self._dynsym_layout
         if layout is None:
             return ()
         off, count, ent, strings = layout
+        if limit is not None:
+            count = min(count, limit)
         v = self.view
         versyms = None
         vs_off = self._dynamic_offset(DT_VERSYM, "DT_VERSYM") if self.dyn1(DT_SYMTAB) is not None else None

@@ -164,6 +164,11 @@ GO_BUILD_ID_WINDOW = buildid.READ_SIZE
 # imports a few thousand).
 MAX_UNDEFINED_SYMBOLS = 65536
 
+# Load commands and sections read at most (more is a warning, and the rest is not read): a program has
+# a few dozen of each; each costs microseconds in Python, and these keep a file to its second.
+MAX_LOAD_COMMANDS = 1 << 16
+MAX_SECTIONS = 1 << 16
+
 # Load-command string fields longer than this are refused (paths are at most PATH_MAX = 1024 on
 # Darwin; the limit leaves room for odd but valid files).
 MAX_LC_STRING = 4096
@@ -373,7 +378,12 @@ class MachOImage(Image):
         env: list[str] = []
         platforms: list[Platform] = []
         off = hdr
-        for i in range(self.ncmds):
+        count = self.ncmds
+        if count > MAX_LOAD_COMMANDS:
+            self.warn("load commands", Malformed(f"{count} load commands, more than the {MAX_LOAD_COMMANDS} read; "
+                                                 "the others not read", offset=v.base + 16))
+            count = MAX_LOAD_COMMANDS
+        for i in range(count):
             problem = None
             if off + 8 > end:
                 problem = Malformed(f"load command {i} starts past sizeofcmds", offset=v.base + off)
@@ -409,7 +419,7 @@ class MachOImage(Image):
         """Read one load command into the lists of the walk (and the image's single-valued fields)."""
         v, cmd, off, size = self.view, lc.cmd, lc.offset, lc.size
         if cmd in (LC_SEGMENT, LC_SEGMENT_64):
-            seg, secs = self._segment(lc)
+            seg, secs = self._segment(lc, MAX_SECTIONS - len(sections))
             segments.append(seg)
             sections.extend(secs)
         elif cmd in DYLIB_KINDS:
@@ -476,7 +486,8 @@ class MachOImage(Image):
         name = self._lc_str(lc, 24)
         return DylibLoad(name, kind, lc.cmd, v.u32(off + 12), _version(v.u32(off + 16)), _version(v.u32(off + 20)))
 
-    def _segment(self, lc: LoadCommand) -> tuple[Segment, list[MachOSection]]:
+    def _segment(self, lc: LoadCommand, room: int) -> tuple[Segment, list[MachOSection]]:
+        """The segment of ``lc`` and at most ``room`` of its sections (the file's section budget left)."""
         v, off = self.view, lc.offset
         if lc.cmd == LC_SEGMENT_64:
             head, sect, fields, sfields = 72, 80, "16sQQQQIIII", "16s16sQQIIIIIIII"
@@ -495,7 +506,11 @@ class MachOImage(Image):
         seg = Segment(name, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, nsects, flags)
         st = struct.Struct(self._end + sfields)
         secs = []
-        for k in range(nsects):
+        if nsects > room:
+            self.warn("load commands", Malformed(f"segment {name!r}: {nsects} sections, more than the {max(room, 0)} "
+                                                 f"of the file's {MAX_SECTIONS} left; the others not read",
+                                                 offset=v.base + off))
+        for k in range(min(nsects, max(room, 0))):
             sectname, segname, addr, size, offset, align, reloff, nreloc, sflags, *_ = v.unpack(st, off + head + k * sect)
             secs.append(MachOSection(_fixed_name(sectname), _fixed_name(segname), addr, size, offset, align,
                                      reloff, nreloc, sflags))

@@ -43,6 +43,7 @@ KIND_FUNC, KIND_TABLE, KIND_MEMORY, KIND_GLOBAL, KIND_TAG = 0, 1, 2, 3, 4
 KIND_NAMES = {KIND_FUNC: "func", KIND_TABLE: "table", KIND_MEMORY: "memory", KIND_GLOBAL: "global", KIND_TAG: "tag"}
 
 MAX_SECTIONS = 1 << 16
+MAX_ENTRIES = 1 << 15         # imports, exports read at most (more is a warning; a module has dozens to thousands)
 MAX_NAME = 1 << 16            # a longer import/export/custom-section name is refused
 
 
@@ -298,7 +299,7 @@ class WasmImage(Image):
             return (), ()
         cur = self._payload(s)
         out, memories = [], []
-        for _ in range(cur.count("import vector", 4)):
+        for _ in range(self._budget(cur.count("import vector", 4), "imports", s)):
             module = cur.name("import module name")
             name = cur.name("import name")
             at = cur.pos
@@ -321,6 +322,13 @@ class WasmImage(Image):
             out.append(Import(module, name, kind))
         return tuple(out), tuple(memories)
 
+    def _budget(self, n: int, what: str, s) -> int:
+        if n <= MAX_ENTRIES:
+            return n
+        self.warn(what, Malformed(f"{n} {what}, more than the {MAX_ENTRIES} read; the others not read",
+                                  offset=self.view.base + s.offset))
+        return MAX_ENTRIES
+
     @property
     def imports(self) -> tuple[Import, ...]:
         return self._import_table[0]
@@ -332,7 +340,7 @@ class WasmImage(Image):
             return ()
         cur = self._payload(s)
         out = []
-        for _ in range(cur.count("export vector", 3)):
+        for _ in range(self._budget(cur.count("export vector", 3), "exports", s)):
             name = cur.name("export name")
             at = cur.pos
             kind = cur.u8()

@@ -37,6 +37,9 @@ from ..lazy import Rx
 
 MAGICS = {0xFFFFFFFB: "1.2", 0xFFFFFFFA: "1.16", 0xFFFFFFF0: "1.18", 0xFFFFFFF1: "1.20"}
 MAX_FUNCS = 1 << 22          # a very large Go binary (kubelet, ~50 MB) has about 10**5 functions
+# Function records read one by one for the names of a table before Go 1.16 (whose names are not
+# one region): about 2 us each, so a table of more names leaves the name-based evidence unknown.
+MAX_NAMES_WALKED = 1 << 18
 MAX_CANDIDATES = 16          # header-magic matches tried when the table has to be searched for
 SEARCH_LIMIT = 512 << 20     # bytes searched for the header, at most
 MAX_NAME = 4096
@@ -95,6 +98,9 @@ class FuncTable:
     def names(self) -> tuple[str, ...]:
         """Every function's name, in table (address) order."""
         if self._names is None:
+            if len(self._funcoffs) > MAX_NAMES_WALKED:
+                raise Malformed(f"pclntab of {len(self._funcoffs)} functions before Go 1.16: more than the "
+                                f"{MAX_NAMES_WALKED} whose names are read one by one", offset=self._view.base)
             cache: dict[int, str] = {}
             out = []
             for funcoff in self._funcoffs:
