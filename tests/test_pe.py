@@ -571,6 +571,22 @@ def test_lookup_table_without_terminator_is_bounded(monkeypatch):
         load(make_pe(b, dirs={1: (imp, 40)})).imported_functions("x.dll")
 
 
+def test_imports_over_all_dlls_are_read_up_to_the_budget_with_a_warning(monkeypatch):
+    """Descriptors may share one lookup table: 3 DLLs of 4 functions each, a budget of 5 over all of
+    them. The first DLL's functions are given, then a warning names where the reading stopped."""
+    monkeypatch.setattr(pe, "MAX_IMPORTED_TOTAL", 5)
+    b = Blob()
+    imp = import_directory(b, [("a.dll", ["f1", "f2", "f3", "f4"]), ("b.dll", ["g1", "g2", "g3", "g4"]),
+                               ("c.dll", ["h1"])], 64)
+    img = load(make_pe(b, dirs={1: (imp, 80)}))
+    assert list(img.imported_symbols()) == [(f, f"{f} (a.dll)") for f in ("f1", "f2", "f3", "f4")]
+    assert [(w.table, w.message) for w in img.warnings] == [
+        ("import directory", "more than 5 imported functions; those of b.dll and the DLLs after it not read")]
+    monkeypatch.setattr(pe, "MAX_IMPORTED_TOTAL", 9)
+    img = load(make_pe(b, dirs={1: (imp, 80)}))
+    assert len(list(img.imported_symbols())) == 9 and img.warnings == []
+
+
 def test_hostile_counts_allocate_nothing():
     cases = [_patch(make_pe(), FILE_HDR + 2, "<H", 0xFFFF),
              _patch(make_pe(), FILE_HDR + 12, "<I", 0xFFFFFFFF),  # NumberOfSymbols

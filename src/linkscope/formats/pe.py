@@ -156,7 +156,10 @@ IMAGE_DEBUG_TYPE_COFF, IMAGE_DEBUG_TYPE_CODEVIEW, IMAGE_DEBUG_TYPE_EMBEDDED_PORT
 PE32_MAGIC, PE32PLUS_MAGIC = 0x10B, 0x20B
 
 MAX_IMPORT_DESCRIPTORS = 4096
-MAX_IMPORTED_FUNCTIONS = 1 << 16
+MAX_IMPORTED_FUNCTIONS = 1 << 14     # from one DLL (kernel32.dll exports about 1,600)
+# Functions read over all DLLs for the analyses' import evidence (a large program imports a few
+# thousand); a DLL is read whole before it is counted, so the cost is bounded by this plus one DLL's.
+MAX_IMPORTED_TOTAL = 1 << 14
 MAX_DEBUG_ENTRIES = 1024
 NAME_LIMIT = 4096
 DLL_NAME_LIMIT = 256
@@ -463,8 +466,17 @@ class PEImage(Image):
         return None
 
     def imported_symbols(self):
+        """(name, "name (dll)") of the functions imported by name, at most MAX_IMPORTED_TOTAL of them
+        over all DLLs (a warning says when there are more: descriptors may share one lookup table)."""
+        left = MAX_IMPORTED_TOTAL
         for dll in self.needed:
-            for f in self.imported_functions(dll):
+            funcs = self.imported_functions(dll)
+            if len(funcs) > left:
+                self.warn("import directory", Malformed(f"more than {MAX_IMPORTED_TOTAL} imported functions; "
+                                                        f"those of {dll} and the DLLs after it not read", offset=None))
+                return
+            left -= len(funcs)
+            for f in funcs:
                 if f.name:
                     yield f.name, f"{f.name} ({dll})"
 
