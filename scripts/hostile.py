@@ -327,7 +327,24 @@ def pe_cases() -> None:
 MOD = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/x\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2"
 
 
+def _go_elf(modinfo: bytes) -> bytearray:
+    """A Go executable whose .go.buildinfo holds ``modinfo`` (framed by the 16-byte sentinels)."""
+    blob = go_buildinfo_inline(b"go1.22.5", b"0" * 16 + modinfo + b"1" * 16)
+    names = b"\0.go.buildinfo\0.shstrtab\0"
+    at, names_at = 0x1000, 0x1000 + len(blob)
+    shs = [elf64_shdr(), elf64_shdr(name=1, type=SHT_PROGBITS, flags=3, addr=0x500000, offset=at, size=len(blob)),
+           elf64_shdr(name=15, type=SHT_STRTAB, offset=names_at, size=len(names))]
+    return elf64_file([elf64_phdr(PT_LOAD, 6, offset=at, vaddr=0x500000, filesz=len(blob))], shs,
+                      parts={at: blob, names_at: names}, type=2, shstrndx=2)
+
+
 def go_cases() -> None:
+    head = b"path\texample.com/x\nmod\texample.com/x\t(devel)\t\n"
+    deps = b"".join(b"dep\texample.com/d%d\tv1.0.0\th1:x=\n" % i for i in range((1 << 14) + 1))
+    case("go-elf-16385-deps", "Go build info listing 16385 module dependencies: 16384 read, the settings after them too",
+         partial("Go build info", "malformed"), _go_elf(head + deps + b"build\tGOOS=linux\n"))
+    case("go-elf-modinfo-empty-lines", "Go build info of a million empty lines (Go skips them; they were read one by one)",
+         partial("Go build info", "malformed"), _go_elf(head + b"\n" * 1_000_000 + b"build\tGOOS=linux\n"))
     blob = go_buildinfo_inline(b"go1.22.0", MOD, version_len=1 << 20)
     base = 0x400000
     ph = [elf64_phdr(PT_LOAD, 6, 0x1000, base + 0x1000, len(blob))]

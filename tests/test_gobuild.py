@@ -715,3 +715,48 @@ def test_go_buildinfo_is_what_go_version_m_prints(tmp_path):
         assert (e.value.kind, e.value.message) == ("not-go", "not a Go executable")
     with pytest.raises(linkscope.InputError):
         linkscope.go_buildinfo(tmp_path / "missing")
+
+
+def test_module_lists_past_the_budgets_are_read_up_to_them_with_a_warning(monkeypatch):
+    """Past MAX_DEPS dependencies the further ones (with their => lines) are not read, up to the build
+    settings, which are; past MAX_SETTINGS the rest; each budget warns once. An error after a cut
+    still names its line as written."""
+    from linkscope.go import modinfo
+
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 2)
+    monkeypatch.setattr(modinfo, "MAX_SETTINGS", 1)
+    text = ("path\tx\nmod\tx\t(devel)\t\n"
+            "dep\ta\tv1\th1:a\n=>\tb\tv2\th1:b\n\n"
+            "dep\tc\tv1\th1:c\n"
+            "dep\td\tv1\th1:d\n=>\te\tv2\th1:e\n\n"
+            "dep\tf\tv1\th1:f\n"
+            "build\tGOOS=linux\nbuild\tGOARCH=amd64\nbuild\tCGO_ENABLED=0\n")
+    said = []
+    info = modinfo.parse_modinfo(text, "go1.22.5", warn=said.append)
+    assert [(d.path, d.replace.path if d.replace else None) for d in info.deps] == [("a", "b"), ("c", None)]
+    assert info.settings == (("GOOS", "linux"),)
+    assert said == ["4 module dependencies, more than the 2 read; the others not read",
+                    "3 build settings, more than the 1 read; the others not read"]
+    assert modinfo.parse_modinfo(text, "go1.22.5").deps == info.deps          # no warn: read the same
+    bad = text.replace("build\tGOOS=linux", "build\t=linux")                   # line 11 as written
+    with pytest.raises(Malformed, match="line 11: build line with missing key"):
+        modinfo.parse_modinfo(bad, "go1.22.5")
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 4)
+    said.clear()
+    assert len(modinfo.parse_modinfo(text, "go1.22.5", warn=said.append).deps) == 4      # at the budget: all
+    assert said == ["3 build settings, more than the 1 read; the others not read"]
+
+
+def test_module_information_past_the_line_budget_is_cut_there_with_a_warning(monkeypatch):
+    """Lines Go does not know are skipped, but read: past MAX_LINES lines of any kind the rest is not
+    (16 MiB of empty lines would be 16 million)."""
+    from linkscope.go import modinfo
+
+    monkeypatch.setattr(modinfo, "MAX_LINES", 3)
+    said = []
+    info = modinfo.parse_modinfo(b"path\tx\n\n\nmod\tx\t(devel)\t\nbuild\tA=b\n", "go1.22.5", warn=said.append)
+    assert (info.path, info.main, info.settings) == ("x", None, ())
+    assert said == ["5 lines of module information, more than the 3 read; the others not read"]
+    said.clear()
+    info = modinfo.parse_modinfo(b"path\tx\n\nmod\tx\t(devel)\t\n", "go1.22.5", warn=said.append)
+    assert info.main is not None and said == []

@@ -66,7 +66,8 @@ def _read_buildinfo(image) -> GoInfo | None:
     if raw is None:
         return None
     vers, mod, mod_addr = raw
-    return parse_modinfo(mod, vers, offset=_file_offset(image, mod_addr))
+    offset = _file_offset(image, mod_addr)
+    return parse_modinfo(mod, vers, offset=offset, warn=_budget_warning(image, offset))
 
 
 def read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
@@ -253,7 +254,15 @@ def _read_wasm(image) -> GoInfo | None:
     if found is None:
         return GoInfo(version=version)
     text, offset = found
-    return parse_modinfo(text, version, offset=offset)
+    return parse_modinfo(text, version, offset=offset, warn=_budget_warning(image, offset))
+
+
+def _budget_warning(image, offset: int | None):
+    """What parse_modinfo calls past a budget: a warning on the image, if it takes them."""
+    warn = getattr(image, "warn", None)
+    if warn is None:
+        return None
+    return lambda message: warn("Go build info", Malformed(message, offset=offset))
 
 
 def find_wasm_modinfo(image) -> tuple[bytes, int] | None:

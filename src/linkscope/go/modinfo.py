@@ -11,13 +11,24 @@ from ..errors import Malformed
 from ..model import Dep, GoInfo, Module
 from .strconv import go_quote, quoted_prefix, unquote_bytes
 
+# Module dependencies and build settings read at most (a large program has some hundreds and some
+# dozens); past them the lines are skipped, and ``warn`` is told. The text itself is at most 16 MiB.
+MAX_DEPS = 1 << 14
+MAX_SETTINGS = 1 << 12
+# Lines read at most, whatever they are (Go skips lines it does not know: 16 MiB of empty lines
+# would be 16 million); room for the budgets above with their => and empty lines.
+MAX_LINES = 1 << 17
+
 
 # -- the modinfo text -------------------------------------------------------------------------------
-def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = None) -> GoInfo:
+def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = None, warn=None) -> GoInfo:
     """runtime/debug.ParseBuildInfo: the path/mod/dep/=>/build lines as a GoInfo.
 
     Lines are split on "\\n" and a final unterminated line is ignored; unknown lines (such as the
-    empty line Go writes after each ``=>``) are skipped. Raises Malformed with Go's message."""
+    empty line Go writes after each ``=>``) are skipped. Raises Malformed with Go's message (its line
+    number counted in the text as written). Past MAX_DEPS dependencies the lines up to the first
+    ``build`` line (the further dependencies and their ``=>`` lines) are not read, past MAX_SETTINGS
+    settings the rest of the text; ``warn(message)`` is called once for each budget."""
     if isinstance(text, str):
         text = text.encode("utf-8", "surrogateescape")
     path = b""
@@ -25,7 +36,11 @@ def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = Non
     deps: list[list] = []
     settings: list[tuple[bytes, bytes]] = []
     last: list | None = None
-    line_num = 1
+    line_num = 0
+    text, skipped_deps, skipped_settings, cut_line, cut_lines = _within_budgets(text)
+    lines = text.count(b"\n")
+    if lines > MAX_LINES:
+        text = text[:_nth_line(text, b"", MAX_LINES)]
 
     def fail(msg: str):
         raise Malformed(f"could not parse Go build info: line {line_num}: {msg}", offset=offset)
@@ -35,11 +50,10 @@ def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = Non
             fail(f"expected 2 or 3 columns; got {len(elem)}")
         return [elem[0], elem[1], elem[2] if len(elem) == 3 else b"", None]
 
-    data = text
-    while data:
-        line, sep, data = data.partition(b"\n")
-        if not sep:
-            break
+    # Split once: taking the rest after each line (partition) copied the text per line, which made a
+    # module list of 400,000 lines take minutes. The piece after the last "\n" is unterminated.
+    for i, line in enumerate(text.split(b"\n")[:-1]):
+        line_num = i + 1 + (cut_lines if i >= cut_line else 0)   # as numbered in the text as written
         if line.startswith(b"path\t"):
             path = line[5:]
         elif line.startswith(b"mod\t"):
@@ -58,7 +72,14 @@ def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = Non
             last = None
         elif line.startswith(b"build\t"):
             settings.append(_parse_build_line(line[6:], fail))
-        line_num += 1
+
+    if warn is not None and lines > MAX_LINES:
+        warn(f"{lines + cut_lines} lines of module information, more than the {MAX_LINES} read; the others not read")
+    if warn is not None and skipped_deps:
+        warn(f"{MAX_DEPS + skipped_deps} module dependencies, more than the {MAX_DEPS} read; the others not read")
+    if warn is not None and skipped_settings:
+        warn(f"{MAX_SETTINGS + skipped_settings} build settings, more than the {MAX_SETTINGS} read; the others "
+             "not read")
 
     def s(b: bytes) -> str:
         return b.decode("utf-8", "surrogateescape")
@@ -74,6 +95,43 @@ def parse_modinfo(text: bytes | str, version: str = "", offset: int | None = Non
                    for p, v, h, r in deps),
         settings=tuple((s(k), s(v)) for k, v in settings),
     )
+
+
+def _within_budgets(text: bytes) -> tuple[bytes, int, int, int, int]:
+    """(text, dependencies cut, settings cut, index of the first line after the dependencies' cut,
+    lines that cut removed): past MAX_DEPS ``dep`` lines, those lines to the first ``build`` line
+    (the further dependencies with their ``=>`` lines) are cut out; past MAX_SETTINGS ``build``
+    lines, the rest of the text. Found with C-speed searches: the loop over lines sees the budgets'
+    lines only."""
+    deps = settings = cut_line = cut_lines = 0
+    cut = _nth_line(text, b"dep\t", MAX_DEPS)
+    if cut >= 0:
+        end = text.find(b"\nbuild\t", cut)
+        end = len(text) if end < 0 else end + 1
+        deps = text.count(b"\ndep\t", cut, end) + 1          # the line at ``cut`` and those after it
+        cut_line, cut_lines = text.count(b"\n", 0, cut), text.count(b"\n", cut, end)
+        text = text[:cut] + text[end:]
+    cut = _nth_line(text, b"build\t", MAX_SETTINGS)
+    if cut >= 0:
+        settings = text.count(b"\nbuild\t", cut) + 1
+        text = text[:cut]
+    return text, deps, settings, cut_line, cut_lines
+
+
+def _nth_line(text: bytes, prefix: bytes, n: int) -> int:
+    """Offset of the ``n``-th line (counted from 0) of ``text`` that starts with ``prefix``, or -1."""
+    needle = b"\n" + prefix
+    if text.startswith(prefix):
+        pos = 0
+    else:
+        i = text.find(needle)
+        pos = -1 if i < 0 else i + 1
+    for _ in range(n):
+        if pos < 0:
+            return -1
+        i = text.find(needle, pos)
+        pos = -1 if i < 0 else i + 1
+    return pos
 
 
 def _parse_build_line(kv: bytes, fail) -> tuple[bytes, bytes]:
