@@ -1612,3 +1612,96 @@ def test_dynamic_table_cut_mid_entry_at_a_page_boundary_keeps_the_whole_entries(
     assert len(data) == 0x1000
     img = load(data)
     assert len(img.dynamic) == 3 and [(w.table, w.offset) for w in img.warnings] == [("dynamic table", off + 48)]
+
+
+# -- found by the fresh run of session 7 (mutation/REPORT.md): warnings, hash tables, 2**64 ----------
+def test_section_name_table_warnings_name_their_table_offset_and_reason():
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS, off=0x40, size=8)
+    data = b.build(shstrndx=9)                       # 3 sections: index 9 is none of them
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    img = load(data)
+    assert img.section_names == ("", "", "")
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "section names", shoff, "section name table index 9 is not a section (there are 3)")]
+    b = Elf()
+    b.sec(".a", SHT_PROGBITS, off=0x40, size=8)
+    data = b.build(shstrndx=1)                       # a PROGBITS section, not a string table
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    img = load(data)
+    assert img.section_names == ("", "", "")
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "section names", shoff + 64, "section name table 1 is of type 1, not a string table")]
+
+
+def _gnu_hash_image(nbuckets: int, symoffset: int, buckets=(), chains=(), *, last: bool = False) -> elf.ElfImage:
+    """A DT_GNU_HASH table (no bloom words) and a DT_SYMTAB/DT_STRTAB; ``last``: the hash table ends
+    the file (no section headers after it)."""
+    b = Elf()
+    strtab = b.add(b"\0f\0")
+    symtab = b.add(bytes(24) + b.sym(1, shndx=1) * 3)
+    table = struct.pack("<IIII", nbuckets, symoffset, 0, 6) + b"".join(struct.pack("<I", x) for x in buckets) + \
+        b"".join(struct.pack("<I", x) for x in chains)
+    dyn = b.dynamic((DT_STRTAB, strtab), (DT_STRSZ, 3), (DT_SYMTAB, symtab), (DT_GNU_HASH, 0))
+    at = b.add(table, 4)
+    struct.pack_into("<Q", b.data, dyn + 3 * 16 + 8, at)      # DT_GNU_HASH's value: the table's offset
+    return load(b.build(sections=not last))
+
+
+def test_gnu_hash_edges():
+    assert _gnu_hash_image(0, 5)._count_from_gnu_hash() == -5               # no buckets: no hashed symbols
+    assert _gnu_hash_image(2, 1, (0, 0), last=True)._count_from_gnu_hash() == -1   # buckets end the file: read
+    assert _gnu_hash_image(1, 1, (2,), (0, 1))._count_from_gnu_hash() == 3
+    with pytest.raises(Malformed, match="DT_GNU_HASH chain runs past"):      # a bucket of 2**31, unsigned
+        _gnu_hash_image(1, 1, (0x80000000,), (1,))._count_from_gnu_hash()
+    at_limit = _gnu_hash_image(1, elf.MAX_SYMBOLS, (0,))
+    assert at_limit._count_from_gnu_hash() == -elf.MAX_SYMBOLS                # symoffset at the budget: read
+    with pytest.raises(Malformed, match="DT_GNU_HASH declares 1 buckets from symbol"):
+        _gnu_hash_image(1, elf.MAX_SYMBOLS + 1, (0,))._count_from_gnu_hash()
+    img = _gnu_hash_image(1, 1, (0,))
+    struct_off = img.dyn1(DT_GNU_HASH)
+    bad = bytearray(img.view.buf)
+    dyn_at = bytes(bad).find(struct.pack("<qQ", DT_GNU_HASH, struct_off))
+    struct.pack_into("<Q", bad, dyn_at + 8, 0x7654321)
+    with pytest.raises(Malformed) as e:
+        load(bytes(bad))._count_from_gnu_hash()
+    assert e.value.message == "DT_GNU_HASH address 0x7654321 is not in any loaded segment"
+
+
+def test_empty_dynamic_segment_has_no_entries():
+    b = Elf()
+    b.add(bytes(16))
+    b.seg(PT_DYNAMIC, 0x100, 0)
+    img = load(b.build())
+    assert img.dynamic == [] and img.warnings == []
+
+
+def test_a_dynamic_string_of_4096_bytes_has_no_end_within_the_limit():
+    b = Elf()
+    strtab = b.add(b"\0" + b"n" * 4095 + b"\0" + b"m" * 4096 + b"\0")
+    b.dynamic((DT_STRTAB, strtab), (DT_STRSZ, 4096 * 2 + 2), (DT_NEEDED, 1), (DT_SONAME, 4097))
+    img = load(b.build())
+    assert img.dynstr(1) == "n" * 4095
+    with pytest.raises(Malformed, match="dynamic string"):
+        img.dynstr(4097)
+
+
+def test_offsets_past_2_to_the_64_are_no_file_positions():
+    """A PT_LOAD whose p_offset plus the distance into it reaches 2**64 maps nothing there (and nothing
+    between 2**64 and 2**65 either)."""
+    b = Elf()
+    b.add(bytes(16))
+    b.seg(PT_LOAD, (1 << 64) - 0x20, 0x1000, vaddr=0x10000)
+    img = load(b.build(load=False, sections=False))
+    assert img.vaddr_to_offset(0x10000 + 0x1F) == (1 << 64) - 1
+    assert img.vaddr_span(0x10000 + 0x1F, 1) == ((1 << 64) - 1, 0)
+    for delta in (0x20, 0x21, 0x800):
+        assert img.vaddr_to_offset(0x10000 + delta) is None
+        assert img.vaddr_span(0x10000 + delta, 1) is None
+    o = Elf(e_type=ET_REL)
+    o.add(bytes(16))
+    o.sec(".data", SHT_PROGBITS, flags=SHF_ALLOC, addr=0x10000, off=(1 << 64) - 0x20, size=0x1000)
+    obj = load(o.build(load=False))
+    assert obj.vaddr_span(0x10000 + 0x1F, 1) == ((1 << 64) - 1, 1)
+    for delta in (0x20, 0x21, 0x800):
+        assert obj.vaddr_span(0x10000 + delta, 1) is None
