@@ -177,20 +177,23 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     def examine(p: str) -> dict:
         return guarded(lambda: ex.examine(p), lambda err: ex.failed(p, err))
 
-    def work(chunk: list[str]) -> list[dict | None]:
-        return [examine(p) if ex.is_binary(p) else None for p in chunk]
+    warmed: dict[str, dict] = {}      # the one binary examined before the first fork, by path
 
-    warmed = [False]
+    def work(chunk: list[str]) -> list[dict | None]:
+        return [(warmed.pop(p, None) or examine(p)) if ex.is_binary(p) else None for p in chunk]
 
     def warm(paths: list[str]) -> None:
-        # What most binaries need (libc, the loader's configuration) is read once, before the first fork.
-        if warmed[0]:
+        # What most binaries need (libc, the loader's configuration) is read once, before the first
+        # fork; that binary's record is kept for its turn (a forked worker that takes it has it too).
+        if warmed or warm.done:
             return
         for p in paths:
             if ex.is_binary(p):
-                examine(p)
-                warmed[0] = True
+                warmed[p] = examine(p)
+                warm.done = True
                 return
+
+    warm.done = False
 
     found = shown = 0
     walk = scan.candidates(tree, problems, target, shard, counted)
