@@ -72,6 +72,16 @@ def root_tree(args, command: str):
     """``--root``: None, or the tree the paths given are inside: a directory of this machine
     (HostFiles) or a container image (its final filesystem; close it). Its problems (entries
     skipped as unsafe or damaged) go to stderr, once. Raises UsageError."""
+    return _root(args, command, directory=True)
+
+
+def root_image(args, command: str):
+    """``--root`` when it is a container image: its tree (close it); None for a directory root (the
+    command reads that through its own loader rules) or none. Raises UsageError as root_tree does."""
+    return _root(args, command, directory=False)
+
+
+def _root(args, command: str, directory: bool):
     root = getattr(args, "root", None)
     if root is None:
         return None
@@ -97,4 +107,4 @@ def root_tree(args, command: str):
 
     if not os.path.isdir(root):
         raise UsageError(f"--root {root}: neither a directory nor a container image")
-    return HostFiles(root)
+    return HostFiles(root) if directory else None

@@ -16,16 +16,13 @@ from ..render.jsonout import deps_to_json, document, dumps
 from ..render.stream import batch, stream, write
 from ..sniff import NON_BINARY
 from ..status import EXIT_FAIL, EXIT_OK
-from . import guarded, resolve_one, root_tree
+from . import guarded, resolve_one, root_image
 
 
 def run(args) -> int:
     if args.json and args.jsonl:
         raise UsageError("--json and --jsonl: choose one")
-    from ..files import HostFiles
-
-    tree = root_tree(args, "deps")
-    image = None if tree is None or isinstance(tree, HostFiles) else tree
+    image = root_image(args, "deps")
     try:
         return _run(args, image)
     finally:
