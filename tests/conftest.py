@@ -13,6 +13,14 @@ def pytest_configure(config):
                                        "see reference.needs_tool (a skip locally, a failure in CI)")
 
 
+REPORTS: list[str] = []      # lines a test module leaves for the end of the run (figures the README quotes)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in REPORTS:
+        terminalreporter.write_line(line)
+
+
 def pytest_runtest_setup(item):
     import reference
 
