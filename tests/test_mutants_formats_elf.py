@@ -1002,8 +1002,9 @@ def test_symbols_bound_to_skips_odd_positions():
     assert img.symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts"}}
 
 
-def test_bound_symbol_defined_here_counts_only_as_a_copy():
-    b, data = symbol_image()
+@pytest.mark.parametrize("bits", [64, 32])
+def test_bound_symbol_defined_here_counts_only_as_a_copy(bits):
+    b, data = symbol_image(bits)
     img = load(data)
     vs = img.dyn1(DT_VERSYM)
     vdef = img.dyn1(DT_VERDEF)
@@ -1705,3 +1706,87 @@ def test_offsets_past_2_to_the_64_are_no_file_positions():
     assert obj.vaddr_span(0x10000 + 0x1F, 1) == ((1 << 64) - 1, 1)
     for delta in (0x20, 0x21, 0x800):
         assert obj.vaddr_span(0x10000 + delta, 1) is None
+
+
+def test_dynamic_table_that_starts_with_null_is_empty():
+    b = Elf()
+    b.dynamic()                                          # DT_NULL alone
+    img = load(b.build())
+    assert img.dynamic == [] and img.warnings == []
+
+
+def test_symbols_bound_to_reads_entry_0_too():
+    """The version table's first entry is a symbol's like any other (the null symbol's, normally 0)."""
+    b, data = symbol_image()
+    vs = load(data).dyn1(DT_VERSYM)
+    struct.pack_into("<5H", data, vs, 2, 2, 0x8003, 4, 2)
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"", "puts", "stdout"}}
+    data[load(data).dyn1(DT_STRTAB)] = ord("X")         # the string table's first byte: name 0 stays ""
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"", "puts", "stdout"}}
+
+
+def test_symbols_bound_to_finds_an_aligned_index_right_after_an_odd_match():
+    """An index whose two bytes are equal (0x0101) can match at an odd offset and again one byte on."""
+    b, data = symbol_image()
+    img = load(data)
+    vs, need = img.dyn1(DT_VERSYM), img.dyn1(DT_VERNEED)
+    struct.pack_into("<H", data, need + 16 + 6, 0x0101)                # GLIBC_2.2.5's vna_other
+    struct.pack_into("<5H", data, vs, 0x0100, 0x0101, 0x8003, 4, 0)   # bytes 00 01 01 01 ...: puts's at 2
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts"}}
+
+
+def test_without_dt_symtab_the_version_section_is_read_not_dt_versym():
+    """Symbols from the .dynsym section (no DT_SYMTAB): their versions from .gnu.version, as the
+    section's, whatever DT_VERSYM says."""
+    b, _ = symbol_image(sections=False, dynsym_section=True)
+    data = b.build()
+    img = load(data)
+    vs = img.dyn1(DT_VERSYM)
+    b.sec(".gnu.version", SHT_GNU_VERSYM, off=vs, size=10)
+    data = b.build()
+    i = bytes(data).index(struct.pack("<qQ", DT_SYMTAB, load(data).dyn1(DT_SYMTAB)))
+    struct.pack_into("<q", data, i, 0x6FFFFFF1)                        # DT_SYMTAB gone (an unknown tag)
+    _repoint(data, DT_VERSYM, load(data).dyn1(DT_STRTAB))              # and DT_VERSYM at other bytes
+    assert load(data).dyn1(DT_SYMTAB) is None
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
+
+
+def _repoint(data: bytearray, tag: int, value: int) -> None:
+    old = load(data).dyn1(tag)
+    i = bytes(data).index(struct.pack("<qQ", tag, old))
+    struct.pack_into("<Q", data, i + 8, value)
+
+
+def test_symbols_bound_to_errors_name_their_table():
+    b, data = symbol_image()
+    _repoint(data, DT_VERSYM, 0x7654321)
+    with pytest.raises(Malformed) as e:
+        load(data).symbols_bound_to({"GLIBC_2.2.5"})
+    assert e.value.message == "DT_VERSYM address 0x7654321 is not in any loaded segment"
+    b, _ = symbol_image(sections=False)
+    data = b.build(sections=False)
+    words = struct.pack("<5H", 0, 2, 0x8003, 4, 2)
+    data += words                                        # the version table again, ending the file
+    _repoint(data, DT_VERSYM, len(data) - 10)
+    struct.pack_into("<QQ", data, 64 + 32, len(data), len(data))   # the PT_LOAD (header 0) over all of it
+    assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
+    _repoint(data, DT_VERSYM, len(data) - 8)            # 5 entries from 8 bytes before the end
+    with pytest.raises(Malformed) as e:
+        load(data).symbols_bound_to({"GLIBC_2.2.5"})
+    assert e.value.message.startswith("symbol version table (DT_VERSYM) of 5 entries of 2 bytes needs 10 bytes")
+    b, data = symbol_image()
+    img = load(data)
+    symtab = img.dyn1(DT_SYMTAB)
+    struct.pack_into("<I", data, symtab + 24, 0x7FFF)   # puts's name: past the string table
+    with pytest.raises(Malformed) as e:
+        load(data).symbols_bound_to({"GLIBC_2.2.5"})
+    assert e.value.message.startswith("dynamic symbol name offset 0x7fff outside its table")
+
+
+def test_eight_byte_hash_words_at_the_symbol_budget():
+    """s390x: DT_HASH of 8-byte words holding counts no larger than MAX_SYMBOLS is read as such."""
+    b, data = symbol_image(hash_entry=8)
+    h = load(data).dyn1(DT_HASH)
+    struct.pack_into("<QQ", data, h, 1, elf.MAX_SYMBOLS)
+    with pytest.raises(Malformed, match="dynamic symbol table"):
+        load(data).dynamic_symbol_count
