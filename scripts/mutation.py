@@ -134,7 +134,9 @@ def configure(dest: Path, mod: Module) -> None:
         "source_paths": ["src"],
         "only_mutate": mod.source.split(),
         "pytest_add_cli_args_test_selection": tests,
-        "pytest_add_cli_args": [*mod.pytest_args, "-p", "no:cacheprovider"],
+        # One temporary directory, emptied by each mutant's session: pytest's default keeps a new one per
+        # session, and a module's thousands of sessions filled a 250 GB disk.
+        "pytest_add_cli_args": [*mod.pytest_args, "-p", "no:cacheprovider", "--basetemp", str(dest / "pytest-tmp")],
         "use_git_change_detection": False,
         "process_isolation": "forkserver",
         "forkserver_warmup": "collect",
