@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ import reference
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "hostile.py"
 SRC = REPO / "src"
+RUSAGE = Path(__file__).resolve().parent / "rusage_run.py"
 
 MAX_CPU = 1.0          # seconds of CPU per command, the child's own (python's start-up included)
 MAX_WALL = 5.0         # generous: the machine is shared
@@ -52,33 +54,32 @@ class Run:
 
 
 def cli(*argv, tmpdir: Path | None = None) -> Run:
-    """``linkscope ARGV`` in a child process: its exit status, output, CPU time and peak RSS (wait4:
-    the child's own, its output in files so that nothing but wait4 reaps it). ``tmpdir``: its TMPDIR."""
+    """``linkscope ARGV`` in a child process: its exit status, output, CPU time and peak RSS (measured
+    by tests/rusage_run.py, which starts it: from pytest itself the RSS would be pytest's). ``tmpdir``:
+    its TMPDIR."""
     import tempfile
 
     env = dict(os.environ, PYTHONPATH=str(SRC), COLUMNS="100")
     if tmpdir is not None:
         env["TMPDIR"] = str(tmpdir)
-    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as usage:
         start = time.monotonic()
-        p = subprocess.Popen([sys.executable, "-m", "linkscope", *map(str, argv)], stdout=fout, stderr=ferr,
-                             stdin=subprocess.DEVNULL, env=env, cwd="/")
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > 60:
-                p.kill()
-                os.wait4(p.pid, 0)
-                p.returncode = -9
-                raise AssertionError(f"linkscope {' '.join(map(str, argv))}: still running after 60 s")
-            time.sleep(0.005)
+        p = subprocess.Popen([sys.executable, str(RUSAGE), usage.name, sys.executable, "-m", "linkscope",
+                              *map(str, argv)], stdout=fout, stderr=ferr, stdin=subprocess.DEVNULL, env=env,
+                             cwd="/", start_new_session=True)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)      # the command too, not only the process that measures it
+            p.wait()
+            raise AssertionError(f"linkscope {' '.join(map(str, argv))}: still running after 60 s") from None
         wall = time.monotonic() - start
-        p.returncode = os.waitstatus_to_exitcode(status)
+        cpu, rss = usage.read().split()
         fout.seek(0)
         ferr.seek(0)
         out, err = fout.read().decode("utf-8", "replace"), ferr.read().decode("utf-8", "replace")
-    return Run(p.returncode, out, err, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024, wall)
+    return Run(p.returncode, out, err, float(cpu), int(rss), wall)
 
 
 @pytest.fixture(scope="session")
