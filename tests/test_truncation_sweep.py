@@ -18,6 +18,7 @@ import buildkit
 import samples
 
 WORKER = Path(__file__).with_name("sweep_worker.py")
+RUSAGE = Path(__file__).with_name("rusage_run.py")
 AS_LIMIT = 4 << 30          # address space: Python's own and the seed's maps fit well inside
 CPU_LIMIT = 600             # seconds of CPU for a whole sweep: a hang ends the worker
 # One Go and one C build of each format (the CI budget: LINKSCOPE_SWEEP_FULL=1 for the deep run).
@@ -39,13 +40,14 @@ def baseline_kib(tmp_path_factory) -> int:
 
 
 def _peak(seed: Path, scratch: Path) -> tuple[dict, int]:
-    p = subprocess.Popen([sys.executable, str(WORKER), str(seed), str(scratch)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, preexec_fn=_limited,
-                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    _, status, ru = os.wait4(p.pid, 0)
-    out, err = p.stdout.read(), p.stderr.read()
-    assert os.waitstatus_to_exitcode(status) == 0, err.decode()[-2000:]
-    return json.loads(out), ru.ru_maxrss
+    """(the worker's summary, its peak RSS in KiB). The worker is started by tests/rusage_run.py: from
+    pytest (forked, for the limits) its peak RSS would count pytest's own, hundreds of MiB late in
+    the suite, and hide any growth below that."""
+    usage = scratch / "worker.rusage"
+    p = subprocess.run([sys.executable, str(RUSAGE), str(usage), sys.executable, str(WORKER), str(seed), str(scratch)],
+                       capture_output=True, preexec_fn=_limited, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    return json.loads(p.stdout), int(usage.read_text().split()[1]) >> 10
 
 
 def _check(summary: dict, peak_kib: int, baseline: int, size: int) -> None:
