@@ -1659,13 +1659,9 @@ def test_gnu_hash_edges():
     assert at_limit._count_from_gnu_hash() == -elf.MAX_SYMBOLS                # symoffset at the budget: read
     with pytest.raises(Malformed, match="DT_GNU_HASH declares 1 buckets from symbol"):
         _gnu_hash_image(1, elf.MAX_SYMBOLS + 1, (0,))._count_from_gnu_hash()
-    img = _gnu_hash_image(1, 1, (0,))
-    struct_off = img.dyn1(DT_GNU_HASH)
-    bad = bytearray(img.view.buf)
-    dyn_at = bytes(bad).find(struct.pack("<qQ", DT_GNU_HASH, struct_off))
-    struct.pack_into("<Q", bad, dyn_at + 8, 0x7654321)
+    bad = patched_dyn(bytearray(_gnu_hash_image(1, 1, (0,)).view.buf), DT_GNU_HASH, 0x7654321)
     with pytest.raises(Malformed) as e:
-        load(bytes(bad))._count_from_gnu_hash()
+        load(bad)._count_from_gnu_hash()
     assert e.value.message == "DT_GNU_HASH address 0x7654321 is not in any loaded segment"
 
 
@@ -1746,20 +1742,14 @@ def test_without_dt_symtab_the_version_section_is_read_not_dt_versym():
     data = b.build()
     i = bytes(data).index(struct.pack("<qQ", DT_SYMTAB, load(data).dyn1(DT_SYMTAB)))
     struct.pack_into("<q", data, i, 0x6FFFFFF1)                        # DT_SYMTAB gone (an unknown tag)
-    _repoint(data, DT_VERSYM, load(data).dyn1(DT_STRTAB))              # and DT_VERSYM at other bytes
+    data = patched_dyn(data, DT_VERSYM, load(data).dyn1(DT_STRTAB))    # and DT_VERSYM at other bytes
     assert load(data).dyn1(DT_SYMTAB) is None
     assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
 
 
-def _repoint(data: bytearray, tag: int, value: int) -> None:
-    old = load(data).dyn1(tag)
-    i = bytes(data).index(struct.pack("<qQ", tag, old))
-    struct.pack_into("<Q", data, i + 8, value)
-
-
 def test_symbols_bound_to_errors_name_their_table():
     b, data = symbol_image()
-    _repoint(data, DT_VERSYM, 0x7654321)
+    data = patched_dyn(data, DT_VERSYM, 0x7654321)
     with pytest.raises(Malformed) as e:
         load(data).symbols_bound_to({"GLIBC_2.2.5"})
     assert e.value.message == "DT_VERSYM address 0x7654321 is not in any loaded segment"
@@ -1767,10 +1757,10 @@ def test_symbols_bound_to_errors_name_their_table():
     data = b.build(sections=False)
     words = struct.pack("<5H", 0, 2, 0x8003, 4, 2)
     data += words                                        # the version table again, ending the file
-    _repoint(data, DT_VERSYM, len(data) - 10)
+    data = patched_dyn(data, DT_VERSYM, len(data) - 10)
     struct.pack_into("<QQ", data, 64 + 32, len(data), len(data))   # the PT_LOAD (header 0) over all of it
     assert load(data).symbols_bound_to({"GLIBC_2.2.5"}) == {"GLIBC_2.2.5": {"puts", "stdout"}}
-    _repoint(data, DT_VERSYM, len(data) - 8)            # 5 entries from 8 bytes before the end
+    data = patched_dyn(data, DT_VERSYM, len(data) - 8)   # 5 entries from 8 bytes before the end
     with pytest.raises(Malformed) as e:
         load(data).symbols_bound_to({"GLIBC_2.2.5"})
     assert e.value.message.startswith("symbol version table (DT_VERSYM) of 5 entries of 2 bytes needs 10 bytes")

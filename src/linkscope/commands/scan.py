@@ -178,6 +178,7 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
         return guarded(lambda: ex.examine(p), lambda err: ex.failed(p, err))
 
     warmed: dict[str, dict] = {}      # the one binary examined before the first fork, by path
+    done = [False]
 
     def work(chunk: list[str]) -> list[dict | None]:
         return [(warmed.pop(p, None) or examine(p)) if ex.is_binary(p) else None for p in chunk]
@@ -185,15 +186,13 @@ def _examine_all(target: str, tree, deps_root: str, args, shard, pol, emit, prog
     def warm(paths: list[str]) -> None:
         # What most binaries need (libc, the loader's configuration) is read once, before the first
         # fork; that binary's record is kept for its turn (a forked worker that takes it has it too).
-        if warmed or warm.done:
+        if done[0]:
             return
         for p in paths:
             if ex.is_binary(p):
                 warmed[p] = examine(p)
-                warm.done = True
+                done[0] = True
                 return
-
-    warm.done = False
 
     found = shown = 0
     walk = scan.candidates(tree, problems, target, shard, counted)

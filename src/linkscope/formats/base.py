@@ -54,6 +54,14 @@ class Image:
         if w not in self.warnings:
             self.warnings.append(w)
 
+    def budget(self, count: int, limit: int, table: str, what: str, offset: int | None) -> int:
+        """``count`` entries of a table, or ``limit`` when there are more (with a warning on ``table``:
+        the record is partial, the rest of the table not read)."""
+        if count <= limit:
+            return count
+        self.warn(table, Malformed(f"{count} {what}, more than the {limit} read; the others not read", offset=offset))
+        return limit
+
     def attempt(self, table: str, fn, default=None):
         """``fn()``, or ``default`` (with a warning on ``table``) when the bytes it reads are damaged."""
         try:

@@ -424,9 +424,7 @@ class ElfImage(Image):
             except Malformed:
                 raise Malformed(f"{shnum} sections declared, more than the {MAX_SECTIONS} accepted",
                                 offset=self.view.base + self.shoff) from None
-            self.warn("section headers", Malformed(f"{shnum} sections, more than the {MAX_SECTIONS} read; the "
-                                                   "others not read", offset=self.view.base + self.shoff))
-            shnum = MAX_SECTIONS
+            shnum = self.budget(shnum, MAX_SECTIONS, "section headers", "sections", self.view.base + self.shoff)
         self.view.check_array(self.shoff, shnum, self._shentsize, "section header table")
         st = self._layout.shdr
         if self._shentsize == st.size:  # the usual case: the table in one read, unpacked at C speed

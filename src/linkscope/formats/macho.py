@@ -378,12 +378,7 @@ class MachOImage(Image):
         env: list[str] = []
         platforms: list[Platform] = []
         off = hdr
-        count = self.ncmds
-        if count > MAX_LOAD_COMMANDS:
-            self.warn("load commands", Malformed(f"{count} load commands, more than the {MAX_LOAD_COMMANDS} read; "
-                                                 "the others not read", offset=v.base + 16))
-            count = MAX_LOAD_COMMANDS
-        for i in range(count):
+        for i in range(self.budget(self.ncmds, MAX_LOAD_COMMANDS, "load commands", "load commands", v.base + 16)):
             problem = None
             if off + 8 > end:
                 problem = Malformed(f"load command {i} starts past sizeofcmds", offset=v.base + off)

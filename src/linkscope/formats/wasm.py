@@ -299,7 +299,8 @@ class WasmImage(Image):
             return (), ()
         cur = self._payload(s)
         out, memories = [], []
-        for _ in range(self._budget(cur.count("import vector", 4), "imports", s)):
+        for _ in range(self.budget(cur.count("import vector", 4), MAX_ENTRIES, "imports", "imports",
+                                           self.view.base + s.offset)):
             module = cur.name("import module name")
             name = cur.name("import name")
             at = cur.pos
@@ -322,13 +323,6 @@ class WasmImage(Image):
             out.append(Import(module, name, kind))
         return tuple(out), tuple(memories)
 
-    def _budget(self, n: int, what: str, s) -> int:
-        if n <= MAX_ENTRIES:
-            return n
-        self.warn(what, Malformed(f"{n} {what}, more than the {MAX_ENTRIES} read; the others not read",
-                                  offset=self.view.base + s.offset))
-        return MAX_ENTRIES
-
     @property
     def imports(self) -> tuple[Import, ...]:
         return self._import_table[0]
@@ -340,7 +334,8 @@ class WasmImage(Image):
             return ()
         cur = self._payload(s)
         out = []
-        for _ in range(self._budget(cur.count("export vector", 3), "exports", s)):
+        for _ in range(self.budget(cur.count("export vector", 3), MAX_ENTRIES, "exports", "exports",
+                                           self.view.base + s.offset)):
             name = cur.name("export name")
             at = cur.pos
             kind = cur.u8()
