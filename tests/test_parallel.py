@@ -120,3 +120,24 @@ def test_iter_chunks_in_order_when_a_worker_dies(two_cores, monkeypatch):
     items = list(range(3000))
     parts = list(parallel.iter_chunks(items, _work))
     assert [x for part in parts for x, _ in part] == items and len(parts) > 1
+
+
+@pytest.mark.parametrize("n,jobs", [(64, 2), (100, 4), (741, 2), (60000, 2), (61271, 4), (10**6, 4), (70000, 1)])
+def test_chunks_cover_the_batch_in_order_shrinking_towards_the_end(n, jobs):
+    """Contiguous, in order, every item once; never more chunks than queue tokens; each chunk within
+    the bounds; sizes never grow, and the last ones are small, so no process waits long for the
+    one still working on the final chunk."""
+    bounds = parallel.chunk_bounds(n, jobs)
+    assert bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert len(bounds) <= parallel.MAX_TOKENS
+    sizes = [b - a for a, b in bounds]
+    assert all(s >= 1 for s in sizes)
+    assert all(x >= y for x, y in zip(sizes, sizes[1:]))
+    lo = max(parallel.MIN_CHUNK, -(-n // parallel.MAX_TOKENS))
+    assert all(s >= lo for s in sizes[:-1])
+    if n <= parallel.MAX_TOKENS * parallel.MIN_CHUNK:   # the floor is not raised: the tail is MIN_CHUNK
+        assert sizes[-2] == parallel.MIN_CHUNK
+        assert sizes[0] == -(-n // (2 * jobs))
+    if n <= parallel.MAX_TOKENS * parallel.MAX_CHUNK:
+        assert max(sizes) <= parallel.MAX_CHUNK

@@ -2,9 +2,10 @@
 
 Inspecting or resolving a file is CPU-bound Python, so a batch of thousands goes faster on every
 core. The batch is cut into contiguous chunks (neighbouring files, often one directory, share
-libraries and caches), a few per process; each process, this one included, claims the next chunk
-from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between readers)
-when it is done with one, so a process the machine slows down simply takes fewer. A child sends each
+libraries and caches), large first and smaller towards the end (guided self-scheduling), so that the
+processes run out of work at about the same time; each process, this one included, claims the next
+chunk from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between
+readers) when it is done with one, so a process the machine slows down simply takes fewer. A child sends each
 chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
 process takes them in between its own chunks, and once the queue is empty, waits for whichever child
 sends next. Results are handed on in input order as soon as each contiguous prefix of chunks is done
@@ -20,13 +21,14 @@ __all__ = ["map_chunks", "iter_chunks"]
 
 # Below this many items a second process costs more than it saves.
 PARALLEL_MIN_ITEMS = 64
-# Chunks per process: enough to even out a machine that slows one process down, few enough that a
-# chunk keeps neighbouring files together.
-CHUNKS_PER_PROCESS = 4
 MAX_PROCESSES = 4
 # A chunk holds at most this many items (unless the one-byte queue tokens would run out: 256 chunks),
 # so the first results of a long batch come out while the rest are still being worked on.
 MAX_CHUNK = 256
+# ... and at least this many: below it, a chunk's round trip (pickle, pipe, wake-up) is no longer
+# small beside its work.
+MIN_CHUNK = 8
+MAX_TOKENS = 256
 
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
@@ -50,9 +52,7 @@ def iter_chunks(items: list, work, warm=None, jobs: int | None = None):
         for i in range(len(items)):
             yield work(items[i:i + 1])
         return
-    size = -(-len(items) // (jobs * CHUNKS_PER_PROCESS))
-    size = max(min(size, MAX_CHUNK), -(-len(items) // 256))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    chunks = [items[a:b] for a, b in chunk_bounds(len(items), jobs)]
     try:
         rfd, wfd = os.pipe()
     except OSError:
@@ -95,6 +95,27 @@ def iter_chunks(items: list, work, warm=None, jobs: int | None = None):
     while nxt < len(chunks):   # a child that failed left its chunks to this process
         yield done.pop(nxt) if nxt in done else work(chunks[nxt])
         nxt += 1
+
+
+def chunk_bounds(n: int, jobs: int) -> list[tuple[int, int]]:
+    """Contiguous (start, end) chunks covering range(n), guided self-scheduling: each chunk is the
+    items left over twice the processes, within [MIN_CHUNK, MAX_CHUNK]. Equal chunks end badly: a
+    process that takes the last one while the others are done keeps them idle for a whole chunk
+    (with four chunks each over /usr/bin, a tenth of the run); here the last chunks are small. At
+    most MAX_TOKENS chunks: the floor rises for batches so long that it would take more."""
+    lo = max(MIN_CHUNK, -(-n // MAX_TOKENS))
+    hi = max(MAX_CHUNK, lo)
+    while True:
+        out, at = [], 0
+        while at < n:
+            size = min(max(-(-(n - at) // (2 * jobs)), lo), hi)
+            out.append((at, min(at + size, n)))
+            at += size
+        if len(out) <= MAX_TOKENS:
+            return out
+        lo += -(-lo // 4)
+
+
 def _claim(queue, chunks: list[list], work, done: dict, after_each) -> None:
     """Work through chunks taken from the queue until it is empty, into ``done`` {chunk index:
     results}; ``after_each(k)`` runs after each one."""
