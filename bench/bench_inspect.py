@@ -118,6 +118,9 @@ def main() -> int:
     ap.add_argument("--baseline", metavar="REV", help="also time this git revision's linkscope on every row")
     args = ap.parse_args()
     rows, notes, versus = [], [], []
+    # Bytecode for this tree, as an installed package has it: with PYTHONDONTWRITEBYTECODE set, a module
+    # edited since its last compile would be compiled again in every timed run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
 
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
 LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
 
 
@@ -105,6 +106,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--skip-file", action="store_true", help="skip row a's file(1) run (minutes on /usr)")
     args = ap.parse_args()
+    # Bytecode for this tree, as an installed package has it (see bench_inspect.py).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
     n = args.repeat
     rows, notes = [], []
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
