@@ -361,3 +361,19 @@ def test_a_missing_slash_name_warns_on_the_walk():
     w = Walk(node("/bin/main", Rec()))
     assert rules(ctx).search(w, "/x/liba.so", w.main) is None
     assert w.warnings == ["/x/liba.so: permission denied"]
+
+
+def test_the_probe_budget_stops_the_search_and_names_the_library(monkeypatch):
+    """Past MAX_PROBES candidate paths one input's search stops, taken as not found, and the warning
+    (said once) names the library the search was for."""
+    from linkscope.deps import walk as walk_mod
+
+    monkeypatch.setattr(walk_mod, "MAX_PROBES", 3)
+    ctx = search_ctx({"/d/libx.so"})
+    w = Walk(node("/bin/main", Rec()))
+    r = rules(ctx)
+    assert r._open(w, "libx.so", ("/a", "/b", "/c", "/d"), VIA_MUSL_PATH) is None   # /d is the fourth
+    assert ctx.warnings == ["more than 3 candidate paths tried: libx.so and the names after it searched "
+                            "no further (taken as not found)"]
+    assert r._open(w, "liby.so", ("/d",), VIA_MUSL_PATH) is None
+    assert len(ctx.warnings) == 1

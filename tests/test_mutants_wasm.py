@@ -135,6 +135,36 @@ def test_a_custom_name_of_65536_bytes_is_read():
     assert img.warnings == [] and img.wasm_sections[0].name == "n" * 65536
 
 
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 127, 128, 8191, 8192])
+def test_custom_names_of_every_length_encoding(n):
+    """Name lengths whose LEB128 has bit 6 set (64..127: a signed decoding would read them as
+    negative) and those that take a second or third byte; the name may end the section exactly."""
+    img = parse(module(custom("c" * n), custom("d" * n, b"pq")))
+    head = len(leb(n))                              # the name's length
+    first = 8 + 1 + len(leb(head + n))              # after the header, the id byte and the section size
+    second = first + head + n + 1 + len(leb(head + n + 2))
+    assert img.warnings == []
+    assert [(s.name, s.offset, s.size, s.payload) for s in img.wasm_sections] == [
+        ("c" * n, first, head + n, first + head + n), ("d" * n, second, head + n + 2, second + head + n)]
+
+
+def test_a_custom_name_length_of_six_bytes_is_refused():
+    """A u32 LEB128 is at most 5 bytes, padding included (the spec's ceil(32/7)): a sixth is refused,
+    though the value (0) would fit."""
+    img = parse(module(section(0, b"\x80\x80\x80\x80\x80\x00" + b"x")))
+    assert img.warnings == [ReadWarning("malformed", "sections", 10, "custom section name length longer than 5 bytes")]
+    assert img.wasm_sections == () and img.sections_complete is False
+    img = parse(module(section(0, b"\x81\x80\x80\x80\x00" + b"x")))   # 1, padded to five bytes
+    assert img.warnings == [] and [(s.name, s.payload) for s in img.wasm_sections] == [("x", 16)]
+
+
+def test_custom_sections_in_a_window_have_offsets_in_the_module():
+    img = wasm.parse(ByteView(b"pad" + module(custom("go:buildid", b"xyz"), custom("n" * 64, b"q")), 3))
+    assert img.warnings == []
+    assert [(s.name, s.offset, s.size, s.payload) for s in img.wasm_sections] == [
+        ("go:buildid", 10, 14, 21), ("n" * 64, 26, 66, 91)]
+
+
 def test_a_name_that_is_not_utf8_keeps_its_bytes():
     img = parse(module(section(0, name(b"\xffgo"))))
     assert img.wasm_sections[0].name == "\udcffgo"
@@ -598,3 +628,16 @@ def test_read_vaddr_is_not_cut_by_an_earlier_segment():
     img = parse(module(section(11, vec(segs))))
     assert img.read_vaddr(0x100, 32) == b"L" * 32
     assert img.read_vaddr(0x110, 8) == b"L" * 8
+
+
+def test_the_common_segment_shape_refuses_a_size_over_u32():
+    """The fast path for ``i32.const N; end`` takes a segment size only when it fits in a u32, like
+    the checked path; the end of the buffer given here is far off (as in a file over 4 GiB), so only
+    the u32 rule can refuse it."""
+    head = b"\x00\x41" + sleb(1024) + b"\x0b"
+    far = 1 << 40
+    assert wasm._common_segment(head + leb((1 << 32) - 1), 0, far) == (1024, len(head) + 5, (1 << 32) - 1)
+    assert wasm._common_segment(head + leb(1 << 32), 0, far) is None
+    assert wasm._common_segment(head + leb((1 << 33) + 5), 0, far) is None
+    assert wasm._common_segment(head + leb(3) + b"abc", 0, len(head) + 1 + 2) is None   # one byte short
+    assert wasm._common_segment(head + leb(3) + b"abc", 0, len(head) + 1 + 3) == (1024, len(head) + 1, 3)

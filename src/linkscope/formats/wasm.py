@@ -247,17 +247,16 @@ class WasmImage(Image):
             start = cur.pos
             self.view.check(start, size, f"section {SECTION_NAMES.get(sid, sid)}")
             if sid == SEC_CUSTOM:
-                # Its name straight from the buffer when it is well-formed (a module may hold 65536
-                # of them); else the cursor, which says what is wrong.
+                # Its name straight from the buffer (a module may hold 65536 of them), decoded as
+                # the cursor decodes a name; one that is not well-formed is read again by the
+                # cursor, which says what is wrong, and where.
                 base = self.view.base
                 n, p, status = decode_leb128(self.view.buf, base + start, base + start + size, 5, False)
-                if status == LEB_OK and n <= MAX_NAME and p + n <= base + start + size:
-                    name = bytes(self.view.buf[p:p + n]).decode("utf-8", "surrogateescape")
-                    out.append(WasmSection(sid, name, start, size, p + n - base))
-                else:
-                    body = _Cursor(self.view.sub(start, size, "custom section"))
-                    name = body.name("custom section name")
-                    out.append(WasmSection(sid, name, start, size, start + body.pos))
+                if not (status == LEB_OK and n <= MAX_NAME and p + n <= base + start + size):
+                    _Cursor(self.view.sub(start, size, "custom section")).name("custom section name")
+                    raise Malformed("custom section name is not well-formed", offset=base + start)  # not reached
+                name = bytes(self.view.buf[p:p + n]).decode("utf-8", "surrogateescape")
+                out.append(WasmSection(sid, name, start, size, p + n - base))
             elif sid in _ORDER:
                 if sid in seen:
                     raise Malformed(f"duplicate {SECTION_NAMES[sid]} section", offset=self.view.base + at)
@@ -485,11 +484,11 @@ class WasmImage(Image):
         regions = [(0, 8, P_HEADER, "headers")]
         end = 8
         for s in self.wasm_sections:
-            if s.offset > end:                       # the section's id and its LEB128 size
-                regions.append((end, s.offset, P_HEADER, "headers"))
+            regions.append((end, s.offset, P_HEADER, "headers"))   # the section's id and its LEB128 size
             name = s.name
             if s.id != SEC_CUSTOM:
-                cat = {"code": "code", "data": "data"}.get(name) or ("dynamic" if name in _LINKING_SECTIONS else "other")
+                # the other standard sections say how the module links with its host and within itself
+                cat = {"code": "code", "data": "data"}.get(name, "dynamic")
             elif name.startswith((".debug_", "external_debug_info")):
                 cat = "dwarf"
             elif name == "name":
@@ -510,10 +509,6 @@ class WasmImage(Image):
             gnu_build_id=None, go_build_id=a("go:buildid section", lambda: self.go_build_id),
         )
 
-
-# the sections that say how the module links with its host and within itself
-_LINKING_SECTIONS = {"import", "export", "type", "function", "table", "memory", "global", "start", "element",
-                     "datacount", "tag"}
 
 def parse(view: ByteView) -> WasmImage:
     return WasmImage(view)
