@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -191,3 +192,36 @@ def test_unreadable_directories(tmp_path):
                                               ("libz.so", "/opt/z/libz.so", "ld.so.conf"), I]
     assert any("/opt/locked" in w and "permission denied" in w for w in out["warnings"]), out["warnings"]
     assert any("/etc/locked.d" in w and "cannot read directory" in w for w in out["warnings"]), out["warnings"]
+
+
+def test_a_file_that_spends_the_search_budget_spoils_no_other_input(tmp_path):
+    """One hostile file among the inputs of one `deps` call: 100 RUNPATH directories times 201
+    needed names are more than the 20,000 candidate paths one input may try, so its last names,
+    libdef.so among them, are cut (taken as not found, with the warning). The searches the cut
+    ended are its alone: the next input, a plain program, finds libdef.so in the default directory;
+    a copy of the hostile file is not handed the cut closure either. Its first searches are the
+    ones already made (the budget counts the paths an input tries itself), so it finds libdef.so."""
+    make_root(tmp_path)
+    dirs = ":".join(f"/opt/d{i}" for i in range(100))
+    names = tuple(f"libnone{i}.so" for i in range(200)) + ("libdef.so",)
+    treebuild.elf(tmp_path / "bin/hostile", exe=True, needed=names, runpath=dirs)
+    shutil.copy(tmp_path / "bin/hostile", tmp_path / "bin/hostile-copy")
+    treebuild.elf(tmp_path / "bin/plain", exe=True, needed=("libdef.so",))
+    out = subprocess.run([sys.executable, "-m", "linkscope", "deps", "--json", "--root", str(tmp_path),
+                          "/bin/hostile", "/bin/plain", "/bin/hostile-copy"],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+    docs = {d["path"]: d for d in json.loads(out.stdout)["results"]}
+    said = []   # the warnings are on stderr, one line each, named by input
+    for line in out.stderr.splitlines():
+        m = re.fullmatch(r"linkscope deps: (/bin/[\w-]+): more than 20000 candidate paths tried: (libnone\d+\.so) and "
+                         r"the names after it searched no further \(taken as not found\)", line)
+        if m:
+            said.append(m[1])
+    assert said == ["/bin/hostile"], out.stderr[-2000:]
+    found = {h: {l["name"]: l["path"] for l in docs[h]["libraries"]} for h in docs}
+    assert found["/bin/hostile"]["libdef.so"] is None
+    assert found["/bin/hostile-copy"]["libdef.so"] == "/usr/lib64/libdef.so"
+    assert docs["/bin/hostile-copy"]["missing"] == list(names[:-1])
+    plain = docs["/bin/plain"]
+    assert [(l["name"], l["path"]) for l in plain["libraries"]] == [("libdef.so", "/usr/lib64/libdef.so"), (INTERP, INTERP)]
+    assert plain["missing"] == []

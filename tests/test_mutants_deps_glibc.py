@@ -571,3 +571,104 @@ def test_riscv_float_abis_in_one_session_each_get_their_directories(tmp_path):
     s = Session()
     for abi in ("lp64d", "lp64", "lp64d"):
         assert run(tmp_path, f"/bin/{abi}", s)[0][0] == ("libr.so", f"/lib64/{abi}/libr.so", "default"), abi
+
+
+# -- the search's memo and its probe budget ------------------------------------------------------------
+class CountingFiles:
+    """A HostFiles of the root that counts the candidate paths resolved and directories looked up."""
+
+    def __new__(cls, root):
+        from linkscope.files import HostFiles
+
+        class Counting(HostFiles):
+            def __init__(self, r):
+                super().__init__(r)
+                self.resolved, self.isdirs = [], []
+
+            def resolve(self, path, cwd="/"):
+                self.resolved.append(path)
+                return super().resolve(path, cwd)
+
+            def isdir(self, path, cwd="/"):
+                self.isdirs.append(path)
+                return super().isdir(path, cwd)
+        return Counting(str(root))
+
+
+HASWELL = HostCpu(EM_X86_64, 64, "haswell", ("x86-64-v3", "x86-64-v2"), ("tls", "x86_64"))
+
+
+def memo_root(root: Path) -> None:
+    """main1 and main3: the same file (one closure, shared); main2: the same names in the same
+    directories as DT_RPATH (another closure and another search plan, the same directory searches)."""
+    interp(root)
+    lib(root, "/opt/b/libx.so", "libx.so")
+    lib(root, "/opt/a/libw.so", "libw.so")
+    exe(root, "/bin/main1", "libx.so", "libw.so", runpath="/opt/a:/opt/b")
+    exe(root, "/bin/main2", "libx.so", "libw.so", rpath="/opt/a:/opt/b")
+    (root / "bin/main3").write_bytes((root / "bin/main1").read_bytes())
+
+
+FOUND = [("libx.so", "/opt/b/libx.so", "runpath"), ("libw.so", "/opt/a/libw.so", "runpath"), I]
+FOUND_RPATH = [("libx.so", "/opt/b/libx.so", "rpath"), ("libw.so", "/opt/a/libw.so", "rpath"), I]
+
+
+def candidates(fs, since=0) -> list[str]:
+    return [p for p in fs.resolved[since:] if p.startswith("/opt/") and p.endswith(".so")]
+
+
+def test_one_search_per_name_and_directories_in_a_session(tmp_path):
+    """A name searched in the same directories again (another input of the session, by another
+    plan) is not searched again, and the hwcaps subdirectories of the directories are looked up once
+    for every name searched in them."""
+    memo_root(tmp_path)
+    fs = CountingFiles(tmp_path)
+    session = Session(fs)
+    got, r = run(tmp_path, "/bin/main1", session, host=HASWELL)
+    assert got == FOUND and r.warnings == ()
+    assert sorted(set(candidates(fs))) == ["/opt/a/libw.so", "/opt/a/libx.so", "/opt/b/libx.so"]
+    since = len(fs.resolved)
+    got, r = run(tmp_path, "/bin/main2", session, host=HASWELL)
+    assert got == FOUND_RPATH and r.warnings == ()
+    assert candidates(fs, since) == []
+    looked = [p for p in fs.isdirs if p.startswith("/opt/")]
+    assert looked and len(looked) == len(set(looked))
+
+
+def test_a_search_that_used_the_last_probe_is_kept(tmp_path, monkeypatch):
+    """main1's three candidate paths are exactly the budget: its searches were not cut, so they are
+    kept for main2 as any other search is (only a search the budget cut is this input's alone)."""
+    from linkscope.deps import walk
+
+    memo_root(tmp_path)
+    monkeypatch.setattr(walk, "MAX_PROBES", 3)
+    fs = CountingFiles(tmp_path)
+    session = Session(fs)
+    got, r = run(tmp_path, "/bin/main1", session)
+    assert got == FOUND and r.warnings == ()
+    since = len(fs.resolved)
+    got, r = run(tmp_path, "/bin/main2", session)
+    assert got == FOUND_RPATH and r.warnings == ()
+    assert candidates(fs, since) == []
+
+
+@pytest.mark.parametrize("then", ["/bin/main2", "/bin/main3"])
+def test_the_probe_budget_cuts_one_input_and_not_the_next(tmp_path, monkeypatch, then):
+    """Past the budget a name is taken as not found, with one warning naming the first name cut;
+    what was found before stays found. The cut is that input's alone: the next input of the session,
+    by another plan (main2) or the very same file (main3, whose closure would otherwise be main1's),
+    has its own budget and finds the library; were the cut kept, "not found" would be its answer
+    too, without a word."""
+    from linkscope.deps import walk
+
+    memo_root(tmp_path)
+    monkeypatch.setattr(walk, "MAX_PROBES", 2)
+    session = Session(CountingFiles(tmp_path))
+    r = resolve(str(tmp_path / "bin/main1"), Env(root=str(tmp_path), cwd="/"), session)
+    assert r.error is None
+    assert [(l.name, l.path) for l in r.libraries if l.name != INTERP] == [("libx.so", "/opt/b/libx.so"), ("libw.so", None)]
+    assert r.warnings == ("more than 2 candidate paths tried: libw.so and the names after it searched no further "
+                          "(taken as not found)",)
+    got, r = run(tmp_path, then, session)
+    assert got == (FOUND_RPATH if then == "/bin/main2" else FOUND)
+    assert r.warnings == ()

@@ -28,7 +28,7 @@ other byte order, not ET_DYN/ET_EXEC) is reported and skipped.
 from __future__ import annotations
 
 from .arch import EF_ARM_ABI_FLOAT_HARD, EM_ARM, cache_flags, generic_platform, lib_dir_name, triplet
-from .walk import MAX_PROBES, ElfRules, Found, Node, resolve_slash_name
+from .walk import ElfRules, Found, Node, resolve_slash_name
 from ..files import dirname, join
 from .records import (VIA_CACHE, VIA_CONF, VIA_DEFAULT, VIA_DIRECT, VIA_LD_LIBRARY_PATH, VIA_RPATH,
                     VIA_RUNPATH)
@@ -210,7 +210,9 @@ class GlibcRules(ElfRules):
         key = ("search", name, plan)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = self._run_plan(name, plan)
+            hit = self._run_plan(name, plan)
+            if not self.cut:
+                self._memo[key] = hit
         found, notes = hit
         for n in notes:
             walk.warn(n)
@@ -316,7 +318,7 @@ class GlibcRules(ElfRules):
         hit = self._memo.get(key)
         if hit is None:
             hit = self._open_path_uncached(name, dirs)
-            if self.probes <= MAX_PROBES:   # a search the budget cut is this input's alone
+            if not self.cut:
                 self._memo[key] = hit
         return hit
 

@@ -270,9 +270,9 @@ def _resolve_elf(ctx: Context, path: str, inner: str, r, rec: ElfObject, main_fi
     hit = ctx.session.memo.get(key)
     if hit is None or main_fid in hit[1]:
         notes: list[str] = []
-        out, fids, self_loaded = _walk_elf(ctx, inner, r, rec, main_fid, notes.append)
+        out, fids, alone = _walk_elf(ctx, inner, r, rec, main_fid, notes.append)
         hit = (out, fids, tuple(notes))
-        if not self_loaded:        # a closure that loops back to its input is that input's alone
+        if not alone:
             ctx.session.memo[key] = hit
     out, _fids, notes = hit
     for n in notes:
@@ -287,6 +287,8 @@ def _resolve_elf(ctx: Context, path: str, inner: str, r, rec: ElfObject, main_fi
 
 
 def _walk_elf(ctx: Context, inner: str, r, rec: ElfObject, main_fid, warn) -> tuple[dict, frozenset, bool]:
+    """(the closure's fields, the file ids it loaded, whether it is this input's alone: one that loops
+    back to its input, or one the search budget cut, is not shared with inputs of the same loading)."""
     rules_name = libc_rules(rec)
     if rules_name == "musl":
         from .musl import MuslRules
@@ -322,4 +324,4 @@ def _walk_elf(ctx: Context, inner: str, r, rec: ElfObject, main_fid, warn) -> tu
     libs, missing, needs, itp = listing(walk, known, list_unreached_interp=not implicit)
     fids = frozenset(n.fid for n in walk.loaded if n.fid is not None and n is not main)
     return dict(rules=rules.name, interpreter=None if implicit else itp, libraries=libs, missing=missing,
-                needs=needs), fids, bool(main.names)
+                needs=needs), fids, bool(main.names) or rules.cut

@@ -190,6 +190,13 @@ class ElfRules:
                           f"searched no further (taken as not found)")
         return False
 
+    @property
+    def cut(self) -> bool:
+        """Whether this input's budget has run out. A search that ended after the cut is this input's
+        alone: kept for another input of the session, its "not found" would be that input's too,
+        without the warning."""
+        return self.probes > MAX_PROBES
+
     def needs(self, node: Node):
         return ((n, None) for n in node.rec.needed)
 
