@@ -1467,12 +1467,14 @@ def test_section_alignments():
 
 # -- the strip prediction against GNU strip, on files laid out by hand ---------------------------------------
 def strip_case(bits: int, kept: list[tuple[str, int, int]], debug: list[str], symtab: bool = True,
-               text_align: int = 16) -> bytearray:
+               text_align: int = 16, text_section: bool = True) -> bytearray:
     """An executable: .text in the PT_LOAD, then non-loaded sections: ``kept`` (name, size, alignment) kept by
-    strip, ``debug`` sections and .symtab/.strtab removed by it."""
+    strip, ``debug`` sections and .symtab/.strtab removed by it. Without ``text_section`` the loaded
+    bytes have no section header: no section is loaded, the PT_LOAD alone says where the loaded part ends."""
     b = Elf(bits, e_type=ET_EXEC)
     text = b.add(b"\x90" * 64, text_align)
-    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=text, off=text, size=64, align=text_align)
+    if text_section:
+        b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=text, off=text, size=64, align=text_align)
     load_end = len(b.data)
     for i, name in enumerate(debug):
         off = b.add(bytes([i + 1]) * (17 + i), 1)
@@ -1509,6 +1511,29 @@ def test_strip_saving_matches_gnu_strip_on_hand_made_layouts(case, tmp_path):
     path.write_bytes(bytes(data))
     subprocess.run(["strip", str(path)], check=True)
     assert load(data).strip_saving(Relink()) == len(data) - os.path.getsize(path)
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_strip_saving_without_a_loaded_section(bits):
+    """Loaded bytes that no section header covers (only the PT_LOAD says where the loaded part ends):
+    they stay, and what follows is laid out as usual. Counted by hand: the PT_LOAD's bytes (its
+    p_offset + p_filesz, read here from the program header), .comment's 7, the new .shstrtab
+    ("\\0.comment\\0.shstrtab\\0", 20 bytes), the three remaining section headers at the table's alignment. GNU strip is no reference here: BFD
+    writes a segment's contents from its sections, so it drops the uncovered loaded bytes (the
+    program with them)."""
+    from linkscope.formats.base import Relink
+    data = strip_case(bits, [(".comment", 7, 1)], [".debug_info"], text_section=False)
+    img = load(data)
+    if bits == 64:
+        phoff = struct.unpack_from("<Q", data, 32)[0]
+        p_offset, p_filesz = struct.unpack_from("<QQQQ", data, phoff + 8)[0], struct.unpack_from("<Q", data, phoff + 32)[0]
+    else:
+        phoff = struct.unpack_from("<I", data, 28)[0]
+        p_offset, p_filesz = struct.unpack_from("<II", data, phoff + 4)[0], struct.unpack_from("<I", data, phoff + 16)[0]
+    load_end = p_offset + p_filesz
+    shent, align = (64, 8) if bits == 64 else (40, 4)
+    kept_end = -(-(load_end + 7 + 20) // align) * align + 3 * shent
+    assert img.strip_saving(Relink()) == len(data) - kept_end
 
 
 def test_strip_saving_declines():
