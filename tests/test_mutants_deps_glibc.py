@@ -672,3 +672,23 @@ def test_the_probe_budget_cuts_one_input_and_not_the_next(tmp_path, monkeypatch,
     got, r = run(tmp_path, then, session)
     assert got == (FOUND_RPATH if then == "/bin/main2" else FOUND)
     assert r.warnings == ()
+
+
+def test_a_search_by_the_same_plan_is_made_once_in_a_session(tmp_path):
+    """Two programs with different closures but the same search plan (no RPATH or RUNPATH: the cache,
+    then the default directories) ask for libq.so: the second is answered by the first's search, so
+    the cached path is resolved once, not once per program."""
+    interp(tmp_path)
+    lib(tmp_path, "/opt/c/libq.so", "libq.so")
+    lib(tmp_path, "/usr/lib64/libr.so", "libr.so")
+    write(tmp_path, "/etc/ld.so.cache", W.new_format([("libq.so", "/opt/c/libq.so", W.FLAG_X8664, None)]))
+    exe(tmp_path, "/bin/main1", "libq.so", "libr.so")
+    exe(tmp_path, "/bin/main2", "libq.so")
+    fs = CountingFiles(tmp_path)
+    session = Session(fs)
+    got, r = run(tmp_path, "/bin/main1", session)
+    assert got == [("libq.so", "/opt/c/libq.so", "ld.so.cache"), ("libr.so", "/usr/lib64/libr.so", "default"), I]
+    since = len(fs.resolved)
+    got, r = run(tmp_path, "/bin/main2", session)
+    assert got == [("libq.so", "/opt/c/libq.so", "ld.so.cache"), I] and r.warnings == ()
+    assert [p for p in fs.resolved[since:] if p.startswith("/opt/c/")] == []
