@@ -18,10 +18,12 @@ import subprocess
 
 import pytest
 
+import reference
+
 from linkscope.byteview import ByteView
 from linkscope.errors import Malformed, Truncated
 from linkscope.formats import elf
-from linkscope.model import LoadSegment, OsFloor, Section
+from linkscope.model import LoadSegment, OsFloor, ReadWarning, Section
 
 ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
@@ -1805,3 +1807,136 @@ def test_eight_byte_hash_words_at_the_symbol_budget():
     struct.pack_into("<QQ", data, h, 1, elf.MAX_SYMBOLS)
     with pytest.raises(Malformed, match="dynamic symbol table"):
         load(data).dynamic_symbol_count
+
+
+# -- the import walk's budget, the version table's bounds, the section header table cut short -------------
+@pytest.mark.parametrize("budget,imports", [(5, ["puts", "sin"]), (4, ["puts", "sin"]), (2, ["puts"]), (1, [])])
+def test_the_import_walk_reads_the_first_symbols_of_its_budget(monkeypatch, budget, imports):
+    """Past MAX_IMPORT_WALK dynamic symbols, the imports come from the first MAX_IMPORT_WALK (their
+    versions paired as for the whole table), with one warning; at the budget, all, and no warning.
+    The table: "", puts@GLIBC_2.2.5, sin@GLIBC_2.34 (imports), my_func, stdout (defined)."""
+    monkeypatch.setattr(elf, "MAX_IMPORT_WALK", budget)
+    img = load(symbol_image()[1])
+    got = list(img.imported_symbols())
+    assert got == [(n, f"{n}@{v}") for n, v in (("puts", "GLIBC_2.2.5"), ("sin", "GLIBC_2.34")) if n in imports]
+    assert img.warnings == ([] if budget >= 5 else [ReadWarning(
+        "malformed", "dynamic symbols", None,
+        f"5 dynamic symbols, more than the {budget} read for the imports; the others not read")])
+    assert symbols_of(img) == SYMBOLS          # the whole table is still there for whoever reads it
+
+
+def test_a_version_table_cut_by_the_end_of_the_file():
+    """DT_VERSYM 6 bytes before the end (its PT_LOAD stretched past the end so that the address maps):
+    five entries need 10 bytes; the error says which table, how much, and where."""
+    b, data = symbol_image()
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    struct.pack_into("<QQ", data, phoff + 32, len(data) + 4096, len(data) + 4096)   # p_filesz, p_memsz
+    vs = load(data).dyn1(DT_VERSYM)
+    i = bytes(data).index(struct.pack("<qQ", DT_VERSYM, vs))
+    struct.pack_into("<qQ", data, i, DT_VERSYM, len(data) - 6)
+    want = (Truncated, "symbol version table (DT_VERSYM) of 5 entries of 2 bytes needs 10 bytes, 6 available",
+            len(data) - 6)
+    assert raised(lambda: load(data).dynamic_symbols) == want
+    assert raised(lambda: load(data)._dynamic_symbols(elf.MAX_IMPORT_WALK)) == want   # the import walk's read
+
+
+@pytest.mark.parametrize("bits,little,entry", [(64, True, 64), (32, False, 40)])
+def test_a_section_header_table_cut_short_is_one_warning(bits, little, entry):
+    b, data = symbol_image(bits, little, sections=True)
+    shoff = struct.unpack_from("<Q", data, 0x28)[0] if bits == 64 else struct.unpack_from(">I", data, 0x20)[0]
+    shnum = struct.unpack_from("<H" if little else ">H", data, 60 if bits == 64 else 48)[0]
+    img = load(bytes(data[:shoff + entry + 10]))
+    assert img.section_names == ()
+    assert img.warnings == [ReadWarning("truncated", "section headers", shoff,
+                                        f"section header table of {shnum} entries of {entry} bytes needs "
+                                        f"{shnum * entry} bytes, {entry + 10} available")]
+
+
+# -- how dynamic symbols get their version names, and what stops the read --------------------------------
+def versym_words(data, *words):
+    vs = load(data).dyn1(DT_VERSYM)
+    struct.pack_into("<5H", data, vs, *words)
+    return vs
+
+
+def test_a_defined_symbol_takes_its_version_from_the_definitions_first(tmp_path):
+    """Version index 2 names both GLIBC_2.2.5 (a need) and, after the patch, VERS_1 (a definition): an
+    undefined symbol (puts) takes the need, a defined one (my_func, stdout) the definition, as readelf
+    pairs them."""
+    b, data = symbol_image(dynsym_section=True)                      # (readelf wants the .dynamic section)
+    i = bytes(data).index(struct.pack("<HHHHI", 1, 0, 4, 1, 0x4444))    # VERS_1's Elf64_Verdef: vd_ndx 4 -> 2
+    struct.pack_into("<H", data, i + 4, 2)
+    versym_words(data, 0, 2, 0x8003, 2, 2)
+    got = [(s.name, s.version) for s in load(data).dynamic_symbols]
+    assert got == [("", None), ("puts", "GLIBC_2.2.5"), ("sin", "GLIBC_2.34"), ("my_func", "VERS_1"), ("stdout", "VERS_1")]
+    if not shutil.which("readelf"):
+        reference.tool_missing("readelf (binutils)")
+    path = tmp_path / "f"
+    path.write_bytes(bytes(data))
+    out = subprocess.run(["readelf", "-W", "--dyn-syms", str(path)], capture_output=True, text=True).stdout
+    for name, version in (("puts", "@GLIBC_2.2.5 "), ("sin", "@GLIBC_2.34 "), ("my_func", "@@VERS_1"), ("stdout", "@@VERS_1")):
+        assert f" {name}{version}" in out + "\n", out
+
+
+def test_a_version_index_no_record_names_is_an_error_naming_the_symbol():
+    _, data = symbol_image()
+    vs = versym_words(data, 0, 2, 0x8003, 9, 2)
+    assert raised(lambda: load(data).dynamic_symbols) == (
+        Malformed, "symbol my_func has version index 9, which no version record names", vs + 2 * 3)
+    vs = versym_words(data, 9, 2, 0x8003, 4, 2)                      # the null symbol: no name, its index said
+    assert raised(lambda: load(data).dynamic_symbols) == (
+        Malformed, "symbol 0 has version index 9, which no version record names", vs)
+
+
+def test_without_a_version_table_the_version_records_are_not_read():
+    """No DT_VERSYM (its tag patched to an unknown one) and no version section: no symbol has a
+    version, so DT_VERNEED is not read for them, and its damage (vn_version 2) does not stop the read."""
+    b, _ = symbol_image(sections=False)
+    data = b.build(sections=False)
+    vs = load(data).dyn1(DT_VERSYM)
+    i = bytes(data).index(struct.pack("<qQ", DT_VERSYM, vs))
+    struct.pack_into("<q", data, i, 0x6FFFFFF1)
+    need = load(data).dyn1(DT_VERNEED)
+    struct.pack_into("<H", data, need, 2)
+    img = load(data)
+    assert [(s.name, s.version) for s in img.dynamic_symbols] == [
+        ("", None), ("puts", None), ("sin", None), ("my_func", None), ("stdout", None)]
+    with pytest.raises(Malformed):
+        img.version_requirements
+
+
+def test_a_dynamic_symbol_name_outside_its_table_is_an_error_naming_it():
+    _, data = symbol_image()
+    symtab = load(data).dyn1(DT_SYMTAB)
+    struct.pack_into("<I", data, symtab + 24, 0x7FFF)                 # puts's st_name
+    with pytest.raises(Malformed) as e:
+        load(data).dynamic_symbols
+    assert e.value.message.startswith("dynamic symbol name offset 0x7fff outside its table")
+
+
+def test_without_dt_symtab_the_symbols_take_their_versions_from_the_section():
+    b, _ = symbol_image(sections=False, dynsym_section=True)
+    vs = load(b.build()).dyn1(DT_VERSYM)
+    b.sec(".gnu.version", SHT_GNU_VERSYM, off=vs, size=10)
+    data = b.build()
+    i = bytes(data).index(struct.pack("<qQ", DT_SYMTAB, load(data).dyn1(DT_SYMTAB)))
+    struct.pack_into("<q", data, i, 0x6FFFFFF1)
+    data = patched_dyn(data, DT_VERSYM, load(data).dyn1(DT_STRTAB))   # DT_VERSYM at other bytes: not read
+    assert symbols_of(load(data)) == SYMBOLS
+
+
+def test_a_one_name_table_and_a_big_endian_pointer_blob():
+    assert elf.shstrtab_size(["X"], True) == 3 and elf.shstrtab_size(["X", ".text"], True) == 1 + 2 + 6
+    img, bi = buildinfo_image(BUILDINFO_HEADER[:15] + b"\x01" + bytes(16) + bytes([1, 0x41, 0]))   # flags: big-endian only
+    assert img._buildinfo_content(bi) is None
+
+
+def test_a_name_offset_of_zero_is_no_name_whatever_the_table_starts_with():
+    """st_name 0 means no name (the ELF gABI), even in a string table whose first byte is not NUL;
+    symbols read without a version table have no version and no hidden bit."""
+    _, data = symbol_image(versions=False)
+    strtab = load(data).dyn1(DT_STRTAB)
+    data[strtab] = ord("X")                                   # "Xlibc.so.6\0...": offset 0 is not an empty string
+    img = load(data)
+    assert [(s.name, s.version, s.hidden_version) for s in img.dynamic_symbols] == [
+        ("", None, False), ("puts", None, False), ("sin", None, False), ("my_func", None, False), ("stdout", None, False)]

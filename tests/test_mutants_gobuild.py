@@ -617,3 +617,94 @@ def test_main_module_with_only_a_sum_is_kept():
     info = modinfo.parse_modinfo(b"mod\t\t\th1:x=\n", "go1")
     assert info == GoInfo("go1", main=Module("", "", "h1:x="))
     assert modinfo.modinfo_string(info) == "go\tgo1\nmod\t\t\th1:x=\n"
+
+
+# -- the module text's budgets and the line numbers of its errors -------------------------------------------
+@pytest.mark.parametrize("text,prefix,n,want", [
+    (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 0, 0), (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 1, 6),
+    (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 2, 14), (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 3, -1),
+    (b"x\ndep\ta\n", b"dep\t", 0, 2), (b"\ndep\ta\n", b"dep\t", 0, 1), (b"abc", b"dep\t", 0, -1),
+    (b"a\nb\nc\n", b"", 2, 4), (b"a\nb\n", b"", 2, 4), (b"a\nb\n", b"", 3, -1),
+])
+def test_nth_line(text, prefix, n, want):
+    """The offset of the n-th line (from 0) starting with the prefix, counted by hand."""
+    assert modinfo._nth_line(text, prefix, n) == want
+
+
+DEPS_TEXT = (b"path\tp\nmod\tm\tv1\t\ndep\ta\tv1\t\ndep\tb\tv1\t\n=>\tb2\tv2\t\ndep\tc\tv1\t\n=>\tc2\tv2\t\n"
+             b"dep\td\tv1\t\nbuild\tk=v\nbuild\tk2=v2\n")
+
+
+def test_past_the_dependency_budget_the_rest_of_the_dependencies_are_cut(monkeypatch):
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 2)
+    said = []
+    info = modinfo.parse_modinfo(DEPS_TEXT, "go1.22", warn=said.append)
+    assert [(d.path, d.replace.path if d.replace else None) for d in info.deps] == [("a", None), ("b", "b2")]
+    assert info.settings == (("k", "v"), ("k2", "v2"))
+    assert said == ["4 module dependencies, more than the 2 read; the others not read"]
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 4)
+    said.clear()
+    assert len(modinfo.parse_modinfo(DEPS_TEXT, "go1.22", warn=said.append).deps) == 4 and said == []
+
+
+def test_an_error_after_the_cut_is_numbered_as_the_text_was_written(monkeypatch):
+    """Lines 6 to 8 (dep c, its =>, dep d) are cut; the bad build line is line 9 of the text as
+    written, and is said so. A bad line before the cut keeps its number too."""
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 2)
+    bad = DEPS_TEXT.replace(b"build\tk=v\n", b"build\t\n")
+    with pytest.raises(Malformed) as e:
+        modinfo.parse_modinfo(bad, offset=77)
+    assert (e.value.message, e.value.offset) == ("could not parse Go build info: line 9: build line missing '='", 77)
+    early = DEPS_TEXT.replace(b"dep\ta\tv1\t\n", b"dep\ta\n")
+    with pytest.raises(Malformed) as e:
+        modinfo.parse_modinfo(early)
+    assert e.value.message == "could not parse Go build info: line 3: expected 2 or 3 columns; got 1"
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 100)                       # no cut: the same numbers
+    with pytest.raises(Malformed) as e:
+        modinfo.parse_modinfo(bad)
+    assert e.value.message == "could not parse Go build info: line 9: build line missing '='"
+
+
+def test_past_the_settings_budget_and_the_line_budget(monkeypatch):
+    monkeypatch.setattr(modinfo, "MAX_SETTINGS", 1)
+    said = []
+    info = modinfo.parse_modinfo(DEPS_TEXT, warn=said.append)
+    assert info.settings == (("k", "v"),) and len(info.deps) == 4
+    assert said == ["2 build settings, more than the 1 read; the others not read"]
+    monkeypatch.setattr(modinfo, "MAX_SETTINGS", 4096)
+    monkeypatch.setattr(modinfo, "MAX_LINES", 4)
+    said.clear()
+    info = modinfo.parse_modinfo(DEPS_TEXT, warn=said.append)
+    assert [d.path for d in info.deps] == ["a", "b"] and info.settings == ()        # lines 1 to 4 read
+    assert said == ["10 lines of module information, more than the 4 read; the others not read"]
+
+
+def test_the_budget_warning_goes_on_the_image_with_the_blob_offset(monkeypatch):
+    """From an image that takes warnings: one on table "Go build info", at the module text's offset;
+    an image that takes none gets none (and nothing fails)."""
+    class Warned(Image):
+        def __init__(self, data):
+            super().__init__(data)
+            self.said = []
+
+        def warn(self, table, err):
+            self.said.append((table, type(err), err.message, err.offset))
+    monkeypatch.setattr(modinfo, "MAX_SETTINGS", 1)
+    blob = inline(b"go1.22.1", MODINFO_START + DEPS_TEXT + MODINFO_END)
+    img = Warned(blob)
+    info = read_buildinfo(img)
+    assert info.settings == (("k", "v"),)
+    mod_at = FOFF + len(HEAD_INLINE) + len(varint(8)) + 8
+    assert img.said == [("Go build info", Malformed, "2 build settings, more than the 1 read; the others not read", mod_at)]
+    assert read_buildinfo(Image(blob)).settings == (("k", "v"),)
+    assert buildinfo._budget_warning(Image(blob), 5) is None
+
+
+def test_the_budget_warning_of_a_wasm_module(monkeypatch):
+    from test_wasm import GO_PRODUCERS, active, data, module, parse
+    monkeypatch.setattr(modinfo, "MAX_SETTINGS", 1)
+    b = module(data(active(0, MODINFO_START + DEPS_TEXT + MODINFO_END)), GO_PRODUCERS)
+    img = parse(b)
+    assert read_buildinfo(img).settings == (("k", "v"),)
+    assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
+        ("malformed", "Go build info", b.find(DEPS_TEXT), "2 build settings, more than the 1 read; the others not read")]
