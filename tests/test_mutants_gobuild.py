@@ -624,7 +624,8 @@ def test_main_module_with_only_a_sum_is_kept():
     (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 0, 0), (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 1, 6),
     (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 2, 14), (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 3, -1),
     (b"x\ndep\ta\n", b"dep\t", 0, 2), (b"\ndep\ta\n", b"dep\t", 0, 1), (b"abc", b"dep\t", 0, -1),
-    (b"a\nb\nc\n", b"", 2, 4), (b"a\nb\n", b"", 2, 4), (b"a\nb\n", b"", 3, -1),
+    (b"a\nb\nc\n", b"", 2, 4), (b"a\nb\n", b"", 2, 4), (b"a\nb\n", b"", 3, -1), (b"a\nb\n", b"", 4, -1),
+    (b"dep\ta\ndep\tb\nx\ndep\tc\n", b"dep\t", 5, -1),
 ])
 def test_nth_line(text, prefix, n, want):
     """The offset of the n-th line (from 0) starting with the prefix, counted by hand."""
@@ -708,3 +709,43 @@ def test_the_budget_warning_of_a_wasm_module(monkeypatch):
     assert read_buildinfo(img).settings == (("k", "v"),)
     assert [(w.kind, w.table, w.offset, w.message) for w in img.warnings] == [
         ("malformed", "Go build info", b.find(DEPS_TEXT), "2 build settings, more than the 1 read; the others not read")]
+
+
+def test_budget_cuts_in_texts_of_any_order(monkeypatch):
+    """Go's parser takes the lines in any order: a build line before the dependencies does not end
+    the dependencies' cut, a dependency after the build lines is not counted in it, and a text
+    that starts with an empty line keeps the numbers of the lines before the cut."""
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 1)
+    said = []
+    info = modinfo.parse_modinfo(b"path\tp\nbuild\tk=v\ndep\ta\tv1\t\ndep\tb\tv1\t\ndep\tc\tv1\t\n", warn=said.append)
+    assert [d.path for d in info.deps] == ["a"] and info.settings == (("k", "v"),)
+    assert said == ["3 module dependencies, more than the 1 read; the others not read"]
+    said.clear()
+    info = modinfo.parse_modinfo(b"dep\ta\tv1\t\ndep\tb\tv1\t\nbuild\tk=v\ndep\tz\tv1\t\n", warn=said.append)
+    assert [d.path for d in info.deps] == ["a", "z"]
+    assert said == ["2 module dependencies, more than the 1 read; the others not read"]
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 2)
+    bad = b"\n" + DEPS_TEXT.replace(b"=>\tb2\tv2\t\n", b"=>\tb2\n")
+    with pytest.raises(Malformed) as e:
+        modinfo.parse_modinfo(bad)
+    assert e.value.message == "could not parse Go build info: line 6: expected 3 columns for replacement; got 1"
+
+
+def test_the_line_budget_counts_the_lines_the_dependency_cut_removed(monkeypatch):
+    monkeypatch.setattr(modinfo, "MAX_DEPS", 2)
+    monkeypatch.setattr(modinfo, "MAX_LINES", 3)
+    said = []
+    modinfo.parse_modinfo(DEPS_TEXT, warn=said.append)
+    assert said == ["10 lines of module information, more than the 3 read; the others not read",
+                    "4 module dependencies, more than the 2 read; the others not read"]
+
+
+def test_no_search_past_the_top_of_the_address_space():
+    """A data region that runs past 2**64 ends there: its first aligned address, 2**64, is no address."""
+    class Top(Image):
+        def go_data_start(self):
+            return (1 << 64) - 8, 64
+
+        def read_vaddr(self, addr, n):
+            return inline(b"go1.22", FRAMED)[:n]
+    assert read_buildinfo(Top(b"")) is None
