@@ -3,6 +3,7 @@
 
     python3 scripts/mutation.py                      # every module in MODULES, in order
     python3 scripts/mutation.py libc deps.musl       # some of them
+    python3 scripts/mutation.py --resume formats.elf # rerun only what changed since the last run
     python3 scripts/mutation.py --report-only        # rebuild mutation/REPORT.md from mutation/results/
 
 For each module the script copies the tracked (and untracked, not ignored) files of src/, tests/ and
@@ -23,6 +24,11 @@ and mutation/REPORT.md (regenerated from all results files). Survivors that cann
 are listed in mutation/equivalent.txt, keyed by file, function and the changed text (the line number
 is for the reader; it is refreshed, not matched), each with its reason; a run checks every survivor
 against that list and reports the ones that are neither killed nor listed.
+
+--resume keeps the last run's kills (mutmut's exit code per mutant and its hash of each function, saved
+in the results file) for the functions whose code has not changed since, and runs everything else: the
+functions that changed, the mutants the last run did not reach, and every survivor (the tests may have
+grown to kill it). mutmut itself drops the results of a function whose hash differs.
 
 Needs `pip install -e .[mutation]` (mutmut 3.8.1) and the test extras; LINKSCOPE_TEST_CACHE should
 point at a warm build cache (tests/buildkit.py), or the first run also builds every test program.
@@ -128,6 +134,37 @@ def copy_tree(dest: Path) -> None:
             shutil.copy2(src, dest / os.fsdecode(f))
 
 
+# exit codes of mutants whose result a resumed run keeps (killed, timed out, crashed): see STATUS
+KEPT_ON_RESUME = {code for code, status in STATUS.items() if status in ("killed", "timeout", "segfault")}
+
+
+def previous_meta(name: str, mod: Module, dest: Path) -> dict[str, dict]:
+    """source path -> mutmut meta to resume from: the committed results file, else the last scratch run's."""
+    out = {}
+    results = OUT / "results" / f"{slug(name)}.json"
+    saved = json.loads(results.read_text()).get("meta", {}) if results.exists() else {}
+    for source in mod.source.split():
+        meta = saved.get(source)
+        scratch = dest / "mutants" / (source + ".meta")
+        if meta is None and scratch.exists():
+            meta = json.loads(scratch.read_text())
+        if meta is not None:
+            out[source] = meta
+    return out
+
+
+def seed_meta(dest: Path, metas: dict[str, dict]) -> None:
+    """Write the kills to keep where mutmut looks for them; it regenerates the mutants and keeps an exit
+    code only where the function's hash is unchanged."""
+    for source, meta in metas.items():
+        codes = {k: (c if c in KEPT_ON_RESUME else None) for k, c in meta["exit_code_by_key"].items()}
+        path = dest / "mutants" / (source + ".meta")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"exit_code_by_key": codes, "hash_by_function_name": meta["hash_by_function_name"],
+                                    "type_check_error_by_key": {}, "durations_by_key": {},
+                                    "estimated_durations_by_key": {}}))
+
+
 def configure(dest: Path, mod: Module) -> None:
     tests = [t for t in mod.tests if (dest / t).exists()]
     conf = {
@@ -220,8 +257,16 @@ def collect(dest: Path, name: str, mod: Module, seconds: float, rc: int) -> dict
     equivalents = load_equivalents()
     counts: dict[str, int] = {}
     survivors = []
+    metas = {}
+    kept = 0
     for source in mod.source.split():
         meta = json.loads((dest / "mutants" / (source + ".meta")).read_text())
+        metas[source] = {"exit_code_by_key": meta["exit_code_by_key"],
+                         "hash_by_function_name": meta["hash_by_function_name"]}
+        # A kill this run did not make (no duration recorded) is one a resumed run kept: mutmut kept it
+        # where the function's hash was unchanged and dropped the others' results.
+        kept += sum(1 for k, c in meta["exit_code_by_key"].items()
+                    if c in KEPT_ON_RESUME and k not in meta["durations_by_key"])
         spans = function_spans((dest / source).read_text())
         lines = (dest / source).read_text().splitlines()
         for mutant, code in sorted(meta["exit_code_by_key"].items(),
@@ -247,9 +292,10 @@ def collect(dest: Path, name: str, mod: Module, seconds: float, rc: int) -> dict
     # A mutant the time limit left unrun is counted as not run, even when its text is listed as equivalent.
     equivalent = sum(1 for s in survivors if s["equivalent"] and s["status"] != "not checked")
     return {"module": name, "source": mod.source, "tests": list(mod.tests), "seconds": round(seconds),
+            "resumed_kills_kept": kept,
             "mutmut_exit": rc, "total": total, "killed": killed, "equivalent": equivalent,
             "unresolved": sum(1 for s in survivors if not s["equivalent"]), "counts": counts,
-            "survivors": survivors}
+            "survivors": survivors, "meta": metas}
 
 
 def pct(a: int, b: int) -> str:
@@ -281,16 +327,19 @@ def write_report() -> None:
            "| module | mutants | killed | equivalent | not killed | kill rate | raw rate | run time |",
            "|---|---|---|---|---|---|---|---|"]
     for r in results:
+        took = f"{r['seconds'] // 60}m{r['seconds'] % 60:02d}s"
+        if r.get("resumed_kills_kept"):   # the time is this run's; the kept kills were paid for earlier
+            took += f" (resumed, {r['resumed_kills_kept']} kills kept)"
         unchecked = r["counts"].get("not checked", 0)
         if unchecked:   # the time limit stopped the run: rates over the mutants that ran
             out.append(f"| {r['module']} (partial: {unchecked} not run, time limit) | {r['total'] - unchecked} | "
                        f"{r['killed']} | {r['equivalent']} | {r['unresolved'] - unchecked} | "
                        f"{pct(r['killed'], r['total'] - unchecked - r['equivalent'])} | "
-                       f"{pct(r['killed'], r['total'] - unchecked)} | {r['seconds'] // 60}m{r['seconds'] % 60:02d}s |")
+                       f"{pct(r['killed'], r['total'] - unchecked)} | {took} |")
             continue
         out.append(f"| {r['module']} | {r['total']} | {r['killed']} | {r['equivalent']} | "
                    f"{r['unresolved']} | {pct(r['killed'], r['total'] - r['equivalent'])} | "
-                   f"{pct(r['killed'], r['total'])} | {r['seconds'] // 60}m{r['seconds'] % 60:02d}s |")
+                   f"{pct(r['killed'], r['total'])} | {took} |")
     for name in MODULES:
         if name not in done:
             out.append(f"| {name} | not run | | | | | | |")
@@ -311,12 +360,14 @@ def write_report() -> None:
     return results
 
 
-def run_module(name: str, workdir: Path, limit: int) -> dict:
+def run_module(name: str, workdir: Path, limit: int, resume: bool = False) -> dict:
     mod = MODULES[name]
     dest = workdir / slug(name)
+    metas = previous_meta(name, mod, dest) if resume else {}
     copy_tree(dest)
     configure(dest, mod)
-    print(f"== {name}: {mod.source} with {' '.join(mod.tests)}", flush=True)
+    seed_meta(dest, metas)
+    print(f"== {name}: {mod.source} with {' '.join(mod.tests)}" + (" (resumed)" if resume else ""), flush=True)
     t0 = time.monotonic()
     with open(dest / "mutmut.log", "w") as log:
         # 1. generate the mutants and collect which tests reach which function (no mutant matches)
@@ -346,6 +397,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/linkscope-mutation"))
     ap.add_argument("--timeout", type=int, default=3600, help="seconds per module (default 3600)")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the last run's kills in unchanged functions; run the rest")
     ap.add_argument("--unresolved", action="store_true",
                     help="print the last run's unlisted survivors as mutation/equivalent.txt lines (reason empty)")
     args = ap.parse_args(argv)
@@ -363,7 +416,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown module(s) {unknown}; known: {', '.join(MODULES)}")
     if not args.report_only:
         for name in args.modules or MODULES:
-            run_module(name, args.workdir, args.timeout)
+            run_module(name, args.workdir, args.timeout, args.resume)
     results = write_report()
     return 1 if any(r["unresolved"] for r in results if r["module"] in (args.modules or MODULES)) else 0
 
