@@ -394,3 +394,24 @@ def test_a_section_without_mem_read_is_not_readable():
     data = patched(_image(), SECT_HDR + 36, "<I", 0x00000040)    # Characteristics: initialized data, no MEM_* bits
     assert load(data).load_segments() == (LoadSegment(".idata", 0x140000000 + SECT_RVA, SECT_OFF, 0x200, 0x200,
                                                        False, False, False),)
+
+
+# -- the size category of each section (written from the PE format's section names and flags) ---------------
+_CODE, _IDATA, _EXEC, _READ, _WRITE = 0x20, 0x40, 0x20000000, 0x40000000, 0x80000000
+
+
+@pytest.mark.parametrize("name,flags,want", [
+    (".debug_info", _IDATA | _READ, "dwarf"), (".zdebug_line", _IDATA, "dwarf"), (".debug", _IDATA | _READ, "rodata"),
+    (".symtab", _IDATA | _READ, "symtab"), (".symtab2", _IDATA | _READ, "rodata"),
+    (".reloc", _IDATA | _READ, "relocations"), (".idata", _IDATA | _READ | _WRITE, "dynamic"),
+    (".didat", _IDATA | _READ | _WRITE, "dynamic"), (".edata", _IDATA | _READ, "dynamic"),
+    (".pdata", _IDATA | _READ, "other"), (".xdata", _IDATA | _READ, "other"), (".rsrc", _IDATA | _READ, "other"),
+    (".tls", _IDATA | _READ | _WRITE, "other"),
+    (".text", _CODE | _EXEC | _READ, "code"), (".textx", _CODE, "code"), (".x", _EXEC, "code"),
+    (".data", _IDATA | _READ | _WRITE, "data"), (".bss2", _WRITE, "data"),
+    (".rdata", _IDATA | _READ, "rodata"), (".rodata", _IDATA, "rodata"),
+    (".odd", _READ, "other"), (".none", 0, "other"),
+])
+def test_section_categories(name, flags, want):
+    s = pe.PeSection(name, 0x100, 0x1000, 0x200, 0x400, 0, 0, flags)
+    assert pe._section_category(s) == want
