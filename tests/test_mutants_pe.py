@@ -415,3 +415,58 @@ _CODE, _IDATA, _EXEC, _READ, _WRITE = 0x20, 0x40, 0x20000000, 0x40000000, 0x8000
 def test_section_categories(name, flags, want):
     s = pe.PeSection(name, 0x100, 0x1000, 0x200, 0x400, 0, 0, flags)
     assert pe._section_category(s) == want
+
+
+# -- where the bytes go: the regions of a PE file, counted from the layout make_pe writes ---------------------
+@pytest.mark.parametrize("bits", [64, 32])
+def test_size_regions_of_every_part(bits):
+    """SizeOfHeaders; the headers as written (MZ stub to the end of the section table: e_lfanew, the
+    4-byte signature and 20-byte file header, the optional header, 40 bytes per section); each
+    section's raw data by its category; Go's table inside them when given; the COFF symbols (18 bytes
+    each) with the string table after them (its first u32 is its size, at least 4); the certificate
+    table, whose directory entry holds a file offset."""
+    from linkscope.formats.base import P_HEADER, P_INNER, P_SECTION
+    blob = Blob()
+    blob.add(b"x" * 0x30)
+    data = make_pe(blob, bits=bits, strtab=b"abc\0", nsyms=2)
+    opt_size = (112 if bits == 64 else 96) + 8 * 16
+    symtab = SECT_OFF + 0x200
+    cert = len(data) + 8
+    data = make_pe(blob, bits=bits, strtab=b"abc\0", nsyms=2, dirs={4: (cert, 0x30)})
+    img = load(data)
+    want = [(0, SECT_OFF, P_HEADER, "headers"), (0, 0x40 + 24 + opt_size + 40, P_HEADER, "headers"),
+            (SECT_OFF, SECT_OFF + 0x200, P_SECTION, "dynamic"),                 # make_pe's one section: .idata
+            (symtab, symtab + 2 * 18 + 8, P_SECTION, "symtab"),
+            (cert, cert + 0x30, P_INNER, "signature")]
+    assert img.size_regions() == want
+    assert img.size_regions(lambda: (SECT_OFF + 0x10, 0x20)) == want[:3] + [
+        (SECT_OFF + 0x10, SECT_OFF + 0x30, P_INNER, "pclntab")] + want[3:]
+    assert img.size_regions(lambda: None) == want
+
+
+def test_coff_symbols_extent_edges():
+    """A string table size under 4 counts as 4 (its own size field); a table cut before its size
+    field ends at the symbols; no symbols or no offset: no table."""
+    blob = Blob()
+    blob.add(b"x" * 0x30)
+    symtab = SECT_OFF + 0x200
+    data = make_pe(blob, strtab=b"", nsyms=3)
+    struct.pack_into("<I", data, symtab + 3 * 18, 1)
+    assert load(data)._coff_symbols_extent() == (symtab, symtab + 3 * 18 + 4)
+    assert load(bytes(data[:symtab + 3 * 18 + 3]))._coff_symbols_extent() == (symtab, symtab + 3 * 18)
+    assert load(bytes(data[:symtab + 3 * 18 + 4]))._coff_symbols_extent() == (symtab, symtab + 3 * 18 + 4)
+    struct.pack_into("<I", data, FILE_HDR + 12, 0)                 # NumberOfSymbols 0
+    assert load(data)._coff_symbols_extent() is None
+    data = make_pe(blob)
+    assert load(data)._coff_symbols_extent() is None               # PointerToSymbolTable 0
+    struct.pack_into("<I", data, FILE_HDR + 12, 5)
+    assert load(data)._coff_symbols_extent() is None
+
+
+def test_size_regions_without_a_certificate_directory():
+    """Four data directories (export, import, resource, exception): there is no certificate entry to read."""
+    blob = Blob()
+    blob.add(b"x" * 0x30)
+    img = load(make_pe(blob, nrva=4))
+    assert len(img.data_directories) == 4
+    assert [r[3] for r in img.size_regions()] == ["headers", "headers", "dynamic"]
