@@ -470,3 +470,25 @@ def test_size_regions_without_a_certificate_directory():
     img = load(make_pe(blob, nrva=4))
     assert len(img.data_directories) == 4
     assert [r[3] for r in img.size_regions()] == ["headers", "headers", "dynamic"]
+
+
+@pytest.mark.parametrize("bits,nsyms,strtab", [(64, 3, b"abcdefgh\0"), (32, 1, b""), (64, 40, b"x" * 600),
+                                               (32, 7, b"long_section_name\0y\0")])
+def test_strip_saving_matches_gnu_strip_on_a_mingw_layout(tmp_path, bits, nsyms, strtab):
+    """A COFF symbol table and its strings after the last section (as mingw ld writes them): GNU strip
+    (which reads pei-x86-64 and pei-i386 here) drops them and shrinks SizeOfHeaders to the file
+    alignment the remaining section headers need; the prediction is its saving to the byte."""
+    import os
+    import shutil
+    import subprocess
+
+    from linkscope.formats.base import Relink
+    if not shutil.which("strip"):
+        reference.tool_missing("GNU strip (binutils)")
+    blob = Blob()
+    blob.add(b"x" * 0x30)
+    data = make_pe(blob, bits=bits, strtab=strtab, nsyms=nsyms)
+    path = tmp_path / "t.exe"
+    path.write_bytes(bytes(data))
+    subprocess.run(["strip", str(path)], check=True)
+    assert load(data).strip_saving(Relink()) == len(data) - os.path.getsize(path)
