@@ -303,6 +303,8 @@ def test_symtab_string_table_bounds(monkeypatch):
     # One that ends at the end of the file is.
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, len(DATA) - 13)]) is True
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(SHT_STRTAB, 0, 13, 0)]) is False
+    # A linked table of type SHT_NOBITS has no bytes in the file, whatever its offset and size say.
+    assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), Sec(8, 0, 13, 20)]) is False            # SHT_NOBITS = 8
     # At most SCAN_LIMIT bytes of it are searched.
     monkeypatch.setattr(libc, "SCAN_LIMIT", 12)
     assert has([Sec(SHT_NULL), Sec(SHT_SYMTAB, 2), STRTAB]) is False
