@@ -374,3 +374,27 @@ def test_segment_and_section_fields_and_errors():
         ("LC_SEGMENT_64", "malformed", "segment '__TEXT' declares 2 sections, cmdsize 72 holds fewer", 32)]
     assert warnings(parse(image(past_end))) == [
         ("LC_SEGMENT_64", "truncated", "segment '__TEXT' file range needs 4096 bytes, 104 available", 0)]
+
+
+# -- the size category of each section (<mach-o/loader.h>: S_ATTR_PURE_INSTRUCTIONS 0x80000000,
+# S_ATTR_SOME_INSTRUCTIONS 0x400; the names as ld64 and Go's linker write them) ------------------------------
+@pytest.mark.parametrize("seg,sect,flags,want", [
+    ("__DWARF", "__debug_info", 0, "dwarf"), ("__DWARF", "__apple_names", 0, "dwarf"),
+    ("__DATA", "__debug_line", 0, "dwarf"), ("__DATA", "__zdebug_str", 0, "dwarf"), ("__DATA", "__debug", 0, "data"),
+    ("__TEXT", "__gopclntab", 0, "pclntab"), ("__DATA_CONST", "__gopclntab", 0, "pclntab"),
+    *(("__DATA_CONST", n, 0, "go-metadata") for n in ("__go_type", "__go_func", "__typelink", "__itablink", "__gosymtab",
+                                                       "__go_buildinfo", "__go_fipsinfo", "__go_module", "__gofunc")),
+    ("__DATA_CONST", "__got", 0, "dynamic"), ("__TEXT", "__got", 0, "dynamic"), ("__DATA", "__la_symbol_ptr", 0, "dynamic"),
+    ("__DATA", "__nl_symbol_ptr", 0, "dynamic"), ("__DATA_CONST", "__auth_got", 0, "dynamic"),
+    ("__DATA", "__stubs", 0, "dynamic"), ("__DATA", "__stub_helper", 0, "dynamic"),
+    ("__TEXT", "__stubs", 0, "code"), ("__TEXT", "__stub_helper", 0, "code"), ("__TEXT", "__la_symbol_ptr", 0, "rodata"),
+    ("__TEXT", "__text", 0x80000400, "code"), ("__TEXT", "__text", 0, "code"), ("__TEXT", "__symbol_stub1", 0, "code"),
+    ("__TEXT", "__x", 0x80000000, "code"), ("__DATA", "__y", 0x400, "code"),
+    ("__TEXT", "__cstring", 0, "rodata"), ("__TEXT", "__const", 0, "rodata"), ("__TEXT", "__unwind_info", 0, "rodata"),
+    ("__DATA_CONST", "__rodata", 0, "rodata"), ("__DATA_CONST", "__const", 0, "rodata"),
+    ("__DATA_CONST", "__cstring", 0, "rodata"), ("__DATA_CONST", "__mod_init_func", 0, "data"),
+    ("__DATA", "__const", 0, "data"), ("__DATA", "__data", 0, "data"), ("__DATA", "__bss", 0, "data"),
+])
+def test_section_categories(seg, sect, flags, want):
+    s = macho.MachOSection(sect, seg, 0x1000, 0x10, 0x1000, 4, 0, 0, flags)
+    assert macho._section_category(s) == want
