@@ -824,8 +824,9 @@ def _section_category(s: MachOSection) -> str:
         return "pclntab"
     if sect in _GO_METADATA:
         return "go-metadata"
-    if sect in ("__got", "__la_symbol_ptr", "__nl_symbol_ptr", "__stubs", "__stub_helper", "__auth_got") \
-            and seg != "__TEXT" or sect in ("__got",):
+    # the GOT wherever it is; the other pointer tables and stubs outside __TEXT (ld64's __TEXT stubs are code)
+    if sect == "__got" or sect in ("__la_symbol_ptr", "__nl_symbol_ptr", "__stubs", "__stub_helper", "__auth_got") \
+            and seg != "__TEXT":
         return "dynamic"
     if s.flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS) or sect in ("__text", "__stubs", "__symbol_stub1", "__stub_helper"):
         return "code"
