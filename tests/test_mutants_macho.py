@@ -398,3 +398,38 @@ def test_segment_and_section_fields_and_errors():
 def test_section_categories(seg, sect, flags, want):
     s = macho.MachOSection(sect, seg, 0x1000, 0x10, 0x1000, 4, 0, 0, flags)
     assert macho._section_category(s) == want
+
+
+def test_size_regions_of_every_part():
+    """Laid out by hand (<mach-o/loader.h> structures): the header and load commands; each section
+    with bytes in the file by its category (one of size 0 and one at offset 0 have none); the
+    symbols (16 bytes each) and their strings; the indirect symbol table (4 bytes each); the
+    LC_DYLD_INFO_ONLY tables (rebase, bind, weak and lazy bind are relocations, the export trie is
+    dynamic; an empty one has no region); the code signature and the function starts; then the
+    __DWARF and __LINKEDIT segments as a whole."""
+    import struct
+
+    from crafted import macho64, macho_segment64
+    from linkscope.formats.base import P_HEADER, P_SECTION, P_SEGMENT
+    text = macho_segment64("__TEXT", 0x100000000, 0x1000, 0, 0x200,
+                           [("__text", 0x100000100, 0x40, 0x100), ("__cstring", 0x100000140, 0, 0x140),
+                            ("__const", 0x100000150, 0x10, 0)])
+    dwarf = macho_segment64("__DWARF", 0x100002000, 0x1000, 0x200, 0x80, [("__debug_info", 0x100002000, 0x80, 0x200)])
+    linkedit = macho_segment64("__LINKEDIT", 0x100003000, 0x1000, 0x300, 0x100)
+    symtab = struct.pack("<6I", 0x2, 24, 0x300, 2, 0x320, 0x10)
+    dysymtab = struct.pack("<20I", 0xB, 80, *([0] * 12), 0x330, 3, 0, 0, 0, 0)
+    dyld = struct.pack("<12I", 0x80000022, 48, 0x340, 8, 0x348, 8, 0, 0, 0x350, 4, 0x354, 4)
+    sig = struct.pack("<4I", 0x1D, 16, 0x360, 0x20)
+    starts = struct.pack("<4I", 0x26, 16, 0x380, 8)
+    cmds = (text, dwarf, linkedit, symtab, dysymtab, dyld, sig, starts)
+    head = 32 + sum(len(c) for c in cmds)
+    data = macho64(*cmds)
+    data += bytes(0x400 - len(data))
+    img = macho.parse(ByteView(data))
+    assert img.size_regions() == [
+        (0, head, P_HEADER, "headers"), (0x100, 0x140, P_SECTION, "code"), (0x200, 0x280, P_SECTION, "dwarf"),
+        (0x300, 0x320, P_SECTION, "symtab"), (0x320, 0x330, P_SECTION, "symtab"), (0x330, 0x33C, P_SECTION, "dynamic"),
+        (0x340, 0x348, P_SECTION, "relocations"), (0x348, 0x350, P_SECTION, "relocations"),
+        (0x350, 0x354, P_SECTION, "relocations"), (0x354, 0x358, P_SECTION, "dynamic"),
+        (0x360, 0x380, P_SECTION, "signature"), (0x380, 0x388, P_SECTION, "other"),
+        (0x200, 0x280, P_SEGMENT, "dwarf"), (0x300, 0x400, P_SEGMENT, "other")]
