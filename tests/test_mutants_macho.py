@@ -433,3 +433,29 @@ def test_size_regions_of_every_part():
         (0x350, 0x354, P_SECTION, "relocations"), (0x354, 0x358, P_SECTION, "dynamic"),
         (0x360, 0x380, P_SECTION, "signature"), (0x380, 0x388, P_SECTION, "other"),
         (0x200, 0x280, P_SEGMENT, "dwarf"), (0x300, 0x400, P_SEGMENT, "other")]
+
+
+@pytest.mark.parametrize("budget,first,second", [(5, 3, 2), (4, 3, 1), (3, 3, 0), (2, 2, 0)])
+def test_the_section_budget_is_shared_by_the_segments(monkeypatch, budget, first, second):
+    """Past MAX_SECTIONS sections in the file, a segment's further sections are not read, with a
+    warning at its load command saying how many were left of the budget; at the budget, none."""
+    from crafted import macho64, macho_segment64
+    from linkscope.model import ReadWarning
+    monkeypatch.setattr(macho, "MAX_SECTIONS", budget)
+    a = macho_segment64("__TEXT", 0x100000000, 0x1000, 0, 0x100,
+                        [("__text", 0x100000000, 0x10, 0), ("__a", 0x100000010, 0x10, 0x10), ("__b", 0x100000020, 0x10, 0x20)])
+    b = macho_segment64("__DATA", 0x100001000, 0x1000, 0x100, 0x100,
+                        [("__data", 0x100001000, 0x10, 0x100), ("__c", 0x100001010, 0x10, 0x110)])
+    data = macho64(a, b) + bytes(0x200)
+    img = macho.parse(ByteView(data))
+    assert [s.sectname for s in img.macho_sections] == ["__text", "__a", "__b"][:first] + ["__data", "__c"][:second]
+    want = []
+    if first < 3:
+        want.append(ReadWarning("malformed", "load commands", 32,
+                                f"segment '__TEXT': 3 sections, more than the {budget} of the file's {budget} left; "
+                                "the others not read"))
+    if second < 2:
+        want.append(ReadWarning("malformed", "load commands", 32 + len(a),
+                                f"segment '__DATA': 2 sections, more than the {max(budget - 3, 0)} of the file's "
+                                f"{budget} left; the others not read"))
+    assert img.warnings == want
