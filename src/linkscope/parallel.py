@@ -5,8 +5,8 @@ core. The batch is cut into contiguous chunks (neighbouring files, often one dir
 libraries and caches), large first and smaller towards the end (guided self-scheduling), so that the
 processes run out of work at about the same time; each process, this one included, claims the next
 chunk from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between
-readers) when it is done with one, so a process the machine slows down simply takes fewer. A child sends each
-chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
+readers) when it is done with one, so a process the machine slows down simply takes fewer. A child
+sends each chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
 process takes them in between its own chunks, and once the queue is empty, waits for whichever child
 sends next. Results are handed on in input order as soon as each contiguous prefix of chunks is done
 (:func:`iter_chunks`), so the first records of a long batch come out while the rest are worked on;
@@ -28,7 +28,7 @@ MAX_CHUNK = 256
 # ... and at least this many: below it, a chunk's round trip (pickle, pipe, wake-up) is no longer
 # small beside its work.
 MIN_CHUNK = 8
-MAX_TOKENS = 256
+MAX_TOKENS = 256   # chunks at most: the queue holds one byte per chunk
 
 _FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
 
