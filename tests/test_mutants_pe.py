@@ -492,3 +492,180 @@ def test_strip_saving_matches_gnu_strip_on_a_mingw_layout(tmp_path, bits, nsyms,
     path.write_bytes(bytes(data))
     subprocess.run(["strip", str(path)], check=True)
     assert load(data).strip_saving(Relink()) == len(data) - os.path.getsize(path)
+
+
+# -- binutils' header rewrite, with GNU strip as the reference: images of several sections ------------------
+TEXT_SCN, DATA_SCN, DEBUG_SCN = 0x60000020, 0xC0000040, 0x42100040   # mingw's .text, .data, .debug_* flags
+DEBUG_NAMES = (".debug_info", ".debug_abbrev", ".debug_line", ".debug_frame", ".debug_str", ".debug_aranges",
+               ".debug_loc", ".debug_ranges", ".debug_a", ".debug_b", ".debug_c", ".debug_d")
+
+
+def pe_layout(sections, *, bits: int = 64, e_lfanew: int = 0x80, nrva: int = 16, falign: int = 0x200,
+              headers: int | None = None, nsyms: int = 0) -> bytearray:
+    """A linked PE image of several sections, each ``(name, size, characteristics)``, laid out as a
+    linker does: the MZ stub up to ``e_lfanew``, the headers in ``headers`` bytes (default: file-aligned
+    to fit), each section's raw data file-aligned after them, at RVAs 0x1000 apart; names over 8
+    bytes as ``/n`` into the COFF string table, which follows ``nsyms`` (zeroed) symbols after the
+    last section, as mingw ld writes them."""
+    opt_size = (112 if bits == 64 else 96) + 8 * nrva
+    table = e_lfanew + 24 + opt_size
+    hdr_size = headers if headers is not None else -(-(table + 40 * len(sections)) // falign) * falign
+    strtab, shdrs, raw = bytearray(), [], bytearray()
+    off, rva = hdr_size, SECT_RVA
+    for name, size, chars in sections:
+        nb = name.encode()
+        if len(nb) > 8:
+            nb = b"/%d" % (4 + len(strtab))
+            strtab += name.encode() + b"\0"
+        rsz = -(-size // falign) * falign
+        shdrs.append(struct.pack("<8sIIIIIIHHI", nb, size, rva, rsz, off if rsz else 0, 0, 0, 0, 0, chars))
+        raw += b"A" * size + bytes(rsz - size)
+        off += rsz
+        rva += -(-max(size, 1) // 0x1000) * 0x1000
+    symptr = hdr_size + len(raw) if nsyms or strtab else 0
+    common = (0x20B if bits == 64 else 0x10B, 2, 30, 0x200, 0x200, 0, SECT_RVA, SECT_RVA)
+    tail = (0, rva, hdr_size, 0, 3, 0x160 if bits == 64 else 0x140, 0x200000, 0x1000, 0x100000, 0x1000, 0, nrva)
+    if bits == 64:
+        opt = struct.pack("<HBBIIIIIQIIHHHHHHIIIIHHQQQQII", *common, 0x140000000, 0x1000, falign, 4, 0, 0, 0, 5, 2, *tail)
+    else:
+        opt = struct.pack("<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII", *common, SECT_RVA, 0x400000, 0x1000, falign, 4, 0, 0, 0, 5, 2,
+                          *tail)
+    fh = struct.pack("<HHIIIHH", 0x8664 if bits == 64 else 0x14C, len(sections), 0, symptr, nsyms, opt_size,
+                     0x22 if bits == 64 else 0x102)
+    out = bytearray(e_lfanew)
+    out[0:2] = b"MZ"
+    struct.pack_into("<H", out, 0x18, 0x40)
+    struct.pack_into("<I", out, 0x3C, e_lfanew)
+    out += b"PE\0\0" + fh + opt + bytes(8 * nrva) + b"".join(shdrs)
+    out = out[:hdr_size] if len(out) > hdr_size else out + bytes(hdr_size - len(out))
+    out += raw
+    if symptr:
+        out += bytes(18 * nsyms) + struct.pack("<I", 4 + len(strtab)) + strtab
+    return out
+
+
+def gnu_strip_saving(tmp_path, data: bytes) -> int:
+    """What GNU strip takes off ``data``: the reference for the prediction (binutils reads
+    pei-x86-64 and pei-i386 on any host)."""
+    import os
+    import shutil
+    import subprocess
+
+    if not shutil.which("strip"):
+        reference.tool_missing("GNU strip (binutils)")
+    path = tmp_path / "t.exe"
+    path.write_bytes(bytes(data))
+    subprocess.run(["strip", str(path)], check=True, capture_output=True)
+    return len(data) - os.path.getsize(path)
+
+
+def layouts():
+    """The grid the header rewrite is checked on: the MZ stub of GNU ld (0x80), of make_pe (0x40)
+    and of MSVC with its Rich header (0xE8); 1 to 9 kept sections and 0 to 12 debug ones, so the
+    section table ends on both sides of a file-alignment block (32-bit, 5 kept sections after a
+    0x40 stub end exactly at 512); file alignments 0x200 and 0x1000; 16 or 6 data directories."""
+    for bits in (64, 32):
+        for e_lfanew in (0x40, 0x80, 0xE8):
+            for kept in (1, 3, 5, 9):
+                for ndebug in (0, 1, 4, 12):
+                    for falign, nrva in ((0x200, 16), (0x1000, 16), (0x200, 6)):
+                        yield bits, e_lfanew, kept, ndebug, falign, nrva
+
+
+def test_strip_saving_matches_gnu_strip_on_every_layout_of_the_grid(tmp_path):
+    """binutils writes the headers again in its own layout (bfd/peXXigen.c: e_lfanew 0x80, an
+    optional header with 16 directories, SizeOfHeaders file-aligned for the sections that remain),
+    whatever the input's layout: the prediction is GNU strip's saving to the byte on every layout
+    of the grid, and 0 where strip makes the file larger than it was."""
+    from linkscope.formats.base import Relink
+    grew = set()
+    for bits, e_lfanew, kept, ndebug, falign, nrva in layouts():
+        secs = [(".text", 0x300, TEXT_SCN)] + [(f".d{i}", 0x10, DATA_SCN) for i in range(kept - 1)]
+        secs += [(name, 0x50 + i, DEBUG_SCN) for i, name in enumerate(DEBUG_NAMES[:ndebug])]
+        data = pe_layout(secs, bits=bits, e_lfanew=e_lfanew, nrva=nrva, falign=falign, nsyms=7)
+        want = gnu_strip_saving(tmp_path, data)
+        if want < 0:
+            grew.add((bits, e_lfanew, kept, ndebug, falign, nrva))
+        got = load(data).strip_saving(Relink())
+        assert got == max(0, want), (bits, hex(e_lfanew), kept, ndebug, hex(falign), nrva)
+    # The stripped file grows where five section headers end within 512 bytes only because the
+    # input's stub or optional header is shorter than binutils' (0x40 + 24 + 224 + 5 * 40 = 512;
+    # 0x80 + 24 + 160 + 5 * 40 = 512 with 6 directories), which needs 1024.
+    assert grew == {(32, 0x40, 5, 0, 0x200, 16), (32, 0x40, 5, 0, 0x200, 6), (32, 0x80, 5, 0, 0x200, 6),
+                    (64, 0x40, 5, 0, 0x200, 6), (64, 0x80, 5, 0, 0x200, 6)}
+
+
+@pytest.mark.parametrize("bits", [64, 32])
+def test_strip_saving_header_table_ending_exactly_at_a_block(tmp_path, bits):
+    """SizeOfHeaders 0x600 shrinks to the blocks binutils' table needs: for PE32+ three sections end
+    exactly at 512 (0x80 + 24 + 240 + 3 * 40), so one byte or one section more is a block more;
+    for PE32 four end at 536; sixteen end at 1032 for PE32+ (three blocks) and 1016 for PE32 (two),
+    where the 16 bytes between the optional headers decide. GNU strip is the reference."""
+    from linkscope.formats.base import Relink
+    for kept, ndebug in ((3, 1), (3, 2), (4, 1), (2, 5), (16, 1)):
+        secs = [(".text", 0x100, TEXT_SCN)] + [(f".d{i}", 0x10, DATA_SCN) for i in range(kept - 1)]
+        secs += [(n, 0x40, DEBUG_SCN) for n in DEBUG_NAMES[:ndebug]]
+        data = pe_layout(secs, bits=bits, headers=0x600, nsyms=1)
+        assert load(data).strip_saving(Relink()) == gnu_strip_saving(tmp_path, data), (kept, ndebug)
+
+
+def test_strip_saving_debug_sections_and_mingw_symbols_both_count():
+    """Both parts go: the debug sections' raw data and the COFF symbols with their strings (here
+    no header block is freed: binutils' table for 2 sections fits the 512 bytes there were)."""
+    from linkscope.formats.base import Relink
+    secs = [(".text", 0x300, TEXT_SCN), (".data", 0x10, DATA_SCN), (".debug_info", 0x250, DEBUG_SCN)]
+    data = pe_layout(secs, nsyms=5)
+    symbols = 5 * 18 + 4 + len(b".debug_info\0")
+    assert load(data).strip_saving(Relink()) == 0x400 + symbols     # .debug_info's raw size is two blocks
+
+
+def test_strip_saving_symbol_table_pointer_past_the_end_saves_nothing():
+    """A symbol table pointer beyond the end of the file: nothing of it is in the file to remove."""
+    from linkscope.formats.base import Relink
+    data = pe_layout([(".text", 0x300, TEXT_SCN)])
+    struct.pack_into("<II", data, 0x80 + 12, len(data) + 0x100, 3)      # PointerToSymbolTable, NumberOfSymbols
+    assert load(data)._coff_symbols_extent() == (len(data) + 0x100, len(data) + 0x100 + 54)
+    assert load(data).strip_saving(Relink()) is None
+
+
+def test_strip_saving_go_symtab_keeps_one_file_aligned_block():
+    """Go's relink keeps a .symtab section of 4 bytes (the string table's size), its raw size one
+    file-alignment block; the alignment is the header's, 512 (the PE default) when it is 0, 4
+    bytes when it is 4; Go's headers stay (room for 16 section headers)."""
+    from linkscope.formats.base import Relink
+    go = Relink(go=True, go_internal=True)
+    secs = [(".text", 0x300, TEXT_SCN), (".symtab", 0x600, 0x42000040)]
+    data = pe_layout(secs)
+    assert load(data).strip_saving(go) == 0x600 - 0x200
+    img = load(data)
+    img.file_alignment = 0                              # as read from a header that says 0
+    assert img.strip_saving(go) == 0x600 - 512
+    img.file_alignment = 4
+    assert img.strip_saving(go) == 0x600 - 4
+    img.file_alignment = 0x1000
+    assert img.strip_saving(go) is None                 # 0x600 bytes are less than one 4 KiB block
+
+
+def test_size_regions_of_several_sections():
+    """The headers as written run to the end of the table of every section (40 bytes each), even
+    when SizeOfHeaders says less; a section with no raw data pointer, or no raw size, has no bytes
+    in the file."""
+    from linkscope.formats.base import P_HEADER, P_SECTION
+    secs = [(".text", 0x300, TEXT_SCN), (".data", 0x10, DATA_SCN), (".rdata", 0x20, 0x40000040)]
+    data = pe_layout(secs, headers=0x200)
+    table_end = 0x80 + 24 + 240 + 3 * 40
+    struct.pack_into("<I", data, 0x80 + 24 + 60, 0x100)                  # SizeOfHeaders 0x100
+    sh = 0x80 + 24 + 240
+    struct.pack_into("<I", data, sh + 40 + 20, 0)                         # .data: PointerToRawData 0
+    struct.pack_into("<I", data, sh + 80 + 16, 0)                         # .rdata: SizeOfRawData 0
+    assert load(data).size_regions() == [(0, 0x100, P_HEADER, "headers"), (0, table_end, P_HEADER, "headers"),
+                                         (0x200, 0x600, P_SECTION, "code")]       # 0x300 bytes, two blocks
+
+
+def test_size_regions_of_a_bare_coff_image():
+    """A COFF file without an MZ stub and optional header (an object): no SizeOfHeaders, no
+    headers region beyond it, only its section's raw data."""
+    from linkscope.formats.base import P_HEADER, P_SECTION
+    sh = struct.pack("<8sIIIIIIHHI", b".text", 0, 0, 0x10, 60, 0, 0, 0, 0, TEXT_SCN)
+    data = struct.pack("<HHIIIHH", 0x8664, 1, 0, 0, 0, 0, 0) + sh + b"\xc3" * 0x10
+    assert load(data).size_regions() == [(0, 0, P_HEADER, "headers"), (60, 76, P_SECTION, "code")]

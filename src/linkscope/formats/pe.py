@@ -154,6 +154,10 @@ IMAGE_SCN_MEM_WRITE = 0x80000000
 
 IMAGE_DEBUG_TYPE_COFF, IMAGE_DEBUG_TYPE_CODEVIEW, IMAGE_DEBUG_TYPE_EMBEDDED_PORTABLE_PDB = 1, 2, 17
 PE32_MAGIC, PE32PLUS_MAGIC = 0x10B, 0x20B
+# The headers binutils (ld, strip, objcopy) writes: the PE signature at 0x80, after its MZ stub
+# (bfd/peXXigen.c), and an optional header with all 16 data directories.
+BFD_E_LFANEW = 0x80
+BFD_OPTIONAL_HEADER_32, BFD_OPTIONAL_HEADER_64 = 96 + 16 * 8, 112 + 16 * 8
 
 MAX_IMPORT_DESCRIPTORS = 4096
 MAX_IMPORTED_FUNCTIONS = 1 << 14     # from one DLL (kernel32.dll exports about 1,600)
@@ -732,8 +736,8 @@ class PEImage(Image):
         """Go's internal linker and mingw ld relinking without symbols and DWARF: the DWARF sections
         go (each occupies its file-aligned raw size); the COFF symbol table section keeps only its
         4-byte string-table size (one file-aligned block). Go's linker always reserves room for 16
-        section headers (its PEFILEHEADR), so its SizeOfHeaders stays; for other linkers it shrinks
-        when fewer section headers fit in fewer file-alignment blocks."""
+        section headers (its PEFILEHEADR), so its SizeOfHeaders stays; binutils (mingw ld, GNU
+        strip) writes the headers again in its own layout, sized for the sections that remain."""
         falign = self.file_alignment or 512
         removed = [s for s in self.pe_sections if s.name.startswith(DEBUG_SECTION_PREFIXES)]
         symtab = self.section(".symtab")
@@ -748,11 +752,15 @@ class PEImage(Image):
         if not saving:
             return None
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
-            # binutils rewrites the headers to fit the sections that remain.
-            table = self.e_lfanew + 24 + self.optional_header_size
+            # binutils rewrites the headers to fit the sections that remain, in its own layout: its
+            # 128-byte MZ stub (e_lfanew 0x80, whatever the input's), then a full optional header.
+            table = BFD_E_LFANEW + 24 + (BFD_OPTIONAL_HEADER_64 if self.bits == 64 else BFD_OPTIONAL_HEADER_32)
             new_hdr = align_up(table + 40 * (len(self.pe_sections) - len(removed)), falign)
-            saving += max(0, self.size_of_headers - max(new_hdr, falign))
-        return saving
+            # Negative when the input's headers were packed tighter than that (an MZ stub under 128
+            # bytes, fewer data directories) and need one more block; what the removed parts save
+            # pays for it, and a file that only grows saves nothing.
+            saving += self.size_of_headers - max(new_hdr, falign)
+        return max(0, saving)
 
     def facts(self, summary: bool = False) -> dict:
         a = self.attempt
