@@ -459,3 +459,212 @@ def test_the_section_budget_is_shared_by_the_segments(monkeypatch, budget, first
                                 f"segment '__DATA': 2 sections, more than the {max(budget - 3, 0)} of the file's "
                                 f"{budget} left; the others not read"))
     assert img.warnings == want
+
+
+# -- the load-command budget --------------------------------------------------------------------------------
+def test_more_load_commands_than_are_read():
+    """Past MAX_LOAD_COMMANDS (65536) commands the rest is not read, with Image.budget's warning on the
+    "load commands" table at the header's ncmds field (mach_header: magic, cputype, cpusubtype,
+    filetype, then ncmds at offset 16)."""
+    n = 65537
+    img = parse(image(*[cmd(0x99, 8)] * n))
+    assert warnings(img) == [("load commands", "malformed",
+                              "65537 load commands, more than the 65536 read; the others not read", 16)]
+    assert len(img.load_commands) == 65536
+    assert img.load_commands[-1] == LoadCommand(0x99, 32 + 8 * 65535, 8)
+
+
+# -- addresses of segments high in the address space ----------------------------------------------------------
+def test_vaddr_span_of_a_segment_at_a_kernel_address():
+    """XNU's kernel segments sit at 0xFFFFFF80_00000000: an address in one maps to fileoff + its distance
+    into the segment (here 0x10 into a segment at file offset 0), however high the address."""
+    base = 0xFFFFFF8000000000
+    img = parse(image(segment("__TEXT", base, 0x1000, 0, 0x100, 5), tail=bytes(0x100)))
+    assert img.vaddr_span(base + 0x10, 8) == (0x10, 8)
+    assert img.vaddr_span(base + 0xFC, 8) == (0xFC, 4)          # 0x100 file bytes mapped: 4 left of them
+    assert img.vaddr_span(base + 0x100, 8) is None
+
+
+# -- size regions: 32-bit symbols, the dyld info tables --------------------------------------------------------
+LC_SEGMENT, LC_DYLD_INFO_ONLY = 0x1, 0x80000022
+N_UNDF_EXT, N_SECT_LOCAL, N_SECT_EXT = 0x01, 0x0E, 0x0F
+
+
+def _seg(bits: int, name: str, vmaddr: int, vmsize: int, fileoff: int, filesize: int) -> bytes:
+    """segment_command_64 (72 bytes) or segment_command (56 bytes, 32-bit fields), no sections."""
+    if bits == 64:
+        return struct.pack("<II16sQQQQIIII", LC_SEGMENT_64, 72, name.encode(), vmaddr, vmsize, fileoff, filesize, 7, 1, 0, 0)
+    return struct.pack("<II16sIIIIIIII", LC_SEGMENT, 56, name.encode(), vmaddr, vmsize, fileoff, filesize, 7, 1, 0, 0)
+
+
+def _nlist(bits: int, strx: int, ntype: int, sect: int = 0, value: int = 0) -> bytes:
+    """nlist_64 (n_strx u32, n_type u8, n_sect u8, n_desc u16, n_value u64: 16 bytes) or nlist (n_value
+    u32: 12 bytes)."""
+    return struct.pack("<IBBHQ" if bits == 64 else "<IBBHI", strx, ntype, sect, 0, value)
+
+
+def _go_linked(syms: list[tuple[int, int]], strtab: bytes, *, bits: int = 64, text: int = 0x1000, dwarf: int | None = None,
+               sig_ident: int | None = None) -> bytes:
+    """A file laid out as Go's internal linker writes one (cmd/link/internal/ld/macho.go, doMachoLink):
+    __TEXT from offset 0, ``text`` bytes, the header and load commands inside it; with ``dwarf``, that
+    many bytes of __DWARF next (no memory size); __LINKEDIT at the page after: the symbols ((n_strx,
+    n_type) each; no rebase, bind or indirect symbols), then ``strtab``; with ``sig_ident``, an ad-hoc
+    code signature last, of codesign.Size(sigoff, id) = 12 + 8 + 88 + sig_ident + 32 * ceil(sigoff / 4096)
+    bytes (SuperBlob, BlobIndex, CodeDirectory, the identifier and its NUL, one SHA-256 per page)."""
+    linkoff = text + (-(-dwarf // 0x1000) * 0x1000 if dwarf else 0)
+    table = b"".join(_nlist(bits, strx, ntype, 1 if ntype & 0x0E == 0x0E else 0) for strx, ntype in syms)
+    stroff = linkoff + len(table)
+    sigoff = stroff + len(strtab)
+    sigsize = 0 if sig_ident is None else 108 + sig_ident + 32 * -(-sigoff // 4096)
+    vmbase = 0x100000000 if bits == 64 else 0x1000          # Go's text start on darwin (amd64/arm64, and 386 was)
+    cmds = [_seg(bits, "__TEXT", vmbase, text, 0, text)]
+    if dwarf is not None:
+        cmds.append(_seg(bits, "__DWARF", vmbase + linkoff, 0, text, dwarf))
+    cmds.append(_seg(bits, "__LINKEDIT", vmbase + linkoff, 0x1000, linkoff, sigoff + sigsize - linkoff))
+    cmds.append(cmd(LC_SYMTAB, 24, struct.pack("<IIII", linkoff, len(syms), stroff, len(strtab))))
+    if sig_ident is not None:
+        cmds.append(cmd(LC_CODE_SIGNATURE, 16, struct.pack("<II", sigoff, sigsize)))
+    body = b"".join(cmds)
+    if bits == 64:
+        head = header(len(cmds), len(body))
+    else:
+        head = struct.pack("<7I", 0xFEEDFACE, 7, 3, MH_EXECUTE, len(cmds), len(body), 0)
+    out = bytearray(sigoff + sigsize)
+    out[:len(head) + len(body)] = head + body
+    out[linkoff:sigoff] = table + strtab
+    return bytes(out)
+
+
+def _saving(data: bytes):
+    from linkscope.formats.base import Relink
+    return parse(data).strip_saving(Relink(go=True, go_internal=True))
+
+
+# The 32-bit file: two locals and one import, 12-byte nlist entries (36 bytes), strings " \0_f\0_l\0_m\0"
+# (11 bytes) padded so __LINKEDIT ends on 16 bytes: 36 + 12 = 48.
+STRS32 = b" \0_f\0_l\0_m\0" + bytes(1)
+SYMS32 = [(5, N_SECT_LOCAL), (8, N_SECT_LOCAL), (2, N_UNDF_EXT)]
+
+
+def test_size_regions_of_a_32bit_symbol_table():
+    """A 32-bit file's nlist entries are 12 bytes (<mach-o/nlist.h>: n_value is 32 bits): 3 symbols at
+    0x1000 take 36 bytes, the strings the 12 after them; __LINKEDIT is the 48 bytes from 0x1000."""
+    from linkscope.formats.base import P_HEADER, P_SECTION, P_SEGMENT
+    img = parse(_go_linked(SYMS32, STRS32, bits=32))
+    assert (img.bits, img.warnings) == (32, [])
+    cmds = 56 * 2 + 24                                      # two segment_commands and the symtab_command
+    assert img.size_regions() == [(0, 28 + cmds, P_HEADER, "headers"), (0x1000, 0x1000 + 36, P_SECTION, "symtab"),
+                                  (0x1024, 0x1024 + 12, P_SECTION, "symtab"), (0x1000, 0x1030, P_SEGMENT, "other")]
+
+
+def test_size_regions_of_the_weak_bind_table():
+    """dyld_info_command: rebase, bind, weak bind, lazy bind (all relocations) and export (dynamic), an
+    (off, size) pair each; here only the weak bind table is there, 8 bytes at 0x60."""
+    from linkscope.formats.base import P_HEADER, P_SECTION
+    dyld = cmd(LC_DYLD_INFO_ONLY, 48, struct.pack("<10I", 0, 0, 0, 0, 0x60, 8, 0, 0, 0, 0))
+    img = parse(image(dyld, tail=bytes(0x20)))
+    assert img.size_regions() == [(0, 32 + 48, P_HEADER, "headers"), (0x60, 0x68, P_SECTION, "relocations")]
+
+
+def test_size_regions_of_dyld_info_that_ends_the_file():
+    """dyld_info_command is 48 bytes (cmd, cmdsize, 10 u32 fields): one that ends the file is read whole,
+    nothing past it; its empty tables have no region."""
+    from linkscope.formats.base import P_HEADER
+    data = image(cmd(LC_DYLD_INFO_ONLY, 48))
+    assert len(data) == 32 + 48
+    assert parse(data).size_regions() == [(0, 80, P_HEADER, "headers")]
+
+
+# -- what Go's -s -w relink saves ------------------------------------------------------------------------------
+def test_strip_saving_needs_a_symbol_table_and_linkedit():
+    """strip_saving's rule: without LC_SYMTAB or without __LINKEDIT the layout Go would write is not
+    known, so no prediction (None), even with symbols to drop."""
+    strs = b" \0_l\0" + bytes(11)
+    no_linkedit = image(segment("__TEXT", 0x100000000, 0x1000, 0, 0x20, 5),
+                        cmd(LC_SYMTAB, 24, struct.pack("<IIII", 0x100, 1, 0x110, len(strs))),
+                        tail=bytes(0x100 - 32 - 72 - 24) + _nlist(64, 2, N_SECT_LOCAL, 1) + strs)
+    assert parse(no_linkedit).warnings == [] and parse(no_linkedit).symtab.nsyms == 1
+    assert _saving(no_linkedit) is None
+    no_symtab = image(segment("__LINKEDIT", 0x100000000, 0x1000, 0, 0x20, 1), tail=bytes(0x20))
+    assert _saving(no_symtab) is None
+
+
+def test_strip_saving_of_a_32bit_file():
+    """12-byte nlist entries: of SYMS32 only the import stays, 12 bytes, with the strings " \\0" + "_f\\0"
+    (5): 17, 32 on 16 bytes; __LINKEDIT was 48, so 16 bytes go."""
+    data = _go_linked(SYMS32, STRS32, bits=32)
+    assert len(data) == 0x1000 + 48
+    assert _saving(data) == 48 - 32
+
+
+@pytest.mark.parametrize("ntype,saving", [
+    (0x01, 16),     # N_UNDF|N_EXT: imported (dyld binds it): kept
+    (0x0F, 16),     # N_SECT|N_EXT: dynamically exported: kept
+    (0x00, 32),     # N_UNDF without N_EXT: not an import
+    (0x03, 32),     # N_ABS|N_EXT
+    (0x0E, 32),     # N_SECT: a local
+    (0x1F, 32),     # N_SECT|N_EXT|N_PEXT: Go's cgo_export_static, not dynamic
+    (0x24, 32),     # N_FUN: a stab
+])
+def test_strip_saving_keeps_imported_and_exported_symbols(ntype, saving):
+    """Go's collectmachosyms with -s keeps the dynamic imports (written 0x01, N_EXT) and the cgo dynamic
+    exports (0x0f, N_SECT|N_EXT), nothing else. Three 16-byte entries (an import "_f", the probe "_p",
+    a local "_l") and " \\0_f\\0_p\\0_l\\0" (11 bytes): __LINKEDIT 48 + 11 = 59, 64 on 16 bytes. Kept:
+    the import and the probe, 32 + (2 + 3 + 3) = 40, 48 on 16: 16 saved; the import alone, 16 + 5 = 21,
+    32 on 16: 32 saved."""
+    data = _go_linked([(2, N_UNDF_EXT), (5, ntype), (8, N_SECT_LOCAL)], b" \0_f\0_p\0_l\0" + bytes(5))
+    assert len(data) == 0x1000 + 64
+    assert _saving(data) == saving
+
+
+def test_strip_saving_goes_on_past_a_stab():
+    """A stab (N_SO 0x64, "x.go") first, then the import "_f" and a local "_l": the import is kept
+    after the stab, 16 + 2 + 3 = 21, 32 on 16 bytes; __LINKEDIT was 48 + 13 (" \\0x.go\\0_f\\0_l\\0"),
+    64: 32 saved."""
+    data = _go_linked([(2, 0x64), (7, N_UNDF_EXT), (10, N_SECT_LOCAL)], b" \0x.go\0_f\0_l\0" + bytes(3))
+    assert len(data) == 0x1000 + 64
+    assert _saving(data) == 32
+
+
+def test_strip_saving_keeps_the_two_byte_string_start():
+    """Go's string table starts with " \\0" (macho.go: "empirically, string table must begin with"):
+    the import "_abcdefghijkl" (13 characters and its NUL) with those 2 bytes and its 16-byte entry is
+    32, already on 16 bytes; __LINKEDIT was 32 + 19 (the local "_l" too), 64: 32 saved."""
+    data = _go_linked([(2, N_UNDF_EXT), (16, N_SECT_LOCAL)], b" \0_abcdefghijkl\0_l\0" + bytes(13))
+    assert len(data) == 0x1000 + 64
+    assert _saving(data) == 32
+
+
+def test_strip_saving_of_a_name_past_the_string_table():
+    """A kept symbol whose name is not in the table (n_strx 32, the table's size) keeps only its NUL: two
+    imports, 32 bytes of entries, strings 2 + 13 ("_abcdefghijk") + 1 = 16: 48, on 16 bytes; __LINKEDIT
+    was 48 + 32 (the strings padded to 16 bytes), 80: 32 saved."""
+    strs = b" \0_abcdefghijk\0_l\0" + bytes(14)
+    assert len(strs) == 32
+    data = _go_linked([(2, N_UNDF_EXT), (32, N_UNDF_EXT), (15, N_SECT_LOCAL)], strs)
+    assert len(data) == 0x1000 + 80
+    assert _saving(data) == 32
+
+
+# The signed file: __TEXT 0x10000 bytes, __DWARF 0x1000 bytes at 0x10000, __LINKEDIT at 0x11000 with no
+# symbols and the 16 bytes of strings (" \0" padded); the signature at 0x11010 = 69648 hashes
+# ceil(69648 / 4096) = 18 pages. Relinked with -w: __LINKEDIT at 0x10000, 16 bytes, the signature at
+# 0x10010 = 65552 hashes 17 pages: the DWARF's 4096 bytes and one 32-byte page hash go.
+@pytest.mark.parametrize("ident,saving", [(6, 4096 + 32), (1, 4096 + 32), (0, None)])
+def test_strip_saving_with_the_code_signature(ident, saving):
+    """codesign.Size(codeSize, id) = 108 + len(id) + 1 + 32 * ceil(codeSize / 4096): the identifier
+    ("a.out" and its NUL, 6 bytes; an empty one, 1) is what the old signature holds beyond 108 bytes
+    and its 18 page hashes; a signature with no room for one is not Go's (None)."""
+    data = _go_linked([], b" \0" + bytes(14), text=0x10000, dwarf=0x1000, sig_ident=ident)
+    assert len(data) == 0x11010 + 108 + ident + 32 * 18
+    assert parse(data).code_signature == (0x11010, 108 + ident + 32 * 18)
+    assert _saving(data) == saving
+
+
+def test_strip_saving_of_nothing_to_drop_is_zero():
+    """An empty __DWARF segment and only an import: the relinked __LINKEDIT is what is there (16 + 5 = 21,
+    32 on 16 bytes, at the same offset 0x1000), so the file keeps its size: 0 saved."""
+    data = _go_linked([(2, N_UNDF_EXT)], b" \0_f\0" + bytes(11), dwarf=0)
+    assert len(data) == 0x1000 + 32
+    assert parse(data).segment("__DWARF") is not None
+    assert _saving(data) == 0
