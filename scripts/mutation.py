@@ -415,6 +415,8 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown module(s) {unknown}; known: {', '.join(MODULES)}")
     if not args.report_only:
+        if shutil.which("mutmut") is None:
+            ap.error("mutmut is not on PATH: pip install -e '.[test,mutation]' into the Python that runs this")
         for name in args.modules or MODULES:
             run_module(name, args.workdir, args.timeout, args.resume)
     results = write_report()
