@@ -98,6 +98,27 @@ def test_strip_saving_matches_gnu_strip(name, tmp_path):
     assert f.fix == "strip"
 
 
+# Go binaries run through GNU strip (as distribution packaging does): BFD keeps the loaded bytes where
+# Go's linker put them, writes each segment's bytes from its sections (the padding Go leaves before
+# .bss goes) and the rest after them: the kept names, then the section headers, which Go had in the
+# first page. This host's binutils reads x86 only.
+GO_STRIPPED_BY_GNU = ["hello-linux-amd64", "netapp-linux-amd64", "userapp-linux-amd64", "hello-linux-386",
+                      "hello-pie", "cgoapp-external", "cgoapp-external-static", "netapp-external-static"]
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+@pytest.mark.parametrize("name", GO_STRIPPED_BY_GNU)
+def test_strip_saving_of_a_go_binary_matches_gnu_strip(name, tmp_path):
+    from linkscope.formats.base import Relink
+    src = buildkit.build(PAIRS[name][0])
+    dst = tmp_path / "prog"
+    shutil.copy(src, dst)
+    subprocess.run(["strip", str(dst)], check=True)
+    actual = os.path.getsize(src) - os.path.getsize(dst)
+    with open_image(str(src)) as (img, _st):
+        assert actual > 0 and img.strip_saving(Relink()) == actual
+
+
 def _all_built() -> list[str]:
     names = [buildkit.build(s) for s in buildkit.SPECS.values()]
     for plain, stripped in PAIRS.values():

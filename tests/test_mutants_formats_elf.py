@@ -1504,7 +1504,7 @@ STRIP_CASES = {
 }
 
 
-@pytest.mark.skipif(shutil.which("strip") is None, reason="GNU strip (binutils)")
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
 @pytest.mark.parametrize("case", sorted(STRIP_CASES))
 def test_strip_saving_matches_gnu_strip_on_hand_made_layouts(case, tmp_path):
     from linkscope.formats.base import Relink
@@ -1940,3 +1940,402 @@ def test_a_name_offset_of_zero_is_no_name_whatever_the_table_starts_with():
     img = load(data)
     assert [(s.name, s.version, s.hidden_version) for s in img.dynamic_symbols] == [
         ("", None, False), ("puts", None, False), ("sin", None, False), ("my_func", None, False), ("stdout", None, False)]
+
+
+# -- the strip prediction for a Go relink, on files laid out by hand ------------------------------------------
+# .go.buildinfo as cmd/link's buildinfo() writes it: the 32-byte header, two varint-prefixed strings (the Go
+# version, the module text), zero-padded to a multiple of 16. A -s -w relink makes the module text longer.
+def go_buildinfo(mod_len: int) -> bytes:
+    assert mod_len < 128                   # a one-byte uvarint
+    vers = b"go1.27.3"
+    data = BUILDINFO_HEADER + bytes([len(vers)]) + vers + bytes([mod_len]) + b"m" * mod_len
+    return data + bytes(-len(data) % 16)
+
+
+def go_used(mod_len: int) -> int:
+    """Bytes of go_buildinfo(mod_len) before its padding."""
+    return 32 + 1 + 8 + 1 + mod_len
+
+
+def up(x: int, a: int) -> int:
+    return -(-x // a) * a
+
+
+def go_internal_image(*, rnd: int = 0x1000, machine: int = 62, data_off: int = 0x3000, mod_len: int = 22,
+                      after: tuple = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0x100, 32)),
+                      bss_align: int = 32, tail: int = 0, names: tuple = (), extra_phdrs: tuple = (),
+                      debug: tuple = ((".debug_abbrev", 0x170), (".debug_info", 0x2345))) -> tuple[bytearray, dict]:
+    """A file laid out as Go's internal linker lays one out (cmd/link/internal/ld: address, layout, asmbElf):
+    the ELF header, the program headers and the section headers at the start of the text segment; .text at
+    ``rnd``; the data segment at ``data_off``: .go.buildinfo, the ``after`` sections (name, size, alignment)
+    each at its alignment, then ``tail`` bytes no section covers, .bss (NOBITS) at ``bss_align``, the
+    PT_LOAD's p_filesz running to .bss; then, at the data's end rounded up to ``rnd`` (Segdwarf), the DWARF
+    sections, .symtab and .strtab (Segdwarf's end rounded to 8), and .shstrtab with every name written
+    once, in section order (elfWriteShstrtab: no .rela names, so no shared bytes). ``names``: more loaded
+    sections (name, size) in the text segment. Returns the file and where things are."""
+    e = "<"
+    secs = []                              # name, type, flags, offset, size, align, link, entsize
+    text = rnd
+    secs.append((".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, text, 0x40, 64, 0, 0))
+    end = text + 0x40
+    for name, size in names:
+        secs.append((name, SHT_PROGBITS, SHF_ALLOC, end, size, 1, 0, 0))
+        end += size
+    text_end = end
+    bi = go_buildinfo(mod_len)
+    secs.append((".go.buildinfo", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, data_off, len(bi), 16, 0, 0))
+    at = data_off + len(bi)
+    for name, size, align in after:
+        at = up(at, align)
+        secs.append((name, SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, at, size, align, 0, 0))
+        at += size
+    last_end = at
+    bss = up(at + tail, bss_align)
+    secs.append((".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, bss, 0x1000, bss_align, 0, 0))
+    load_end = bss
+    start = up(load_end, rnd)
+    at = start
+    for name, size in debug:
+        secs.append((name, SHT_PROGBITS, 0, at, size, 1, 0, 0))
+        at += size
+    at = up(at, 8)
+    strtab_index = len(secs) + 2
+    secs.append((".symtab", SHT_SYMTAB, 0, at, 48, 8, strtab_index, 24))
+    at += 48
+    secs.append((".strtab", SHT_STRTAB, 0, at, 6, 1, 0, 0))
+    at += 6
+    all_names = [s[0] for s in secs] + [".shstrtab"]
+    shstr = b"\0" + b"".join(n.encode() + b"\0" for n in all_names)
+    secs.append((".shstrtab", SHT_STRTAB, 0, at, len(shstr), 1, 0, 0))
+    size = at + len(shstr)
+    phdrs = [(PT_LOAD, PF_R | PF_X, 0, text_end, rnd), (PT_LOAD, PF_R | PF_W, data_off, load_end - data_off, rnd)]
+    phdrs += list(extra_phdrs)
+    shoff = 64 + 56 * len(phdrs)
+    assert shoff + 64 * (len(secs) + 1) <= text
+    out = bytearray(size)
+    out[data_off:data_off + len(bi)] = bi
+    out[at:at + len(shstr)] = shstr
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    out[:64] = ident + struct.pack(e + "HHIQQQIHHHHHH", ET_EXEC, machine, 1, text, 64, shoff, 0, 64, 56,
+                                   len(phdrs), 64, len(secs) + 1, len(secs))
+    for i, (t, fl, off, fs, al) in enumerate(phdrs):
+        struct.pack_into(e + "IIQQQQQQ", out, 64 + 56 * i, t, fl, off, 0x400000 + off, 0x400000 + off, fs,
+                         fs + (0x1000 if t == PT_LOAD and fl & PF_W else 0), al)
+    name_off = 1
+    for i, (name, t, fl, off, sz, al, link, ent) in enumerate(secs):
+        addr = 0x400000 + off if fl & SHF_ALLOC else 0
+        struct.pack_into(e + "IIQQQQIIQQ", out, shoff + 64 * (i + 1), name_off, t, fl, addr, off, sz, link, 0, al, ent)
+        name_off += len(name) + 1
+    return out, dict(start=start, load_end=load_end, last_end=last_end, size=size, names=all_names, bi=data_off)
+
+
+def go_relinked_size(*, rnd: int, data_off: int, growth: int, after, mod_len: int = 22, bss_align: int = 32, tail: int = 0,
+                     kept_names) -> int:
+    """The size of the -s -w relink of go_internal_image, by Go's rules: .go.buildinfo holds the longer module
+    text (padded to 16), the sections after it are laid out again at their alignments, .bss after them, the
+    data segment's file part to .bss (the uncovered ``tail`` moving with the rest); no DWARF (-w), no
+    .symtab/.strtab (-s); .shstrtab (every kept name once) at the data's end rounded up to -R (Segdwarf is
+    empty: Rnd(Segdwarf.Fileoff, 8) is that offset)."""
+    at = data_off + len(go_buildinfo(mod_len + growth))
+    for _name, size, align in after:
+        at = up(at, align) + size
+    data_end = up(at + tail, bss_align)
+    return up(data_end, rnd) + 1 + sum(len(n) + 1 for n in kept_names)
+
+
+GO_KEPT = (".text", ".go.buildinfo", ".go.fipsinfo", ".noptrdata", ".bss", ".shstrtab")
+
+
+def go_internal_saving(data, growth):
+    from linkscope.formats.base import Relink
+    return load(data).strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=growth))
+
+
+@pytest.mark.parametrize("case", ["data-ends-on-a-page", "data-ends-inside-a-page"])
+def test_go_internal_relink_rounds_the_grown_data_up_to_the_next_page(case):
+    """Go internal: the grown data's end rounded up to -R starts .shstrtab (Go's layout rules, go_relinked_size)."""
+    # cmd/link layout(): Segdwarf.Fileoff = Rnd(Segdata.Fileoff + Segdata.Filelen, FlagRound), also when the
+    # data ended exactly on a page and the non-loaded part started right there.
+    # .go.buildinfo: 64 used bytes at 0x3000; .go.fipsinfo at 0x3040 (0x78 bytes), .noptrdata at 0x30c0, sized
+    # so that the data segment ends on 0x4000 exactly (case 1) or 0x20 before it (case 2: no page crossed).
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xF40 - (0 if case == "data-ends-on-a-page" else 0x20), 32))
+    data, at = go_internal_image(after=after)
+    if case == "data-ends-on-a-page":
+        assert at["load_end"] == at["start"] == 0x4000
+    assert go_used(22) == 64 and at["bi"] == 0x3000
+    growth = 16                                            # 64 + 16 = 80 bytes: .go.fipsinfo moves from 0x3040 to 0x3060
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=growth, after=after, kept_names=GO_KEPT)
+    if case == "data-ends-on-a-page":
+        assert want == 0x5000 + 1 + len("\0".join(GO_KEPT)) + 1     # the data ends at 0x4020: the next page
+    assert go_internal_saving(data, growth) == at["size"] - want
+
+
+def test_go_internal_relink_rounds_to_64k_on_arm64():
+    """Go internal on arm64: -R is 64 KiB, the grown data still ends before it (Go's layout rules, go_relinked_size)."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0x1000, 32))
+    data, at = go_internal_image(rnd=0x10000, machine=183, data_off=0x20000, after=after)
+    assert at["start"] == 0x30000 and at["load_end"] % 0x1000 != 0
+    want = go_relinked_size(rnd=0x10000, data_off=0x20000, growth=16, after=after, kept_names=GO_KEPT)
+    assert want == 0x30000 + 1 + len("\0".join(GO_KEPT)) + 1
+    assert go_internal_saving(data, 16) == at["size"] - want
+
+
+def test_go_internal_relink_moves_the_data_bytes_no_section_covers():
+    """Go internal: PT_LOAD bytes past the last data section move with the shift (Go's layout rules, go_relinked_size)."""
+    # Segdata.Filelen (p_filesz) is what Go rounds up to -R: 0x100 bytes after .noptrdata end the data on 0x4000,
+    # 32 bytes later past it, where the sections alone (0x3f00 + 32) would not cross the page.
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xE40, 32))
+    data, at = go_internal_image(after=after, tail=0x100)
+    assert at["last_end"] == 0x3F00 and at["load_end"] == at["start"] == 0x4000
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=16, after=after, tail=0x100,
+                            kept_names=GO_KEPT)
+    assert want == 0x5000 + 1 + len("\0".join(GO_KEPT)) + 1
+    assert go_internal_saving(data, 16) == at["size"] - want
+
+
+def test_go_internal_relink_that_grows_the_file_saves_nothing():
+    """Go internal: a relink Go's layout rules make larger than the original saves 0 (go_relinked_size)."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xF40, 32))
+    data, at = go_internal_image(after=after, debug=((".debug_info", 0x10),))
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=16, after=after, kept_names=GO_KEPT)
+    assert want > at["size"]
+    assert go_internal_saving(data, 16) == 0
+
+
+def test_go_internal_relink_writes_each_name_whole():
+    """Go internal: .shstrtab keeps .plt and .got.plt whole (cmd/link elfWriteShstrtab shares only .rela tails)."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0x100, 32))
+    extra = ((".got.plt", 0x18), (".plt", 0x10))
+    data, at = go_internal_image(after=after, names=extra)
+    kept = (".text", ".got.plt", ".plt") + GO_KEPT[1:]
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=0, after=after, kept_names=kept)
+    assert go_internal_saving(data, 0) == at["size"] - want
+
+
+
+def test_go_internal_relink_with_go_buildinfo_last_moves_what_follows_it():
+    """Go internal: .go.buildinfo the last loaded section, ending on a page: its growth carries the data's end
+    past the page, and the non-loaded part to the next one (Go's layout rules, go_relinked_size)."""
+    # .go.buildinfo at 0x3fc0 (64 used bytes) ends at 0x4000, .bss right after it; 80 bytes end at 0x4010.
+    data, at = go_internal_image(data_off=0x3FC0, after=())
+    assert at["last_end"] == at["load_end"] == at["start"] == 0x4000
+    kept = (".text", ".go.buildinfo", ".bss", ".shstrtab")
+    want = go_relinked_size(rnd=0x1000, data_off=0x3FC0, growth=16, after=(), kept_names=kept)
+    assert want == 0x5000 + 1 + len("\0".join(kept)) + 1
+    assert go_internal_saving(data, 16) == at["size"] - want
+
+
+@pytest.mark.parametrize("growth,known", [(16, False), (4, True)])
+def test_go_relink_whose_growth_moves_a_segment_is_unknown(growth, known):
+    """A PT_LOAD that starts at the section after .go.buildinfo: a growth that moves it is re-placed by the
+    linker (offset and address agree modulo the page) in a way the prediction does not follow, so it says
+    nothing (None); a growth the 16-byte padding takes moves nothing, and the prediction stands."""
+    # .go.buildinfo: 64 bytes, 52 used with mod_len 10; 52 + 4 = 56 still pads to 64, 52 + 16 = 68 to 80.
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0x100, 32))
+    seg = (PT_LOAD, PF_R | PF_W, 0x3040, 0x78, 0x1000)           # over .go.fipsinfo, which starts at 0x3040
+    data, at = go_internal_image(after=after, mod_len=10, extra_phdrs=(seg,))
+    assert go_used(10) == 52 and at["bi"] == 0x3000
+    saving = go_internal_saving(data, growth)
+    if known:
+        want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=growth, after=after, mod_len=10, kept_names=GO_KEPT)
+        assert saving == at["size"] - want
+    else:
+        assert saving is None
+    data, at = go_internal_image(after=after, mod_len=10)      # the same without that segment: known
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=growth, after=after, mod_len=10, kept_names=GO_KEPT)
+    assert go_internal_saving(data, growth) == at["size"] - want
+
+# -- the strip prediction for a Go relink by an external linker (GNU ld), against GNU strip ------------------
+def gnu_go_case(*, bi_at: int = 32, bi_align: int = 16, mod_len: int = 22, after=((".go.fipsinfo", 0x78, 32),
+                (".noptrdata", 0x100, 32)), note: bool = False, load_end_at: int | None = None,
+                comment: int = 8) -> tuple[bytearray, dict]:
+    """An executable as GNU ld lays one out: .text, then .go.buildinfo (go_buildinfo(mod_len)) at the next
+    multiple of ``bi_at`` (plus 1 when ``bi_at`` is odd), the ``after`` sections each at its alignment (the
+    last one grown so that the loaded part ends at ``load_end_at``), one PT_LOAD over all of it, then the
+    non-loaded .comment (``comment`` bytes), .debug_info, .strtab and .symtab, .shstrtab and the section headers last.
+    ``note``: an allocated SHT_NOTE after them, with its PT_NOTE."""
+    b = Elf(64, e_type=ET_EXEC)
+    text = b.add(b"\x90" * 64, 16)
+    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=text, off=text, size=64, align=16)
+    bi = go_buildinfo(mod_len)
+    while len(b.data) % (bi_at & ~1) != (bi_at & 1):      # bi_at 32: offset 0 mod 32; 33: 1 mod 32
+        b.data.append(0)
+    bi_off = b.add(bi, 1)
+    b.sec(".go.buildinfo", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=bi_off, off=bi_off, size=len(bi), align=bi_align)
+    where = {".go.buildinfo": bi_off}
+    for k, (name, size, align) in enumerate(after):
+        if k == len(after) - 1 and load_end_at is not None:
+            size = load_end_at - up(len(b.data), align)
+        o = b.add(b"d" * size, align)
+        b.sec(name, SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=o, off=o, size=size, align=align)
+        where[name] = o
+    if note:
+        raw = b.note(b"Go\0\0", 4, b"abcd")
+        o = b.add(raw, 4)
+        b.sec(".note.x", SHT_NOTE, flags=SHF_ALLOC, addr=o, off=o, size=len(raw), align=4)
+        b.seg(PT_NOTE, o, len(raw), align=4)
+        where[".note.x"] = o
+    load_end = len(b.data)
+    o = b.add(b"GCC: x".ljust(comment - 1, b"x") + b"\0", 1)
+    b.sec(".comment", SHT_PROGBITS, off=o, size=comment, align=1)
+    o = b.add(b"\1" * 17, 1)
+    b.sec(".debug_info", SHT_PROGBITS, off=o, size=17, align=1)
+    st = b.add(b"\0main\0", 1)
+    sy = b.add(b.sym(0, 0) + b.sym(1, 0x12, 1, text), 8)
+    b.sec(".strtab", SHT_STRTAB, off=st, size=6, align=1)
+    b.sec(".symtab", SHT_SYMTAB, off=sy, size=48, link=len(b.secs), info=1, align=8, entsize=24)
+    where["load_end"] = load_end
+    return b.build(load_end=load_end), where
+
+
+def gnu_stripped(data, tmp_path) -> tuple[int, int, int]:
+    """GNU strip's copy of ``data``: (its size, where its last section ends, its section count)."""
+    path = tmp_path / "prog"
+    path.write_bytes(bytes(data))
+    subprocess.run(["strip", str(path)], check=True)
+    out = path.read_bytes()
+    shoff, = struct.unpack_from("<Q", out, 40)
+    shnum, = struct.unpack_from("<H", out, 60)
+    ends = [struct.unpack_from("<QQ", out, shoff + 64 * i + 24) for i in range(shnum)
+            if struct.unpack_from("<I", out, shoff + 64 * i + 4)[0] != SHT_NOBITS]
+    return len(out), max(o + s for o, s in ends), shnum
+
+
+def go_external_saving(data, growth):
+    from linkscope.formats.base import Relink
+    return load(data).strip_saving(Relink(go=True, go_internal=False, buildinfo_growth=growth))
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+def test_gnu_strip_leaves_go_buildinfo_where_it_is(tmp_path):
+    """GNU strip moves no section after .go.buildinfo, whatever growth the Relink carries (GNU strip's output)."""
+    from linkscope.formats.base import Relink
+    data, at = gnu_go_case()
+    assert at[".go.fipsinfo"] == at[".go.buildinfo"] + 64
+    size, _end, _n = gnu_stripped(data, tmp_path)
+    img = load(data)
+    assert img.strip_saving(Relink()) == img.strip_saving(Relink(buildinfo_growth=16)) == len(data) - size
+
+
+GO_EXTERNAL_CASES = {
+    # name: (gnu_go_case arguments, growth, the shift by Go's buildinfo() and the alignments, worked out)
+    # 64 used bytes + 16 -> 80 written; .go.fipsinfo (align 32), right after .go.buildinfo, moves 32
+    "next-section-at-the-end": (dict(), 16, 32),
+    # 52 used bytes + 10 -> 62, still 64 written: nothing moves
+    "growth-within-the-padding": (dict(mod_len=10), 10, 0),
+    # .go.buildinfo at an odd offset, the next section (align 1) right after it: 80 written, 16 more
+    "odd-offset-alignment-1": (dict(bi_at=33, bi_align=1, after=((".go.fipsinfo", 0x78, 1), (".noptrdata", 0x100, 32))), 16, 16),
+    # a PT_NOTE after the moved sections is no segment the linker re-aligns: they still move 32
+    "a-note-segment-after": (dict(note=True), 16, 32),
+    # the loaded part ends on a page, the non-loaded part starts there: it follows the data 32 bytes later
+    "loaded-part-ends-on-a-page": (dict(load_end_at=0x2000), 16, 32),
+}
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+@pytest.mark.parametrize("case", sorted(GO_EXTERNAL_CASES))
+def test_go_external_relink_shifts_what_follows_go_buildinfo(case, tmp_path):
+    """Go relink by GNU ld: GNU strip's layout with what follows .go.buildinfo moved by the shift (cmd/link buildinfo())."""
+    # The shift of each case (the text padded to 16, the next section at its alignment) is worked out by hand in
+    # GO_EXTERNAL_CASES; the kept non-loaded sections and the section headers (at 8) follow as GNU strip writes them.
+    kw, growth, shift = GO_EXTERNAL_CASES[case]
+    data, at = gnu_go_case(**kw)
+    if case == "loaded-part-ends-on-a-page":
+        assert at["load_end"] == 0x2000
+    if case == "odd-offset-alignment-1":
+        assert at[".go.buildinfo"] % 2 == 1 and at[".go.fipsinfo"] == at[".go.buildinfo"] + 64
+    size, end, shnum = gnu_stripped(data, tmp_path)
+    assert up(end, 8) + 64 * shnum == size
+    if case in ("growth-within-the-padding", "odd-offset-alignment-1"):
+        assert end % 8 == 0                 # a byte more before the section headers would show (no padding to take it)
+    assert go_external_saving(data, growth) == len(data) - (up(end + shift, 8) + 64 * shnum)
+
+
+# -- the strip prediction: the section headers where a non-loaded section starts, the name table's edges ---------
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+@pytest.mark.parametrize("overlap", [True, False])
+def test_strip_saving_section_headers_where_the_non_loaded_part_starts(tmp_path, overlap):
+    """Section headers between the loaded and the non-loaded part (GNU strip's output): BFD writes the
+    kept sections right after the loaded bytes and the headers last, wherever they were."""
+    # The table moved right after the loaded part; with ``overlap`` the removed .debug_info starts at the
+    # same offset, over the table's first bytes; without, everything non-loaded follows the table.
+    data = strip_case(64, [(".comment", 7, 1)], [".debug_info"])
+    shoff, = struct.unpack_from("<Q", data, 40)
+    n, = struct.unpack_from("<H", data, 60)
+    load_end, = struct.unpack_from("<Q", data, 64 + 32)              # the PT_LOAD's p_filesz (p_offset 0)
+    assert load_end % 8 == 0
+    rows = [list(struct.unpack_from("<IIQQQQIIQQ", data, shoff + 64 * i)) for i in range(n)]
+    out = bytearray(data[:load_end]) + bytes(64 * n) + data[load_end:shoff]
+    for r in rows[1:]:
+        if r[4] >= load_end:
+            r[4] += 64 * n
+    assert rows[2][5] == 17                                        # .debug_info
+    if overlap:
+        rows[2][4] = load_end
+    struct.pack_into("<Q", out, 40, load_end)
+    for i, r in enumerate(rows):
+        struct.pack_into("<IIQQQQIIQQ", out, load_end + 64 * i, *r)
+    from linkscope.formats.base import Relink
+    assert load(out).strip_saving(Relink()) == len(out) - gnu_stripped(out, tmp_path)[0]
+
+
+def test_strip_saving_without_a_section_name_table():
+    """e_shstrndx 0: only .symtab and its .strtab go, the rest stays in order (counted by hand; strip refuses it)."""
+    # GNU strip: "corrupt string table index". By hand: the 17 + 7 bytes after the loaded part, the old name
+    # table (54 bytes) kept whole, 5 section headers at 8.
+    from linkscope.formats.base import Relink
+    data = strip_case(64, [(".comment", 7, 1)], [".debug_info"])
+    struct.pack_into("<H", data, 62, 0)
+    img = load(data)
+    assert img.section_names == ("",) * 7
+    load_end, = struct.unpack_from("<Q", data, 64 + 32)
+    shoff, = struct.unpack_from("<Q", data, 40)
+    names_size, = struct.unpack_from("<Q", data, shoff + 6 * 64 + 32)
+    assert names_size == len("\0.text\0.debug_info\0.comment\0.strtab\0.symtab\0.shstrtab\0") == 54
+    assert img.strip_saving(Relink()) == len(data) - (up(load_end + 17 + 7 + 54, 8) + 5 * 64)
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+def test_strip_saving_name_table_that_does_not_start_with_nul(tmp_path):
+    """A name table without its leading NUL: strip's new one is a byte longer than the old (GNU strip's output)."""
+    # ".shstrtab\0.text\0.comment\0" (25 bytes), .shstrtab, .strtab and .symtab all named from offset 0.
+    b = Elf(64, e_type=ET_EXEC)
+    text = b.add(b"\x90" * 64, 16)
+    b.sec(".text", SHT_PROGBITS, flags=SHF_ALLOC | SHF_EXECINSTR, addr=text, off=text, size=64, align=16)
+    load_end = len(b.data)
+    o = b.add(b"k" * 7, 1)
+    b.sec(".comment", SHT_PROGBITS, off=o, size=7, align=1)
+    st = b.add(b"\0main\0", 1)
+    sy = b.add(b.sym(0, 0) + b.sym(1, 0x12, 1, text), 8)
+    b.sec(".strtab", SHT_STRTAB, off=st, size=6, align=1)
+    b.sec(".symtab", SHT_SYMTAB, off=sy, size=48, link=3, info=1, align=8, entsize=24)
+    data = b.build(load_end=load_end)
+    shoff, = struct.unpack_from("<Q", data, 40)
+    table = b".shstrtab\0.text\0.comment\0"
+    names_at, = struct.unpack_from("<Q", data, shoff + 5 * 64 + 24)
+    data[names_at:names_at + len(table)] = table
+    for i, name_off in ((1, 10), (2, 16), (3, 0), (4, 0), (5, 0)):
+        struct.pack_into("<I", data, shoff + 64 * i, name_off)
+    struct.pack_into("<Q", data, shoff + 5 * 64 + 32, len(table))
+    img = load(data)
+    assert img.section_names[1:] == (".text", ".comment", ".shstrtab", ".shstrtab", ".shstrtab")
+    path = tmp_path / "prog"
+    path.write_bytes(bytes(data))
+    subprocess.run(["strip", str(path)], check=True)
+    from linkscope.formats.base import Relink
+    assert img.strip_saving(Relink()) == len(data) - os.path.getsize(path)
+
+
+def test_strip_saving_when_every_non_loaded_section_is_empty():
+    """.strtab, .symtab and the name table all empty (hostile: GNU strip refuses the file): .strtab and
+    .symtab go, the loaded part stays, then the 3 section headers left at 8 (counted by hand)."""
+    from linkscope.formats.base import Relink
+    data = strip_case(64, [], [])
+    shoff, = struct.unpack_from("<Q", data, 40)
+    n, = struct.unpack_from("<H", data, 60)
+    assert n == 5                                               # null, .text, .strtab, .symtab, .shstrtab
+    for i in range(2, n):
+        struct.pack_into("<Q", data, shoff + 64 * i + 32, 0)   # sh_size 0
+    text_off, text_size = struct.unpack_from("<QQ", data, shoff + 64 + 24)
+    assert text_size == 64
+    assert load(data).strip_saving(Relink()) == len(data) - (up(text_off + 64, 8) + 3 * 64)

@@ -1178,13 +1178,14 @@ class ElfImage(Image):
 
     def strip_saving(self, relink: Relink) -> int | None:
         """What ``-ldflags="-s -w"`` (a Go relink) or GNU ``strip`` saves: ``.symtab``, its strings and
-        every debug section go; everything before the first non-loaded section stays where it is;
-        the kept non-loaded sections (``.comment``, ``.shstrtab`` without the removed names) follow
-        at their alignment, then the section header table when it was at the end (GNU ld, strip),
-        not when it was at the start (Go's internal linker). Go's internal linker starts the
-        non-loaded part on the next page (4 KiB, 64 KiB on arm64/ppc64/loong64) after the data; a
-        rebuilt Go binary's ``.go.buildinfo`` grows by ``relink.buildinfo_growth`` (rounded to the
-        next section's alignment) and shifts what follows it in the file."""
+        every debug section go; the loaded part stays where it is; the kept non-loaded sections
+        (``.comment``, ``.shstrtab`` without the removed names) follow at their alignment. BFD (GNU
+        strip; GNU ld relinking externally) writes them right after the last loaded section, and the
+        section header table last, wherever the input had them. Go's internal linker keeps its
+        headers in the first page and starts the non-loaded part on the next page (4 KiB, 64 KiB on
+        arm64/ppc64/loong64) after the data. A rebuilt Go binary's ``.go.buildinfo`` grows by
+        ``relink.buildinfo_growth`` (rounded to the next section's alignment) and shifts what
+        follows it in the file."""
         if self.e_type not in (ET_EXEC, ET_DYN):          # objects and cores are not what strip is for
             return None
         rows = self.section_rows
@@ -1202,9 +1203,9 @@ class ElfImage(Image):
         size = self.view.size
         nonalloc = [(s.offset, i) for i, s in enumerate(secs)
                     if i and not s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.size]
-        start = min(off for off, _ in nonalloc)
-        alloc_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
-        alloc_end = max([alloc_end] + [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD])
+        sections_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
+        alloc_end = max([sections_end] + [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD])
+        start = min((off for off, _ in nonalloc), default=alloc_end)     # all of them empty: none
         # A rebuilt Go binary records -ldflags="-s -w": .go.buildinfo grows, and what follows it moves.
         shift = 0
         growth = relink.buildinfo_growth if relink.go else 0
@@ -1213,23 +1214,29 @@ class ElfImage(Image):
             following = sorted((s for s in secs if s.flags & SHF_ALLOC and s.offset >= bi.offset + bi.size
                                 and s.type != SHT_NOBITS), key=lambda s: s.offset)
             content = self._buildinfo_content(bi)
-            if content is not None and following:
-                nxt = following[0]
-                align = max(1, self._section_align(secs.index(nxt)))
-                new_end = align_up(bi.offset + align_up(content + growth, 16), align)
-                shift = max(0, new_end - nxt.offset)
-                # The shift stops at a segment boundary the linker re-aligns (file offset == vaddr mod page).
-                if any(p.type == PT_LOAD and p.offset > bi.offset and p.offset >= nxt.offset for p in self.segments):
-                    shift = 0
+            if content is not None:
+                # What follows .go.buildinfo in the file moves: the next loaded section, at its
+                # alignment; or, when .go.buildinfo is the last, the non-loaded part after it.
+                if following:
+                    nxt_off, align = following[0].offset, max(1, self._section_align(secs.index(following[0])))
+                else:
+                    nxt_off, align = bi.offset + bi.size, 1
+                shift = max(0, align_up(bi.offset + align_up(content + growth, 16), align) - nxt_off)
+                # A segment that would move too is placed again by the linker (its file offset and
+                # address agree modulo the page size) in a way no rule here follows: unknown.
+                if shift and any(p.type == PT_LOAD and p.offset >= nxt_off for p in self.segments):
+                    return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
-        cursor = start + shift
+        # BFD (GNU strip, and ld relinking a Go binary externally) writes a segment's bytes from its
+        # sections, and the non-loaded part right after the last of them, wherever it was; Go's
+        # internal linker keeps its own place. (A segment no section covers keeps its bytes here.)
+        cursor = start + shift if relink.go_internal else (sections_end or alloc_end) + shift
         if relink.go_internal and start % 0x1000 == 0 and start >= alloc_end:
             # Go's linker starts the DWARF segment at the data's end rounded to -R (its page size).
             for rnd in (0x10000, 0x1000):
                 if start == align_up(alloc_end, rnd):
                     cursor = align_up(alloc_end + shift, rnd)
                     break
-        sh_at_end = self.shoff >= start
         old_shstr = secs[shstrndx].size if shstrndx is not None else 0
         all_names = [s.name for s in secs[1:]]
         # The linker that relinks a Go binary writes its names as it did before; GNU strip (BFD's
@@ -1245,11 +1252,9 @@ class ElfImage(Image):
                 if not merged and n > s.size:   # names the table does not hold literally (hostile)
                     n = s.size
             cursor = align_up(cursor, self._section_align(i)) + n
-        if sh_at_end:
+        if not relink.go_internal:
+            # BFD puts the section headers last; Go's linker in the first page, before the code.
             cursor = align_up(cursor, 8 if self.bits == 64 else 4) + (len(secs) - len(removed)) * self._shentsize
-        else:
-            cursor = max(cursor, self.shoff + (len(secs) - len(removed)) * self._shentsize
-                         if self.shoff >= alloc_end else cursor)
         return max(0, size - cursor)
 
     def _buildinfo_content(self, bi: ElfSection) -> int | None:
