@@ -24,7 +24,7 @@ pytestmark = [reference.needs_tool(treebuild.have_gcc(), "gcc"),
 SCHEMA = Path(linkscope.__file__).parent / "schema" / "deps.schema.json"
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 KEYS = ["path", "error", "linkage", "libc", "interpreter", "libraries", "missing", "glibc_min", "runs_on", "format", "note",
-        "program"]
+        "program", "warnings"]
 LIB_KEYS = ["name", "path", "realpath", "via", "needed_by", "depth"]
 
 

@@ -218,6 +218,13 @@ def test_a_file_that_spends_the_search_budget_spoils_no_other_input(tmp_path):
         if m:
             said.append(m[1])
     assert said == ["/bin/hostile"], out.stderr[-2000:]
+    # The document says it too, on that record alone, in stderr's words: a consumer of the JSON sees the cut.
+    stderr = {h: [l[len(f"linkscope deps: {h}: "):] for l in out.stderr.splitlines()
+                  if l.startswith(f"linkscope deps: {h}: ")] for h in docs}
+    assert [w for w in docs["/bin/hostile"]["warnings"] if "candidate paths tried" in w] == [
+        w for w in stderr["/bin/hostile"] if "candidate paths tried" in w] != []
+    assert {h: docs[h]["warnings"] for h in docs} == stderr
+    reference.validate(json.loads(out.stdout), "deps.schema.json")
     found = {h: {l["name"]: l["path"] for l in docs[h]["libraries"]} for h in docs}
     assert found["/bin/hostile"]["libdef.so"] is None
     assert found["/bin/hostile-copy"]["libdef.so"] == "/usr/lib64/libdef.so"

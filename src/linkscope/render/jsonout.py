@@ -76,7 +76,8 @@ def binary_to_json(b) -> dict[str, object]:
 
 
 def deps_to_json(r) -> dict[str, object]:
-    """A deps Result: exactly the schema's fields; diagnostics go to stderr, not into the document."""
+    """A deps Result: exactly the schema's fields. Its diagnostics go to stderr as they come, and in
+    ``warnings`` too, so that a consumer of the document alone sees a search cut short."""
     return {
         "path": r.path,
         "error": error_to_json(r.error),
@@ -94,6 +95,7 @@ def deps_to_json(r) -> dict[str, object]:
         "format": r.format,
         "note": r.note,
         "program": None if r.program is None else {"name": r.program.name, "path": r.program.path},
+        "warnings": list(r.warnings),
     }
 
 
