@@ -33,7 +33,7 @@ def go_pair(name, program, *args, ldflags="", **env):
     return plain, stripped
 
 
-# Programs and targets: Go's internal linker on ELF (amd64, arm64, 386, PIE), PE and Mach-O (with
+# Programs and targets: Go's internal linker on ELF (amd64, arm64, 386, mips, PIE), PE and Mach-O (with
 # the arm64 code signature), and the external linker (dynamic and static).
 PAIRS = {
     "hello-linux-amd64": go_pair("hello-linux-amd64", "hello"),
@@ -41,6 +41,8 @@ PAIRS = {
     "userapp-linux-amd64": go_pair("userapp-linux-amd64", "userapp"),
     "hello-linux-arm64": go_pair("hello-linux-arm64", "hello", GOOS="linux", GOARCH="arm64"),
     "hello-linux-386": go_pair("hello-linux-386", "hello", GOOS="linux", GOARCH="386"),
+    # Go puts mips' non-loaded .gnu.attributes inside the read-only segment, where it stays.
+    "hello-linux-mips": go_pair("hello-linux-mips", "hello", GOOS="linux", GOARCH="mips"),
     "hello-pie": go_pair("hello-pie", "hello", "-buildmode=pie"),
     "hello-windows-amd64": go_pair("hello-windows-amd64", "hello", GOOS="windows", GOARCH="amd64"),
     "hello-windows-386": go_pair("hello-windows-386", "hello", GOOS="windows", GOARCH="386"),

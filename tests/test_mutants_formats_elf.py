@@ -2070,6 +2070,16 @@ def test_go_internal_relink_rounds_the_grown_data_up_to_the_next_page(case):
     assert go_internal_saving(data, growth) == at["size"] - want
 
 
+def test_go_internal_relink_rounds_to_the_segments_alignment_on_a_64k_boundary():
+    """Go internal on amd64 (-R 4 KiB, the PT_LOADs' alignment): data that ended on 0x10000, a 64 KiB
+    boundary, grown past it, end the file a 4 KiB page later, not 64 KiB (Go's layout rules, go_relinked_size)."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xF40, 32))
+    data, at = go_internal_image(data_off=0xF000, after=after)
+    assert at["load_end"] == at["start"] == 0x10000
+    want = go_relinked_size(rnd=0x1000, data_off=0xF000, growth=16, after=after, kept_names=GO_KEPT)
+    assert want == 0x11000 + 1 + len("\0".join(GO_KEPT)) + 1
+    assert go_internal_saving(data, 16) == at["size"] - want
+
 def test_go_internal_relink_rounds_to_64k_on_arm64():
     """Go internal on arm64: -R is 64 KiB, the grown data still ends before it (Go's layout rules, go_relinked_size)."""
     after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0x1000, 32))
@@ -2113,16 +2123,80 @@ def test_go_internal_relink_writes_each_name_whole():
 
 
 
-def test_go_internal_relink_with_go_buildinfo_last_moves_what_follows_it():
-    """Go internal: .go.buildinfo the last loaded section, ending on a page: its growth carries the data's end
-    past the page, and the non-loaded part to the next one (Go's layout rules, go_relinked_size)."""
-    # .go.buildinfo at 0x3fc0 (64 used bytes) ends at 0x4000, .bss right after it; 80 bytes end at 0x4010.
-    data, at = go_internal_image(data_off=0x3FC0, after=())
-    assert at["last_end"] == at["load_end"] == at["start"] == 0x4000
+@pytest.mark.parametrize("data_off,growth", [(0x3FC0, 16), (0x3FA0, 48)])
+def test_go_internal_relink_with_go_buildinfo_last_moves_what_follows_it(data_off, growth):
+    """Go internal: .go.buildinfo the last loaded section: its growth carries the data's end past the page,
+    and the non-loaded part to the next one (Go's layout rules, go_relinked_size)."""
+    # 64 used bytes; at 0x3fc0 they end on the page (80 end at 0x4010); at 0x3fa0 they end 0x20 before
+    # it, .bss there, the DWARF on the page, and 112 bytes end at 0x4010: 0x30 past .go.buildinfo's end,
+    # 0x10 past the DWARF's start.
+    data, at = go_internal_image(data_off=data_off, after=())
+    assert at["last_end"] == at["load_end"] == data_off + 64 and at["start"] == 0x4000
     kept = (".text", ".go.buildinfo", ".bss", ".shstrtab")
-    want = go_relinked_size(rnd=0x1000, data_off=0x3FC0, growth=16, after=(), kept_names=kept)
+    want = go_relinked_size(rnd=0x1000, data_off=data_off, growth=growth, after=(), kept_names=kept)
     assert want == 0x5000 + 1 + len("\0".join(kept)) + 1
-    assert go_internal_saving(data, 16) == at["size"] - want
+    assert go_internal_saving(data, growth) == at["size"] - want
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+def test_go_external_relink_with_go_buildinfo_last_at_an_odd_offset(tmp_path):
+    """Go relink by GNU ld, .go.buildinfo the last loaded section at an odd offset: the non-loaded part
+    follows its 16 more bytes exactly (no alignment), then the section headers at 8 (GNU strip's output,
+    moved by the growth worked out by hand)."""
+    found = []
+    for comment in range(8, 16):       # the .comment size that ends the kept sections on 8 bytes
+        data, at = gnu_go_case(bi_at=33, bi_align=1, after=(), comment=comment)
+        assert at[".go.buildinfo"] % 2 == 1
+        size, end, shnum = gnu_stripped(data, tmp_path)
+        assert up(end, 8) + 64 * shnum == size
+        if end % 8 == 0:             # so one byte more would take 8 more
+            found.append(comment)
+            assert go_external_saving(data, 16) == len(data) - (up(end + 16, 8) + 64 * shnum)
+    assert found
+
+
+def test_go_internal_relink_keeps_a_section_at_the_start_of_the_non_loaded_part():
+    """Go internal, the kept .shstrtab first in the non-loaded part (moved there by hand, .symtab and
+    .strtab after it), which starts where the data ends, on a page: it is written there, like any other."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xF40, 32))
+    data, at = go_internal_image(debug=(), after=after)
+    assert at["load_end"] == at["start"] == 0x4000
+    img = load(data)
+    shoff, = struct.unpack_from("<Q", data, 40)
+    idx = {s.name: i for i, s in enumerate(img.elf_sections)}
+    sym, stt, shs = (img.elf_sections[idx[n]] for n in (".symtab", ".strtab", ".shstrtab"))
+    assert sym.offset == at["start"] and shs.offset == sym.offset + sym.size + stt.size
+    names, symbols, strings = (bytes(data[s.offset:s.offset + s.size]) for s in (shs, sym, stt))
+    data[at["start"]:at["size"]] = names + symbols + strings
+    for name, off in ((".shstrtab", at["start"]), (".symtab", at["start"] + len(names)),
+                      (".strtab", at["start"] + len(names) + len(symbols))):
+        struct.pack_into("<Q", data, shoff + 64 * idx[name] + 24, off)
+    kept = (".text", ".go.buildinfo", ".go.fipsinfo", ".noptrdata", ".bss", ".shstrtab")
+    want = go_relinked_size(rnd=0x1000, data_off=0x3000, growth=0, after=after, kept_names=kept)
+    assert want == 0x4000 + 1 + len("\0".join(kept)) + 1
+    assert go_internal_saving(data, 0) == at["size"] - want
+
+
+def test_go_internal_relink_of_a_layout_go_does_not_write_is_unknown():
+    """Go internal: a non-loaded part that does not start at the data's end rounded to 4 or 64 KiB is no
+    layout of Go's linker (its -R rounds Segdwarf so): no rule to replay, None. With every non-loaded
+    section empty (hostile) the data's end is where the non-loaded part would start: known when that is
+    on a page (nothing after it, and Go's section headers are in the first page), None when not."""
+    data, at = go_internal_image()
+    assert at["start"] == 0x4000
+    shoff, = struct.unpack_from("<Q", data, 40)
+    img = load(data)
+    first = min((s for s in img.elf_sections if s.offset >= at["start"] and s.size), key=lambda s: s.offset)
+    k = img.elf_sections.index(first)
+    struct.pack_into("<Q", data, shoff + 64 * k + 24, at["start"] + 0x800)   # its first section half a page on
+    assert go_internal_saving(data, 0) is None
+    for noptrdata, want in ((0x100, None), (0xF40, 0x4000)):
+        data, at = go_internal_image(after=((".go.fipsinfo", 0x78, 32), (".noptrdata", noptrdata, 32)))
+        for i, s in enumerate(load(data).elf_sections):
+            if i and not s.flags & 2:                                          # every non-loaded section empty
+                struct.pack_into("<Q", data, shoff + 64 * i + 32, 0)
+        assert (at["load_end"] == 0x4000) == (want is not None)
+        assert go_internal_saving(data, 0) == (None if want is None else at["size"] - want)
 
 
 @pytest.mark.parametrize("growth,known", [(16, False), (4, True)])
@@ -2339,3 +2413,17 @@ def test_strip_saving_when_every_non_loaded_section_is_empty():
     text_off, text_size = struct.unpack_from("<QQ", data, shoff + 64 + 24)
     assert text_size == 64
     assert load(data).strip_saving(Relink()) == len(data) - (up(text_off + 64, 8) + 3 * 64)
+
+
+def test_go_internal_relink_without_a_loaded_segment_is_unknown():
+    """Go internal: no PT_LOAD, so no -R to read (Go writes it as their alignment): None, even where the
+    non-loaded part starts right at the sections' end."""
+    after = ((".go.fipsinfo", 0x78, 32), (".noptrdata", 0xF40, 32))
+    data, at = go_internal_image(after=after)
+    assert at["start"] == at["last_end"] == 0x4000
+    assert go_internal_saving(data, 0) is not None
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    for i in range(phnum):
+        struct.pack_into("<I", data, phoff + 56 * i, 0)           # PT_NULL
+    assert go_internal_saving(data, 0) is None

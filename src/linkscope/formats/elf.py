@@ -1205,7 +1205,8 @@ class ElfImage(Image):
                     if i and not s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.size]
         sections_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
         alloc_end = max([sections_end] + [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD])
-        start = min((off for off, _ in nonalloc), default=alloc_end)     # all of them empty: none
+        # Where the non-loaded part starts (Go on mips leaves .gnu.attributes inside a loaded segment).
+        start = min((off for off, _ in nonalloc if off >= alloc_end), default=alloc_end)
         # A rebuilt Go binary records -ldflags="-s -w": .go.buildinfo grows, and what follows it moves.
         shift = 0
         growth = relink.buildinfo_growth if relink.go else 0
@@ -1227,23 +1228,26 @@ class ElfImage(Image):
                 if shift and any(p.type == PT_LOAD and p.offset >= nxt_off for p in self.segments):
                     return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
-        # BFD (GNU strip, and ld relinking a Go binary externally) writes a segment's bytes from its
-        # sections, and the non-loaded part right after the last of them, wherever it was; Go's
-        # internal linker keeps its own place. (A segment no section covers keeps its bytes here.)
-        cursor = start + shift if relink.go_internal else (sections_end or alloc_end) + shift
-        if relink.go_internal and start % 0x1000 == 0 and start >= alloc_end:
-            # Go's linker starts the DWARF segment at the data's end rounded to -R (its page size).
-            for rnd in (0x10000, 0x1000):
-                if start == align_up(alloc_end, rnd):
-                    cursor = align_up(alloc_end + shift, rnd)
-                    break
+        if relink.go_internal:
+            # Go's linker starts the DWARF segment at the data's end rounded to -R, which it also
+            # writes as every PT_LOAD's alignment (4 KiB on x86, 64 KiB elsewhere); a file where
+            # they disagree it did not lay out: no rule to replay.
+            rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
+            if not rnd or start != align_up(alloc_end, rnd):
+                return None
+            cursor = align_up(alloc_end + shift, rnd)
+        else:
+            # BFD (GNU strip, and ld relinking a Go binary externally) writes a segment's bytes from
+            # its sections, and the non-loaded sections right after the last of them, wherever they
+            # were (a segment no section covers keeps its bytes here).
+            cursor = (sections_end or alloc_end) + shift
         old_shstr = secs[shstrndx].size if shstrndx is not None else 0
         all_names = [s.name for s in secs[1:]]
         # The linker that relinks a Go binary writes its names as it did before; GNU strip (BFD's
         # string table) always shares name tails.
         merged = not relink.go or (shstrndx is not None and old_shstr < shstrtab_size(all_names, False))
         for off, i in sorted(nonalloc):
-            if i in removed:
+            if i in removed or relink.go_internal and off < alloc_end:   # gone, or left where it is
                 continue
             s = secs[i]
             n = s.size
