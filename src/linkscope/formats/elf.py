@@ -1182,10 +1182,11 @@ class ElfImage(Image):
         (``.comment``, ``.shstrtab`` without the removed names) follow at their alignment. BFD (GNU
         strip; GNU ld relinking externally) writes them right after the last loaded section, and the
         section header table last, wherever the input had them. Go's internal linker keeps its
-        headers in the first page and starts the non-loaded part on the next page (4 KiB, 64 KiB on
-        arm64/ppc64/loong64) after the data. A rebuilt Go binary's ``.go.buildinfo`` grows by
-        ``relink.buildinfo_growth`` (rounded to the next section's alignment) and shifts what
-        follows it in the file."""
+        headers in the first page, leaves a non-loaded section it put inside a loaded segment there
+        (.gnu.attributes on mips), and starts the non-loaded part at the data's end rounded to -R
+        (the PT_LOADs' alignment: 4 KiB on x86, 64 KiB elsewhere). A rebuilt Go binary's
+        ``.go.buildinfo`` grows by ``relink.buildinfo_growth`` (rounded to the next section's
+        alignment) and shifts what follows it in the file; None when that would move a segment."""
         if self.e_type not in (ET_EXEC, ET_DYN):          # objects and cores are not what strip is for
             return None
         rows = self.section_rows
