@@ -16,6 +16,7 @@ import subprocess
 import pytest
 
 import buildkit
+import reference
 from linkscope.analysis import sizes
 from linkscope.formats.base import SIZE_CATEGORIES, Relink
 from linkscope.inspector import inspect
@@ -180,7 +181,7 @@ def _ldflags_line(path) -> str | None:
 TAB = "\t"
 
 
-@pytest.mark.skipif(not buildkit.have_go(), reason="needs the go toolchain")
+@reference.needs_tool(buildkit.have_go(), "the Go toolchain")
 @pytest.mark.parametrize("ldflags", ["", "-X main.v=1", "-X=main.v=1", f"-X{TAB}main.v=1"])
 def test_buildinfo_growth_matches_go_version_m_of_the_rebuild(ldflags):
     """The growth is the length the -ldflags line gains in the -s -w rebuild, as `go version -m`
