@@ -1253,9 +1253,8 @@ class ElfImage(Image):
             s = secs[i]
             n = s.size
             if i == shstrndx:
+                # Never more than the table when not merged: the old one held every name literally.
                 n = shstrtab_size(keep_names, merged)
-                if not merged and n > s.size:   # names the table does not hold literally (hostile)
-                    n = s.size
             cursor = align_up(cursor, self._section_align(i)) + n
         if not relink.go_internal:
             # BFD puts the section headers last; Go's linker in the first page, before the code.
