@@ -85,14 +85,19 @@ def test_strip_saving_on_at_least_five_programs_and_targets():
 C_BUILDS = ["gcc-dynamic", "gcc-static", "gcc-static-pie", "zig-musl-static"]
 
 
+def gnu_strip_saving(src, tmp_path) -> int:
+    """The bytes GNU strip takes off a copy of ``src``."""
+    dst = tmp_path / "prog"
+    shutil.copy(src, dst)
+    subprocess.run(["strip", str(dst)], check=True)
+    return os.path.getsize(src) - os.path.getsize(dst)
+
+
 @reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
 @pytest.mark.parametrize("name", C_BUILDS)
 def test_strip_saving_matches_gnu_strip(name, tmp_path):
     src = buildkit.get(name)
-    dst = tmp_path / "prog"
-    shutil.copy(src, dst)
-    subprocess.run(["strip", str(dst)], check=True)
-    actual = os.path.getsize(src) - os.path.getsize(dst)
+    actual = gnu_strip_saving(src, tmp_path)
     rec = inspect(src)
     assert rec.strip_saving is not None and actual > 0
     assert rec.strip_saving == actual, (rec.strip_saving, actual, rec.strip_saving - actual)
@@ -113,10 +118,7 @@ GO_STRIPPED_BY_GNU = ["hello-linux-amd64", "netapp-linux-amd64", "userapp-linux-
 def test_strip_saving_of_a_go_binary_matches_gnu_strip(name, tmp_path):
     from linkscope.formats.base import Relink
     src = buildkit.build(PAIRS[name][0])
-    dst = tmp_path / "prog"
-    shutil.copy(src, dst)
-    subprocess.run(["strip", str(dst)], check=True)
-    actual = os.path.getsize(src) - os.path.getsize(dst)
+    actual = gnu_strip_saving(src, tmp_path)
     with open_image(str(src)) as (img, _st):
         assert actual > 0 and img.strip_saving(Relink()) == actual
 

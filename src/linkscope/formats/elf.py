@@ -1206,21 +1206,19 @@ class ElfImage(Image):
                     if i and not s.flags & SHF_ALLOC and s.type != SHT_NOBITS and s.size]
         sections_end = max((s.offset + s.size for s in secs if s.flags & SHF_ALLOC and s.type != SHT_NOBITS), default=0)
         alloc_end = max([sections_end] + [p.offset + p.filesz for p in self.segments if p.type == PT_LOAD])
-        # Where the non-loaded part starts (Go on mips leaves .gnu.attributes inside a loaded segment).
-        start = min((off for off, _ in nonalloc if off >= alloc_end), default=alloc_end)
         # A rebuilt Go binary records -ldflags="-s -w": .go.buildinfo grows, and what follows it moves.
         shift = 0
         growth = relink.buildinfo_growth if relink.go else 0
         bi = self.section(".go.buildinfo")
         if growth and bi is not None:
-            following = sorted((s for s in secs if s.flags & SHF_ALLOC and s.offset >= bi.offset + bi.size
-                                and s.type != SHT_NOBITS), key=lambda s: s.offset)
+            nxt = min(((s.offset, i) for i, s in enumerate(secs) if s.flags & SHF_ALLOC
+                       and s.offset >= bi.offset + bi.size and s.type != SHT_NOBITS), default=None)
             content = self._buildinfo_content(bi)
             if content is not None:
                 # What follows .go.buildinfo in the file moves: the next loaded section, at its
                 # alignment; or, when .go.buildinfo is the last, the non-loaded part after it.
-                if following:
-                    nxt_off, align = following[0].offset, max(1, self._section_align(secs.index(following[0])))
+                if nxt is not None:
+                    nxt_off, align = nxt[0], self._section_align(nxt[1])
                 else:
                     nxt_off, align = bi.offset + bi.size, 1
                 shift = max(0, align_up(bi.offset + align_up(content + growth, 16), align) - nxt_off)
@@ -1230,9 +1228,11 @@ class ElfImage(Image):
                     return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
         if relink.go_internal:
-            # Go's linker starts the DWARF segment at the data's end rounded to -R, which it also
+            # Where the non-loaded part starts (Go on mips leaves .gnu.attributes inside a loaded
+            # segment). Go's linker starts it at the data's end rounded to -R, which it also
             # writes as every PT_LOAD's alignment (4 KiB on x86, 64 KiB elsewhere); a file where
             # they disagree it did not lay out: no rule to replay.
+            start = min((off for off, _ in nonalloc if off >= alloc_end), default=alloc_end)
             rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
             if not rnd or start != align_up(alloc_end, rnd):
                 return None

@@ -157,7 +157,6 @@ PE32_MAGIC, PE32PLUS_MAGIC = 0x10B, 0x20B
 # The headers binutils (ld, strip, objcopy) writes: the PE signature at 0x80, after its MZ stub
 # (bfd/peXXigen.c), and an optional header with all 16 data directories.
 BFD_E_LFANEW = 0x80
-BFD_OPTIONAL_HEADER_32, BFD_OPTIONAL_HEADER_64 = 96 + 16 * 8, 112 + 16 * 8
 
 MAX_IMPORT_DESCRIPTORS = 4096
 MAX_IMPORTED_FUNCTIONS = 1 << 14     # from one DLL (kernel32.dll exports about 1,600)
@@ -754,7 +753,7 @@ class PEImage(Image):
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
             # binutils rewrites the headers to fit the sections that remain, in its own layout: its
             # 128-byte MZ stub (e_lfanew 0x80, whatever the input's), then a full optional header.
-            table = BFD_E_LFANEW + 24 + (BFD_OPTIONAL_HEADER_64 if self.bits == 64 else BFD_OPTIONAL_HEADER_32)
+            table = BFD_E_LFANEW + 24 + (_OPT64 if self.bits == 64 else _OPT32).size + 8 * 16
             new_hdr = align_up(table + 40 * (len(self.pe_sections) - len(removed)), falign)
             # Negative when the input's headers were packed tighter than that (an MZ stub under 128
             # bytes, fewer data directories) and need one more block; what the removed parts save
