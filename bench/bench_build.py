@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
+# What the console script runs (python -m would add runpy to every start); a baseline revision
+# older than cli.entry runs cli.main.
+LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope import cli; sys.exit(getattr(cli, 'entry', cli.main)())"]
 MODES = "default,netgo,nocgo,stripped,pie,trimpath"
 TARGETS = "linux/amd64,linux/arm64"
 

@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-# What the console script runs (python -m would add runpy to every start).
-LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
+# What the console script runs (python -m would add runpy to every start); a baseline revision
+# older than cli.entry runs cli.main.
+LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope import cli; sys.exit(getattr(cli, 'entry', cli.main)())"]
 VDSO = ("linux-vdso.so.1", "linux-gate.so.1", "linux-vdso64.so.1")
 
 

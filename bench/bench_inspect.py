@@ -36,8 +36,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# What the console script runs (python -m would add runpy to every start).
-LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope.cli import main; sys.exit(main())"]
+# What the console script runs (python -m would add runpy to every start); a baseline revision
+# older than cli.entry runs cli.main.
+LINKSCOPE = [sys.executable, "-c", "import sys; from linkscope import cli; sys.exit(getattr(cli, 'entry', cli.main)())"]
 
 
 def baseline_src(rev: str, into: Path) -> Path:

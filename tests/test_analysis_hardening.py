@@ -178,5 +178,38 @@ def test_adjacent_fortified_names_are_all_found():
     from linkscope.analysis import hardening, linker
 
     table = b"\0__printf_chk\0__memcpy_chk\0puts\0__read_chk\0"
-    assert [m.decode() for m in hardening._CHK.findall(table)] == ["__printf_chk", "__memcpy_chk", "__read_chk"]
+    assert _names_in(table, *hardening._CHK) == ["__memcpy_chk", "__printf_chk", "__read_chk"]
     assert linker._ZIG_SOURCE.findall(b"\0a.zig\0std/b.zig\0") == [b"a.zig", b"std/b.zig"]
+
+
+def _names_in(table: bytes, prefix: bytes, suffix: bytes, chars: bytes, start: int = 0, end: int | None = None) -> list[str]:
+    """Evidence._region_names over ``table`` (the region ``start``..``end`` of it)."""
+    from linkscope.analysis.evidence import Evidence
+    from linkscope.byteview import ByteView
+
+    ev = Evidence.__new__(Evidence)
+    ev.view = ByteView(table)
+    return ev._region_names((start, (len(table) if end is None else end) - start), prefix, suffix, chars)
+
+
+def test_fortified_names_are_what_the_regular_expression_finds():
+    """The scan for __*_chk names (no regular expression, whose import costs more than a file) finds
+    exactly what ``\\0(__[a-z0-9_]+_chk)(?=\\0)`` finds, in any region of any table: names at either
+    edge, names too short, other characters, tails shared with a longer name, no NUL at all."""
+    import random
+    import re
+
+    from linkscope.analysis import hardening
+
+    rx = re.compile(rb"\0(__[a-z0-9_]+_chk)(?=\0)")
+    pieces = [b"\0", b"__", b"_chk", b"_", b"a", b"z9", b"X", b".", b"printf", b"__read_chk", b"\0__x_chk\0", b"chk"]
+    rng = random.Random(7)
+    tables = [b"", b"\0", b"___chk\0", b"\0___chk\0", b"\0____chk\0", b"\0__a_chk", b"__a_chk\0", b"\0__a_chk\0",
+              b"\0__a_chk_chk\0__b_chk\0", b"\0x__a_chk\0", b"\0__A_chk\0", b"\0__a.b_chk\0"]
+    tables += [b"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(3000)]
+    for table in tables:
+        for start, end in ((0, len(table)), (1, len(table)), (0, max(0, len(table) - 1)), (2, max(2, len(table) - 3))):
+            if start > end:
+                continue
+            want = sorted({m.group(1).decode() for m in rx.finditer(table, start, end)})
+            assert _names_in(table, *hardening._CHK, start, end) == want, (table, start, end)

@@ -222,3 +222,34 @@ def test_json_batch_joined_from_worker_text_is_the_document_of_the_records(capsy
     want = jsonout.dumps(jsonout.document(jsonout.binary_to_json(inspect(p)) for p in paths))
     assert out.rstrip("\n") == want
     assert [r["error"] is not None for r in json.loads(out)["results"]][:4] == [False, False, True, False]
+
+
+def _console(tmp_path, *argv, before: str = "") -> subprocess.CompletedProcess:
+    """``linkscope ARGV`` run as the console script runs it (cli.entry), in a process of its own;
+    ``before``: Python run first (an atexit handler, a thread)."""
+    code = f"import sys\n{before}\nsys.argv = ['linkscope', *sys.argv[1:]]\nfrom linkscope.cli import entry\nentry()\n"
+    return subprocess.run([sys.executable, "-c", code, *map(str, argv)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+
+
+def test_console_script_exit_keeps_the_output_status_and_atexit_handlers(tmp_path):
+    """A read-only command ends without the interpreter's teardown: its whole output still arrives
+    (a batch larger than a pipe's buffer), its exit status is main's, and atexit handlers run."""
+    paths = [str(buildkit.get("go-default"))] * 150 + [str(tmp_path / "missing")]
+    (tmp_path / "list").write_text("\n".join(paths) + "\n")
+    p = _console(tmp_path, "inspect", "--json", "--files-from", tmp_path / "list",
+                 before="import atexit\natexit.register(lambda: print('atexit ran', file=sys.stderr))")
+    assert p.returncode == 1, p.stderr
+    doc = validate(json.loads(p.stdout))
+    assert len(doc["results"]) == 151 and len(p.stdout) > 1 << 16
+    assert p.stderr.rstrip().endswith("atexit ran") and "missing" in p.stderr
+    ok = _console(tmp_path, "inspect", buildkit.get("go-default"))
+    assert ok.returncode == 0 and ok.stdout.count("\n") == 1
+
+
+def test_console_script_exit_waits_for_a_running_thread(tmp_path):
+    """With a thread still running, the exit is the interpreter's own, which waits for it."""
+    before = ("import threading, time\n"
+              "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', file=sys.stderr))).start()")
+    p = _console(tmp_path, "inspect", buildkit.get("go-default"), before=before)
+    assert p.returncode == 0 and "thread done" in p.stderr

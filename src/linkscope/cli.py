@@ -380,5 +380,31 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+# Commands that only read their inputs and write stdout, stderr and files they close themselves.
+_READ_ONLY = frozenset(("inspect", "deps", "explain", "check", "diff"))
+
+
+def entry() -> None:
+    """The console script: :func:`main`, then exit. After a read-only command the process ends as
+    soon as its output is flushed and the atexit handlers have run: the interpreter's teardown frees
+    every object of the batch one by one (about 20 ms after /usr/bin's 741 files, a twentieth of
+    the run) for nothing. Anything unusual (a thread still running, a flush that fails) takes the
+    ordinary exit, which reports it as it always has."""
+    code = main()
+    if len(sys.argv) > 1 and sys.argv[1] in _READ_ONLY:
+        threading = sys.modules.get("threading")
+        if threading is None or threading.active_count() == 1:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                sys.exit(code)
+            import atexit
+
+            getattr(atexit, "_run_exitfuncs", lambda: None)()
+            os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

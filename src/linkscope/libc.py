@@ -53,7 +53,8 @@ from . import fastjson
 from .go import flags as goflags
 from .lazy import memoised
 from .errors import LinkscopeError
-from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_NOBITS, SHT_SYMTAB, ElfImage)
+from .formats.elf import (ET_DYN, ET_EXEC, NT_GNU_ABI_TAG, PF_W, PF_X, PT_LOAD, SHT_NOBITS, SHT_SYMTAB, VER_FLG_WEAK,
+                          ElfImage)
 from .record import record
 
 GLIBC, MUSL, BIONIC, NONE = "glibc", "musl", "bionic", "none"
@@ -262,23 +263,16 @@ def version_floors(image, symbols: bool = True) -> dict | None:
     markers: set[str] = set()
     private = False
 
-    def entry(family: str) -> dict:
-        return floors.setdefault(family, {"version": None, "symbols": [], "from": []})
-
     for r in reqs:
-        fam, _, ver = r.name.partition("_")
-        if fam not in FAMILIES or not is_dotted(ver):
-            fam = ver = None
-        family = fam or ("GLIBC" if r.name.startswith("GLIBC_") else None)
+        family, ver, key = _NAMES.get(r.name) or _read_name(r.name)
         if family is None:
             continue
-        if r.weak:
-            entry(family)
+        if family not in floors:
+            floors[family] = {"version": None, "symbols": [], "from": []}
+        if r.flags & VER_FLG_WEAK:
             weak.setdefault(family, set()).add(r.name)
             continue
-        entry(family)
         if ver:
-            key = version_key(ver)
             if family not in best or key > best[family][0]:
                 best[family] = (key, ver)
         elif r.name == "GLIBC_PRIVATE":
@@ -311,6 +305,23 @@ def version_floors(image, symbols: bool = True) -> dict | None:
             if not g["from"]:
                 g["from"] = sorted({r.file for r in reqs if r.name in markers})
     return {f: floors[f] for f in FAMILIES if f in floors}
+
+
+def _read_name(name: str) -> tuple[str | None, str | None, tuple[int, ...] | None]:
+    """(family, dotted version, its key) of a version name: ("GLIBC", "2.34", (2, 34)); a family's
+    name without a dotted version (GLIBC_PRIVATE, GLIBC_ABI_DT_RELR) has none; (None, None, None)
+    outside the families. Kept: a tree of binaries names the same few dozen versions."""
+    fam, _, ver = name.partition("_")
+    if fam not in FAMILIES or not is_dotted(ver):
+        fam = ver = None
+    family = fam or ("GLIBC" if name.startswith("GLIBC_") else None)
+    got = _NAMES[name] = (family, ver, version_key(ver) if ver else None)
+    if len(_NAMES) > 4096:   # as _VERSION_KEYS: hostile files may invent more
+        _NAMES.clear()
+    return got
+
+
+_NAMES: dict[str, tuple] = {}
 
 
 def glibc_min(image) -> str | None:

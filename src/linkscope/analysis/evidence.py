@@ -110,6 +110,30 @@ class Evidence:
         return sorted({m.group(1).decode("utf-8", "replace")
                        for m in pattern.finditer(self.view.buf, base + off, base + off + size)})
 
+    def _region_names(self, region, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
+        """Every string of the region made of ``prefix``, one or more of ``chars``, then ``suffix``
+        (the regular expression ``\\0(prefix[chars]+suffix)(?=\\0)``), sorted, once each. Found from
+        each ``suffix`` followed by a NUL, back to the NUL before it, at C speed: no regular
+        expression, whose module costs more to import than most files cost to inspect."""
+        if region is None:
+            return []
+        off, size = region
+        buf, start = self.view.buf, self.view.base + off
+        end = start + size
+        tail = suffix + b"\0"
+        shortest = len(prefix) + 1 + len(suffix)
+        out = set()
+        pos = buf.find(tail, start, end)
+        while pos >= 0:
+            stop = pos + len(suffix)
+            nul = buf.rfind(b"\0", start, stop)
+            if nul >= 0:
+                name = bytes(buf[nul + 1:stop])
+                if len(name) >= shortest and name.startswith(prefix) and not name.translate(None, chars):
+                    out.add(name.decode("ascii"))
+            pos = buf.find(tail, stop + 1, end)
+        return sorted(out)
+
     def dynstr_has(self, name: str) -> bool:
         return self._region_has(self._dynstr_region, name)
 
@@ -146,6 +170,14 @@ class Evidence:
 
     def symtab_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
         return self._region_findall(self._strtab_region, pattern, hint)
+
+    def dynstr_names(self, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
+        """:meth:`_region_names` of the dynamic string table."""
+        return self._region_names(self._dynstr_region, prefix, suffix, chars)
+
+    def symtab_names(self, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
+        """:meth:`_region_names` of the static symbol table's strings."""
+        return self._region_names(self._strtab_region, prefix, suffix, chars)
 
     # -- imports -----------------------------------------------------------------------------------
     @cached_property

@@ -53,7 +53,8 @@ GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
 X86_IBT, X86_SHSTK = 0x1, 0x2
 AARCH64_BTI, AARCH64_PAC = 0x1, 0x2
-_CHK = Rx(rb"\0(__[a-z0-9_]+_chk)(?=\0)")   # the NUL after a name starts the next: looked at, not consumed
+# FORTIFY_SOURCE's checked functions: strings "__" + [a-z0-9_]+ + "_chk" of a symbol string table.
+_CHK = (b"__", b"_chk", b"abcdefghijklmnopqrstuvwxyz0123456789_")
 _NOT_FORTIFY = {"__stack_chk", "__stack_chk_fail_local"}
 # x86-64 stack canary load, what gcc and clang emit in every protected function's prologue:
 # mov %fs:0x28,%reg (REX.W or REX.WR, 8B, ModRM mod=00 rm=100, SIB 0x25: disp32 0x28, no base).
@@ -140,7 +141,7 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
             out[k], why[k] = "not-applicable", ["pure Go (no cgo): no C code in the binary"]
     else:
         sp = next(([n] for n in ("__stack_chk_fail", "__stack_chk_guard") if ev.dynstr_has(n) or ev.symtab_has(n)), [])
-        chk = ev.dynstr_findall(_CHK, b"_chk\0") or ev.symtab_findall(_CHK, b"_chk\0")
+        chk = ev.dynstr_names(*_CHK) or ev.symtab_names(*_CHK)
         chk = [c for c in chk if not c.startswith("__stack_chk") and c not in _NOT_FORTIFY]
         # The tables that would name them: .symtab, or the imports of a file that links libc
         # dynamically (DT_NEEDED). A static-pie's dynamic symbol table is empty whatever its code does.

@@ -853,16 +853,23 @@ class ElfImage(Image):
         if v.u16(off) != 1:
             raise Malformed(f"unsupported version {v.u16(off)} of Verneed record", offset=v.base + off)
         out: list[VersionRequirement] = []
-        need_st, aux_st = self._layout.verneed, self._layout.vernaux
+        # Both records are 16 bytes, each bounds-checked where the chain puts it (ByteView.unpack's
+        # check, written out: a binary has dozens of these, a library hundreds).
+        unpack_need, unpack_aux = self._layout.verneed.unpack_from, self._layout.vernaux.unpack_from
+        buf, base, size, dynstr = v.buf, v.base, v.size, self.dynstr
         for _ in range(MAX_VERSION_RECORDS):
-            _ver, cnt, file_off, aux, nxt = v.unpack(need_st, off)
-            file = self.dynstr(file_off)
+            if off < 0 or off + 16 > size:
+                v.check(off, 16, "record")
+            _ver, cnt, file_off, aux, nxt = unpack_need(buf, base + off)
+            file = dynstr(file_off)
             a = off + aux
             if cnt:
                 self._chain_budget(a, cnt, 16, f"version need entries of {file}")
             for _ in range(MAX_VERSION_RECORDS):
-                _hash, flags, other, name_off, anext = v.unpack(aux_st, a)
-                out.append(VersionRequirement(file, self.dynstr(name_off), other & 0x7FFF, flags, bool(other & VERSYM_HIDDEN)))
+                if a < 0 or a + 16 > size:
+                    v.check(a, 16, "record")
+                _hash, flags, other, name_off, anext = unpack_aux(buf, base + a)
+                out.append(VersionRequirement(file, dynstr(name_off), other & 0x7FFF, flags, other >= VERSYM_HIDDEN))
                 if len(out) > MAX_VERSION_RECORDS:
                     raise Malformed(f"more than {MAX_VERSION_RECORDS} version need entries", offset=v.base + a)
                 if not anext:
