@@ -88,8 +88,14 @@ def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "paddi
 
 
 def _ordered(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
-    order = {c: i for i, c in enumerate(CATEGORIES)}
-    return tuple(sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (order.get(kv[0], 99), kv[0])))
+    """The non-zero counts in CATEGORIES order, then any other category by name."""
+    out = [(c, counts[c]) for c in CATEGORIES if counts.get(c)]
+    if len(out) < len(counts):
+        out += sorted((k, v) for k, v in counts.items() if v and k not in _CATEGORY_SET)
+    return tuple(out)
+
+
+_CATEGORY_SET = frozenset(CATEGORIES)
 
 
 def breakdown(image, functab=None) -> tuple[tuple[str, int], ...]:

@@ -452,11 +452,16 @@ class ElfImage(Image):
 
     # -- address mapping -------------------------------------------------------------------------
     def vaddr_to_offset(self, addr: int, size: int = 1) -> int | None:
-        for s in self.segments:
-            if s.type == PT_LOAD and s.vaddr <= addr and addr + size <= s.vaddr + s.filesz and \
-                    s.offset + (addr - s.vaddr) < 1 << 64:     # past 2**64 is no file position (vaddr_span)
-                return s.offset + (addr - s.vaddr)
+        for vaddr, end, offset in self._loads:
+            if vaddr <= addr and addr + size <= end and offset + (addr - vaddr) < 1 << 64:
+                return offset + (addr - vaddr)     # past 2**64 is no file position (vaddr_span)
         return None
+
+    @cached_property
+    def _loads(self) -> tuple[tuple[int, int, int], ...]:
+        """(vaddr, vaddr + filesz, offset) of each PT_LOAD, in table order: every address the dynamic
+        table names is mapped through them."""
+        return tuple((p.vaddr, p.vaddr + p.filesz, p.offset) for p in self.segments if p.type == PT_LOAD)
 
     def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         # A 64-bit offset plus the distance into its segment can pass 2**64: no file position, unmapped.
@@ -980,7 +985,6 @@ class ElfImage(Image):
         """(file offset, count, entry size, string table) of the dynamic symbol table, or None."""
         minent = 16 if self.bits == 32 else 24
         addr = self.dyn1(DT_SYMTAB)
-        sec = self._dynsym_section()
         if addr is not None:
             off = self._mapped(addr, "DT_SYMTAB")
             ent = self.dyn1(DT_SYMENT) or minent
@@ -996,8 +1000,10 @@ class ElfImage(Image):
                 count = self._count_from_hash()
                 if count is not None:
                     count = max(count, at_least)
-            if count is None and sec is not None and sec.addr == addr and sec.entsize:
-                count = sec.size // sec.entsize
+            if count is None:
+                sec = self._dynsym_section()
+                if sec is not None and sec.addr == addr and sec.entsize:
+                    count = sec.size // sec.entsize
             if count is None:
                 # No usable hash table and no section: GNU ld places .dynstr right after .dynsym.
                 strtab = self.dyn1(DT_STRTAB)
@@ -1011,7 +1017,7 @@ class ElfImage(Image):
             if self._dynstr is None:
                 raise Malformed("DT_SYMTAB without DT_STRTAB", offset=self.view.base + off)
             strings = self._dynstr
-        elif sec is not None:
+        elif (sec := self._dynsym_section()) is not None:
             off, ent = sec.offset, sec.entsize or minent
             if ent < minent:
                 raise Malformed(f".dynsym entry size {ent} is too small", offset=self.view.base + off)
@@ -1147,7 +1153,9 @@ class ElfImage(Image):
         if self.shoff and rows:
             regions.append((self.shoff, self.shoff + len(rows) * self._shentsize, P_HEADER, "headers"))
         strtabs, shstrndx = self._symtab_strtabs, self._names_index
-        regions += [(off, off + size, P_SECTION, section_category(name, t, fl, strtabs, i, shstrndx))
+        kinds = _KINDS   # section_category's memo, looked up here first: a file has dozens of sections
+        regions += [(off, off + size, P_SECTION, (kinds.get((name, t, fl)) if i != shstrndx and i not in strtabs else None)
+                     or section_category(name, t, fl, strtabs, i, shstrndx))
                     for i, (name, t, fl, off, size, _link) in enumerate(rows) if size and t != 0 and t != SHT_NOBITS]
         if not rows:
             # No section headers: what the segments say, with Go's table carved out when it is found.
