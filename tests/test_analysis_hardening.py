@@ -213,3 +213,27 @@ def test_fortified_names_are_what_the_regular_expression_finds():
                 continue
             want = sorted({m.group(1).decode() for m in rx.finditer(table, start, end)})
             assert _names_in(table, *hardening._CHK, start, end) == want, (table, start, end)
+
+
+def test_canary_loads_are_what_the_regular_expression_finds():
+    """The canary-load scan (no regular expression) counts what
+    ``\\x64[\\x48\\x4c]\\x8b[modrm]\\x25\\x28\\0\\0\\0`` finds, in random code and in this machine's
+    programs, whatever the window."""
+    import random
+    import re
+
+    from linkscope.analysis import hardening
+
+    rx = re.compile(rb"\x64[\x48\x4c]\x8b[\x04\x0c\x14\x1c\x24\x2c\x34\x3c]\x25\x28\x00\x00\x00")
+    load = b"\x64\x48\x8b\x04\x25\x28\x00\x00\x00"
+    pieces = [load, load[:4], load[4:], b"\x64", b"\x4c", b"\x8b", b"\x3c", b"\x3d", b"\x25\x28", b"\x00", b"\x90"]
+    rng = random.Random(11)
+    blobs = [b"", load, load * 3, b"\x64\x4c\x8b\x3c" + load[4:]]
+    blobs += [b"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    for path in ("/usr/bin/ls", "/usr/bin/bash"):
+        with open(path, "rb") as f:
+            blobs.append(f.read())
+    for blob in blobs:
+        for start, end in ((0, len(blob)), (1, len(blob)), (3, max(3, len(blob) - 2))):
+            want = [m.start() for m in rx.finditer(blob, start, end)]
+            assert list(hardening._CanaryLoads.finditer(blob, start, end)) == want, (blob[:80], start, end)

@@ -150,6 +150,30 @@ def test_inspect_path_imports_none_of_them(tmp_path):
     assert res.stdout.strip() == "0 []", res.stdout + res.stderr
 
 
+def test_an_inspect_batch_imports_none_of_them(tmp_path):
+    """A batch (this machine's /usr/bin but its Go programs: C programs with FORTIFY names and stripped
+    static ones searched for stack canaries among them) neither: not in a
+    process that works it alone, nor where it is shared with forked workers (their results cross as
+    marshal data, not pickles: pickle brings re, functools and collections)."""
+    heavy = ["re", "json", "argparse", "pickle", "_pickle", "functools", "collections", "enum", "typing"]
+    from linkscope.inspector import inspect
+
+    # Go's own readers are another matter (a Go binary's symbol table is searched with patterns).
+    files = [p for p in sorted(os.path.join("/usr/bin", f) for f in os.listdir("/usr/bin")) if inspect(p).go is None]
+    (tmp_path / "list").write_text("\n".join(files) + "\n")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    for serial in (True, False):
+        code = ("import sys, io; import linkscope.parallel as p; "
+                + ("p.PARALLEL_MIN_ITEMS = 1 << 30; " if serial else "import os; os.cpu_count = lambda: 2; ")
+                + "from linkscope.cli import main; out = sys.stdout; sys.stdout = io.StringIO(); "
+                f"rc = main(['inspect', '--json', '--files-from', {str(tmp_path / 'list')!r}]); "
+                f"text = sys.stdout.getvalue(); sys.stdout = out; leaked = [m for m in {heavy!r} if m in sys.modules]; "
+                "import json; print(len(json.loads(text)['results']), leaked)")
+        res = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONPATH=src))
+        assert res.stdout.split(" ", 1) == [str(len(files)), "[]\n"], (serial, res.stdout + res.stderr[-2000:])
+
+
 def test_record_generic_init_matches_compiled():
     """Records are built by a generic __init__ until a class has made enough of them to be worth
     compiling its own: both must build the same records and refuse the same calls."""

@@ -82,6 +82,39 @@ def test_results_that_do_not_pickle_are_redone_here(two_cores):
     assert [x for x, _ in got] == list(range(100)) and all(f is None for _, f in got)
 
 
+def test_results_cross_from_a_child_unchanged_whatever_they_hold(two_cores):
+    """A child's results arrive as made: plain values (marshal carries them; file names that are not
+    UTF-8 held as surrogates among them) and records (pickle carries those), in one batch."""
+    from linkscope.model import ErrorInfo
+
+    parent = os.getpid()
+
+    def work(chunk):
+        out = []
+        for x in chunk:
+            plain = (f"/bin/\udcff{x}", None, [x, -x, 2.5, True], {"k": (b"\0\xff", None)})
+            out.append((x, os.getpid() != parent, ErrorInfo("malformed", f"e{x}", x) if x % 3 == 0 else plain))
+        return out
+
+    items = list(range(300))
+    got = list(parallel.map_chunks(items, work))
+    assert [x for x, _, _ in got] == items
+    assert any(from_child for _, from_child, _ in got)
+    for x, _, value in got:
+        want = ErrorInfo("malformed", f"e{x}", x) if x % 3 == 0 else \
+            (f"/bin/\udcff{x}", None, [x, -x, 2.5, True], {"k": (b"\0\xff", None)})
+        assert value == want and type(value) is type(want)
+
+
+def test_messages_use_marshal_for_plain_values_and_pickle_for_records():
+    from linkscope.model import ErrorInfo
+
+    plain = (3, [("{\"path\":\"/bin/\\udcff\"}", None)])
+    assert parallel._encode(plain)[:1] == b"m" and parallel._decode(parallel._encode(plain)) == plain
+    rec = (4, [ErrorInfo("io", "gone", None)])
+    assert parallel._encode(rec)[:1] == b"p" and parallel._decode(parallel._encode(rec)) == rec
+
+
 def test_first_results_come_out_before_the_batch_is_done(two_cores, tmp_path):
     """iter_chunks yields the first chunk as soon as it is done. The children hold
     every other chunk until the consumer has had that first result (the marker): were results held

@@ -6,7 +6,7 @@ libraries and caches), large first and smaller towards the end (guided self-sche
 processes run out of work at about the same time; each process, this one included, claims the next
 chunk from a queue (a pipe holding one byte per chunk: a one-byte read cannot be split between
 readers) when it is done with one, so a process the machine slows down simply takes fewer. A child
-sends each chunk's results, pickled and length-prefixed, through its own pipe as soon as they are done; this
+sends each chunk's results, serialised (:func:`_encode`) and length-prefixed, through its own pipe as soon as they are done; this
 process takes them in between its own chunks, and once the queue is empty, waits for whichever child
 sends next. Results are handed on in input order as soon as each contiguous prefix of chunks is done
 (:func:`iter_chunks`), so the first records of a long batch come out while the rest are worked on;
@@ -14,8 +14,10 @@ sends next. Results are handed on in input order as soon as each contiguous pref
 process. Small batches, and systems without fork, run here, serially, one item at a time."""
 from __future__ import annotations
 
+import marshal
 import os
 import struct
+import sys
 
 __all__ = ["map_chunks", "iter_chunks"]
 
@@ -30,14 +32,14 @@ MAX_CHUNK = 256
 MIN_CHUNK = 8
 MAX_TOKENS = 256   # chunks at most: the queue holds one byte per chunk
 
-_FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) pickled
+_FRAME = struct.Struct("<I")   # each message from a child: its length, then (chunk index, results) encoded
 
 
 def map_chunks(items: list, work, warm=None, jobs: int | None = None):
     """``work(chunk)`` (a list of results, one per item, in order) over all of ``items``: each result
     yielded in order, as soon as it and every one before it are done. ``warm()``, when given, runs
     once before any child is forked: what it loads (caches every item needs) is inherited by every
-    process. Results cross a pipe pickled: keep them plain."""
+    process. Results cross a pipe (:func:`_encode`): plain values are cheapest."""
     for part in iter_chunks(items, work, warm, jobs):
         yield from part
 
@@ -130,9 +132,12 @@ def _claim(queue, chunks: list[list], work, done: dict, after_each) -> None:
 
 def _fork(queue, chunks: list[list], work) -> "_Child | None":
     """A child claiming chunks from the queue, or None when no child can be had."""
-    # Imported here, not in the child: a fork while another thread of this process holds the import
-    # lock would leave the child waiting on it for ever (its chunks then all fall to this process).
-    import pickle  # noqa: F401
+    # A child imports pickle only for results marshal cannot carry: safe while this process has one
+    # thread. With others, it is imported here: a fork while another thread holds an import lock
+    # would leave the child waiting on it for ever (its chunks then all fall to this process).
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        import pickle  # noqa: F401
     try:
         rfd, wfd = os.pipe()
     except OSError:
@@ -153,11 +158,9 @@ def _fork(queue, chunks: list[list], work) -> "_Child | None":
         code = 1
         try:
             os.close(rfd)
-            import pickle   # already in sys.modules (imported before the fork): no import lock taken here
-
             with os.fdopen(wfd, "wb") as fh:
                 def send(k: int) -> None:
-                    data = pickle.dumps((k, done.pop(k)), pickle.HIGHEST_PROTOCOL)
+                    data = _encode((k, done.pop(k)))
                     fh.write(_FRAME.pack(len(data)) + data)
                     fh.flush()
 
@@ -182,8 +185,6 @@ class _Child:
         """Take the results the child has sent so far into ``done`` (with ``block``, all of them,
         up to its end); a message cut short or unreadable is left out (its chunk is redone here).
         False once the child's pipe is at its end (the child is gone)."""
-        import pickle
-
         if block:
             os.set_blocking(self.fd, True)
         while True:
@@ -200,7 +201,7 @@ class _Child:
                 if len(buf) - at - _FRAME.size < n:
                     break
                 try:
-                    k, results = pickle.loads(buf[at + _FRAME.size:at + _FRAME.size + n])
+                    k, results = _decode(buf[at + _FRAME.size:at + _FRAME.size + n])
                     done[k] = results
                 except Exception:   # whatever went wrong in the child, that chunk is redone here
                     pass
@@ -223,3 +224,24 @@ class _Child:
             os.close(self.fd)
         except OSError:
             pass
+
+
+def _encode(message) -> bytes:
+    """A child's message: marshal when it can carry it (strings, numbers, tuples, lists, dicts: a
+    rendered batch), else pickle (records). marshal is built in; importing pickle costs more than
+    inspecting a dozen files (it brings re, functools and collections), and a batch's last import
+    is paid before the first result."""
+    try:
+        return b"m" + marshal.dumps(message)
+    except ValueError:   # an object marshal does not know
+        import pickle
+
+        return b"p" + pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(data: bytes):
+    if data[:1] == b"m":
+        return marshal.loads(data[1:])
+    import pickle
+
+    return pickle.loads(data[1:])
