@@ -62,3 +62,28 @@ def test_the_decoder_reads_nothing_past_end_and_says_why():
     assert decode_leb128(buf, 0, 3, 2, False)[2] == LEB_LONG          # two bytes allowed, both continue
     assert decode_leb128(b"\x7f", 0, 1, 5, True)[0] == -1
     assert decode_leb128(b"\x7f", 0, 1, 5, False)[0] == 127
+
+
+def test_cstring_over_every_kind_of_buffer(tmp_path):
+    """A NUL-terminated string read the same from bytes and from a mapped file: within the
+    view (its end bounds the search as much as the limit does), bytes that are not UTF-8 held as
+    surrogates, and one not terminated within the window refused."""
+    import mmap
+
+    from linkscope.errors import Malformed
+
+    data = b"xx\0abc\0caf\xc3\xa9\0\xff\xfe\0tail"
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for buf in (data, mm):
+            v = ByteView(buf, base=3, size=len(data) - 3 - 4)   # "abc\0café\0\xff\xfe\0"
+            assert [v.cstring(0), v.cstring(4), v.cstring(10)] == ["abc", "caf\xe9", "\udcff\udcfe"]
+            assert v.cstring(1, limit=3) == "bc"
+            with pytest.raises(Malformed, match="not terminated within 2 bytes"):
+                v.cstring(0, limit=2)
+            with pytest.raises(Malformed, match="outside its table"):
+                v.cstring(v.size)
+            cut = ByteView(buf, base=3, size=2)                   # the view ends before the NUL
+            with pytest.raises(Malformed, match="not terminated within 2 bytes"):
+                cut.cstring(0)

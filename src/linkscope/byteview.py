@@ -119,11 +119,13 @@ class ByteView:
         if off < 0 or off >= self.size:
             raise Malformed(f"{what} offset {off:#x} outside its table of {self.size:#x} bytes", offset=self._at(max(off, 0)))
         start = self.base + off
-        stop = min(self.base + self.size, start + limit)
+        stop = start + limit
+        if stop > self.base + self.size:
+            stop = self.base + self.size
         end = self.buf.find(b"\0", start, stop)
         if end < 0:
             raise Malformed(f"{what} not terminated within {stop - start} bytes", offset=start)
-        return bytes(self.buf[start:end]).decode("utf-8", "surrogateescape")
+        return str(self.buf[start:end], "utf-8", "surrogateescape")
 
     def find(self, needle: bytes, start: int = 0, end: int | None = None) -> int:
         """Offset of ``needle`` within the view, or -1 (C-speed search, no copy)."""
