@@ -16,8 +16,7 @@ def _parse(view: ByteView):
     head = bytes(view.buf[view.base:view.base + 64])
     kind = sn.sniff(head)
     if kind == sn.ELF:
-        from .formats import elf
-        return elf.parse(view)
+        return _module("formats.elf").parse(view)
     if kind == sn.MACHO:
         from .formats import macho
         return macho.parse(view)
@@ -38,6 +37,19 @@ def _parse(view: ByteView):
         return archive.parse(view)
     from .formats import text  # anything else is a linker script, text or data, not an error
     return text.parse(view)
+
+
+def _module(name: str):
+    """The module linkscope.NAME, imported on first use and kept: a batch describes hundreds of
+    files, and an import statement costs microseconds on every call; what a file does not need
+    (another format's reader, the analyses for the one-line output) is never imported."""
+    mod = _LOADED.get(name)
+    if mod is None:
+        mod = _LOADED[name] = __import__(f"{__package__}.{name}", fromlist=["_"])
+    return mod
+
+
+_LOADED: dict = {}
 
 
 def open_image(path: str, st: os.stat_result | None = None, *, files: Files | None = None) -> "_Opened":
@@ -134,8 +146,6 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     the libc facts and the analyses (cgo, linker, hardening, findings, sizes) are left at their
     defaults, which then mean "not computed", not "none". ``capabilities`` reads the file's
     ``security.capability`` attribute when called (see :func:`analysis.analyze`)."""
-    from .go import buildinfo
-
     if getattr(image, "format", None) == "macho-universal":
         slices = []
         for sl in image.slices:
@@ -148,7 +158,7 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
     else:
         facts = image.facts(summary=summary)
         # A damaged build-info blob spoils only the Go part: keep every other fact, say what broke.
-        go = image.attempt("Go build info", lambda: buildinfo.read_buildinfo(image))
+        go = image.attempt("Go build info", lambda: _module("go.buildinfo").read_buildinfo(image))
         if go is not None and facts.get("os") is None:
             facts["os"] = go.setting("GOOS")
         if st is not None:
@@ -161,8 +171,8 @@ def describe(image, path: str, st: os.stat_result | None = None, *, summary: boo
         rec = replace(rec, setuid=bool(st.st_mode & stat.S_ISUID), setgid=bool(st.st_mode & stat.S_ISGID), size=st.st_size)
     later: dict = {}
     if not summary and getattr(image, "format", None) != "macho-universal":
-        from .analysis import analyze  # cgo, linker, hardening, findings, size (each slice its own)
-        later = analyze(image, rec, capabilities=capabilities)
+        # cgo, linker, hardening, findings, size (each slice its own)
+        later = _module("analysis").analyze(image, rec, capabilities=capabilities)
     if image.warnings:
         later["warnings"] = tuple(image.warnings)
     return replace(rec, **later) if later else rec
@@ -178,10 +188,9 @@ def _other_record(image, path: str, st: os.stat_result) -> Binary:
 def _libc_fields(image) -> dict:
     """The cheap C-library fields: libc flavour and the symbol-version floors, from the file alone.
     Damaged version tables spoil only these fields (a warning), not the rest of the record."""
-    from .libc import libc_flavour, version_floors
-
-    floors = image.attempt("symbol versions", lambda: version_floors(image) or {})
-    flavour = image.attempt("symbol versions", lambda: libc_flavour(image))
+    libc = _module("libc")
+    floors = image.attempt("symbol versions", lambda: libc.version_floors(image) or {})
+    flavour = image.attempt("symbol versions", lambda: libc.libc_flavour(image))
     if floors is None:
         return {"libc": flavour}
     return dict(libc=flavour, glibc_min=floors["GLIBC"]["version"] if "GLIBC" in floors else None,

@@ -4,12 +4,16 @@ or JSON; nothing here formats output itself. The CLI (linkscope.cli) parses the 
 imports only the module of the subcommand that runs. Exit statuses: linkscope.status."""
 from __future__ import annotations
 
+# What every batch uses for each of its inputs, imported once (an import statement in a function runs
+# on every call: microseconds a file).
+from ..errors import unreadable
+from ..model import Binary, ErrorInfo
+from ..render.diagnostic import record_error_line
+
 
 def internal_error(e: Exception):
     """The error of one input that linkscope itself failed on (a bug, not the input's fault): kind
     "internal", so that it is told apart from every kind bad input gets."""
-    from ..model import ErrorInfo
-
     return ErrorInfo("internal", f"internal error: {type(e).__name__}: {e}; please report it", None)
 
 
@@ -26,7 +30,6 @@ def guarded(compute, on_error):
 def inspect_one(path: str, **kw):
     """:func:`linkscope.inspector.inspect`, guarded: a Binary record whatever happens inside."""
     from ..inspector import inspect
-    from ..model import Binary
 
     return guarded(lambda: inspect(path, **kw), lambda err: Binary(path=path, error=err))
 
@@ -42,8 +45,6 @@ def resolve_one(path: str, env, session, **kw):
 def rendered_one(path: str, make, render, human: bool = True):
     """``rendered(r, render(r), human)`` for the record ``make()`` gives, guarded: when computing or
     rendering it fails, the rendering of that input's internal-error record."""
-    from ..model import Binary
-
     def fallback(err):
         r = Binary(path=path, error=err)
         return rendered(r, render(r), human)
@@ -59,9 +60,6 @@ def rendered(r, shown, human: bool = True) -> tuple[object, str | None]:
     """What a worker hands back for one record: its rendering (None, in human mode, for an input
     that could not be read at all: its error goes to stderr only; JSON keeps its error record) and
     its stderr line."""
-    from ..errors import unreadable
-    from ..render.diagnostic import record_error_line
-
     err = record_error_line(r)
     if human and isinstance(shown, str) and unreadable(r):
         shown = None
