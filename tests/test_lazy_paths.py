@@ -273,3 +273,25 @@ def test_read_whole_gives_the_record_mapping_gives(path, monkeypatch):
     read = inspector.inspect(path)
     monkeypatch.setattr(files, "READ_WHOLE", -1)   # every file mapped
     assert inspector.inspect(path) == read
+
+
+def test_record_text_is_the_dumps_of_its_json():
+    """jsonout.binary_text (what an inspect batch writes, findings' text reused from file to file) is
+    exactly dumps(binary_to_json(...)) and json.dumps of it: for this machine's programs and every
+    build the tests make, each twice (the second time from the reused text), records with errors,
+    slices and file names that are not UTF-8 among them; and a finding whose evidence is a list."""
+    import buildkit
+    from linkscope.inspector import inspect
+    from linkscope.model import Finding
+    from linkscope.record import replace
+    from linkscope.render import jsonout
+
+    paths = [os.path.join("/usr/bin", f) for f in sorted(os.listdir("/usr/bin"))][:400]
+    paths += [str(buildkit.get(name)) for name in sorted(buildkit.SPECS)]
+    recs = [inspect(p) for p in paths] + [inspect("/no/such/file"), inspect(b"/tmp/\xff".decode("utf-8", "surrogateescape"))]
+    recs.append(replace(recs[0], findings=(Finding("x", "info", "t\u00e9", ["a", "b"], None),)))
+    assert any(r.findings for r in recs) and any(r.error for r in recs)
+    for _ in range(2):
+        for r in recs:
+            d = jsonout.binary_to_json(r)
+            assert jsonout.binary_text(r) == fastjson.dumps(d) == json.dumps(d, ensure_ascii=True, separators=(",", ":"))

@@ -21,8 +21,7 @@ def run(args) -> int:
         if pretty:
             render = jsonout.binary_to_json
         else:   # each worker encodes its own records; the document is joined from their text
-            def render(r, _to=jsonout.binary_to_json, _dumps=jsonout.dumps):
-                return _dumps(_to(r))
+            render = jsonout.binary_text
     else:
         from ..render import human as text
         render = text.full if args.verbose else text.line
