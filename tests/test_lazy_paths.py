@@ -295,3 +295,35 @@ def test_record_text_is_the_dumps_of_its_json():
         for r in recs:
             d = jsonout.binary_to_json(r)
             assert jsonout.binary_text(r) == fastjson.dumps(d) == json.dumps(d, ensure_ascii=True, separators=(",", ":"))
+
+
+def test_record_replace_keeps_every_other_field():
+    """record.replace (all fields read in one call, the changed ones put in place) copies every field
+    it is not told to change, for records of one field, of many, with factories and unfrozen, and
+    refuses names that are no field, naming them."""
+    from linkscope import record as R
+    from linkscope.model import Binary
+
+    @R.record
+    class One:
+        a: int
+
+    @R.record(frozen=False)
+    class Loose:
+        a: int
+        b: list = R.field(default_factory=list)
+
+    @R.record
+    class Empty:
+        pass
+
+    assert R.replace(One(1), a=2) == One(2) and R.replace(One(1)) == One(1)
+    loose = R.replace(Loose(1, [3]), a=5)
+    assert (loose.a, loose.b) == (5, [3])
+    assert R.replace(Empty()) == Empty()
+    b = Binary(path="/x", format="elf", needed=("libc.so.6",), size=7)
+    c = R.replace(b, size=9, stripped=True)
+    assert [getattr(c, n) for n in R.fields(Binary)] == [
+        9 if n == "size" else True if n == "stripped" else getattr(b, n) for n in R.fields(Binary)]
+    with pytest.raises(TypeError, match=r"Binary has no field\(s\) nope, zz"):
+        R.replace(b, zz=1, size=3, nope=2)

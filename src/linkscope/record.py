@@ -201,10 +201,34 @@ def fields(obj_or_cls) -> tuple[str, ...]:
 
 def replace(obj, /, **changes):
     """A copy of ``obj`` with some fields changed."""
-    for n in obj.__record_fields__:
-        if n not in changes:
-            changes[n] = getattr(obj, n)
-    if len(changes) != len(obj.__record_fields__):
-        unknown = set(changes) - set(obj.__record_fields__)
-        raise TypeError(f"{type(obj).__name__} has no field(s) {', '.join(sorted(unknown))}")
-    return obj.__class__(**changes)
+    cls = obj.__class__
+    names = obj.__record_fields__
+    got = cls.__dict__.get("__record_values__")
+    if got is None:
+        got = _values_of(cls, names)
+    values = got(obj)    # every field at once, in order (one C call)
+    index = cls.__record_index__
+    for k, v in changes.items():
+        i = index.get(k)
+        if i is None:
+            unknown = set(changes) - set(names)
+            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+        values[i] = v
+    return cls(*values)
+
+
+def _values_of(cls, names: tuple[str, ...]):
+    """A function giving a record's field values as a new list, made once per class."""
+    from _operator import attrgetter   # operator's C half: operator.py itself is not needed
+
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        get = lambda obj: [one(obj)]   # noqa: E731 (attrgetter of one name gives the value, not a tuple)
+    elif names:
+        many = attrgetter(*names)
+        get = lambda obj: list(many(obj))   # noqa: E731
+    else:
+        get = lambda obj: []   # noqa: E731
+    type.__setattr__(cls, "__record_values__", get)
+    type.__setattr__(cls, "__record_index__", {n: i for i, n in enumerate(names)})
+    return get
