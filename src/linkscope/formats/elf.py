@@ -645,11 +645,25 @@ class ElfImage(Image):
     def dynstr(self, off: int) -> str:
         got = self._dynstrs.get(off)
         if got is None:
-            if self._dynstr is None:
+            table = self._dynstr
+            if table is None:
                 raise Malformed("dynamic table has strings but no DT_STRTAB", offset=None)
+            text = self._dynstr_text
+            end = text.find("\0", off, off + 4096) if text is not None and 0 <= off < len(text) else -1
             # Kept: the version needs name the same library file once per version they require.
-            got = self._dynstrs[off] = self._dynstr.cstring(off, 4096, "dynamic string")
+            got = self._dynstrs[off] = text[off:end] if end >= 0 else table.cstring(off, 4096, "dynamic string")
         return got
+
+    @cached_property
+    def _dynstr_text(self) -> str | None:
+        """The dynamic string table decoded once, when it is ASCII and of a program's size (16 KiB at
+        most): a file looks up dozens of its strings (needed libraries, version names), each then a
+        find and a slice. None otherwise: each string is read on its own (ByteView.cstring)."""
+        table = self._dynstr
+        if table is None or table.size > 1 << 14:
+            return None
+        raw = table.bytes(0, table.size, "dynamic string table")
+        return raw.decode("ascii") if raw.isascii() else None
 
     @cached_property
     def needed(self) -> tuple[str, ...]:
