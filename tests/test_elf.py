@@ -159,3 +159,25 @@ def test_a_segment_file_offset_near_2_64_maps_no_address_for_vaddr_to_offset():
     img = elf.parse(ByteView(bytes(crafted.elf64_file([ph], size=512))))
     assert img.vaddr_to_offset(0x400000 + 8) == (1 << 64) - 8
     assert img.vaddr_to_offset(0x400000 + 0x20) is None
+
+
+def test_section_columns_and_debug_names_are_what_the_rows_say():
+    """The C-speed shortcuts over the section table (the sh_type column; whether any name is a debug
+    section's, from the names joined) answer as a loop over the rows does, on every ELF file the
+    tests have: Go's debug/elf samples, the test builds (with and without symbols and DWARF), this
+    machine's programs."""
+    from linkscope.formats.elf import is_debug_section
+
+    files = list(go_testdata_elves()) + [buildkit.get(n) for n in sorted(buildkit.SPECS)]
+    files += [p for p in sorted(Path("/usr/bin").iterdir()) if p.is_file()]
+    seen = 0
+    for path in files:
+        data = Path(path).read_bytes()
+        if data[:4] != b"\x7fELF":
+            continue
+        img = elf.parse(ByteView(data))
+        rows = img._section_table[0]
+        assert img._section_types == tuple(r[1] for r in rows)
+        assert img._has_debug_names == any(is_debug_section(n) for n in img.section_names), path
+        seen += img._has_debug_names
+    assert seen >= 3

@@ -1198,8 +1198,24 @@ class ElfImage(Image):
 
     @cached_property
     def _symtab_strtabs(self) -> frozenset[int]:
+        if SHT_SYMTAB not in self._section_types:   # a stripped file: no loop over its sections
+            return frozenset()
         n = len(self.section_rows)
         return frozenset(link for _name, t, _fl, _off, _size, link in self.section_rows if t == SHT_SYMTAB and 0 < link < n)
+
+    @cached_property
+    def _section_types(self) -> tuple[int, ...]:
+        """sh_type of every section, in table order (a column made at C speed: what only asks
+        whether a type is there needs no loop)."""
+        columns = zip(*self._section_table[0])   # the rows' fields, one tuple per field, in order
+        next(columns, None)                       # sh_name
+        return next(columns, ())
+
+    @cached_property
+    def _has_debug_names(self) -> bool:
+        """Whether a section's name is a debug section's (is_debug_section), from the names joined."""
+        names = "\0" + "\0".join(self.section_names) + "\0"
+        return any("\0" + p in names for p in (*DEBUG_SECTION_PREFIXES, ".stab")) or "\0.gdb_index\0" in names
 
     def _section_align(self, idx: int) -> int:
         a = self._section_table[0][idx][8]
@@ -1221,6 +1237,9 @@ class ElfImage(Image):
         rows = self.section_rows
         if not rows:
             return None
+        types = self._section_types
+        if SHT_SYMTAB not in types and SHT_SYMTAB_SHNDX not in types and not self._has_debug_names:
+            return None    # nothing strip removes (no symbol table, hence no strings of one; no debug section)
         strtabs, shstrndx = self._symtab_strtabs, self._names_index
         # What strip removes is never loaded: the loaded sections are ruled out first, from the rows
         # (a stripped file makes no section records here).
