@@ -15,7 +15,8 @@ Timings are wall-clock minima over repeats; ratios are what matter. Nothing here
 
 Rows b, d and e are also timed with linkscope installed as pipx installs a tool: in a virtual
 environment of its own (rows marked "venv"; linkscope has no run-time dependencies, so the
-environment holds a path file naming this tree's src/ and nothing else). Python's start-up there runs
+environment holds a path file naming this tree's src/ and nothing else), run through the console
+script pip writes (which imports re before anything of linkscope's). Python's start-up there runs
 only that environment's site hooks, not those of the base interpreter's site-packages (on this
 machine, a sandbox's certifi CA injector that costs every process ~35 ms).
 
@@ -81,6 +82,31 @@ def tree_files(tops) -> list[str]:
     return out
 
 
+# The console script pip (and so pipx) writes for linkscope's entry point, word for word: its own
+# `import re` is part of what an installed linkscope costs.
+PIP_LAUNCHER = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+from linkscope.cli import entry
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(entry())
+"""
+
+
+def venv_linkscope(into: Path) -> list[str] | None:
+    """linkscope as pipx installs it: pip's console script in a new virtual environment whose only
+    package is this tree's linkscope (a path file naming its src/), or None."""
+    python = venv_python(into)
+    if python is None:
+        return None
+    script = Path(python).parent / "linkscope"
+    script.write_text(PIP_LAUNCHER.format(python=python))
+    script.chmod(0o755)
+    return [python, str(script)]
+
+
 def venv_python(into: Path) -> str | None:
     """The Python of a new virtual environment whose only package is this tree's linkscope, or None."""
     env = into / "venv"
@@ -125,8 +151,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
-        vpy = venv_python(td)
-        in_venv = [vpy, *LINKSCOPE[1:]] if vpy else None
+        in_venv = venv_linkscope(td)
+        vpy = in_venv[0] if in_venv else None
         base_env = None
         if args.baseline:
             base_env = dict(os.environ, PYTHONPATH=str(baseline_src(args.baseline, td)))
