@@ -137,9 +137,6 @@ class Evidence:
     def dynstr_has(self, name: str) -> bool:
         return self._region_has(self._dynstr_region, name)
 
-    def dynstr_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
-        return self._region_findall(self._dynstr_region, pattern, hint)
-
     @property
     def has_symtab(self) -> bool:
         return self._strtab_region is not None

@@ -84,7 +84,6 @@ class _CanaryLoads:
             pos = buf.find(tail, pos + 1, end)
 
 
-
 def gnu_properties(image) -> dict[int, int]:
     """pr_type -> u32 value of the NT_GNU_PROPERTY_TYPE_0 notes (the AND/OR feature words)."""
     out: dict[int, int] = {}
