@@ -1215,7 +1215,7 @@ class ElfImage(Image):
     def _has_debug_names(self) -> bool:
         """Whether a section's name is a debug section's (is_debug_section), from the names joined."""
         names = "\0" + "\0".join(self.section_names) + "\0"
-        return any("\0" + p in names for p in (*DEBUG_SECTION_PREFIXES, ".stab")) or "\0.gdb_index\0" in names
+        return any("\0" + p in names for p in _DEBUG_PREFIXES) or f"\0{_DEBUG_INDEX}\0" in names
 
     def _section_align(self, idx: int) -> int:
         a = self._section_table[0][idx][8]
@@ -1332,8 +1332,12 @@ _GO_METADATA = {".go.type", ".go.func", ".typelink", ".itablink", ".gosymtab", "
                 ".go.module", ".gofunc"}
 
 
+# What strip removes as debug information, by name (ElfImage._has_debug_names asks the same of all names).
+_DEBUG_PREFIXES, _DEBUG_INDEX = (*DEBUG_SECTION_PREFIXES, ".stab"), ".gdb_index"
+
+
 def is_debug_section(name: str) -> bool:
-    return name.startswith((*DEBUG_SECTION_PREFIXES, ".stab")) or name == ".gdb_index"
+    return name.startswith(_DEBUG_PREFIXES) or name == _DEBUG_INDEX
 
 
 def section_category(name: str, t: int, fl: int, symtab_strtabs: set[int], index: int, shstrndx: int | None) -> str:
