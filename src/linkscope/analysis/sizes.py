@@ -52,17 +52,14 @@ def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "paddi
     """Bytes per category for ``regions`` (start, end, priority, category) over a file of ``size``
     bytes: each byte goes to the covering region of lowest priority number (ties: the earlier
     region), bytes no region covers to ``gap``. The counts sum to ``size``."""
-    clipped = []
-    for i, (s, e, prio, cat) in enumerate(regions):
-        s, e = (s if s > 0 else 0), (e if e < size else size)
-        if e > s:
-            clipped.append((s, e, prio, i, cat))
-    clipped.sort()
+    # Fast path: the usual file's regions, in start order, lie inside it and do not overlap (an
+    # empty one paints nothing): each counts whole, and neither priority nor order can matter.
     out: dict[str, int] = {}
-    # Fast path: no two regions overlap (the usual file).
     pos = 0
-    for s, e, _p, _i, cat in clipped:
-        if s < pos:
+    for s, e, _p, cat in sorted(regions):
+        if e <= s:
+            continue
+        if s < pos or e > size:   # overlapping, or past the end (pos >= 0: also before the start)
             break
         out[cat] = out.get(cat, 0) + (e - s)
         pos = e
@@ -71,6 +68,12 @@ def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "paddi
         if size > covered:
             out[gap] = out.get(gap, 0) + (size - covered)
         return out
+    clipped = []
+    for i, (s, e, prio, cat) in enumerate(regions):
+        s, e = (s if s > 0 else 0), (e if e < size else size)
+        if e > s:
+            clipped.append((s, e, prio, i, cat))
+    clipped.sort()
     out = {}
     bounds = sorted({0, size, *(r[0] for r in clipped), *(r[1] for r in clipped)})
     starts: dict[int, list] = {}
