@@ -168,7 +168,6 @@ def test_paint_gives_every_byte_one_category():
     assert sum(sizes.paint(7, [(-5, 3, 0, "a"), (2, 99, 1, "b")]).values()) == 7
 
 
-
 def _painted_byte_by_byte(size, regions, gap="padding"):
     """paint's rule, by definition: each byte to the covering region of lowest (priority, index)."""
     out = {}
@@ -196,7 +195,8 @@ def test_paint_fast_path_and_sweep_follow_the_rule(regions):
 
 def test_paint_of_real_files_follows_the_rule():
     # Real section layouts (the fast path's case) against the rule, on a byte-scaled copy: offsets
-    # divided down so that the byte-by-byte reference stays cheap, order and overlaps kept.
+    # divided down so that the byte-by-byte reference stays cheap (floor division keeps the order
+    # and adds no overlap).
     files = [p for p in sorted(glob.glob("/usr/bin/*"))[:400] if os.path.isfile(p) and not os.path.islink(p)][:60]
     checked = 0
     for p in files:
@@ -211,6 +211,7 @@ def test_paint_of_real_files_follows_the_rule():
         assert sizes.paint(n, small) == {k: v for k, v in _painted_byte_by_byte(n, small).items() if v}, p
         checked += 1
     assert checked >= 20
+
 
 def test_shstrtab_size_shares_tails_when_merged():
     names = [".rela.plt", ".plt", ".text", ".rodata", ".data", ".data"]
