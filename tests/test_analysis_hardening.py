@@ -215,6 +215,63 @@ def test_fortified_names_are_what_the_regular_expression_finds():
             assert _names_in(table, *hardening._CHK, start, end) == want, (table, start, end)
 
 
+def _evidence_over(table: bytes, start: int, end: int, offsets=frozenset()):
+    """An Evidence whose dynamic and static string tables are both ``table[start:end]``, its symbols
+    naming ``offsets`` of it."""
+    from linkscope.analysis.evidence import Evidence
+    from linkscope.byteview import ByteView
+
+    ev = Evidence.__new__(Evidence)
+    ev.view = ByteView(table)
+    ev.__dict__.update(_dynstr_region=(start, end - start), _strtab_region=(start, end - start),
+                       _symtab_name_offsets=frozenset(offsets))
+    return ev
+
+
+def test_one_search_answers_what_a_search_per_name_does():
+    """The canary and FORTIFY names are answered from one search per table for "_chk"
+    (``within``): each answer is the one its own search gives (a whole string, a symbol pointing
+    at a shared tail, the names of the pattern), in any region of any table, and past
+    MAX_STRINGS strings holding the part the names are searched for one by one."""
+    import random
+
+    from linkscope.analysis import evidence, hardening
+
+    names = ("__stack_chk_fail", "__stack_chk_guard", "__printf_chk")
+    pieces = [b"\0", b"__stack_chk_fail", b"__stack_chk_guard", b"x", b"_chk", b"__printf", b"__", b"a",
+              b"\0__stack_chk_fail\0", b"_chk_fail", b"X", b"chk"]
+    rng = random.Random(5)
+    tables = [b"", b"\0", b"__stack_chk_fail\0", b"\0__stack_chk_fail", b"\0__stack_chk_fail\0",
+              b"\0x__stack_chk_fail\0", b"\0__printf_chk\0__stack_chk_guard\0"]
+    tables += [b"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25))) for _ in range(2000)]
+    for table in tables:
+        for start, end in ((0, len(table)), (1, len(table)), (0, max(0, len(table) - 1)), (2, max(2, len(table) - 3))):
+            if start > end:
+                continue
+            region = table[start:end]
+            # symbols at some of the offsets where a canary name's tail starts
+            tails = [i for i in range(len(region)) if region.startswith((b"__stack_chk_fail\0", b"__stack_chk_guard\0"), i)]
+            offsets = set(rng.sample(tails, rng.randrange(len(tails) + 1)))
+            one, own = _evidence_over(table, start, end, offsets), _evidence_over(table, start, end, offsets)
+            for n in names:
+                assert one.dynstr_has(n, within=b"_chk") == own.dynstr_has(n), (table, start, end, n)
+                assert one.symtab_has(n, within=b"_chk") == own.symtab_has(n), (table, start, end, n, offsets)
+            want = own._region_names(own._strtab_region, *hardening._CHK)
+            assert one.dynstr_names(*hardening._CHK) == one.symtab_names(*hardening._CHK) == want, (table, start, end)
+            assert set(one._scans) == {("dynstr", b"_chk"), ("symtab", b"_chk")}   # one search per table
+    # A string holding the part right after the one before; a part the name does not hold.
+    table = b"\0__stack_chk_guard\0__stack_chk_fail\0puts\0"
+    ev = _evidence_over(table, 0, len(table))
+    assert ev.dynstr_has("__stack_chk_fail", within=b"__stack") and ev.dynstr_has("puts", within=b"_chk")
+    # MAX_STRINGS strings holding the part are kept; one more, and each name is searched for.
+    for extra in (0, 1):
+        crowded = b"\0" + b"__x_chk\0" * (evidence.MAX_STRINGS - 1 + extra) + b"y__stack_chk_fail\0"
+        ev = _evidence_over(crowded, 0, len(crowded), {len(crowded) - len(b"__stack_chk_fail\0")})
+        assert (ev._holding("symtab", b"_chk", b"_chk") is None) == bool(extra)
+        assert ev.symtab_has("__stack_chk_fail", within=b"_chk") and not ev.dynstr_has("__stack_chk_fail", within=b"_chk")
+        assert ev.dynstr_names(*hardening._CHK) == ["__x_chk"]
+
+
 def test_canary_loads_are_what_the_regular_expression_finds():
     """The canary-load scan (no regular expression) counts what
     ``\\x64[\\x48\\x4c]\\x8b[modrm]\\x25\\x28\\0\\0\\0`` finds, in random code and in this machine's

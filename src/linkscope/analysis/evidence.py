@@ -13,6 +13,7 @@ from ..go import pclntab
 
 SCAN_LIMIT = 64 << 20          # bytes of a string table or segment searched, at most
 MAX_COMMENT = 64 << 10
+MAX_STRINGS = 4096             # strings kept from one search of a table (beyond: each name searched for)
 
 
 class Evidence:
@@ -134,22 +135,81 @@ class Evidence:
             pos = buf.find(tail, stop + 1, end)
         return sorted(out)
 
-    def dynstr_has(self, name: str) -> bool:
-        return self._region_has(self._dynstr_region, name)
+    def _region_strings(self, region, part: bytes) -> list[tuple[int, bytes]] | None:
+        """(offset in the region, string) of every string of the region that holds ``part`` (no
+        NUL in it) and ends with a NUL inside the region, in order. A string with no NUL before it
+        starts at the region's start: offset 0, no whole string, though a symbol may point into it.
+        One C-speed search for ``part`` however many names holding it are asked about; None past
+        MAX_STRINGS strings (then each name is searched for)."""
+        if region is None:
+            return []
+        off, size = region
+        buf, start = self.view.buf, self.view.base + off
+        end = start + size
+        out = []
+        pos = buf.find(part, start, end)
+        while pos >= 0:
+            stop = buf.find(b"\0", pos + len(part), end)
+            if stop < 0:
+                break
+            if len(out) == MAX_STRINGS:
+                return None
+            first = buf.rfind(b"\0", start, pos) + 1 or start
+            out.append((first - start, buf[first:stop]))
+            pos = buf.find(part, stop + 1, end)
+        return out
+
+    def _table(self, table: str) -> tuple[int, int] | None:
+        return self._dynstr_region if table == "dynstr" else self._strtab_region
+
+    @cached_property
+    def _scans(self) -> dict:
+        return {}
+
+    def _holding(self, table: str, part: bytes | None, name: bytes) -> list[tuple[int, bytes]] | None:
+        """:meth:`_region_strings` of the dynamic (``dynstr``) or static (``symtab``) string table
+        for ``part``, searched once per table and part; None when there is no part of ``name`` to
+        search for (or too many strings hold it)."""
+        if part is None or part not in name:
+            return None
+        key = (table, part)
+        if key not in self._scans:
+            self._scans[key] = self._region_strings(self._table(table), part)
+        return self._scans[key]
+
+    def _whole(self, table: str, name: str, within: bytes | None) -> bool:
+        """Whether a string of the table is exactly ``name``: from the strings holding ``within``
+        when given, else by a search of its own."""
+        want = name.encode()
+        strings = self._holding(table, within, want)
+        if strings is None:
+            return self._region_has(self._table(table), name)
+        return any(s == want for at, s in strings if at)
+
+    def dynstr_has(self, name: str, within: bytes | None = None) -> bool:
+        """Whether the dynamic string table holds the string ``name``. ``within``, a part of
+        ``name``: answered from one search for it, shared with every other name that holds it."""
+        return self._whole("dynstr", name, within)
 
     @property
     def has_symtab(self) -> bool:
         return self._strtab_region is not None
 
-    def symtab_has(self, name: str) -> bool:
+    def symtab_has(self, name: str, within: bytes | None = None) -> bool:
         """Whether the static symbol table names ``name`` (Mach-O names carry their leading '_').
         Linkers share name tails in the string table ("getaddrinfo" inside "__GI_getaddrinfo"), so
-        when no string is exactly ``name``, a tail match counts if a symbol points at it."""
+        when no string is exactly ``name``, a tail match counts if a symbol points at it. ``within``:
+        as for :meth:`dynstr_has`."""
         region = self._strtab_region
         if region is None:
             return False
-        if self._region_has(region, name):
+        if self._whole("symtab", name, within):
             return True
+        want = name.encode()
+        strings = self._holding("symtab", within, want)
+        if strings is not None:
+            tails = [at + len(s) - len(want) for at, s in strings if s.endswith(want)]
+            return bool(tails) and not self._symtab_name_offsets.isdisjoint(tails)
         off, size = region
         needle = name.encode() + b"\0"
         pos = self.view.find(needle, off, off + size)
@@ -168,13 +228,25 @@ class Evidence:
     def symtab_findall(self, pattern: Rx, hint: bytes | None = None) -> list[str]:
         return self._region_findall(self._strtab_region, pattern, hint)
 
+    def _names(self, table: str, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
+        """:meth:`_region_names`, from the strings holding ``suffix`` (:meth:`_holding`, shared with
+        the names asked about that hold it too) when they are few enough."""
+        strings = self._holding(table, suffix, suffix)
+        if strings is None:
+            return self._region_names(self._table(table), prefix, suffix, chars)
+        shortest = len(prefix) + 1 + len(suffix)
+        return sorted({s.decode("ascii") for at, s in strings
+                       if at and len(s) >= shortest and s.startswith(prefix) and s.endswith(suffix)
+                       and not s.translate(None, chars)})
+
     def dynstr_names(self, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
-        """:meth:`_region_names` of the dynamic string table."""
-        return self._region_names(self._dynstr_region, prefix, suffix, chars)
+        """Every string of the dynamic string table made of ``prefix``, one or more of ``chars``,
+        then ``suffix``, sorted, once each (:meth:`_region_names`)."""
+        return self._names("dynstr", prefix, suffix, chars)
 
     def symtab_names(self, prefix: bytes, suffix: bytes, chars: bytes) -> list[str]:
-        """:meth:`_region_names` of the static symbol table's strings."""
-        return self._region_names(self._strtab_region, prefix, suffix, chars)
+        """The same of the static symbol table's strings."""
+        return self._names("symtab", prefix, suffix, chars)
 
     # -- imports -----------------------------------------------------------------------------------
     @cached_property

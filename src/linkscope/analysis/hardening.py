@@ -159,7 +159,9 @@ def elf(ev, pure_go: bool, privileged: bool) -> tuple[dict[str, str], dict[str, 
         for k in ("stack_protector", "fortify"):
             out[k], why[k] = "not-applicable", ["pure Go (no cgo): no C code in the binary"]
     else:
-        sp = next(([n] for n in ("__stack_chk_fail", "__stack_chk_guard") if ev.dynstr_has(n) or ev.symtab_has(n)), [])
+        # One search per table for "_chk", which both canary names and every FORTIFY name hold.
+        sp = next(([n] for n in ("__stack_chk_fail", "__stack_chk_guard")
+                   if ev.dynstr_has(n, within=_CHK[1]) or ev.symtab_has(n, within=_CHK[1])), [])
         chk = ev.dynstr_names(*_CHK) or ev.symtab_names(*_CHK)
         chk = [c for c in chk if not c.startswith("__stack_chk") and c not in _NOT_FORTIFY]
         # The tables that would name them: .symtab, or the imports of a file that links libc
