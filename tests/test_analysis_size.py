@@ -249,3 +249,48 @@ def test_strip_saving_ignores_a_buildinfo_varint_it_cannot_read(tmp_path):
     assert img._buildinfo_content(img.section(".go.buildinfo")) is None
     assert (img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=23))
             == img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=0)))
+
+
+def _padded_pair(goos, goarch, pad):
+    """hello with -X of a variable it does not have (the linker sets nothing) and ``pad`` bytes of
+    value: only the module-info text, which records the -ldflags, is longer; and its -s -w rebuild."""
+    ld = "-X main.linkscopePad=" + "a" * pad
+    env = dict(GOOS=goos, GOARCH=goarch)
+    return (buildkit.build(buildkit.go(f"pad-{goos}-{goarch}-{pad}", "hello", f"-ldflags={ld}", **env)),
+            buildkit.build(buildkit.go(f"pad-{goos}-{goarch}-{pad}-sw", "hello", f"-ldflags=-s -w {ld}", **env)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("goarch", ["386", "amd64"])
+def test_pe_strip_saving_where_the_module_text_grows_rdata_by_a_block(goarch):
+    """-s -w joins the recorded -ldflags: runtime.modinfo.str (sentinels, text, a NUL) grows, to
+    cmd/link's 32-byte alignment, and .rdata's raw size by a 512-byte block when its end was within
+    that of one. The paddings are chosen from one build so that .rdata ends in a block's last 32
+    bytes and the string's size sits at each edge of the alignment rule; each prediction is checked
+    against the real rebuild, and the set must hold both outcomes (a block added and not)."""
+    from linkscope.formats.base import Relink, align_up
+    from linkscope.go.buildinfo import modinfo_size
+
+    with open_image(str(_padded_pair("windows", goarch, 1)[0])) as (img, _):
+        text1, vsize1, falign = modinfo_size(img), img.section(".rdata").virtual_size, img.file_alignment
+    assert text1 > 0 and falign == 512
+
+    def symbol(pad):                        # runtime.modinfo.str's size with this padding
+        return 16 + text1 + pad - 1 + 16 + 1
+
+    picks = []
+    for pad in range(1, 1100):
+        vsize = vsize1 + align_up(symbol(pad), 32) - align_up(symbol(1), 32)
+        if (vsize % falign == 0 or vsize % falign > falign - 32) and symbol(pad) % 32 in (0, 1, 26, 27, 31):
+            picks.append(pad)
+    assert len(picks) >= 5, picks
+    crossed = set()
+    for pad in picks[:5]:
+        plain, stripped = _padded_pair("windows", goarch, pad)
+        rec = inspect(plain)
+        actual = os.path.getsize(plain) - os.path.getsize(stripped)
+        assert rec.strip_saving == actual, (pad, symbol(pad) % 32, rec.strip_saving, actual)
+        with open_image(str(plain)) as (img, _):
+            unaware = img.strip_saving(Relink(go=True, go_internal=True))   # no module-text growth
+        crossed.add(unaware != actual)
+    assert crossed == {True, False}

@@ -646,6 +646,22 @@ def test_strip_saving_go_symtab_keeps_one_file_aligned_block():
     assert img.strip_saving(go) is None                 # 0x600 bytes are less than one 4 KiB block
 
 
+def test_strip_saving_module_text_growth_needs_a_go_relink_and_an_rdata():
+    """The module text grows only in a Go relink (GNU strip leaves it), and only .rdata holds it:
+    without one, or without a text read, the growth moves nothing."""
+    from linkscope.formats.base import Relink
+    go = Relink(go=True, go_internal=True)
+    grows = Relink(go=True, go_internal=True, buildinfo_growth=6, modinfo_size=699)
+    secs = [(".text", 0x300, TEXT_SCN), (".symtab", 0x600, 0x42000040)]
+    assert load(pe_layout(secs)).strip_saving(grows) == load(pe_layout(secs)).strip_saving(go) == 0x400
+    with_rdata = secs + [(".rdata", 0x1f8, DATA_SCN)]                   # virtual size 0x1f8: 8 bytes to a block
+    img = load(pe_layout(with_rdata))
+    assert img.section(".rdata").virtual_size == 0x1f8
+    assert img.strip_saving(grows) == img.strip_saving(go) - 512       # 16+699+16+1 = 732 -> 738: 32 more
+    assert img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6)) == img.strip_saving(go)
+    assert img.strip_saving(Relink(buildinfo_growth=6, modinfo_size=699)) == img.strip_saving(Relink())
+
+
 def test_size_regions_of_several_sections():
     """The headers as written run to the end of the table of every section (40 bytes each), even
     when SizeOfHeaders says less; a section with no raw data pointer, or no raw size, has no bytes

@@ -46,6 +46,7 @@ import heapq
 from ..formats.base import SIZE_CATEGORIES as CATEGORIES
 from ..formats.base import Relink
 from ..go import flags as goflags
+from ..go.buildinfo import modinfo_size
 
 
 def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "padding") -> dict[str, int]:
@@ -127,4 +128,6 @@ def go_buildinfo_growth(go) -> int:
 def strip_saving(image, go=None, *, is_go: bool, go_internal: bool) -> int | None:
     """Bytes saved by relinking with ``-s -w`` (a Go binary: ``go`` is its build info, when read) or
     by ``strip`` (anything else); None when there is nothing to strip."""
-    return image.strip_saving(Relink(go=is_go, go_internal=go_internal, buildinfo_growth=go_buildinfo_growth(go)))
+    growth = go_buildinfo_growth(go)
+    return image.strip_saving(Relink(go=is_go, go_internal=go_internal, buildinfo_growth=growth,
+                                     modinfo_size=modinfo_size(image) if is_go and growth else 0))

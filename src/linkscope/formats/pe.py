@@ -750,8 +750,8 @@ class PEImage(Image):
                 saving += max(0, min(coff[1], self.view.size) - coff[0])
         if not saving:
             return None
-        if relink.go and relink.buildinfo_growth:
-            saving -= self._go_rdata_growth(relink.buildinfo_growth, falign)
+        if relink.go and relink.buildinfo_growth and relink.modinfo_size:
+            saving -= self._go_rdata_growth(relink.modinfo_size, relink.buildinfo_growth, falign)
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
             # binutils rewrites the headers to fit the sections that remain, in its own layout: its
             # 128-byte MZ stub (e_lfanew 0x80, whatever the input's), then a full optional header.
@@ -763,22 +763,17 @@ class PEImage(Image):
             saving += self.size_of_headers - max(new_hdr, falign)
         return max(0, saving)
 
-    def _go_rdata_growth(self, growth: int, falign: int) -> int:
-        """Bytes a Go relink adds to .rdata's raw data when its module-info text grows by ``growth``:
-        the string (runtime.modinfo, sentinels included) is a symbol of more than 32 bytes, so
-        cmd/link aligns it, and what follows it, to Maxalign (32: symalign); .rdata then grows by
-        the string's aligned growth, and its raw size, the file-aligned virtual size, by a block
-        when that crosses one. 0 when the text or .rdata is not found."""
-        from ..go.buildinfo import read_raw_buildinfo
-
+    def _go_rdata_growth(self, text: int, growth: int, falign: int) -> int:
+        """Bytes a Go relink adds to .rdata's raw data when its module-info text of ``text`` bytes
+        grows by ``growth``. The string's data (runtime.modinfo.str: the text between its two
+        16-byte sentinels, then the NUL cmd/link's Addstring ends every -X string with) is a symbol
+        of more than 32 bytes, so cmd/link aligns it, and what follows it, to Maxalign (32:
+        symalign); .rdata then grows by the symbol's aligned growth, and its raw size, the
+        file-aligned virtual size, by a block when that crosses one. 0 when there is no .rdata."""
         rdata = self.section(".rdata")
-        try:
-            raw = read_raw_buildinfo(self)
-        except (Malformed, Truncated):
-            raw = None
-        if rdata is None or raw is None or not raw[1]:
+        if rdata is None:
             return 0
-        size = len(raw[1]) + 32           # the text between its two 16-byte sentinels
+        size = 16 + text + 16 + 1
         grown = align_up(size + growth, 32) - align_up(size, 32)
         return align_up(rdata.virtual_size + grown, falign) - align_up(rdata.virtual_size, falign)
 

@@ -72,7 +72,21 @@ def _read_buildinfo(image) -> GoInfo | None:
 
 def read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
     """(Go version, modinfo text without its sentinels, address of the modinfo string), or None
-    when the image holds no build info blob. Raises Malformed for a blob that cannot be decoded."""
+    when the image holds no build info blob. Raises Malformed for a blob that cannot be decoded.
+    Read once per image: the build info and the -s -w prediction both ask."""
+    return memoised(image, "_go_raw_buildinfo", lambda: _read_raw_buildinfo(image))
+
+
+def modinfo_size(image) -> int:
+    """Bytes of the module-info text between its sentinels; 0 when there is none or it cannot be read."""
+    try:
+        raw = read_raw_buildinfo(image)
+    except (Malformed, Truncated):
+        return 0
+    return len(raw[1]) if raw is not None else 0
+
+
+def _read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
     region = image.go_data_start()
     if region is None:
         return None
