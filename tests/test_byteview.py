@@ -87,31 +87,3 @@ def test_cstring_over_every_kind_of_buffer(tmp_path):
             cut = ByteView(buf, base=3, size=2)                   # the view ends before the NUL
             with pytest.raises(Malformed, match="not terminated within 2 bytes"):
                 cut.cstring(0)
-
-
-def test_dynamic_strings_read_the_same_decoded_at_once_or_one_by_one():
-    """ElfImage.dynstr answers from the table decoded once (ASCII, small) exactly as from
-    ByteView.cstring: the same strings, and the same errors (an offset outside the table, a string
-    not terminated within 4096 bytes or before the table's end)."""
-    from linkscope.formats.elf import ElfImage
-
-    def image(table: bytes, decoded: bool) -> ElfImage:
-        im = ElfImage.__new__(ElfImage)
-        im._dynstrs = {}
-        im.__dict__["_dynstr"] = ByteView(b"junk" + table + b"tail\0", base=4, size=len(table))
-        if not decoded:
-            im.__dict__["_dynstr_text"] = None
-        return im
-
-    long_one = b"\0" + b"a" * 4100 + b"\0"
-    for table in (b"\0libc.so.6\0GLIBC_2.34\0GLIBC_2.2.5\0", b"\0caf\xc3\xa9\0x\0", b"\0open", long_one):
-        fast, slow = image(table, True), image(table, False)
-        assert fast._dynstr_text is not None or not table.isascii()
-        for off in (0, 1, 4, 11, 16, len(table) - 1, len(table), len(table) + 3, 4096):
-            got = []
-            for im in (fast, slow):
-                try:
-                    got.append(im.dynstr(off))
-                except Malformed as e:
-                    got.append(("error", str(e), e.offset))
-            assert got[0] == got[1], (table[:20], off, got)

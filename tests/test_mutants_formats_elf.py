@@ -30,6 +30,7 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PF_X, PF_W, PF_R = 1, 2, 4
 SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_HASH, SHT_DYNAMIC, SHT_NOTE, SHT_NOBITS, SHT_DYNSYM = 1, 2, 3, 5, 6, 7, 8, 11
 SHT_GNU_VERSYM = 0x6FFFFFFF
+SHT_SYMTAB_SHNDX = 18
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 1, 2, 4
 DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH = 1, 4, 5, 6, 10, 11, 14, 15
 DT_RUNPATH, DT_FLAGS = 29, 30
@@ -762,6 +763,35 @@ def test_dynstr_errors():
     assert img.dynstr(LIBM) == "libm.so.6" and img.dynstr(LIBM + 3) == "m.so.6" and img.dynstr(0) == ""
 
 
+def test_dynamic_strings_read_the_same_decoded_at_once_or_one_by_one():
+    """ElfImage.dynstr answers from the table decoded once (ASCII, small) exactly as from
+    ByteView.cstring: the same strings, and the same errors (an offset outside the table, a string
+    not terminated within 4096 bytes or before the table's end)."""
+    from linkscope.formats.elf import ElfImage
+
+    def image(table: bytes, decoded: bool) -> ElfImage:
+        im = ElfImage.__new__(ElfImage)
+        im._dynstrs = {}
+        im.__dict__["_dynstr"] = ByteView(b"junk" + table + b"tail\0", base=4, size=len(table))
+        if not decoded:
+            im.__dict__["_dynstr_text"] = None
+        return im
+
+    long_one = b"\0" + b"a" * 4100 + b"\0"
+    for table in (b"\0libc.so.6\0GLIBC_2.34\0GLIBC_2.2.5\0", b"\0caf\xc3\xa9\0x\0", b"\0open", long_one,
+                  b"\0libXX\0XXlib\0"):    # a string ends with what the next begins: only the NUL ends it
+        fast, slow = image(table, True), image(table, False)
+        assert fast._dynstr_text is not None or not table.isascii()
+        for off in (0, 1, 4, 11, 16, len(table) - 1, len(table), len(table) + 3, 4096):
+            got = []
+            for im in (fast, slow):
+                try:
+                    got.append(im.dynstr(off))
+                except Malformed as e:
+                    got.append(("error", str(e), e.offset))
+            assert got[0] == got[1], (table[:20], off, got)
+
+
 def test_dynstr_of_an_object_through_the_linked_section():
     b = Elf(e_type=ET_REL)
     s = b.add(STRINGS)
@@ -1371,6 +1401,16 @@ def test_size_regions_from_the_sections():
         (com, com + 4, 2, "other"), (names_off, names_off + names_size, 2, "headers")]
 
 
+def test_size_regions_of_the_name_and_symbol_string_tables_come_from_their_index():
+    """.shstrtab is headers and a symbol table's strings are symtab because of which section they
+    are, not of their name, type and flags: the kinds memoised for the same three elsewhere (a
+    .strtab no symbol table links, a .shstrtab that is not the names table) never answer for them."""
+    elf.section_category(".strtab", SHT_STRTAB, 0, set(), 3, 9)          # an unlinked .strtab: other
+    elf.section_category(".shstrtab", SHT_STRTAB, 0, set(), 4, 9)        # not the names table: other
+    assert elf._KINDS[(".strtab", SHT_STRTAB, 0)] == elf._KINDS[(".shstrtab", SHT_STRTAB, 0)] == "other"
+    test_size_regions_from_the_sections()
+
+
 def test_size_regions_from_the_segments():
     b = Elf()
     i = b.add(b"/lib/ld.so\0")
@@ -1469,10 +1509,11 @@ def test_section_alignments():
 
 # -- the strip prediction against GNU strip, on files laid out by hand ---------------------------------------
 def strip_case(bits: int, kept: list[tuple[str, int, int]], debug: list[str], symtab: bool = True,
-               text_align: int = 16, text_section: bool = True) -> bytearray:
+               text_align: int = 16, text_section: bool = True, shndx: bool = False) -> bytearray:
     """An executable: .text in the PT_LOAD, then non-loaded sections: ``kept`` (name, size, alignment) kept by
     strip, ``debug`` sections and .symtab/.strtab removed by it. Without ``text_section`` the loaded
-    bytes have no section header: no section is loaded, the PT_LOAD alone says where the loaded part ends."""
+    bytes have no section header: no section is loaded, the PT_LOAD alone says where the loaded part ends.
+    ``shndx`` adds an SHT_SYMTAB_SHNDX section (strip removes it too)."""
     b = Elf(bits, e_type=ET_EXEC)
     text = b.add(b"\x90" * 64, text_align)
     if text_section:
@@ -1491,6 +1532,8 @@ def strip_case(bits: int, kept: list[tuple[str, int, int]], debug: list[str], sy
         b.sec(".strtab", SHT_STRTAB, off=st, size=6, align=1)
         b.sec(".symtab", SHT_SYMTAB, off=sy, size=2 * (24 if bits == 64 else 16), link=strtab_index, info=1,
               align=8 if bits == 64 else 4, entsize=24 if bits == 64 else 16)
+    if shndx:
+        b.sec(".symtab_shndx", SHT_SYMTAB_SHNDX, off=b.add(bytes(8), 4), size=8, align=4, entsize=4)
     return b.build(load_end=load_end)
 
 
@@ -1501,6 +1544,7 @@ STRIP_CASES = {
     "shared-name-tails": (64, [(".foo", 3, 1), (".x.foo", 4, 1)], [".debug_line", ".zdebug_x", ".stab"]),
     "no-debug": (64, [(".comment", 9, 1)], []),
     "32-aligned": (32, [(".b", 3, 4), (".c", 1, 2)], [".gdb_index"]),
+    "debug-without-symtab": (64, [(".comment", 7, 1)], [".debug_info"], False),   # the debug sections alone go
 }
 
 
@@ -1513,6 +1557,15 @@ def test_strip_saving_matches_gnu_strip_on_hand_made_layouts(case, tmp_path):
     path.write_bytes(bytes(data))
     subprocess.run(["strip", str(path)], check=True)
     assert load(data).strip_saving(Relink()) == len(data) - os.path.getsize(path)
+
+
+@reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
+def test_strip_saving_of_a_symtab_shndx_without_a_symtab_matches_gnu_strip(tmp_path):
+    """An SHT_SYMTAB_SHNDX section is strip's to remove even with no .symtab beside it."""
+    from linkscope.formats.base import Relink
+    data = strip_case(64, [(".comment", 7, 1)], [], symtab=False, shndx=True)
+    saving = load(data).strip_saving(Relink())
+    assert saving is not None and saving == len(data) - gnu_stripped(data, tmp_path)[0]
 
 
 @pytest.mark.parametrize("bits", [64, 32])
