@@ -2333,6 +2333,90 @@ def go_external_saving(data, growth):
     return load(data).strip_saving(Relink(go=True, go_internal=False, buildinfo_growth=growth))
 
 
+# -- Go's relink: the module text grows in .rodata and may push the data segment by a page --------------
+def rodata_image(text: bytes, tail: int, to_page: int, *, gap: int = 0, align: int = 8, rw_at: int | None = None):
+    """A read-only PT_LOAD at 0x1000: .rodata holds runtime.modinfo.str (16 sentinel bytes, ``text``,
+    16 more and a NUL) then ``tail`` bytes; ``gap`` bytes on, a section of sh_addralign ``align``
+    runs to ``to_page`` bytes before 0x2000, where the data PT_LOAD starts (or at ``rw_at``)."""
+    b = Elf(e_type=ET_EXEC)
+    string = b"S" * 16 + text + b"E" * 16 + b"\0"
+    ro = b.add(string + b"t" * tail, 0x1000)
+    rodata_end = len(b.data)
+    nxt = b.add(bytes(gap), 1) + gap
+    assert nxt % align == 0, hex(nxt)
+    rest = 0x2000 - to_page - nxt
+    b.add(b"p" * rest, 1)
+    rw = b.add(b"d" * 16, 0x1000 if rw_at is None else rw_at)
+    b.sec(".rodata", SHT_PROGBITS, flags=SHF_ALLOC, addr=ro, off=ro, size=rodata_end - ro, align=32)
+    b.sec(".gopclntab", SHT_PROGBITS, flags=SHF_ALLOC, addr=nxt, off=nxt, size=rest, align=align)
+    b.sec(".data", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=rw, off=rw, size=16, align=32)
+    b.seg(PT_LOAD, ro, nxt + rest - ro, align=0x1000)
+    b.seg(PT_LOAD, rw, 16, flags=PF_R | PF_W, align=0x1000)
+    debug = b.add(b"D" * 0x2000, 0x1000)           # what -w removes, where Go's linker puts it
+    b.sec(".debug_info", SHT_PROGBITS, off=debug, size=0x2000)
+    return load(b.build(load=False))
+
+
+def rodata_move(img, text: bytes, growth: int = 6):
+    from linkscope.formats.base import Relink
+    return img._go_rodata_move(Relink(go=True, go_internal=True, buildinfo_growth=growth, modinfo=text))
+
+
+LARGEST = b"path\tlargest!"        # 16 + 13 + 16 + 1 = 46 bytes, ending .rodata but for 2 bytes (the FIPS markers)
+
+
+def test_go_rodata_move_of_the_largest_string_is_its_growth_realigned():
+    # .rodata ends at 0x1030; its growth of 6 puts the next section (sh_addralign 8, at 0x1030, a
+    # multiple of 16) at 0x1038 or, aligned as its offset allows, 0x1040: 8 or 16 bytes on. 4 bytes
+    # before the page both cross it: the data segment moves a page; 17 before, neither; 8 before,
+    # one does: unknown.
+    assert rodata_move(rodata_image(LARGEST, 2, 4), LARGEST) == 0x1000
+    assert rodata_move(rodata_image(LARGEST, 2, 17), LARGEST) == 0
+    assert rodata_move(rodata_image(LARGEST, 2, 8), LARGEST) is None
+    # with 8 bytes between, the growth fits in them: nothing moves
+    assert rodata_move(rodata_image(LARGEST, 2, 4, gap=8), LARGEST) == 0
+    # a tail of 31 bytes is the markers' side of the rule (any larger symbol is over 32 bytes): the
+    # growth itself moves what follows (align 1); of 32, the larger symbol's: 0x102e + 6 stays
+    # within the 32 bytes to 0x1040, nothing moves
+    assert rodata_move(rodata_image(LARGEST, 31, 4, align=1), LARGEST) == 0x1000
+    assert rodata_move(rodata_image(LARGEST, 32, 4, align=1), LARGEST) == 0
+
+
+def test_go_rodata_move_when_the_next_sections_alignment_is_not_known():
+    # The next section sits at 0x1040, a multiple of 64, with sh_addralign 8: cmd/link may have
+    # aligned it to anything up to 64. Growing by 6 from 0x1040 it moves by 8 (at least) or 64
+    # (at most): 12 bytes before the page, 8 stays in it and 64 crosses: unknown.
+    text = b"path\tx" + b"y" * 13                  # the string: 16 + 19 + 16 + 1 = 52 bytes, and 12 of tail
+    assert rodata_move(rodata_image(text, 12, 12, align=8), text) is None
+    assert rodata_move(rodata_image(text, 12, 100, align=8), text) == 0       # both stay in
+    assert rodata_move(rodata_image(text, 12, 4, align=8), text) == 0x1000    # both cross
+
+
+def test_go_rodata_move_with_a_larger_symbol_after_the_string():
+    # A larger (32-aligned) symbol follows: what follows the string moves by its growth rounded to
+    # 32. The string ends at 0x1000 + 16 + 27 + 17 = 0x103c: 6 more cross 0x1040, and the rest moves
+    # 32 (4 bytes before the page: the data segment moves); ending at 0x102a (text of 9), 6 more
+    # stay before 0x1040: nothing moves.
+    grows, stays = b"path\t" + b"g" * 22, b"path\tabcd"
+    assert rodata_move(rodata_image(grows, 36, 4, align=32), grows) == 0x1000
+    assert rodata_move(rodata_image(grows, 36, 40, align=32), grows) == 0
+    assert rodata_move(rodata_image(stays, 54, 4, align=32), stays) == 0
+
+
+def test_go_rodata_move_needs_the_text_a_growth_and_gos_layout():
+    img = rodata_image(LARGEST, 2, 4)
+    assert rodata_move(img, LARGEST, growth=0) == 0 and rodata_move(img, b"") == 0
+    assert rodata_move(img, b"path\tnot there") is None                      # not in .rodata
+    assert rodata_move(rodata_image(LARGEST, 2, 4, rw_at=0x3000), LARGEST) is None   # not at the end rounded up
+    # strip_saving: the data segment a page further is a page less saved; unknown stays unknown
+    from linkscope.formats.base import Relink
+    unaware = img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6))
+    assert unaware is not None and unaware > 0x1000
+    assert img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6, modinfo=LARGEST)) == unaware - 0x1000
+    assert img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6, modinfo=b"path\tnot there")) is None
+    assert img.strip_saving(Relink(buildinfo_growth=6, modinfo=LARGEST)) == img.strip_saving(Relink())   # GNU strip
+
+
 @reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
 def test_gnu_strip_leaves_go_buildinfo_where_it_is(tmp_path):
     """GNU strip moves no section after .go.buildinfo, whatever growth the Relink carries (GNU strip's output)."""

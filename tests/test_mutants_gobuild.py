@@ -470,18 +470,18 @@ def test_raw_modinfo_text(mod, text):
     assert raw == ("go1.22.0", text, BASE + 32 + 9)
 
 
-def test_modinfo_size_is_the_text_between_the_sentinels_read_once():
+def test_modinfo_text_is_the_text_between_the_sentinels_read_once():
     img = Image(inline(b"go1.22.0", FRAMED))
-    assert buildinfo.modinfo_size(img) == len(MODTEXT)
+    assert buildinfo.modinfo_text(img) == MODTEXT
     reads = len(img.reads)
-    assert buildinfo.modinfo_size(img) == len(MODTEXT) and read_buildinfo(img) is not None
+    assert buildinfo.modinfo_text(img) == MODTEXT and read_buildinfo(img) is not None
     assert len(img.reads) == reads                 # the build info and the size share one read
 
 
 @pytest.mark.parametrize("data", [b"", bytes(64), inline(b"", FRAMED), HEAD_INLINE[:24]],
                          ids=["empty", "no-magic", "malformed", "truncated"])
-def test_modinfo_size_without_a_readable_text_is_zero(data):
-    assert buildinfo.modinfo_size(Image(data)) == 0
+def test_modinfo_text_without_a_readable_text_is_empty(data):
+    assert buildinfo.modinfo_text(Image(data)) == b""
 
 
 def test_raw_pointer_form_returns_the_module_string_header_address():

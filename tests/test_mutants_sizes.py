@@ -203,17 +203,17 @@ def test_buildinfo_growth_matches_go_version_m_of_the_rebuild(ldflags):
 def test_strip_saving_passes_the_relink_to_the_format(monkeypatch):
     # The module text's size is read (from the image) only for a Go binary whose text grows.
     read = []
-    monkeypatch.setattr(sizes, "modinfo_size", lambda image: read.append(image) or 700)
+    monkeypatch.setattr(sizes, "modinfo_text", lambda image: read.append(image) or b"t" * 700)
     img = _Image(10, None)
     assert sizes.strip_saving(img, _go(("-ldflags", "-X=a=b")), is_go=True, go_internal=False) == 1234
-    assert img.asked == [Relink(go=True, go_internal=False, buildinfo_growth=8, modinfo_size=700)]
+    assert img.asked == [Relink(go=True, go_internal=False, buildinfo_growth=8, modinfo=b"t" * 700)]
     assert read == [img]
     img = _Image(10, None)
     assert sizes.strip_saving(img, is_go=False, go_internal=True) == 1234
     assert img.asked == [Relink(go=False, go_internal=True, buildinfo_growth=0)]
     img = _Image(10, None)
     sizes.strip_saving(img, _go(), is_go=True, go_internal=True)
-    assert img.asked == [Relink(go=True, go_internal=True, buildinfo_growth=23, modinfo_size=700)]
+    assert img.asked == [Relink(go=True, go_internal=True, buildinfo_growth=23, modinfo=b"t" * 700)]
     img = _Image(10, None)
     sizes.strip_saving(img, _go(("-ldflags", "-s -w")), is_go=True, go_internal=True)
     assert img.asked == [Relink(go=True, go_internal=True, buildinfo_growth=0)]

@@ -140,14 +140,21 @@ def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
     parts = dict(breakdown or ())
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {size_text(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
-    if saving:
+    removable = parts.get("dwarf", 0) + parts.get("symtab", 0)
+    if saving or saving is None and removable and not b.stripped:
         from . import gofix
 
         how, notes = gofix.strip(b) if ev.is_go else ("strip", [])
         removed = ("symbol table and DWARF" if parts.get("dwarf") and parts.get("symtab") else
                    "DWARF" if parts.get("dwarf") else "symbol table")
-        title = (f"{size_text(saving)} ({100 * saving / size:.1f}%) of the {size_text(size)} file is {removed} that "
-                 f"{'-s -w' if ev.is_go else 'strip'} would remove.")
+        tool = "-s -w" if ev.is_go else "strip"
+        if saving:
+            title = f"{size_text(saving)} ({100 * saving / size:.1f}%) of the {size_text(size)} file is {removed} that {tool} would remove."
+        else:
+            # The parts are known, what the relinked file's layout does around them is not.
+            title = (f"{size_text(removable)} ({100 * removable / size:.1f}%) of the {size_text(size)} file is {removed} "
+                     f"that {tool} would remove; the exact saving is unknown (the rebuilt file's layout cannot be "
+                     f"worked out from this one).")
         return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "

@@ -37,7 +37,9 @@ category per byte.
 predicted from the unstripped file by replaying the linker's layout without the removed parts. The
 layout rules are each format's (``strip_saving`` in formats.elf, formats.macho and formats.pe); what
 comes from Go is here: a rebuilt binary records ``-ldflags="-s -w"`` in its build settings, which
-grows ``.go.buildinfo`` (:func:`go_buildinfo_growth`).
+grows ``.go.buildinfo`` (:func:`go_buildinfo_growth`) and the module text's string in the read-only
+data, runtime.modinfo.str (the text is handed to the layout rules, which find it there; where the
+layout after it cannot be known well enough, the prediction is unknown).
 """
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ import heapq
 from ..formats.base import SIZE_CATEGORIES as CATEGORIES
 from ..formats.base import Relink
 from ..go import flags as goflags
-from ..go.buildinfo import modinfo_size
+from ..go.buildinfo import modinfo_text
 
 
 def paint(size: int, regions: list[tuple[int, int, int, str]], gap: str = "padding") -> dict[str, int]:
@@ -130,4 +132,4 @@ def strip_saving(image, go=None, *, is_go: bool, go_internal: bool) -> int | Non
     by ``strip`` (anything else); None when there is nothing to strip."""
     growth = go_buildinfo_growth(go)
     return image.strip_saving(Relink(go=is_go, go_internal=go_internal, buildinfo_growth=growth,
-                                     modinfo_size=modinfo_size(image) if is_go and growth else 0))
+                                     modinfo=modinfo_text(image) if is_go and growth else b""))

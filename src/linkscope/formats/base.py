@@ -23,7 +23,8 @@ class Relink:
     go: bool = False               # a Go binary rebuilt with -ldflags="-s -w" (else: strip)
     go_internal: bool = False      # ... by Go's internal linker
     buildinfo_growth: int = 0      # bytes its module-info text grows by (-s -w joins the recorded -ldflags)
-    modinfo_size: int = 0          # bytes of that text as it is now, between its sentinels (0: not read)
+    modinfo: bytes = b""           # that text as it is now, between its sentinels (b"": not read):
+                                   # the ELF rule finds runtime.modinfo.str by it in .rodata
 
 
 def align_up(x: int, a: int) -> int:

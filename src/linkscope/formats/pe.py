@@ -750,8 +750,8 @@ class PEImage(Image):
                 saving += max(0, min(coff[1], self.view.size) - coff[0])
         if not saving:
             return None
-        if relink.go and relink.buildinfo_growth and relink.modinfo_size:
-            saving -= self._go_rdata_growth(relink.modinfo_size, relink.buildinfo_growth, falign)
+        if relink.go and relink.buildinfo_growth and self._go_rdata_may_grow_a_block(falign):
+            return None
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
             # binutils rewrites the headers to fit the sections that remain, in its own layout: its
             # 128-byte MZ stub (e_lfanew 0x80, whatever the input's), then a full optional header.
@@ -763,19 +763,18 @@ class PEImage(Image):
             saving += self.size_of_headers - max(new_hdr, falign)
         return max(0, saving)
 
-    def _go_rdata_growth(self, text: int, growth: int, falign: int) -> int:
-        """Bytes a Go relink adds to .rdata's raw data when its module-info text of ``text`` bytes
-        grows by ``growth``. The string's data (runtime.modinfo.str: the text between its two
-        16-byte sentinels, then the NUL cmd/link's Addstring ends every -X string with) is a symbol
-        of more than 32 bytes, so cmd/link aligns it, and what follows it, to Maxalign (32:
-        symalign); .rdata then grows by the symbol's aligned growth, and its raw size, the
-        file-aligned virtual size, by a block when that crosses one. 0 when there is no .rdata."""
+    def _go_rdata_may_grow_a_block(self, falign: int) -> bool:
+        """Whether a Go relink may add a file-alignment block to .rdata's raw data (its virtual size
+        rounded up), where runtime.modinfo.str (the module text between its sentinels, and a NUL)
+        grows with the text. cmd/link orders the read-only symbols by size, those over 32 bytes
+        aligned to Maxalign (32): when a larger symbol follows the string, what follows moves by
+        the string's growth rounded to 32 bytes (0 or 32); when the string is the largest, by its
+        growth and then the realignment of the tables after it (go 1.27.3's windows/386 hello,
+        padded past 2 KiB of text: .rdata's end moves by 8). The symbols are not read, so .rdata's
+        end moves by 0 to 32 bytes: a block is added when the end is within 32 bytes of one, or on
+        one, and then the prediction is unknown; else never."""
         rdata = self.section(".rdata")
-        if rdata is None:
-            return 0
-        size = 16 + text + 16 + 1
-        grown = align_up(size + growth, 32) - align_up(size, 32)
-        return align_up(rdata.virtual_size + grown, falign) - align_up(rdata.virtual_size, falign)
+        return rdata is not None and align_up(rdata.virtual_size + 32, falign) != align_up(rdata.virtual_size, falign)
 
     def facts(self, summary: bool = False) -> dict:
         a = self.attempt

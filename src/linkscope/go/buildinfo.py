@@ -77,13 +77,13 @@ def read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
     return memoised(image, "_go_raw_buildinfo", lambda: _read_raw_buildinfo(image))
 
 
-def modinfo_size(image) -> int:
-    """Bytes of the module-info text between its sentinels; 0 when there is none or it cannot be read."""
+def modinfo_text(image) -> bytes:
+    """The module-info text between its sentinels; b"" when there is none or it cannot be read."""
     try:
         raw = read_raw_buildinfo(image)
     except (Malformed, Truncated):
-        return 0
-    return len(raw[1]) if raw is not None else 0
+        return b""
+    return raw[1] if raw is not None else b""
 
 
 def _read_raw_buildinfo(image) -> tuple[str, bytes, int | None] | None:
