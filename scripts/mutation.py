@@ -108,6 +108,9 @@ MODULES: dict[str, Module] = {
                           "tests/test_pe.py::test_random_mutations_raise_only_linkscope_errors")),
     "formats.wasm": Module("src/linkscope/formats/wasm.py",
                            ("tests/test_wasm.py", "tests/test_mutants_wasm.py")),
+    "formats.golink": Module("src/linkscope/formats/golink.py",
+                             ("tests/test_analysis_size.py", "tests/test_mutants_formats_elf.py",
+                              "tests/test_mutants_macho.py")),
     "formats.universal": Module("src/linkscope/formats/universal.py",
                                 ("tests/test_macho.py", "tests/test_mutants_universal.py")),
 }

@@ -300,35 +300,58 @@ def test_pe_strip_saving_where_the_module_text_may_grow_rdata_by_a_block(goarch)
     assert wrong_if_ignored, sorted(pads)
 
 
-@pytest.mark.slow
-def test_elf_strip_saving_where_the_module_text_pushes_the_next_segment_by_a_page():
-    """ELF, Go's internal linker: runtime.modinfo.str grows in .rodata too (in hello, padded past
-    every other .rodata symbol, it is the largest: what follows moves by the growth itself), and
-    when the read-only segment's end then crosses a page the data segment starts a page further.
-    From one build the paddings are chosen to put that end within a few bytes of a page, on both
-    sides of the crossing; each prediction is the real rebuild's or unknown (None: where the
-    alignment cmd/link gives a section is not known well enough), never another number, and the
-    set must hold exact predictions of both outcomes (the data segment moved and not)."""
+def _edge_outcomes(goos, goarch, end_of, page, pads_around):
+    """Padded pairs around where the segment that holds the module string (its end: ``end_of(path)``)
+    reaches a ``page``, found from two builds; each prediction must be the real rebuild's or unknown.
+    Returns, for the exact ones, by how much ignoring the growth would have been wrong."""
     from linkscope.formats.base import Relink, align_up
 
-    def read_only_end(path):
-        with open_image(str(path)) as (img, _):
-            ro = img.section(".rodata")
-            seg = next(p for p in img.segments if p.type == 1 and p.offset <= ro.offset < p.offset + p.filesz)
-            return seg.offset + seg.filesz, seg.align
-
-    end1, rnd = read_only_end(_padded_pair("linux", "amd64", 1)[0])
-    probe = max(1, align_up(end1, rnd) - end1 - 64)
-    end, _ = read_only_end(_padded_pair("linux", "amd64", probe)[0])
-    edge = probe + align_up(end, rnd) - end           # about where the plain build's end reaches the page
+    end1 = end_of(_padded_pair(goos, goarch, 1)[0])
+    probe = max(1, align_up(end1, page) - end1 - 64)
+    end = end_of(_padded_pair(goos, goarch, probe)[0])
+    edge = probe + align_up(end, page) - end       # about where the plain build's end reaches the page
     outcomes = {}
-    for pad in range(edge - 14, edge + 2, 2):
-        plain, stripped = _padded_pair("linux", "amd64", pad)
+    for pad in pads_around(edge):
+        plain, stripped = _padded_pair(goos, goarch, pad)
         rec = inspect(plain)
         actual = os.path.getsize(plain) - os.path.getsize(stripped)
         assert rec.strip_saving in (None, actual), (pad, rec.strip_saving, actual)
         if rec.strip_saving is not None:
             with open_image(str(plain)) as (img, _):
-                unaware = img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6))
+                unaware = img.strip_saving(Relink(go=True, go_internal=True))
             outcomes[pad] = unaware - actual
-    assert set(outcomes.values()) == {0, rnd}, outcomes
+    return outcomes
+
+
+@pytest.mark.slow
+def test_elf_strip_saving_where_the_module_text_pushes_the_next_segment_by_a_page():
+    """ELF, Go's internal linker: runtime.modinfo.str grows in .rodata too (in hello, padded past
+    every other .rodata symbol, it is the largest: what follows moves by the growth itself), and
+    when the read-only segment's end then crosses a page the data segment starts a page further.
+    The paddings put that end within a few bytes of a page, on both sides of the crossing; each
+    prediction is the real rebuild's or unknown (None: where the alignment cmd/link gives a section
+    is not known well enough), never another number, and the set must hold exact predictions of
+    both outcomes (the data segment moved and not)."""
+    def read_only_end(path):
+        with open_image(str(path)) as (img, _):
+            ro = img.section(".rodata")
+            seg = next(p for p in img.segments if p.type == 1 and p.offset <= ro.offset < p.offset + p.filesz)
+            return seg.offset + seg.filesz
+
+    outcomes = _edge_outcomes("linux", "amd64", read_only_end, 4096, lambda edge: range(edge - 14, edge + 2, 2))
+    assert set(outcomes.values()) == {0, 4096}, outcomes
+
+
+@pytest.mark.slow
+def test_macho_strip_saving_where_the_module_text_pushes_the_next_segments_by_a_page():
+    """Mach-O, darwin/amd64: runtime.modinfo.str grows in __TEXT,__rodata (a larger symbol after it
+    in this hello: by 0 or 32 bytes), and when __TEXT's last section then ends past a page every
+    later segment starts a page further. Around that edge each prediction is the real rebuild's or
+    unknown, and the set must hold exact predictions of both outcomes."""
+    def text_end(path):
+        with open_image(str(path)) as (img, _):
+            return max(s.offset + s.file_size for s in img.macho_sections if s.segname == "__TEXT")
+
+    # the end moves 32 bytes at a time here: a wider window
+    outcomes = _edge_outcomes("darwin", "amd64", text_end, 4096, lambda edge: range(edge - 24, edge + 40, 4))
+    assert set(outcomes.values()) == {0, 4096}, outcomes

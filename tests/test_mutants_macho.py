@@ -668,3 +668,69 @@ def test_strip_saving_of_nothing_to_drop_is_zero():
     assert len(data) == 0x1000 + 32
     assert parse(data).segment("__DWARF") is not None
     assert _saving(data) == 0
+
+
+# -- a Go relink's module text: the segments after a growing one move by a page -----------------------------
+MODTEXT = b"path\tlargest!"          # runtime.modinfo.str: 16 + 13 + 16 + 1 = 46 bytes
+
+
+def _segment_with(name: str, vmaddr: int, fileoff: int, filesize: int, sections: list[tuple[str, int, int, int]]) -> bytes:
+    """segment_command_64 and its section_64 entries, each (sectname, offset, size, align as a power of two)."""
+    secs = b"".join(struct.pack("<16s16sQQIIIIIIII", s.encode(), name.encode(), vmaddr + off - fileoff, size, off, al,
+                                0, 0, 0, 0, 0, 0) for s, off, size, al in sections)
+    return struct.pack("<II16sQQQQIIII", LC_SEGMENT_64, 72 + len(secs), name.encode(), vmaddr, filesize, fileoff,
+                       filesize, 7, 5, len(sections), 0) + secs
+
+
+def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: int = 0x100, data_to_page: int = 0x800,
+                 data_at: int = 0x2000, cpu: int = CPU_AMD64) -> MachOImage:
+    """__TEXT (offset 0, its header inside) whose __rodata at 0x1000 holds runtime.modinfo.str then
+    ``rodata_tail`` bytes; ``gap`` bytes on, __gopclntab (8-aligned) ends ``text_to_page`` bytes
+    before 0x2000. __DATA at ``data_at``: __go_buildinfo of ``bi_size`` bytes, then __data (32-aligned)
+    to ``data_to_page`` bytes before the page after; __LINKEDIT on the next page."""
+    string = b"S" * 16 + MODTEXT + b"E" * 16 + b"\0"
+    ro_size = len(string) + rodata_tail
+    pcln = 0x1000 + ro_size + gap
+    assert pcln % 8 == 0
+    pcln_size = 0x2000 - text_to_page - pcln
+    data_end = data_at + 0x1000 - data_to_page
+    d_off = data_at + bi_size + -bi_size % 32
+    cmds = [_segment_with("__TEXT", 0x100000000, 0, 0x2000, [("__rodata", 0x1000, ro_size, 5), ("__gopclntab", pcln, pcln_size, 3)]),
+            _segment_with("__DATA", 0x100000000 + data_at, data_at, data_end - data_at,
+                          [("__go_buildinfo", data_at, bi_size, 4), ("__data", d_off, data_end - d_off, 5)]),
+            segment("__LINKEDIT", 0x100000000 + data_at + 0x1000, 0x1000, data_at + 0x1000, 0x100, 1)]
+    body = b"".join(cmds)
+    out = bytearray(data_at + 0x1000 + 0x100)
+    head = struct.pack("<8I", MH_MAGIC_64, cpu, 3, MH_EXECUTE, len(cmds), len(body), 0, 0) + body
+    out[:len(head)] = head
+    out[0x1000:0x1000 + len(string)] = string
+    return parse(bytes(out))
+
+
+def test_go_relink_move_of_the_largest_string():
+    # .rodata's string ends 2 bytes before __gopclntab (at 0x1030, 16 | 0x1030): growing by 6, that
+    # starts at 0x1038 (its 8-byte alignment) or 0x1040 (as its offset allows): 8 or 16 bytes on.
+    assert _go_segments(2, 4)._go_relink_move(6, MODTEXT) == 0x1000          # both past the page
+    assert _go_segments(2, 17)._go_relink_move(6, MODTEXT) == 0              # neither
+    assert _go_segments(2, 8)._go_relink_move(6, MODTEXT) is None            # one: unknown
+    assert _go_segments(2, 4, gap=8)._go_relink_move(6, MODTEXT) == 0        # the gap takes it
+
+
+def test_go_relink_move_of_the_build_info_blob():
+    # __go_buildinfo of 0x120 bytes grows by 0 to 16 (6 rounded to 16), so __data (32-aligned, at
+    # 0x2120) moves by 0 to 32: 40 bytes before the page neither crosses it, 16 before one may
+    # (unknown). A blob of 0x11a bytes grows by at most 6, into the padding before __data: nothing
+    # moves, however near the page.
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=40)._go_relink_move(6, MODTEXT) == 0
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=16)._go_relink_move(6, MODTEXT) is None
+    assert _go_segments(2, 17, bi_size=0x11a, data_to_page=1)._go_relink_move(6, MODTEXT) == 0
+    assert _go_segments(2, 17, bi_size=0x11a, data_to_page=1)._go_relink_move(7, MODTEXT) is None
+
+
+def test_go_relink_move_needs_the_string_and_gos_layout():
+    img = _go_segments(2, 4)
+    assert img._go_relink_move(6, b"path\tnot there") is None                # not in any __rodata
+    assert _go_segments(2, 17)._go_relink_move(6, b"") == 0                  # the text unknown: the blob alone
+    assert _go_segments(2, 4, data_at=0x3000)._go_relink_move(6, MODTEXT) is None   # __DATA not at the page after
+    arm = _go_segments(2, 4, cpu=0x0100000C)              # arm64: 16 KiB pages, and __DATA is not at one
+    assert arm.arch == "arm64" and arm._go_relink_move(6, MODTEXT) is None

@@ -15,6 +15,7 @@ from ..errors import Malformed, Truncated
 from ..model import LoadSegment, OsFloor, Section
 from .names import SHT
 from ..go.buildinfo import uvarint
+from . import golink
 from .base import DEBUG_SECTION_PREFIXES, P_HEADER, P_INNER, P_SECTION, P_SEGMENT, Image, Relink, align_up
 
 # e_type
@@ -1314,57 +1315,32 @@ class ElfImage(Image):
         return max(0, size - cursor)
 
     def _go_rodata_move(self, relink: Relink) -> int | None:
-        """Bytes by which Go's internal linker, relinking, moves the segments after the one that
-        holds .rodata. runtime.modinfo.str there (the module text between its two 16-byte
-        sentinels, then the NUL cmd/link's Addstring ends every -X string with) grows with the text.
-        cmd/link orders .rodata's symbols by size, those over 32 bytes aligned to Maxalign (32):
-        what follows the string moves by its aligned growth, or by the growth itself when it is the
-        largest (only the 1-byte FIPS markers after it, less than 32 bytes). The sections after
-        .rodata in its segment follow at their alignments, and when the segment's end then crosses
-        a -R boundary every later segment starts one further (each starts at the previous one's end
-        rounded up to -R). 0 when nothing moves; None when the text is not in .rodata or the
-        segments are not laid out that way."""
+        """Bytes by which Go's internal linker, relinking, moves the segments after the one that holds
+        .rodata, where runtime.modinfo.str grows with the module text (formats.golink): a page (its
+        -R) when the segment's end then crosses one. 0 when nothing moves; None when the text is not
+        in .rodata, the segments are not laid out that way, or the bounds disagree."""
         growth, text = relink.buildinfo_growth, relink.modinfo
         ro = self.section(".rodata")
         if not growth or not text or ro is None or ro.type == SHT_NOBITS:
             return 0
-        at = self.view.find(text, ro.offset, ro.offset + ro.size)
-        if at < ro.offset + 16:
-            return None
-        end = at + len(text) + 16 + 1                      # the string's end: its sentinel and NUL
-        tail = ro.offset + ro.size - end
-        if tail < 0:
-            return None
-        grown = growth if tail < 32 else align_up(end + growth, 32) - align_up(end, 32)
+        grown = golink.modinfo_string_growth(self.view, ro.offset, ro.size, text, growth)
         loads = sorted((p.offset, p.offset + p.filesz) for p in self.segments if p.type == PT_LOAD and p.filesz)
         seg = next(((a, b) for a, b in loads if a <= ro.offset < b), None)
         rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
-        if seg is None or rnd <= 1:
+        if grown is None or seg is None or rnd <= 1:
             return None
         later = [a for a, _ in loads if a >= seg[1]]
         if later and min(later) != align_up(seg[1], rnd):
             return None
-        # The sections after .rodata in its segment, in file order, each at the next multiple of
-        # its alignment (never before where it is). cmd/link may align a section beyond the
-        # sh_addralign it writes, so its true alignment is only bounded: at least sh_addralign, at
-        # most the largest power of two its offset is a multiple of. Both bounds give the end of
-        # the segment; the answer is known when they agree on how far the next segment moves.
         secs = self.elf_sections
-        after = sorted((s.offset, i) for i, s in enumerate(secs)
+        after = sorted((s.offset, s.size, self._section_align(i)) for i, s in enumerate(secs)
                        if s.type != SHT_NOBITS and ro.offset < s.offset < seg[1])
-        last = max((secs[i].offset + secs[i].size for _, i in after), default=ro.offset + ro.size)
-        if max(last, ro.offset + ro.size) != seg[1] or not later:
-            return None if not later and last != seg[1] else 0
-
-        def moved(upper: bool) -> int:
-            cursor = ro.offset + ro.size + grown
-            for off, i in after:
-                a = min(off & -off, rnd) if upper else self._section_align(i)
-                cursor = max(off, align_up(cursor, a)) + secs[i].size
-            return align_up(cursor, rnd) - align_up(seg[1], rnd)
-
-        low = moved(False)
-        return low if moved(True) == low else None
+        last = max((off + size for off, size, _ in after), default=ro.offset + ro.size)
+        if max(last, ro.offset + ro.size) != seg[1]:
+            return None                                       # bytes no section covers: not this layout
+        if not later:
+            return 0
+        return golink.segments_moved(after, ro.offset + ro.size, (grown, grown), seg[1], rnd)
 
     def _buildinfo_content(self, bi: ElfSection) -> int | None:
         """Bytes of .go.buildinfo in use: the 32-byte header, then (inline form) two varint-prefixed strings."""

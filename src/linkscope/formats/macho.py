@@ -50,6 +50,7 @@ from ..byteview import ByteView
 from ..errors import LinkscopeError, Malformed, Truncated
 from ..go import buildid
 from ..model import LoadSegment, OsFloor, Section
+from . import golink
 from .base import DATA_ERRORS, P_HEADER, P_SECTION, P_SEGMENT, Image, Relink, align_up
 from .names import Names
 
@@ -782,7 +783,10 @@ class MachOImage(Image):
         head = st.symoff - linkedit.fileoff                 # rebase + bind
         indirect = st.stroff - (st.symoff + st.nsyms * nl)  # indirect symbol tables
         linkedit_size = align_up(head + kept * nl + indirect + kept_str, 16)
-        new_linkoff = dwarf.fileoff if dwarf is not None else linkedit.fileoff
+        move = self._go_relink_move(relink.buildinfo_growth, relink.modinfo) if relink.buildinfo_growth else 0
+        if move is None:
+            return None
+        new_linkoff = (dwarf.fileoff if dwarf is not None else linkedit.fileoff) + move
         end = new_linkoff + linkedit_size
         sig = self.code_signature
         if sig is not None:
@@ -793,6 +797,45 @@ class MachOImage(Image):
                 return None
             end += 108 + ident + 32 * -(-end // 4096)
         return max(0, v.size - end)
+
+    def _go_relink_move(self, growth: int, text: bytes) -> int | None:
+        """How far a Go relink moves __DWARF and __LINKEDIT when its module text grows by ``growth``:
+        the build-info blob in __DATA,__go_buildinfo grows by 0 to the growth rounded to 16 bytes,
+        runtime.modinfo.str in a __rodata as formats.golink says; each segment that then ends past
+        a page (16 KiB on arm64, else 4 KiB; cmd/link starts each segment at the previous one's end
+        rounded up to it) moves every later one by a page. None when the string is not found, the
+        segments are not laid out that way, or the bounds disagree."""
+        rnd = 0x4000 if self.arch == "arm64" else 0x1000
+        found, total = not text, 0
+        for g in self.segments:
+            if not g.filesize or g.name in ("__DWARF", "__LINKEDIT"):
+                continue
+            secs = sorted((s.offset, s.file_size, 1 << min(s.align, 16), s.sectname) for s in self.macho_sections
+                          if s.segname == g.name and s.file_size)
+            if not secs:
+                continue
+            grows = []
+            for j, (off, size, _a, name) in enumerate(secs):
+                if name == "__go_buildinfo":
+                    grows.append((j, (0, align_up(size + growth, 16) - size)))
+                elif name == "__rodata" and text:
+                    grown = golink.modinfo_string_growth(self.view, off, size, text, growth)
+                    if grown is not None:
+                        found = True
+                        grows.append((j, (grown, grown)))
+            if not grows:
+                continue
+            end = max(off + size for off, size, _a, _n in secs)
+            nxt = min((h.fileoff for h in self.segments if h.filesize and h.fileoff > g.fileoff), default=None)
+            if len(grows) > 1 or nxt is None or nxt != align_up(end, rnd):
+                return None
+            j, shifts = grows[0]
+            off, size = secs[j][:2]
+            moved = golink.segments_moved([r[:3] for r in secs[j + 1:]], off + size, shifts, end, rnd)
+            if moved is None:
+                return None
+            total += moved
+        return total if found else None
 
     # -- facts -----------------------------------------------------------------------------------
     def facts(self, summary: bool = False) -> dict:
