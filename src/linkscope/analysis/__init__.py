@@ -105,7 +105,9 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         out["size_breakdown"] = bd
     saving = guard(lambda: _strip_saving(ev, lk[0]))
     out["strip_saving"] = saving
-    f = guard(lambda: _size_finding(ev, bd, saving))
+    # Unknown only because of how the rebuild's longer module text moves things: still worth saying.
+    unsure = saving is None and ev.is_go and bool(guard(lambda: _strip_saving(ev, lk[0], grows=False)))
+    f = guard(lambda: _size_finding(ev, bd, saving, unsure))
     if f is not None:
         findings.append(f)
 
@@ -128,20 +130,21 @@ def _functab_extent(ev) -> tuple[int, int] | None:
     return (ev.functab.offset, size) if size else None
 
 
-def _strip_saving(ev, linker_name: str | None) -> int | None:
+def _strip_saving(ev, linker_name: str | None, grows: bool = True) -> int | None:
+    """The -s -w (or strip) saving; with ``grows`` false, as if the module text did not grow."""
     b = ev.binary
-    return sizes.strip_saving(ev.image, b.go if ev.is_go else None, is_go=ev.is_go,
+    return sizes.strip_saving(ev.image, b.go if ev.is_go and grows else None, is_go=ev.is_go,
                               go_internal=linker_name == "go-internal")
 
 
-def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
+def _size_finding(ev, breakdown, saving: int | None, unsure: bool = False) -> Finding | None:
     b = ev.binary
     size = ev.view.size
     parts = dict(breakdown or ())
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {size_text(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     removable = parts.get("dwarf", 0) + parts.get("symtab", 0)
-    if saving or saving is None and removable and not b.stripped:
+    if saving or unsure and removable:
         from . import gofix
 
         how, notes = gofix.strip(b) if ev.is_go else ("strip", [])
@@ -151,10 +154,10 @@ def _size_finding(ev, breakdown, saving: int | None) -> Finding | None:
         if saving:
             title = f"{size_text(saving)} ({100 * saving / size:.1f}%) of the {size_text(size)} file is {removed} that {tool} would remove."
         else:
-            # The parts are known, what the relinked file's layout does around them is not.
+            # The parts are known; where the rebuild's longer module text puts what follows is not.
             title = (f"{size_text(removable)} ({100 * removable / size:.1f}%) of the {size_text(size)} file is {removed} "
-                     f"that {tool} would remove; the exact saving is unknown (the rebuilt file's layout cannot be "
-                     f"worked out from this one).")
+                     f"that {tool} would remove; the exact saving is unknown (the rebuild records the -s -w setting, and "
+                     f"its longer module text may push what follows a page or a file block further).")
         return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "
