@@ -663,6 +663,11 @@ def test_strip_saving_module_text_growth_near_a_block_end_is_unknown():
         assert img.strip_saving(Relink(buildinfo_growth=6)) == img.strip_saving(Relink())
         if not unknown:
             assert img.strip_saving(grows) == img.strip_saving(go)
+    # a growth of 40 bytes (none the build settings make) moves the end by up to 64
+    img = load(pe_layout(secs + [(".rdata", 0x1c1, DATA_SCN)]))
+    assert img.strip_saving(grows) is not None and img.strip_saving(Relink(go=True, buildinfo_growth=40)) is None
+    img = load(pe_layout(secs + [(".rdata", 0x1c0, DATA_SCN)]))
+    assert img.strip_saving(Relink(go=True, buildinfo_growth=40)) is not None
 
 
 def test_size_regions_of_several_sections():

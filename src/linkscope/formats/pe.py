@@ -750,7 +750,7 @@ class PEImage(Image):
                 saving += max(0, min(coff[1], self.view.size) - coff[0])
         if not saving:
             return None
-        if relink.go and relink.buildinfo_growth and self._go_rdata_may_grow_a_block(falign):
+        if relink.go and relink.buildinfo_growth and self._go_rdata_may_grow_a_block(relink.buildinfo_growth, falign):
             return None
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
             # binutils rewrites the headers to fit the sections that remain, in its own layout: its
@@ -763,7 +763,7 @@ class PEImage(Image):
             saving += self.size_of_headers - max(new_hdr, falign)
         return max(0, saving)
 
-    def _go_rdata_may_grow_a_block(self, falign: int) -> bool:
+    def _go_rdata_may_grow_a_block(self, growth: int, falign: int) -> bool:
         """Whether a Go relink may add a file-alignment block to .rdata's raw data (its virtual size
         rounded up), where runtime.modinfo.str (the module text between its sentinels, and a NUL)
         grows with the text. cmd/link orders the read-only symbols by size, those over 32 bytes
@@ -771,10 +771,12 @@ class PEImage(Image):
         the string's growth rounded to 32 bytes (0 or 32); when the string is the largest, by its
         growth and then the realignment of the tables after it (go 1.27.3's windows/386 hello,
         padded past 2 KiB of text: .rdata's end moves by 8). The symbols are not read, so .rdata's
-        end moves by 0 to 32 bytes: a block is added when the end is within 32 bytes of one, or on
-        one, and then the prediction is unknown; else never."""
+        end moves by 0 to the growth rounded to 32 bytes (32: a setting grows by 23 bytes at most): a
+        block is added when the end is within that of one, or on one, and then the prediction is
+        unknown; else never."""
         rdata = self.section(".rdata")
-        return rdata is not None and align_up(rdata.virtual_size + 32, falign) != align_up(rdata.virtual_size, falign)
+        most = align_up(growth, 32)
+        return rdata is not None and align_up(rdata.virtual_size + most, falign) != align_up(rdata.virtual_size, falign)
 
     def facts(self, summary: bool = False) -> dict:
         a = self.attempt
