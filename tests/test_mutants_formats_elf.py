@@ -2365,6 +2365,17 @@ def rodata_move(img, text: bytes, growth: int = 6):
 LARGEST = b"path\tlargest!"        # 16 + 13 + 16 + 1 = 46 bytes, ending .rodata but for 2 bytes (the FIPS markers)
 
 
+def test_modinfo_string_growth_at_the_edges_of_its_section():
+    from linkscope.formats import golink
+    string = b"S" * 16 + LARGEST + b"E" * 16 + b"\0"
+    view = ByteView(b"x" * 8 + string + b"t" * 40)
+    assert golink.modinfo_string_growth(view, 8, len(string), LARGEST, 6) == 6        # it ends the section (no markers, go < 1.24)
+    assert golink.modinfo_string_growth(view, 8, len(string) - 1, LARGEST, 6) is None  # past its end
+    assert golink.modinfo_string_growth(view, 8, len(string) + 31, LARGEST, 6) == 6
+    assert golink.modinfo_string_growth(view, 8, len(string) + 32, LARGEST, 6) == 0    # a larger symbol after it: 0x36 + 6 stays under 0x40
+    assert golink.modinfo_string_growth(view, 9, len(string) + 8, LARGEST, 6) is None  # its sentinel starts before the section
+
+
 def test_go_rodata_move_of_the_largest_string_is_its_growth_realigned():
     # .rodata ends at 0x1030; its growth of 6 puts the next section (sh_addralign 8, at 0x1030, a
     # multiple of 16) at 0x1038 or, aligned as its offset allows, 0x1040: 8 or 16 bytes on. 4 bytes

@@ -683,11 +683,16 @@ def _segment_with(name: str, vmaddr: int, fileoff: int, filesize: int, sections:
 
 
 def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: int = 0x100, data_to_page: int = 0x800,
-                 data_at: int = 0x2000, cpu: int = CPU_AMD64) -> MachOImage:
+                 data_at: int = 0x2000, cpu: int = CPU_AMD64, const: bool = False, linkedit: bool = True,
+                 data_rodata: bool = False) -> MachOImage:
     """__TEXT (offset 0, its header inside) whose __rodata at 0x1000 holds runtime.modinfo.str then
     ``rodata_tail`` bytes; ``gap`` bytes on, __gopclntab (8-aligned) ends ``text_to_page`` bytes
-    before 0x2000. __DATA at ``data_at``: __go_buildinfo of ``bi_size`` bytes, then __data (32-aligned)
-    to ``data_to_page`` bytes before the page after; __LINKEDIT on the next page."""
+    before 0x2000. With ``const``, a __DATA_CONST page of __go_type there (nothing in it grows), and
+    the rest a page later. __DATA at ``data_at``: __go_buildinfo of ``bi_size`` bytes (with
+    ``data_rodata``, a __rodata holding the string too, after it), then __data (32-aligned) to
+    ``data_to_page`` bytes before the page after; __LINKEDIT (unless not ``linkedit``) on the next page."""
+    if const:
+        data_at += 0x1000
     string = b"S" * 16 + MODTEXT + b"E" * 16 + b"\0"
     ro_size = len(string) + rodata_tail
     pcln = 0x1000 + ro_size + gap
@@ -695,15 +700,25 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
     pcln_size = 0x2000 - text_to_page - pcln
     data_end = data_at + 0x1000 - data_to_page
     d_off = data_at + bi_size + -bi_size % 32
-    cmds = [_segment_with("__TEXT", 0x100000000, 0, 0x2000, [("__rodata", 0x1000, ro_size, 5), ("__gopclntab", pcln, pcln_size, 3)]),
-            _segment_with("__DATA", 0x100000000 + data_at, data_at, data_end - data_at,
-                          [("__go_buildinfo", data_at, bi_size, 4), ("__data", d_off, data_end - d_off, 5)]),
-            segment("__LINKEDIT", 0x100000000 + data_at + 0x1000, 0x1000, data_at + 0x1000, 0x100, 1)]
+    data_secs = [("__go_buildinfo", data_at, bi_size, 4)]
+    if data_rodata:
+        data_secs.append(("__rodata", d_off, len(string), 5))
+        d_off += len(string) + -len(string) % 32
+    cmds = [_segment_with("__TEXT", 0x100000000, 0, 0x2000, [("__rodata", 0x1000, ro_size, 5), ("__gopclntab", pcln, pcln_size, 3)])]
+    if const:
+        cmds.append(_segment_with("__DATA_CONST", 0x100002000, 0x2000, 0x800, [("__go_type", 0x2000, 0x800, 5)]))
+    cmds.append(_segment_with("__DATA", 0x100000000 + data_at, data_at, data_end - data_at,
+                              data_secs + [("__data", d_off, data_end - d_off, 5)]))
+    if linkedit:
+        cmds.append(segment("__LINKEDIT", 0x100000000 + data_at + 0x1000, 0x1000, data_at + 0x1000, 0x100, 1))
     body = b"".join(cmds)
     out = bytearray(data_at + 0x1000 + 0x100)
     head = struct.pack("<8I", MH_MAGIC_64, cpu, 3, MH_EXECUTE, len(cmds), len(body), 0, 0) + body
     out[:len(head)] = head
     out[0x1000:0x1000 + len(string)] = string
+    if data_rodata:
+        at = data_at + bi_size + -bi_size % 32
+        out[at:at + len(string)] = string
     return parse(bytes(out))
 
 
@@ -711,6 +726,7 @@ def test_go_relink_move_of_the_largest_string():
     # .rodata's string ends 2 bytes before __gopclntab (at 0x1030, 16 | 0x1030): growing by 6, that
     # starts at 0x1038 (its 8-byte alignment) or 0x1040 (as its offset allows): 8 or 16 bytes on.
     assert _go_segments(2, 4)._go_relink_move(6, MODTEXT) == 0x1000          # both past the page
+    assert _go_segments(2, 7)._go_relink_move(6, MODTEXT) == 0x1000          # 8 on (not 6) is 1 past it
     assert _go_segments(2, 17)._go_relink_move(6, MODTEXT) == 0              # neither
     assert _go_segments(2, 8)._go_relink_move(6, MODTEXT) is None            # one: unknown
     assert _go_segments(2, 4, gap=8)._go_relink_move(6, MODTEXT) == 0        # the gap takes it
@@ -734,3 +750,9 @@ def test_go_relink_move_needs_the_string_and_gos_layout():
     assert _go_segments(2, 4, data_at=0x3000)._go_relink_move(6, MODTEXT) is None   # __DATA not at the page after
     arm = _go_segments(2, 4, cpu=0x0100000C)              # arm64: 16 KiB pages, and __DATA is not at one
     assert arm.arch == "arm64" and arm._go_relink_move(6, MODTEXT) is None
+    assert _go_segments(2, 17, linkedit=False)._go_relink_move(6, MODTEXT) is None   # nothing after __DATA
+    assert _go_segments(2, 17, data_rodata=True)._go_relink_move(6, MODTEXT) is None  # two parts grow in __DATA
+    assert _go_segments(2, 4)._go_relink_move(0, MODTEXT) == 0                        # no growth, no move
+    # a segment in which nothing grows (__DATA_CONST) is passed over, not the end of the walk
+    assert _go_segments(2, 4, const=True)._go_relink_move(6, MODTEXT) == 0x1000
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=16, const=True)._go_relink_move(6, MODTEXT) is None

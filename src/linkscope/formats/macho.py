@@ -783,7 +783,7 @@ class MachOImage(Image):
         head = st.symoff - linkedit.fileoff                 # rebase + bind
         indirect = st.stroff - (st.symoff + st.nsyms * nl)  # indirect symbol tables
         linkedit_size = align_up(head + kept * nl + indirect + kept_str, 16)
-        move = self._go_relink_move(relink.buildinfo_growth, relink.modinfo) if relink.buildinfo_growth else 0
+        move = self._go_relink_move(relink.buildinfo_growth, relink.modinfo)
         if move is None:
             return None
         new_linkoff = (dwarf.fileoff if dwarf is not None else linkedit.fileoff) + move
@@ -805,6 +805,8 @@ class MachOImage(Image):
         a page (16 KiB on arm64, else 4 KiB; cmd/link starts each segment at the previous one's end
         rounded up to it) moves every later one by a page. None when the string is not found, the
         segments are not laid out that way, or the bounds disagree."""
+        if not growth:
+            return 0
         rnd = 0x4000 if self.arch == "arm64" else 0x1000
         found, total = not text, 0
         for g in self.segments:
