@@ -2359,7 +2359,8 @@ def rodata_image(text: bytes, tail: int, to_page: int, *, gap: int = 0, align: i
 
 def rodata_move(img, text: bytes, growth: int = 6):
     from linkscope.formats.base import Relink
-    return img._go_rodata_move(Relink(go=True, go_internal=True, buildinfo_growth=growth, modinfo=text))
+    rnd = max((p.align for p in img.segments if p.type == PT_LOAD), default=0)
+    return img._go_rodata_move(Relink(go=True, go_internal=True, buildinfo_growth=growth, modinfo=text), rnd)
 
 
 LARGEST = b"path\tlargest!"        # 16 + 13 + 16 + 1 = 46 bytes, ending .rodata but for 2 bytes (the FIPS markers)

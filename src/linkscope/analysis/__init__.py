@@ -105,9 +105,7 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         out["size_breakdown"] = bd
     saving = guard(lambda: _strip_saving(ev, lk[0]))
     out["strip_saving"] = saving
-    # Unknown only because of how the rebuild's longer module text moves things: still worth saying.
-    unsure = saving is None and ev.is_go and bool(guard(lambda: _strip_saving(ev, lk[0], grows=False)))
-    f = guard(lambda: _size_finding(ev, bd, saving, unsure))
+    f = guard(lambda: _size_finding(ev, bd, saving, lambda: guard(lambda: _strip_saving(ev, lk[0], grows=False))))
     if f is not None:
         findings.append(f)
 
@@ -137,14 +135,18 @@ def _strip_saving(ev, linker_name: str | None, grows: bool = True) -> int | None
                               go_internal=linker_name == "go-internal")
 
 
-def _size_finding(ev, breakdown, saving: int | None, unsure: bool = False) -> Finding | None:
+def _size_finding(ev, breakdown, saving: int | None, without_growth=lambda: None) -> Finding | None:
+    """``without_growth()``: the saving as if the module text did not grow, asked only where that
+    alone could make the saving unknown (a Go binary with something to remove)."""
     b = ev.binary
     size = ev.view.size
     parts = dict(breakdown or ())
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {size_text(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     removable = parts.get("dwarf", 0) + parts.get("symtab", 0)
-    if saving or unsure and removable:
+    # Unknown only because of how the rebuild's longer module text moves things: still worth saying.
+    unsure = saving is None and ev.is_go and removable and bool(without_growth())
+    if saving or unsure:
         from . import gofix
 
         how, notes = gofix.strip(b) if ev.is_go else ("strip", [])

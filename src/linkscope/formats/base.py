@@ -24,7 +24,7 @@ class Relink:
     go_internal: bool = False      # ... by Go's internal linker
     buildinfo_growth: int = 0      # bytes its module-info text grows by (-s -w joins the recorded -ldflags)
     modinfo: bytes = b""           # that text as it is now, between its sentinels (b"": not read):
-                                   # the ELF rule finds runtime.modinfo.str by it in .rodata
+                                   # the ELF and Mach-O rules find runtime.modinfo.str by it
 
 
 def align_up(x: int, a: int) -> int:

@@ -1276,7 +1276,8 @@ class ElfImage(Image):
                 if shift and any(p.type == PT_LOAD and p.offset >= nxt_off for p in self.segments):
                     return None
         # The module text in .rodata grows too, and may push the segments after its own by a page.
-        move = self._go_rodata_move(relink) if relink.go and relink.go_internal else 0
+        rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
+        move = self._go_rodata_move(relink, rnd) if relink.go and relink.go_internal else 0
         if move is None:
             return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
@@ -1286,7 +1287,6 @@ class ElfImage(Image):
             # writes as every PT_LOAD's alignment (4 KiB on x86, 64 KiB elsewhere); a file where
             # they disagree it did not lay out: no rule to replay.
             start = min((off for off, _ in nonalloc if off >= alloc_end), default=alloc_end)
-            rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
             if not rnd or start != align_up(alloc_end, rnd):
                 return None
             cursor = align_up(alloc_end + shift, rnd) + move
@@ -1314,11 +1314,12 @@ class ElfImage(Image):
             cursor = align_up(cursor, 8 if self.bits == 64 else 4) + (len(secs) - len(removed)) * self._shentsize
         return max(0, size - cursor)
 
-    def _go_rodata_move(self, relink: Relink) -> int | None:
+    def _go_rodata_move(self, relink: Relink, rnd: int) -> int | None:
         """Bytes by which Go's internal linker, relinking, moves the segments after the one that holds
         .rodata, where runtime.modinfo.str grows with the module text (formats.golink): a page (its
-        -R) when the segment's end then crosses one. 0 when nothing moves; None when the text is not
-        in .rodata, the segments are not laid out that way, or the bounds disagree."""
+        -R, ``rnd``: the PT_LOADs' alignment) when the segment's end then crosses one. 0 when
+        nothing moves; None when the text is not in .rodata, the segments are not laid out that
+        way, or the bounds disagree."""
         growth, text = relink.buildinfo_growth, relink.modinfo
         ro = self.section(".rodata")
         if not growth or not text or ro is None or ro.type == SHT_NOBITS:
@@ -1326,7 +1327,6 @@ class ElfImage(Image):
         grown = golink.modinfo_string_growth(self.view, ro.offset, ro.size, text, growth)
         loads = sorted((p.offset, p.offset + p.filesz) for p in self.segments if p.type == PT_LOAD and p.filesz)
         seg = next(((a, b) for a, b in loads if a <= ro.offset < b), None)
-        rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
         if grown is None or seg is None or rnd <= 1:
             return None
         later = [a for a, _ in loads if a >= seg[1]]
