@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from crafted import leb as uleb, sleb
-from linkscope.byteview import LEB_LONG, LEB_OK, LEB_SHORT, ByteView, decode_leb128
+from linkscope.byteview import LEB_LONG, LEB_OK, LEB_SHORT, ByteView, decode_leb128, uvarint
 from linkscope.errors import Malformed, Truncated
 
 
@@ -87,3 +87,37 @@ def test_cstring_over_every_kind_of_buffer(tmp_path):
             cut = ByteView(buf, base=3, size=2)                   # the view ends before the NUL
             with pytest.raises(Malformed, match="not terminated within 2 bytes"):
                 cut.cstring(0)
+
+
+# -- Go's encoding/binary.Uvarint, on the same decoder ---------------------------------------------
+@pytest.mark.parametrize("buf,want", [
+    (b"", (0, 0)),
+    (b"\x00", (0, 1)),
+    (b"\x01", (1, 1)),
+    (b"\x7f", (127, 1)),
+    (b"\x80\x01", (128, 2)),
+    (b"\xff\x01", (255, 2)),
+    (b"\x80\x80\x01", (1 << 14, 3)),
+    (b"\x80", (0, 0)),                                   # too short
+    (b"\x80" * 9 + b"\x01", (1 << 63, 10)),              # the largest 10th byte
+    (b"\xff" * 9 + b"\x01", ((1 << 64) - 1, 10)),        # MaxUint64
+    (b"\xff" * 9 + b"\x02", (0, -10)),                   # overflow at the 10th byte
+    (b"\x80" * 9 + b"\x7f", (0, -10)),
+    (b"\x80" * 10 + b"\x00", (0, -11)),                  # an 11th byte is never read
+    (b"\x05\x80", (5, 1)),                               # stops at the first byte below 0x80
+])
+def test_uvarint(buf, want):
+    assert uvarint(buf) == want
+
+
+@given(st.integers(0, (1 << 77) - 1), st.binary(max_size=3))
+def test_uvarint_is_go_on_every_value(n, after):
+    """Every value decodes as Go does: in full below 2**64, as an overflow at its last byte above (up
+    to ten bytes), or at the 11th; what follows the varint is never read."""
+    enc = uleb(n)
+    if n < 1 << 64:
+        assert uvarint(enc + after) == (n, len(enc))
+    elif len(enc) <= 10:
+        assert uvarint(enc + after) == (0, -len(enc))
+    else:
+        assert uvarint(enc + after) == (0, -11)

@@ -23,7 +23,7 @@ from mutate import mutate
 from hypothesis import given, settings, strategies as st
 
 from linkscope.go import buildinfo
-from linkscope.byteview import ByteView
+from linkscope.byteview import ByteView, uvarint as go_uvarint
 from linkscope.errors import LinkscopeError, Malformed, Truncated
 from linkscope.formats import elf
 from linkscope.go.strconv import go_quote, unquote_bytes
@@ -655,8 +655,8 @@ def _blob_regions(img, data: bytes) -> list[tuple[int, int]]:
     the two Go string headers and the bytes they point at."""
     at = data.find(BUILDINFO_MAGIC)
     if data[at + 15] & 2:
-        n1, k1 = buildinfo.uvarint(data[at + 32:at + 42])
-        n2, k2 = buildinfo.uvarint(data[at + 32 + k1 + n1:at + 42 + k1 + n1])
+        n1, k1 = go_uvarint(data[at + 32:at + 42])
+        n2, k2 = go_uvarint(data[at + 32 + k1 + n1:at + 42 + k1 + n1])
         return [(at, at + 32 + k1 + n1 + k2 + n2)]
     regions = [(at, at + 32)]
     for ptr in struct.unpack_from("<QQ", data, at + 16):

@@ -192,27 +192,6 @@ def test_empty_region_is_not_go():
     assert read_buildinfo(img) is None
 
 
-# -- encoding/binary.Uvarint ------------------------------------------------------------------------
-@pytest.mark.parametrize("buf,want", [
-    (b"", (0, 0)),
-    (b"\x00", (0, 1)),
-    (b"\x01", (1, 1)),
-    (b"\x7f", (127, 1)),
-    (b"\x80\x01", (128, 2)),
-    (b"\xff\x01", (255, 2)),
-    (b"\x80\x80\x01", (1 << 14, 3)),
-    (b"\x80", (0, 0)),                                   # too short
-    (b"\x80" * 9 + b"\x01", (1 << 63, 10)),              # the largest 10th byte
-    (b"\xff" * 9 + b"\x01", ((1 << 64) - 1, 10)),        # MaxUint64
-    (b"\xff" * 9 + b"\x02", (0, -10)),                   # overflow at the 10th byte
-    (b"\x80" * 9 + b"\x7f", (0, -10)),
-    (b"\x80" * 10 + b"\x00", (0, -11)),                  # an 11th byte is never read
-    (b"\x05\x80", (5, 1)),                               # stops at the first byte below 0x80
-])
-def test_uvarint(buf, want):
-    assert buildinfo.uvarint(buf) == want
-
-
 # -- bounded reads -------------------------------------------------------------------------------------
 def test_long_string_is_read_in_one_mib_pieces():
     """A 2.5 MiB module info string: read in pieces of at most 1 MiB, and returned whole."""

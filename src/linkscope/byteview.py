@@ -180,3 +180,15 @@ def decode_leb128(buf, pos: int, end: int, max_bytes: int, signed: bool) -> tupl
                 result -= 1 << shift
             return result, p, LEB_OK
     return 0, p, (LEB_LONG if p - pos >= max_bytes else LEB_SHORT)
+
+
+def uvarint(buf) -> tuple[int, int]:
+    """Go's encoding/binary.Uvarint on the same decoder: (value, bytes read); (0, 0) when ``buf``
+    ends first; (0, -n) on overflow of a uint64 at the n-th byte (an 11th byte, when ten all
+    continue)."""
+    v, p, status = decode_leb128(buf, 0, len(buf), 10, False)
+    if status == LEB_OK:
+        return (v, p) if not v >> 64 else (0, -p)
+    if status == LEB_LONG and len(buf) > 10:
+        return 0, -11
+    return 0, 0

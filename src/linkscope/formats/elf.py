@@ -10,11 +10,10 @@ import struct
 from ..record import record
 from ..lazy import cached_property
 
-from ..byteview import ByteView
+from ..byteview import ByteView, uvarint
 from ..errors import Malformed, Truncated
 from ..model import LoadSegment, OsFloor, Section
 from .names import SHT
-from ..go.buildinfo import uvarint
 from . import golink
 from .base import DEBUG_SECTION_PREFIXES, P_HEADER, P_INNER, P_SECTION, P_SEGMENT, Image, Relink, align_up
 

@@ -31,6 +31,7 @@ Tolerated differences from Go, all on hostile input only:
 """
 from __future__ import annotations
 
+from ..byteview import uvarint
 from ..errors import Malformed, Truncated
 from ..lazy import memoised
 from ..model import GoInfo
@@ -172,22 +173,6 @@ def _chunk_finder(image, addr: int, size: int):
         return find, n
     data = image.read_vaddr(addr, size)
     return (lambda start: data.find(BUILDINFO_MAGIC, start)), len(data or b"")
-
-
-def uvarint(buf: bytes) -> tuple[int, int]:
-    """encoding/binary.Uvarint: (value, bytes read); n == 0 when buf is too short, n < 0 on
-    overflow of a uint64."""
-    x = s = 0
-    for i, b in enumerate(buf):
-        if i == 10:
-            return 0, -(i + 1)
-        if b < 0x80:
-            if i == 9 and b > 1:
-                return 0, -(i + 1)
-            return x | b << s, i + 1
-        x |= (b & 0x7F) << s
-        s += 7
-    return 0, 0
 
 
 def _decode_string(image, addr: int, what: str) -> tuple[bytes, int]:
