@@ -16,7 +16,8 @@ Timings are wall-clock minima over repeats; ratios are what matter. Nothing here
 Rows b, d and e are also timed with linkscope installed as pipx installs a tool: in a virtual
 environment of its own (rows marked "venv"; linkscope has no run-time dependencies, so the
 environment holds a path file naming this tree's src/ and nothing else), run through the console
-script pip writes (which imports re before anything of linkscope's). Python's start-up there runs
+script pip writes (pip 25.2 and later; the launcher of older pips, which imports re before anything
+of linkscope's, is timed on row e too). Python's start-up there runs
 only that environment's site hooks, not those of the base interpreter's site-packages (on this
 machine, a sandbox's certifi CA injector that costs every process ~35 ms).
 
@@ -70,6 +71,15 @@ def timed_cpu(cmd, repeat: int, **kw) -> tuple[float, float]:
     return best, cpu
 
 
+def paired(ref, cmd, repeat: int) -> list[float]:
+    """Ratios ref time / cmd time, one per pair of runs made one after the other."""
+    out = []
+    for _ in range(repeat):
+        t_ref, t_cmd = timed(ref, 1), timed(cmd, 1)
+        out.append(t_ref / t_cmd)
+    return out
+
+
 def tree_files(tops) -> list[str]:
     out = []
     for top in tops:
@@ -82,9 +92,17 @@ def tree_files(tops) -> list[str]:
     return out
 
 
-# The console script pip (and so pipx) writes for linkscope's entry point, word for word: its own
-# `import re` is part of what an installed linkscope costs.
+# The console script pip (and so pipx, and uv) writes for linkscope's entry point, word for word, as
+# pip 26.3 writes it: since pip 25.2 (pypa/pip#13166) it no longer imports re; the launcher of older
+# pips (distlib's template) does, and that import is part of what such an install costs.
 PIP_LAUNCHER = """#!{python}
+import sys
+from linkscope.cli import entry
+if __name__ == '__main__':
+    sys.argv[0] = sys.argv[0].removesuffix('.exe')
+    sys.exit(entry())
+"""
+OLD_PIP_LAUNCHER = """#!{python}
 # -*- coding: utf-8 -*-
 import re
 import sys
@@ -101,10 +119,13 @@ def venv_linkscope(into: Path) -> list[str] | None:
     python = venv_python(into)
     if python is None:
         return None
-    script = Path(python).parent / "linkscope"
-    script.write_text(PIP_LAUNCHER.format(python=python))
-    script.chmod(0o755)
-    return [python, str(script)]
+    return [python, launcher(Path(python).parent / "linkscope", PIP_LAUNCHER, python)]
+
+
+def launcher(path: Path, template: str, python: str) -> str:
+    path.write_text(template.format(python=python))
+    path.chmod(0o755)
+    return str(path)
 
 
 def venv_python(into: Path) -> str | None:
@@ -235,6 +256,15 @@ def main() -> int:
             notes.append(f"the same in the venv: one line {cpu_line_v / n_elf * 1e3:.2f} ms, "
                          f"--json {cpu_json_v / n_elf * 1e3:.2f} ms; python start-up in the venv "
                          f"{timed([vpy, '-c', 'pass'], n) * 1e3:.1f} ms")
+            # Row e is close to 1x and this machine's speed drifts between runs: the ratio taken run by
+            # run, each linkscope run beside a file run, is steadier than two separate minima.
+            json_v = [*in_venv, "inspect", "--json", "--files-from", str(ub_list)]
+            pairs = paired(["file", "-f", str(ub_list)], json_v, 3 * n)
+            old = [vpy, launcher(td / "linkscope-old-pip", OLD_PIP_LAUNCHER, vpy)]
+            t_json_old = timed([*old, "inspect", "--json", "--files-from", str(ub_list)], n)
+            notes.append(f"row e in the venv, each run paired with a file run: {statistics.median(pairs):.2f}x, the "
+                         f"median of {len(pairs)} pairs ({min(pairs):.2f}x to {max(pairs):.2f}x); through the console "
+                         f"script of pip before 25.2 (it imports re): {t_file_ub / t_json_old:.2f}x ({t_json_old:.3f} s)")
 
         # (c) large vs small
         big = zig_binary()

@@ -27,6 +27,11 @@ if command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null
   fi
 fi
+# pip 25.2 and later write a console script that does not import re first (pypa/pip#13166): several
+# milliseconds of every linkscope run. An older pip is brought up to date before it writes ours.
+if ! python3 -c 'import sys, pip; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (25, 2))' 2>/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check --upgrade 'pip>=25.2'
+fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test,toolchains,images,fuzz]'
 # An editable install leaves no bytecode, and PYTHONDONTWRITEBYTECODE may forbid writing it at run
 # time: compile once so every run starts from cached bytecode, as an installed wheel would.
