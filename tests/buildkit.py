@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = REPO / "tests" / "programs"
 CACHE = Path(os.environ.get("LINKSCOPE_TEST_CACHE", REPO / ".cache" / "test-builds"))
+# In a spec's environment: the directory of the program's copy that the build runs in (see _build).
+PROGRAM_COPY = "$PROGRAM_COPY"
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def zig_cmd() -> list[str]:
 
 
 def _key(spec: Spec) -> str:
-    h = hashlib.sha256(repr((spec, toolchain_version(spec.tool))).encode())
+    h = hashlib.sha256(repr((spec, toolchain_version(spec.tool), "src=linkscope-test-src")).encode())
     if spec.subdir:
         h.update(b"subdir=" + spec.subdir.encode())
     for p in sorted((PROGRAMS / spec.program).rglob("*")):
@@ -111,14 +114,30 @@ def build(spec: Spec) -> Path:
 
 
 def _build(spec: Spec, tmp: Path) -> None:
-    src = PROGRAMS / spec.program / spec.subdir
+    # From a copy at a path that does not depend on where the checkout lies: a build without
+    # -trimpath carries its source directory in its read-only data, so the checkout's path would move
+    # the section ends (and with them which layouts the size rules meet), and the cache, keyed on the
+    # sources' contents, would hold a binary that another checkout does not build.
+    # (the process id in fixed width: two runs building the same spec apart, at paths of one length)
+    copy = Path(tempfile.gettempdir()) / "linkscope-test-src" / f"{_key(spec)}-{os.getpid():07d}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(PROGRAMS / spec.program, copy / spec.program, symlinks=True)
+    try:
+        _build_in(spec, copy / spec.program, tmp)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _build_in(spec: Spec, program: Path, tmp: Path) -> None:
+    src = program / spec.subdir
+    env = {k: v.replace(PROGRAM_COPY, str(program)) for k, v in spec.env}
     if spec.tool == "go":
         cmd = ["go", "build", "-o", str(tmp / spec.out), *spec.args, "."]
     elif spec.tool in ("gcc", "g++"):
         cmd = [spec.tool, *spec.args, "-o", str(tmp / spec.out), *spec.sources]
     else:
         cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-    r = subprocess.run(cmd, cwd=src, env=build_env(dict(spec.env)), capture_output=True, text=True)
+    r = subprocess.run(cmd, cwd=src, env=build_env(env), capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
     (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)
@@ -263,7 +282,7 @@ def go_module_program(program: str, *args: str, **env: str) -> Spec:
     out = "prog.wasm" if env.get("GOARCH") == "wasm" else "prog"
     if program == "gopath":
         return go(f"gobuild-{program}", "gobuild", *args, out=out, subdir="gopath/src/example.com/m",
-                  GO111MODULE="off", GOPATH=str(PROGRAMS / "gobuild" / "gopath"), **env)
+                  GO111MODULE="off", GOPATH=f"{PROGRAM_COPY}/gopath", **env)
     return go(f"gobuild-{program}", "gobuild", *args, out=out, subdir=program, **env)
 
 

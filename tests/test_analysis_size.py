@@ -51,6 +51,13 @@ PAIRS = {
     "cgoapp-external": go_pair("cgoapp-external", "cgoapp"),
     "cgoapp-external-static": go_pair("cgoapp-external-static", "cgoapp", ldflags=EXT),
     "netapp-external-static": go_pair("netapp-external-static", "netapp", ldflags=EXT),
+    # -trimpath: Go records neither -ldflags nor -s -w, so the module text does not grow (predicting
+    # the growth put the external link's .rodata 32 bytes high); one pair per format.
+    "cgoapp-external-trimpath": go_pair("cgoapp-external-trimpath", "cgoapp", "-trimpath"),
+    "hello-windows-386-trimpath": go_pair("hello-windows-386-trimpath", "hello", "-trimpath", GOOS="windows",
+                                          GOARCH="386"),
+    "hello-darwin-arm64-trimpath": go_pair("hello-darwin-arm64-trimpath", "hello", "-trimpath", GOOS="darwin",
+                                           GOARCH="arm64"),
 }
 
 
@@ -59,20 +66,52 @@ def test_strip_saving_matches_the_stripped_rebuild(name):
     plain, stripped = (buildkit.build(s) for s in PAIRS[name])
     rec, srec = inspect(plain), inspect(stripped)
     actual = os.path.getsize(plain) - os.path.getsize(stripped)
-    assert rec.strip_saving is not None and actual > 0
-    assert rec.strip_saving == actual, (rec.strip_saving, actual, rec.strip_saving - actual)
+    assert actual > 0
+    if rec.strip_saving is None:
+        unknown_because_rdata_may_grow_a_block(plain, actual)
+    else:
+        assert rec.strip_saving == actual, (rec.strip_saving, actual, rec.strip_saving - actual)
     assert srec.strip_saving is None                       # already stripped: nothing to save
     assert any(f.id == "size.strip" and f.fix is None for f in srec.findings)
-    # The fix is the stripped build itself: the same flags and target, -s -w merged into -ldflags.
+    # The fix is the stripped build itself: the same flags and target, -s -w merged into -ldflags (a
+    # -trimpath build's own -ldflags are not recorded: the fix has -s -w alone, and the title says so).
     f = next(f for f in rec.findings if f.id == "size.strip")
     env, args = goflags.parse_command(f.fix)
     spec = PAIRS[name][1]
     assert (env["GOOS"], env["GOARCH"]) == (spec.goos, spec.goarch)
     want = [a for a in spec.args if not a.startswith("-ldflags=")]
-    assert [a for a in args if not a.startswith("-ldflags=")] == want
+    assert sorted(a for a in args if not a.startswith("-ldflags=")) == sorted(want)
     ld = [goflags.split(a[len("-ldflags="):]) for a in args if a.startswith("-ldflags=")]
     want_ld = goflags.split(next(a for a in spec.args if a.startswith("-ldflags="))[len("-ldflags="):])
+    if "-trimpath" in spec.args:
+        want_ld = ["-s", "-w"]
+        assert "Go does not record -ldflags for a -trimpath build" in f.title
     assert len(ld) == 1 and sorted(ld[0]) == sorted(want_ld), (f.fix, spec.args)
+
+
+def unknown_because_rdata_may_grow_a_block(path, actual: int) -> None:
+    """An unknown saving is the PE rule's, and only where it holds: a Go internal link whose module
+    text grows, .rdata's end near a file block (windows/386 hello built from a source directory 42
+    to 58 characters long, as the tests' copy is). The rebuild then saves what the removed parts
+    take, or one block less where the growth crossed it: the rule's two outcomes."""
+    from linkscope.formats.base import Relink
+    rec = inspect(path)
+    growth = sizes.go_buildinfo_growth(rec.go)
+    with open_image(str(path)) as (img, _st):
+        assert img.format == "pe" and rec.linker == "go-internal" and growth, (path, rec.linker, growth)
+        falign = img.file_alignment
+        assert img._go_rdata_may_grow_a_block(growth, falign)
+        without = img.strip_saving(Relink(go=True, go_internal=True))
+    assert actual in (without, without - falign), (actual, without, falign)
+
+
+def test_an_unknown_saving_is_only_where_the_rule_says():
+    """Most pairs are predicted to the byte; "unknown" is left to the one rule that may say it, and
+    every format has a pair it predicts (a regression to "unknown" everywhere cannot pass)."""
+    recs = {n: inspect(buildkit.build(plain)) for n, (plain, _) in PAIRS.items()}
+    exact = {r.format for r in recs.values() if r.strip_saving is not None}
+    unknown = [n for n, r in recs.items() if r.strip_saving is None]
+    assert exact == {"elf", "pe", "macho"} and len(unknown) <= 1, unknown
 
 
 def test_strip_saving_on_at_least_five_programs_and_targets():

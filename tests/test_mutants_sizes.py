@@ -164,6 +164,9 @@ def _go(*settings):
     ((("-ldflags", "-s -w"),), 0),
     ((("-ldflags", "-w -X main.v=1 -s"),), 0),
     ((("-ldflags", "-sw"),), 6 + 2),
+    # -trimpath: Go records no -ldflags at all (golang/go#52372), so -s -w adds nothing to the text
+    ((("-compiler", "gc"), ("-trimpath", "true")), 0),
+    ((("-trimpath", "false"),), 23),
 ])
 def test_buildinfo_growth_from_gos_quoting_rule(settings, want):
     assert sizes.go_buildinfo_growth(_go(*settings)) == want
@@ -197,6 +200,17 @@ def test_buildinfo_growth_matches_go_version_m_of_the_rebuild(ldflags):
     rec = inspect(plain)
     assert rec.go is not None
     assert sizes.go_buildinfo_growth(rec.go) == want, (before, after)
+
+
+@reference.needs_tool(buildkit.have_go(), "the Go toolchain")
+def test_a_trimpath_rebuild_records_no_ldflags():
+    """With -trimpath the -s -w rebuild's module text is the plain build's, byte for byte: no growth."""
+    plain = buildkit.build(buildkit.go("szg-trimpath", "hello", "-trimpath", "-ldflags=-X main.v=1"))
+    stripped = buildkit.build(buildkit.go("szg-trimpath-sw", "hello", "-trimpath", "-ldflags=-s -w -X main.v=1"))
+    versions = [subprocess.run(["go", "version", "-m", str(p)], capture_output=True, text=True,
+                               check=True).stdout.split("\n", 1)[1] for p in (plain, stripped)]
+    assert versions[0] == versions[1] and "-trimpath=true" in versions[0] and "-ldflags" not in versions[0]
+    assert sizes.go_buildinfo_growth(inspect(plain).go) == 0
 
 
 # -- strip_saving hands the layout rules the relink ---------------------------------------------------

@@ -115,8 +115,9 @@ def breakdown(image, functab=None) -> tuple[tuple[str, int], ...]:
 
 
 def go_buildinfo_growth(go) -> int:
-    """Bytes the module-info text grows by when ``-s -w`` joins the build's -ldflags."""
-    if go is None:
+    """Bytes the module-info text grows by when ``-s -w`` joins the build's -ldflags: none for a
+    -trimpath build, whose -ldflags Go does not record (cmd/go's load.setBuildInfo, golang/go#52372)."""
+    if go is None or go.setting("-trimpath") == "true":
         return 0
     flags = go.setting("-ldflags")
     if flags is None:
