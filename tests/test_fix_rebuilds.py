@@ -33,6 +33,8 @@ EXTRA = {s.name: s for s in [
     buildkit.go("fx-netapp-netgo-ldx", "netapp", "-tags", "netgo", "-ldflags=-X 'main.version=1.0 beta'"),
     buildkit.go("fx-netapp-pie-sw", "netapp", "-buildmode=pie", "-ldflags=-s -w"),
     buildkit.go("fx-netapp-trimpath", "netapp", "-trimpath"),
+    # -trimpath leaves the -ldflags unrecorded: the static external link is read from the binary itself.
+    buildkit.go("fx-netapp-trimpath-extstatic", "netapp", "-trimpath", EXT),
     buildkit.go("fx-userapp-default", "userapp"),
     buildkit.go("fx-userapp-netgo-extstatic", "userapp", "-tags", "netgo", EXT),
     buildkit.go("fx-cgoapp-default", "cgoapp"),
@@ -278,6 +280,26 @@ def test_a_trimpath_fix_says_the_ldflags_were_not_recorded():
     fix, title = _fix(path, "size.strip")
     assert fix == "CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build '-ldflags=-s -w' -trimpath"
     assert "Go does not record -ldflags for a -trimpath build" in title
+
+
+def test_a_trimpath_fix_keeps_the_static_link_the_binary_shows():
+    """A -trimpath build linked statically by the external linker: its -ldflags are not recorded, but
+    the binary shows the link (gcc, no PT_INTERP), and every fix keeps it: -s -w alone would make it
+    dynamic. The rebuilds themselves are checked by test_every_fix_gains_its_property_and_keeps_the_rest."""
+    path = buildkit.build(EXTRA["fx-netapp-trimpath-extstatic"])
+    assert "-ldflags" not in settings(path)
+    fix, title = _fix(path, "size.strip")
+    assert fix == ("CGO_ENABLED=1 GOOS=linux GOARCH=amd64 go build "
+                   "'-ldflags=-linkmode external -extldflags -static -s -w' -trimpath")
+    assert "keeps the static external link the binary shows" in title and "add the other original ones" in title
+    for fid, fix, title in fixes_of(path):
+        _, args = goflags.parse_command(fix)
+        ld = next((a[len("-ldflags="):] for a in args if a.startswith("-ldflags=")), None)
+        if ld is None:       # net's pure-Go resolver instead: no cgo left, Go's own static link
+            assert fid in ("cgo.used", "static-glibc.nss") and args[:2] == ["-tags", "netgo"], (fid, fix)
+            assert "keeps the static external link" not in title, (fid, title)
+        else:
+            assert goflags.external_linkmode(ld) and {"-static", "-static-pie"} & set(goflags.extldflags(ld)), (fid, fix)
 
 
 def test_user_ldflags_survive_every_fix():

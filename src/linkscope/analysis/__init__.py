@@ -54,6 +54,14 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         except _SAFE:
             return default
 
+    lk = guard(lambda: linker.analyze(ev), (None, []))
+    if lk[0] is not None and binary.linkage in ("static", "static-pie") and ev.is_go and binary.go is not None \
+            and binary.go.setting("-trimpath") == "true":
+        # Go did not record this build's -ldflags: its fixes read the static external link from the
+        # linker the binary shows (gofix.base).
+        from ..record import replace
+        binary = ev.binary = replace(binary, linker=lk[0])
+
     # cgo
     res = guard(lambda: cgo.analyze(ev))
     cgo_used = res.info.used if res is not None else None
@@ -70,7 +78,6 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         findings.append(f)
 
     # linker
-    lk = guard(lambda: linker.analyze(ev), (None, []))
     if lk[0] is not None:
         out["linker"] = lk[0]
         t = linker.title(lk[0], ev.is_go)

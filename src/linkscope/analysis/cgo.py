@@ -270,7 +270,7 @@ def findings(res: CgoResult | None, binary) -> list[Finding]:
     for c in info.causes:
         evidence.extend(res.evidence.get(c, []))
     if fix is not None:
-        title = " ".join([title] + gofix.unrecorded_note(fix, "-ldflags"))
+        title = " ".join([title] + gofix.unrecorded_note(gofix.base(binary), "-ldflags", fix=fix))
     severity = "warning" if dynamic else "info"
     return [Finding("cgo.used", severity, title, tuple(dict.fromkeys(evidence)), fix.command() if fix else None)]
 

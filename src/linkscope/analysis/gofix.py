@@ -33,18 +33,29 @@ NEEDS_LOADER = frozenset(("c-shared", "c-archive", "shared", "plugin"))
 
 
 def base(binary) -> GoBuild | None:
-    """The recorded build of a Go binary, None without build settings (no command can be complete)."""
+    """The recorded build of a Go binary, None without build settings (no command can be complete).
+    Where Go did not record the -ldflags (-trimpath), the static external link the binary itself
+    shows is put back: without it every fix of such a build would make the binary dynamic."""
     go = binary.go
     if go is None or not go.settings:
         return None
-    return GoBuild.from_settings(go.settings)
+    gb = GoBuild.from_settings(go.settings)
+    if "-ldflags" in gb.unrecorded and binary.linkage in STATIC and binary.linker not in (None, "go-internal"):
+        gb = static_link(gb, pie=gb.buildmode == "pie")
+    return gb
 
 
-def unrecorded_note(gb: GoBuild, *needed: str) -> list[str]:
-    """The sentence a fix's finding carries when the settings it would keep were not recorded."""
+def unrecorded_note(gb: GoBuild, *needed: str, fix: GoBuild | None = None) -> list[str]:
+    """The sentence a fix's finding carries when the settings it would keep were not recorded
+    (``gb`` as :func:`base` made it: -ldflags there are what the binary shows; ``fix``, the
+    command's build, when it may have dropped them)."""
     missing = [k for k in needed if k in gb.unrecorded]
     if not missing:
         return []
+    if "-ldflags" in missing and gb.ldflags and (fix is None or goflags.external_linkmode(fix.ldflags)):
+        shown = goflags.shell_quote(gb.ldflags)
+        return [f"Go does not record {' or '.join(missing)} for a -trimpath build: the command keeps the static "
+                f"external link the binary shows (-ldflags={shown}); add the other original ones."]
     return [f"Go does not record {' or '.join(missing)} for a -trimpath build: add the original ones to the command."]
 
 
@@ -85,7 +96,7 @@ def pie(binary) -> tuple[str | None, list[str]]:
         new, notes = static_pie(gb)
     else:
         new, notes = gb.with_buildmode("pie"), []
-    return (new.command() if new else None), notes + (unrecorded_note(gb, "-ldflags") if new else [])
+    return (new.command() if new else None), notes + (unrecorded_note(gb, "-ldflags", fix=new) if new else [])
 
 
 def relro(binary) -> tuple[str | None, list[str]]:
@@ -102,7 +113,7 @@ def relro(binary) -> tuple[str | None, list[str]]:
     if new is None:
         return None, notes
     new = new.with_ldflags(add=["-bindnow"])
-    return new.command(), notes + unrecorded_note(gb, "-ldflags")
+    return new.command(), notes + unrecorded_note(gb, "-ldflags", fix=new)
 
 
 def strip(binary) -> tuple[str | None, list[str]]:
@@ -122,7 +133,7 @@ def cflags(binary, *words: str) -> tuple[str | None, list[str]]:
     if any(w.startswith("-D_FORTIFY_SOURCE") for w in words) and not any(
             w.startswith("-O") and w != "-O0" for w in new.getenv("CGO_CFLAGS").split()):
         new = new.with_cflags("-O2")           # FORTIFY_SOURCE does nothing without optimisation
-    return new.command(), unrecorded_note(gb, "CGO_CFLAGS", "-ldflags")
+    return new.command(), unrecorded_note(gb, "CGO_CFLAGS", "-ldflags", fix=new)
 
 
 _MUSL_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64", "arm": "arm",
