@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,10 +52,11 @@ class Spec:
         return dict(self.env).get("GOARCH", "amd64")
 
 
-def build_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def build_env(extra: dict[str, str] | None = None, environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every build (go, gcc, zig) and go command of the tests runs with: the shared
-    caches, no network, no toolchain switching, and no target or C compiler inherited from the caller."""
-    env = dict(os.environ)
+    caches, no network, no toolchain switching, and no target or C compiler inherited from the caller
+    (whose environment is ``environ``, else this process's now)."""
+    env = dict(os.environ if environ is None else environ)
     env.update(
         GOCACHE=str(CACHE / "gocache"), GOPATH=str(CACHE / "gopath"), GOFLAGS="-buildvcs=false",
         GOPROXY="off", GOTOOLCHAIN="local", GOTELEMETRY="off", GOWORK="off",
@@ -90,13 +93,14 @@ def _key(spec: Spec) -> str:
 
 def cached(outdir: Path, name: str, make) -> Path:
     """``outdir/name``, made by ``make(tmp)`` (which writes ``tmp/name``) if the cache does not hold
-    it: one build at a time under the cache's lock (concurrent runs wait, then reuse), and the
-    directory appears whole or not at all."""
+    it: each target under a lock of its own (a run or thread that wants one being built waits, then
+    reuses it; different targets build at once: Go's and zig's caches take concurrent builds), and
+    the directory appears whole or not at all."""
     target = outdir / name
     if target.exists():
         return target
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
+    (CACHE / ".locks").mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".locks" / outdir.name, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return target
@@ -108,12 +112,40 @@ def cached(outdir: Path, name: str, make) -> Path:
     return target
 
 
-def build(spec: Spec) -> Path:
-    """The path of the built binary, building it if the cache does not hold it."""
-    return cached(CACHE / "bin" / f"{spec.name}-{_key(spec)}", spec.out, lambda tmp: _build(spec, tmp))
+def build(spec: Spec, *, background: dict[str, str] | None = None) -> Path:
+    """The path of the built binary, building it if the cache does not hold it. ``background``: the
+    environment of a build made by :func:`prebuild`'s thread (niced, and blind to what a test sets)."""
+    return cached(CACHE / "bin" / f"{spec.name}-{_key(spec)}", spec.out, lambda tmp: _build(spec, tmp, background))
 
 
-def _build(spec: Spec, tmp: Path) -> None:
+def prebuild(specs) -> Callable[[], None]:
+    """Build ``specs`` in a thread while the tests run (a run of the whole suite leaves one of the two
+    cores idle through its pure-Python tests), from the environment as it is now, at a lower priority.
+    Returns finish(): no build starts after it, and it waits for the one under way. A build that
+    fails here is left to the test that needs it, which builds it again and says why."""
+    environ = dict(os.environ)
+    for tool in ("go", "gcc", "zig"):       # cached before any test can change PATH
+        with contextlib.suppress(Exception):
+            toolchain_version(tool)
+    stop = threading.Event()
+
+    def run():
+        for spec in specs:
+            if stop.is_set():
+                return
+            with contextlib.suppress(Exception):
+                build(spec, background=environ)
+
+    thread = threading.Thread(target=run, name="linkscope-prebuild", daemon=True)
+    thread.start()
+
+    def finish():
+        stop.set()
+        thread.join()
+    return finish
+
+
+def _build(spec: Spec, tmp: Path, background: dict[str, str] | None = None) -> None:
     # From a copy at a path that does not depend on where the checkout lies: a build without
     # -trimpath carries its source directory in its read-only data, so the checkout's path would move
     # the section ends (and with them which layouts the size rules meet), and the cache, keyed on the
@@ -123,12 +155,12 @@ def _build(spec: Spec, tmp: Path) -> None:
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(PROGRAMS / spec.program, copy / spec.program, symlinks=True)
     try:
-        _build_in(spec, copy / spec.program, tmp)
+        _build_in(spec, copy / spec.program, tmp, background)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
 
 
-def _build_in(spec: Spec, program: Path, tmp: Path) -> None:
+def _build_in(spec: Spec, program: Path, tmp: Path, background: dict[str, str] | None = None) -> None:
     src = program / spec.subdir
     env = {k: v.replace(PROGRAM_COPY, str(program)) for k, v in spec.env}
     if spec.tool == "go":
@@ -137,7 +169,8 @@ def _build_in(spec: Spec, program: Path, tmp: Path) -> None:
         cmd = [spec.tool, *spec.args, "-o", str(tmp / spec.out), *spec.sources]
     else:
         cmd = [*zig_cmd(), "cc", *spec.args, "-o", str(tmp / spec.out), *spec.sources]
-    r = subprocess.run(cmd, cwd=src, env=build_env(env), capture_output=True, text=True)
+    run = ["nice", "-n", "10", *cmd] if background is not None else cmd
+    r = subprocess.run(run, cwd=src, env=build_env(env, background), capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"build {spec.name} failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
     (tmp / "build.log").write_text(" ".join(cmd) + "\n" + r.stdout + r.stderr)

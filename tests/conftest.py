@@ -11,6 +11,34 @@ sys.path.insert(0, str(HERE.parent / "src"))
 def pytest_configure(config):
     config.addinivalue_line("markers", "linkscope_tool(what, available, required): the test needs a tool; "
                                        "see reference.needs_tool (a skip locally, a failure in CI)")
+    # No timing in tests: hypothesis's per-example deadline is one (and a build on the other core, see
+    # below, could make an example slow once and the test "flaky").
+    from hypothesis import settings
+    settings.register_profile("linkscope", deadline=None)
+    settings.load_profile("linkscope")
+
+
+# A run of most of the suite starts the slowest cold builds at once, in a thread: zig's C libraries
+# (mingw, musl, glibc, macOS) and Go's standard library for each cross target, which the tests would
+# otherwise build one after another while one of the two cores sits idle under pure-Python tests.
+PREBUILD_FROM = 1000           # collected tests
+_PREBUILD: list = []
+
+
+def pytest_collection_finish(session):
+    if len(session.items) < PREBUILD_FROM or session.config.option.collectonly:
+        return
+    import buildkit
+
+    specs = list(buildkit.SPECS.values())
+    slow_first = [s for s in specs if s.tool == "zig"] + [s for s in specs if s.tool == "go" and s.goos != "linux"] \
+        + [s for s in specs if s.tool == "go" and s.goos == "linux" and s.goarch != "amd64"]
+    _PREBUILD.append(buildkit.prebuild(slow_first))
+
+
+def pytest_sessionfinish(session):
+    while _PREBUILD:
+        _PREBUILD.pop()()
 
 
 REPORTS: list[str] = []      # lines a test module leaves for the end of the run (figures the README quotes)
