@@ -684,13 +684,15 @@ def _segment_with(name: str, vmaddr: int, fileoff: int, filesize: int, sections:
 
 def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: int = 0x100, data_to_page: int = 0x800,
                  data_at: int = 0x2000, cpu: int = CPU_AMD64, const: bool = False, linkedit: bool = True,
-                 data_rodata: bool = False) -> MachOImage:
+                 data_rodata: bool = False, bare_first: bool = False) -> MachOImage:
     """__TEXT (offset 0, its header inside) whose __rodata at 0x1000 holds runtime.modinfo.str then
     ``rodata_tail`` bytes; ``gap`` bytes on, __gopclntab (8-aligned) ends ``text_to_page`` bytes
     before 0x2000. With ``const``, a __DATA_CONST page of __go_type there (nothing in it grows), and
     the rest a page later. __DATA at ``data_at``: __go_buildinfo of ``bi_size`` bytes (with
     ``data_rodata``, a __rodata holding the string too, after it), then __data (32-aligned) to
-    ``data_to_page`` bytes before the page after; __LINKEDIT (unless not ``linkedit``) on the next page."""
+    ``data_to_page`` bytes before the page after; __LINKEDIT (unless not ``linkedit``) on the next page.
+    With ``bare_first``, the first load command is a segment of file data with no sections, after
+    the rest in the file."""
     if const:
         data_at += 0x1000
     string = b"S" * 16 + MODTEXT + b"E" * 16 + b"\0"
@@ -705,6 +707,10 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
         data_secs.append(("__rodata", d_off, len(string), 5))
         d_off += len(string) + -len(string) % 32
     cmds = [_segment_with("__TEXT", 0x100000000, 0, 0x2000, [("__rodata", 0x1000, ro_size, 5), ("__gopclntab", pcln, pcln_size, 3)])]
+    tail = 0x100 if bare_first else 0
+    if bare_first:
+        at = data_at + 0x1000 + 0x100
+        cmds.insert(0, _segment_with("__BARE", 0x100000000 + at, at, tail, []))
     if const:
         cmds.append(_segment_with("__DATA_CONST", 0x100002000, 0x2000, 0x800, [("__go_type", 0x2000, 0x800, 5)]))
     cmds.append(_segment_with("__DATA", 0x100000000 + data_at, data_at, data_end - data_at,
@@ -712,7 +718,7 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
     if linkedit:
         cmds.append(segment("__LINKEDIT", 0x100000000 + data_at + 0x1000, 0x1000, data_at + 0x1000, 0x100, 1))
     body = b"".join(cmds)
-    out = bytearray(data_at + 0x1000 + 0x100)
+    out = bytearray(data_at + 0x1000 + 0x100 + tail)
     head = struct.pack("<8I", MH_MAGIC_64, cpu, 3, MH_EXECUTE, len(cmds), len(body), 0, 0) + body
     out[:len(head)] = head
     out[0x1000:0x1000 + len(string)] = string
@@ -755,4 +761,6 @@ def test_go_relink_move_needs_the_string_and_gos_layout():
     assert _go_segments(2, 4)._go_relink_move(0, MODTEXT) == 0                        # no growth, no move
     # a segment in which nothing grows (__DATA_CONST) is passed over, not the end of the walk
     assert _go_segments(2, 4, const=True)._go_relink_move(6, MODTEXT) == 0x1000
+    # and so is a segment with no sections at all, wherever its load command comes
+    assert _go_segments(2, 4, bare_first=True)._go_relink_move(6, MODTEXT) == 0x1000
     assert _go_segments(2, 17, bi_size=0x120, data_to_page=16, const=True)._go_relink_move(6, MODTEXT) is None
