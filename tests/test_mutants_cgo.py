@@ -274,3 +274,18 @@ def test_cause_of_package_by_module(pkg, go, cause):
                                         (["a", "b", "c", "d"], "a, b, c and d")])
 def test_join(items, text):
     assert cgo._join(items) == text
+
+
+def test_a_trimpath_static_external_build_keeps_or_says_it_drops_its_link():
+    """Go records no -ldflags for a -trimpath build: the static external link comes from the binary
+    (its linker): the fix for net beside the program's own C code keeps it and says so; the fix for
+    net alone, pure Go and Go's own static link, drops it and does not claim to keep it."""
+    res = lambda *causes: CgoResult(CgoInfo(True, True, causes), {c: [f"ev {c}"] for c in causes}, [], [])
+    b = Binary(path="x", format="elf", linkage="static", linker="gcc", go=goinfo(("-trimpath", "true")))
+    keep, = cgo.findings(res("net", "c-code"), b)
+    assert keep.fix == f"{PREFIX} '-ldflags=-linkmode external -extldflags -static' -tags netgo -trimpath"
+    assert keep.title.endswith("the command keeps the static external link the binary shows "
+                               "(-ldflags='-linkmode external -extldflags -static'); add the other original ones.")
+    drop, = cgo.findings(res("net"), b)
+    assert drop.fix == f"{PREFIX} -tags netgo -trimpath"
+    assert drop.title.endswith("Go does not record -ldflags for a -trimpath build: add the original ones to the command.")
