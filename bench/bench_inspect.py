@@ -250,7 +250,8 @@ def main() -> int:
                      f"one line {cpu_line / n_elf * 1e3:.2f} ms, --json {cpu_json / n_elf * 1e3:.2f} ms")
         if in_venv:
             t_line_v, cpu_line_v = timed_cpu([*in_venv, "inspect", "--files-from", str(ub_list)], n)
-            t_json_v, cpu_json_v = timed_cpu([*in_venv, "inspect", "--json", "--files-from", str(ub_list)], n)
+            json_args = ["inspect", "--json", "--files-from", str(ub_list)]
+            t_json_v, cpu_json_v = timed_cpu([*in_venv, *json_args], n)
             rows.append(("d", "the same, one line, linkscope in its own venv", "file", t_file_ub, t_line_v, 2.0))
             rows.append(("e", "the same, --json, linkscope in its own venv", "file", t_file_ub, t_json_v, 1.0))
             notes.append(f"the same in the venv: one line {cpu_line_v / n_elf * 1e3:.2f} ms, "
@@ -258,10 +259,9 @@ def main() -> int:
                          f"{timed([vpy, '-c', 'pass'], n) * 1e3:.1f} ms")
             # Row e is close to 1x and this machine's speed drifts between runs: the ratio taken run by
             # run, each linkscope run beside a file run, is steadier than two separate minima.
-            json_v = [*in_venv, "inspect", "--json", "--files-from", str(ub_list)]
-            pairs = paired(["file", "-f", str(ub_list)], json_v, 3 * n)
+            pairs = paired(["file", "-f", str(ub_list)], [*in_venv, *json_args], 3 * n)
             old = [vpy, launcher(td / "linkscope-old-pip", OLD_PIP_LAUNCHER, vpy)]
-            t_json_old = timed([*old, "inspect", "--json", "--files-from", str(ub_list)], n)
+            t_json_old = timed([*old, *json_args], n)
             notes.append(f"row e in the venv, each run paired with a file run: {statistics.median(pairs):.2f}x, the "
                          f"median of {len(pairs)} pairs ({min(pairs):.2f}x to {max(pairs):.2f}x); through the console "
                          f"script of pip before 25.2 (it imports re): {t_file_ub / t_json_old:.2f}x ({t_json_old:.3f} s)")

@@ -115,7 +115,8 @@ def cached(outdir: Path, name: str, make) -> Path:
 def build(spec: Spec, *, background: dict[str, str] | None = None) -> Path:
     """The path of the built binary, building it if the cache does not hold it. ``background``: the
     environment of a build made by :func:`prebuild`'s thread (niced, and blind to what a test sets)."""
-    return cached(CACHE / "bin" / f"{spec.name}-{_key(spec)}", spec.out, lambda tmp: _build(spec, tmp, background))
+    key = _key(spec)
+    return cached(CACHE / "bin" / f"{spec.name}-{key}", spec.out, lambda tmp: _build(spec, key, tmp, background))
 
 
 def prebuild(specs) -> Callable[[], None]:
@@ -145,13 +146,13 @@ def prebuild(specs) -> Callable[[], None]:
     return finish
 
 
-def _build(spec: Spec, tmp: Path, background: dict[str, str] | None = None) -> None:
+def _build(spec: Spec, key: str, tmp: Path, background: dict[str, str] | None = None) -> None:
     # From a copy at a path that does not depend on where the checkout lies: a build without
     # -trimpath carries its source directory in its read-only data, so the checkout's path would move
     # the section ends (and with them which layouts the size rules meet), and the cache, keyed on the
     # sources' contents, would hold a binary that another checkout does not build.
     # (the process id in fixed width: two runs building the same spec apart, at paths of one length)
-    copy = Path(tempfile.gettempdir()) / "linkscope-test-src" / f"{_key(spec)}-{os.getpid():07d}"
+    copy = Path(tempfile.gettempdir()) / "linkscope-test-src" / f"{key}-{os.getpid():07d}"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(PROGRAMS / spec.program, copy / spec.program, symlinks=True)
     try:

@@ -68,7 +68,7 @@ def test_strip_saving_matches_the_stripped_rebuild(name):
     actual = os.path.getsize(plain) - os.path.getsize(stripped)
     assert actual > 0
     if rec.strip_saving is None:
-        unknown_because_rdata_may_grow_a_block(plain, actual)
+        unknown_because_rdata_may_grow_a_block(plain, rec, actual)
     else:
         assert rec.strip_saving == actual, (rec.strip_saving, actual, rec.strip_saving - actual)
     assert srec.strip_saving is None                       # already stripped: nothing to save
@@ -89,13 +89,12 @@ def test_strip_saving_matches_the_stripped_rebuild(name):
     assert len(ld) == 1 and sorted(ld[0]) == sorted(want_ld), (f.fix, spec.args)
 
 
-def unknown_because_rdata_may_grow_a_block(path, actual: int) -> None:
+def unknown_because_rdata_may_grow_a_block(path, rec, actual: int) -> None:
     """An unknown saving is the PE rule's, and only where it holds: a Go internal link whose module
     text grows, .rdata's end near a file block (windows/386 hello built from a source directory 42
     to 58 characters long, as the tests' copy is). The rebuild then saves what the removed parts
     take, or one block less where the growth crossed it: the rule's two outcomes."""
     from linkscope.formats.base import Relink
-    rec = inspect(path)
     growth = sizes.go_buildinfo_growth(rec.go)
     with open_image(str(path)) as (img, _st):
         assert img.format == "pe" and rec.linker == "go-internal" and growth, (path, rec.linker, growth)
@@ -105,20 +104,14 @@ def unknown_because_rdata_may_grow_a_block(path, actual: int) -> None:
     assert actual in (without, without - falign), (actual, without, falign)
 
 
-def test_an_unknown_saving_is_only_where_the_rule_says():
-    """Most pairs are predicted to the byte; "unknown" is left to the one rule that may say it, and
-    every format has a pair it predicts (a regression to "unknown" everywhere cannot pass)."""
+def test_strip_saving_on_at_least_five_programs_and_targets():
+    """Every format among the pairs, each with a pair predicted to the byte; "unknown" is left to
+    the one rule that may say it (a regression to "unknown" everywhere cannot pass)."""
     recs = {n: inspect(buildkit.build(plain)) for n, (plain, _) in PAIRS.items()}
     exact = {r.format for r in recs.values() if r.strip_saving is not None}
     unknown = [n for n, r in recs.items() if r.strip_saving is None]
+    assert len(PAIRS) >= 5 and {r.format for r in recs.values()} == {"elf", "pe", "macho"}
     assert exact == {"elf", "pe", "macho"} and len(unknown) <= 1, unknown
-
-
-def test_strip_saving_on_at_least_five_programs_and_targets():
-    formats = set()
-    for name, (plain, _) in PAIRS.items():
-        formats.add(inspect(buildkit.build(plain)).format)
-    assert len(PAIRS) >= 5 and formats == {"elf", "pe", "macho"}
 
 
 C_BUILDS = ["gcc-dynamic", "gcc-static", "gcc-static-pie", "zig-musl-static"]
