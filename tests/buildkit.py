@@ -81,6 +81,11 @@ def zig_cmd() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "ziglang"]
 
 
+def zig_cc(target: str) -> str:
+    """A CC for cgo: zig's C compiler for ``target`` (a zig triple), as one command line."""
+    return " ".join(zig_cmd() + ["cc", "-target", target])
+
+
 def _key(spec: Spec) -> str:
     h = hashlib.sha256(repr((spec, toolchain_version(spec.tool), "src=linkscope-test-src")).encode())
     if spec.subdir:

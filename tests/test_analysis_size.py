@@ -114,6 +114,29 @@ def test_strip_saving_on_at_least_five_programs_and_targets():
     assert exact == {"elf", "pe", "macho"} and len(unknown) <= 1, unknown
 
 
+# A Go binary zig cc linked: lld lays the relink out by its own rules (not replayed), and zig cc does
+# not act on the -s Go passes it, so -s -w alone keeps the symbol table and the C code's DWARF.
+ZIG_PAIR = go_pair("cgoapp-zig", "cgoapp", CC=buildkit.zig_cc("x86_64-linux-gnu"))
+
+
+def test_a_go_relink_by_zig_is_unknown_and_says_why():
+    plain, stripped = (buildkit.build(s) for s in ZIG_PAIR)
+    rec = inspect(plain)
+    assert rec.linker == "zig" and rec.strip_saving is None
+    f = next(f for f in rec.findings if f.id == "size.strip")
+    assert "the exact saving is unknown (zig cc (LLVM's lld) lays the relinked file out by rules" in f.title
+    assert "-Wl,--strip-all" in f.title and "-extldflags -Wl,--strip-all" in f.fix
+    # The rules for GNU ld are wrong here, which is why they are not asked; and the fact the fix rests on:
+    # -s -w alone left the symbol table (file(1): "not stripped") and some DWARF.
+    from linkscope.formats.base import Relink
+    with open_image(str(plain)) as (img, _st):
+        bfd_rule = img.strip_saving(Relink(go=True, buildinfo_growth=sizes.go_buildinfo_growth(rec.go),
+                                           modinfo=sizes.modinfo_text(img)))
+    assert bfd_rule != os.path.getsize(plain) - os.path.getsize(stripped)
+    f = reference.file_elf(stripped)
+    assert f.get("stripped") is False and f.get("debug_info"), f
+
+
 C_BUILDS = ["gcc-dynamic", "gcc-static", "gcc-static-pie", "zig-musl-static"]
 
 

@@ -39,6 +39,11 @@ EXTRA = {s.name: s for s in [
     buildkit.go("fx-userapp-netgo-extstatic", "userapp", "-tags", "netgo", EXT),
     buildkit.go("fx-cgoapp-default", "cgoapp"),
     buildkit.go("fx-cgoapp-pie", "cgoapp", "-buildmode=pie"),
+    # Linked by zig cc, which does not act on the -s Go passes it: the strip fix must still strip.
+    # Go records no CC; each fix is rebuilt with this one, as the user's environment would have it.
+    buildkit.go("fx-cgoapp-zig", "cgoapp", CC=buildkit.zig_cc("x86_64-linux-gnu")),
+    # ... and zig links glibc only dynamically: a static (PIE) fix goes through zig's musl.
+    buildkit.go("fx-cgoapp-zig-pie", "cgoapp", "-buildmode=pie", CC=buildkit.zig_cc("x86_64-linux-gnu")),
     buildkit.go("fx-hello-cgo0-gcflags", "hello", "-gcflags=all=-N -l", CGO_ENABLED="0"),
     buildkit.go("fx-hello-goamd64-v3", "hello", GOAMD64="v3"),
 ]}
@@ -92,14 +97,20 @@ def nss_hazard(t: dict, program: str) -> bool:
 
 
 def rebuild(program: str, fix: str, **extra: str):
-    """``program`` built with exactly ``fix`` (plus ``extra`` environment: a cross CC), cached by command."""
+    """``program`` built with exactly ``fix`` (plus ``extra`` environment: a cross CC, or the CC the
+    original was built with where the fix names none), cached by command. A fix's `zig cc` runs as
+    buildkit's zig."""
     env, args = goflags.parse_command(fix)
+    if "CC" in env:
+        extra.pop("CC", None)
+        if env["CC"].startswith("zig "):
+            env["CC"] = env["CC"].replace("zig", " ".join(buildkit.zig_cmd()), 1)
     key = hashlib.sha256(repr((fix, sorted(extra.items()))).encode()).hexdigest()[:12]
-    return buildkit.build(buildkit.go(f"fx-{program}-{key}", program, *args, **env, **extra))
+    return buildkit.build(buildkit.go(f"fx-{program}-{key}", program, *args, **{**env, **extra}))
 
 
 # The C cross compilers this machine has for cgo (zig, musl): the fix needs one, Go records none.
-CROSS_CC = {"arm64": " ".join(buildkit.zig_cmd() + ["cc", "-target", "aarch64-linux-musl"])}
+CROSS_CC = {"arm64": buildkit.zig_cc("aarch64-linux-musl")}
 
 
 def needs_cross_cc(fix: str) -> bool:
@@ -161,7 +172,8 @@ def assert_kept(fid: str, before: dict, after: dict, program: str, spec) -> None
     if not nss_hazard(before, program):
         assert not nss_hazard(after, program), f"{fid} brought the NSS hazard back"
     if before["relro"] == "full":
-        assert after["relro"] == "full"
+        # ... or static without PT_DYNAMIC: nothing is relocated at run time, nothing left to protect.
+        assert after["relro"] == "full" or after["static"] and after["relro"] == "n/a", after["relro"]
 
 
 def runs(path, spec) -> bool:
@@ -189,7 +201,7 @@ def test_every_fix_gains_its_property_and_keeps_the_rest(name):
     for fid, fix, title in fixes_of(path):
         env, args = goflags.parse_command(fix)        # a complete command: the target is spelled out
         assert (env["GOOS"], env["GOARCH"]) == (spec.goos, spec.goarch), fix
-        extra = {}
+        extra = {"CC": dict(spec.env)["CC"]} if "CC" in dict(spec.env) else {}
         if needs_cross_cc(fix):
             # PIE kept static through the external linker, which needs a C compiler for the target.
             assert fid == "hardening.pie" or fid == "hardening.relro", (fid, fix)
@@ -321,13 +333,15 @@ def test_nss_fix_for_own_c_lookups_links_musl():
     assert fix == ("CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC='zig cc -target x86_64-linux-musl' go build "
                    "'-ldflags=-linkmode external -extldflags -static'")
     assert "musl" in title
-    env, args = goflags.parse_command(fix)
-    env["CC"] = env["CC"].replace("zig", " ".join(buildkit.zig_cmd()), 1)
-    fixed = buildkit.build(buildkit.go("fx-cnssapp-" + hashlib.sha256(fix.encode()).hexdigest()[:12], "cnssapp",
-                                       *args, **env))
+    fixed = rebuild("cnssapp", fix)
     f = reference.file_elf(fixed)
     assert f["linkage"] == "static" and "GNU/Linux" not in f["raw"]      # no glibc start files
     assert "__nss_" not in reference.run(["readelf", "-sW", str(fixed)])
     r = subprocess.run([str(fixed)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "root uid 0"
     assert not any(x.id == "static-glibc.nss" for x in inspect(fixed).findings)
+    # zig linked it: its strip fix has lld strip (zig cc drops Go's -s) and keeps the static link.
+    sfix, _ = _fix(fixed, "size.strip")
+    assert "-extldflags '\"'\"'-static -Wl,--strip-all'\"'\"' -s -w" in sfix, sfix
+    f = reference.file_elf(rebuild("cnssapp", sfix))
+    assert f["linkage"] == "static" and f.get("stripped") is True and not f.get("debug_info"), f

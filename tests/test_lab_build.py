@@ -179,7 +179,8 @@ def cross(env):
 
     docs = {}
     for name, args in (("hello", ["--targets", "linux/arm64,windows/amd64,darwin/arm64,wasip1/wasm,js/wasm"]),
-                       ("netuser-zig", ["--targets", "linux/arm64", "--modes", "cgo,static-musl", "--glibc", "2.28"]),
+                       ("netuser-zig", ["--targets", "linux/arm64", "--modes", "cgo,static-musl,static-musl+stripped",
+                                         "--glibc", "2.28"]),
                        ("netuser-host", ["--targets", "linux/arm64", "--modes", "cgo", "--cc", "host"])):
         program = _program(env / name, name.split("-")[0])
         buf = io.StringIO()
@@ -226,6 +227,11 @@ def test_cgo_cross_through_zig(cross):
     musl = _variant(doc, "static-musl", "linux/arm64")
     assert musl["status"] == "built" and "statically linked" in reference.file_brief(musl["path"])
     assert "CGO_ENABLED=1" in reference.go_version_m(musl["path"])
+    # zig cc does not act on the -s Go passes it: the lab asks its lld to strip, and the result is stripped.
+    stripped = _variant(doc, "static-musl+stripped", "linux/arm64")
+    assert stripped["status"] == "built" and "-Wl,--strip-all" in stripped["command"], stripped
+    assert "not stripped" not in reference.file_brief(stripped["path"])
+    assert ".symtab" not in reference.readelf(stripped["path"], "-S", "-W")
 
 
 def test_cgo_cross_with_the_host_compiler_fails_as_users_see_it(cross):

@@ -289,3 +289,41 @@ def test_a_trimpath_static_external_build_keeps_or_says_it_drops_its_link():
     drop, = cgo.findings(res("net"), b)
     assert drop.fix == f"{PREFIX} -tags netgo -trimpath"
     assert drop.title.endswith("Go does not record -ldflags for a -trimpath build: add the original ones to the command.")
+
+
+ZIG_MUSL = "CC='zig cc -target x86_64-linux-musl'"
+ZIG_NOTE = " zig cc links glibc only dynamically: the static link uses its musl (CC='zig cc -target x86_64-linux-musl')."
+
+
+@pytest.mark.parametrize("causes,go,fix,note", [
+    (("c-code",), None, f"CGO_ENABLED=1 GOOS=linux GOARCH=amd64 {ZIG_MUSL} go build {EXT}", True),
+    (("net", "c-code"), goinfo(("-buildmode", "pie")),
+     f"CGO_ENABLED=1 GOOS=linux GOARCH=amd64 {ZIG_MUSL} go build -buildmode=pie "
+     "'-ldflags=-linkmode external -extldflags -static-pie' -tags netgo", True),
+    (("net",), None, f"{PREFIX} -tags netgo", False),     # pure Go: Go's own linker, no C compiler at all
+], ids=["c-code", "pie", "net"])
+def test_zig_linked_glibc_goes_static_through_zigs_musl(causes, go, fix, note):
+    """zig cc cannot link glibc statically: the static fix of a binary it linked against glibc
+    names zig's musl as CC, and says why; a pure-Go fix needs no C compiler."""
+    res = CgoResult(CgoInfo(True, True, causes), {c: [f"ev {c}"] for c in causes}, [], [])
+    b = Binary(path="x", format="elf", linkage="dynamic", linker="zig", interpreter="/lib64/ld-linux-x86-64.so.2",
+               go=go or goinfo())
+    f, = cgo.findings(res, b)
+    assert f.fix == fix and f.title.endswith(ZIG_NOTE) == note, (f.fix, f.title)
+
+
+@pytest.mark.parametrize("linker,linkage,interp", [
+    ("gcc", "dynamic", "/lib64/ld-linux-x86-64.so.2"),     # GNU ld links glibc statically (the NSS caveat aside)
+    ("zig", "dynamic", "/lib/ld-musl-x86_64.so.1"),       # zig's musl links statically as it is
+    ("zig", "static", None),                              # already static
+])
+def test_the_static_fix_keeps_the_c_compiler_where_it_can_link_statically(linker, linkage, interp):
+    b = Binary(path="x", format="elf", linkage=linkage, linker=linker, interpreter=interp, go=goinfo())
+    fix = cgo.rebuild(CgoInfo(True, True, ("c-code",)), b)
+    assert (fix.command() if fix else None) == (f"{PREFIX} {EXT}" if linkage == "dynamic" else None)
+
+
+def test_no_static_fix_where_zig_has_no_musl_for_the_target():
+    b = Binary(path="x", format="elf", linkage="dynamic", linker="zig", interpreter="/lib/ld-linux.so.2",
+               go=goinfo(("GOARCH", "mips64")))
+    assert cgo.rebuild(CgoInfo(True, True, ("c-code",)), b) is None

@@ -97,6 +97,8 @@ class _View:
 class _Image:
     """The two things breakdown reads: view.size and size_regions(functab); records the functab."""
 
+    GO_RELINKERS = frozenset({"gcc"})    # as ELF's GNU ld
+
     def __init__(self, size, regions):
         self.view, self.regions, self.asked = _View(size), regions, []
 
@@ -219,16 +221,39 @@ def test_strip_saving_passes_the_relink_to_the_format(monkeypatch):
     read = []
     monkeypatch.setattr(sizes, "modinfo_text", lambda image: read.append(image) or b"t" * 700)
     img = _Image(10, None)
-    assert sizes.strip_saving(img, _go(("-ldflags", "-X=a=b")), is_go=True, go_internal=False) == 1234
+    assert sizes.strip_saving(img, _go(("-ldflags", "-X=a=b")), is_go=True, linker="gcc") == 1234
     assert img.asked == [Relink(go=True, go_internal=False, buildinfo_growth=8, modinfo=b"t" * 700)]
     assert read == [img]
     img = _Image(10, None)
-    assert sizes.strip_saving(img, is_go=False, go_internal=True) == 1234
+    assert sizes.strip_saving(img, is_go=False, linker="go-internal") == 1234
     assert img.asked == [Relink(go=False, go_internal=True, buildinfo_growth=0)]
     img = _Image(10, None)
-    sizes.strip_saving(img, _go(), is_go=True, go_internal=True)
+    sizes.strip_saving(img, _go(), is_go=True, linker="go-internal")
     assert img.asked == [Relink(go=True, go_internal=True, buildinfo_growth=23, modinfo=b"t" * 700)]
     img = _Image(10, None)
-    sizes.strip_saving(img, _go(("-ldflags", "-s -w")), is_go=True, go_internal=True)
+    sizes.strip_saving(img, _go(("-ldflags", "-s -w")), is_go=True, linker="go-internal")
     assert img.asked == [Relink(go=True, go_internal=True, buildinfo_growth=0)]
     assert len(read) == 2
+
+
+@pytest.mark.parametrize("linker", ["zig", "lld", "gold", "mold", "ld64", None, "go"])
+def test_a_go_relink_by_a_linker_the_format_does_not_list_is_unknown(linker):
+    """The format's rules are never asked about a relink they do not replay: the answer is unknown."""
+    img = _Image(10, None)
+    assert sizes.strip_saving(img, _go(), is_go=True, linker=linker) is None and img.asked == []
+    assert not sizes.relink_replayed(img, is_go=True, linker=linker)
+
+
+def test_the_formats_list_the_relinks_their_rules_replay():
+    from linkscope.formats.elf import ElfImage
+    from linkscope.formats.macho import MachOImage
+    from linkscope.formats.pe import PEImage
+
+    assert ElfImage.GO_RELINKERS == {"gcc", "clang", "external"}      # GNU ld
+    assert PEImage.GO_RELINKERS == {"bfd"}                              # mingw's GNU ld
+    assert MachOImage.GO_RELINKERS == frozenset()                       # Go's own only
+    img = _Image(10, None)
+    assert sizes.relink_replayed(img, is_go=True, linker="gcc")
+    assert sizes.relink_replayed(img, is_go=True, linker="go-internal")
+    assert sizes.relink_replayed(img, is_go=False, linker="zig")          # GNU strip, whoever linked it
+    assert sizes.strip_saving(img, is_go=False, linker=None) == 1234

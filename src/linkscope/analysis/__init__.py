@@ -55,10 +55,9 @@ def analyze(image, binary, *, capabilities=None) -> dict:
             return default
 
     lk = guard(lambda: linker.analyze(ev), (None, []))
-    if lk[0] is not None and binary.linkage in ("static", "static-pie") and ev.is_go and binary.go is not None \
-            and binary.go.setting("-trimpath") == "true":
-        # Go did not record this build's -ldflags: its fixes read the static external link from the
-        # linker the binary shows (gofix.base).
+    if lk[0] is not None and ev.is_go and binary.go is not None:
+        # The fixes of a Go build read the linker (gofix): the static external link of a -trimpath build,
+        # whose -ldflags Go did not record, and what zig cc does differently.
         from ..record import replace
         binary = ev.binary = replace(binary, linker=lk[0])
 
@@ -112,7 +111,7 @@ def analyze(image, binary, *, capabilities=None) -> dict:
         out["size_breakdown"] = bd
     saving = guard(lambda: _strip_saving(ev, lk[0]))
     out["strip_saving"] = saving
-    f = guard(lambda: _size_finding(ev, bd, saving, lambda: guard(lambda: _strip_saving(ev, lk[0], grows=False))))
+    f = guard(lambda: _size_finding(ev, bd, saving, lk[0], lambda: guard(lambda: _strip_saving(ev, lk[0], grows=False))))
     if f is not None:
         findings.append(f)
 
@@ -138,11 +137,11 @@ def _functab_extent(ev) -> tuple[int, int] | None:
 def _strip_saving(ev, linker_name: str | None, grows: bool = True) -> int | None:
     """The -s -w (or strip) saving; with ``grows`` false, as if the module text did not grow."""
     b = ev.binary
-    return sizes.strip_saving(ev.image, b.go if ev.is_go and grows else None, is_go=ev.is_go,
-                              go_internal=linker_name == "go-internal")
+    return sizes.strip_saving(ev.image, b.go if ev.is_go and grows else None, is_go=ev.is_go, linker=linker_name)
 
 
-def _size_finding(ev, breakdown, saving: int | None, without_growth=lambda: None) -> Finding | None:
+def _size_finding(ev, breakdown, saving: int | None, linker_name: str | None = None,
+                  without_growth=lambda: None) -> Finding | None:
     """``without_growth()``: the saving as if the module text did not grow, asked only where that
     alone could make the saving unknown (a Go binary with something to remove)."""
     b = ev.binary
@@ -151,8 +150,15 @@ def _size_finding(ev, breakdown, saving: int | None, without_growth=lambda: None
     top = sorted(((n, c) for c, n in parts.items() if c not in ("padding",)), reverse=True)[:4]
     evidence = tuple(f"{c}: {size_text(n)} ({100 * n / size:.1f}%)" for n, c in top if size)
     removable = parts.get("dwarf", 0) + parts.get("symtab", 0)
-    # Unknown only because of how the rebuild's longer module text moves things: still worth saying.
-    unsure = saving is None and ev.is_go and removable and bool(without_growth())
+    # Unknown only because of the relink (a linker whose layout is not replayed, or where the rebuild's
+    # longer module text moves things): the removable part is still worth saying.
+    unsure = saving is None and ev.is_go and removable
+    if unsure and linker_name is not None and not sizes.relink_replayed(ev.image, is_go=True, linker=linker_name):
+        why = f"{linker.phrase(linker_name)} lays the relinked file out by rules linkscope does not replay"
+    elif unsure:
+        unsure = bool(without_growth())
+        why = ("the rebuild records the -s -w setting, and its longer module text may push what follows a page "
+               "or a file block further")
     if saving or unsure:
         from . import gofix
 
@@ -165,8 +171,7 @@ def _size_finding(ev, breakdown, saving: int | None, without_growth=lambda: None
         else:
             # The parts are known; where the rebuild's longer module text puts what follows is not.
             title = (f"{size_text(removable)} ({100 * removable / size:.1f}%) of the {size_text(size)} file is {removed} "
-                     f"that {tool} would remove; the exact saving is unknown (the rebuild records the -s -w setting, and "
-                     f"its longer module text may push what follows a page or a file block further).")
+                     f"that {tool} would remove; the exact saving is unknown ({why}).")
         return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
     if saving is None and b.stripped:
         return Finding("size.strip", "info", f"Already stripped: nothing for -s -w or strip to remove "

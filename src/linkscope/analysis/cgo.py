@@ -202,18 +202,26 @@ def rebuild(info: CgoInfo, binary) -> GoBuild | None:
     pie = gb.buildmode == "pie"
     add = [TAG_FOR[c] for c in (NET, USER) if c in causes and TAG_FOR[c] not in gb.tags]
     tagged = gb.with_tags(*add)
+
+    def linked_static(new: GoBuild) -> GoBuild | None:
+        if gofix.zig_glibc(binary):        # zig cc links glibc only dynamically: its musl, then
+            new = gofix.zig_musl(new)
+            if new is None:
+                return None
+        return gofix.static_link(new, pie=pie)
+
     if CCODE in causes or causes - {NET, USER, EXTLINK}:
         if binary.format != "elf":
             return None
         if static:
             # Already static: only the NSS hazard of net / os/user remains to remove.
             return tagged if add else None
-        return gofix.static_link(tagged, pie=pie)
+        return linked_static(tagged)
     if static and not add:
         return None
     if pie:
         # Go's internal linker makes every PIE dynamic: static and PIE only through -static-pie.
-        return gofix.static_link(tagged, pie=True) if not static or add else None
+        return linked_static(tagged) if not static or add else None
     # net and/or os/user only: the pure-Go implementations, Go's own linker.
     return tagged.with_ldflags(remove=("linkmode", "extldflags"))
 
@@ -270,7 +278,10 @@ def findings(res: CgoResult | None, binary) -> list[Finding]:
     for c in info.causes:
         evidence.extend(res.evidence.get(c, []))
     if fix is not None:
-        title = " ".join([title] + gofix.unrecorded_note(gofix.base(binary), "-ldflags", fix=fix))
+        notes = gofix.unrecorded_note(gofix.base(binary), "-ldflags", fix=fix)
+        if gofix.zig_glibc(binary) and fix.getenv("CC"):
+            notes.append(f"zig cc links glibc only dynamically: the static link uses its musl (CC='{fix.getenv('CC')}').")
+        title = " ".join([title] + notes)
     severity = "warning" if dynamic else "info"
     return [Finding("cgo.used", severity, title, tuple(dict.fromkeys(evidence)), fix.command() if fix else None)]
 

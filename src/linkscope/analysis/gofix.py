@@ -62,12 +62,19 @@ def unrecorded_note(gb: GoBuild, *needed: str, fix: GoBuild | None = None) -> li
 def static_link(gb: GoBuild, *, pie: bool) -> GoBuild:
     """``gb`` linked statically by the external linker (``-static``, or ``-static-pie`` for a PIE),
     keeping the other -extldflags words."""
-    keep = [w for w in goflags.extldflags(gb.ldflags) if w not in ("-static", "-static-pie", "-pie")]
+    return with_extldflags(gb, "-static-pie" if pie else "-static", drop=("-static", "-static-pie", "-pie"),
+                           linkmode=True)
+
+
+def with_extldflags(gb: GoBuild, *words: str, drop: tuple[str, ...] = (), linkmode: bool = False) -> GoBuild:
+    """``gb`` with ``words`` joined to its -extldflags (the other words kept, ``drop`` taken out);
+    with ``linkmode``, ``-linkmode external`` too."""
+    keep = [w for w in goflags.extldflags(gb.ldflags) if w not in drop and w not in words]
     try:
-        ext = goflags.join(keep + ["-static-pie" if pie else "-static"])
+        ext = goflags.join(keep + list(words))
     except ValueError:
-        ext = " ".join(keep + ["-static-pie" if pie else "-static"])
-    return gb.with_ldflags(add=["-linkmode", "external", "-extldflags", ext])
+        ext = " ".join(keep + list(words))
+    return gb.with_ldflags(add=(["-linkmode", "external"] if linkmode else []) + ["-extldflags", ext])
 
 
 def static_pie(gb: GoBuild) -> tuple[GoBuild | None, list[str]]:
@@ -117,11 +124,19 @@ def relro(binary) -> tuple[str | None, list[str]]:
 
 
 def strip(binary) -> tuple[str | None, list[str]]:
-    """``size.strip``: -s -w merged into the recorded -ldflags."""
+    """``size.strip``: -s -w merged into the recorded -ldflags. zig cc does not act on the -s Go hands
+    the external linker (zig 0.17: the symbol table and the C code's DWARF stay), so a binary zig
+    linked gets ``-Wl,--strip-all`` in its -extldflags too, which its lld does."""
     gb = base(binary)
     if gb is None:
         return None, []
-    return gb.with_ldflags(add=["-s", "-w"]).command(), unrecorded_note(gb, "-ldflags")
+    new = gb.with_ldflags(add=["-s", "-w"])
+    notes = unrecorded_note(gb, "-ldflags")
+    if binary.linker == "zig":
+        new = with_extldflags(new, "-Wl,--strip-all")
+        notes = notes + ["zig cc does not pass on the -s Go gives it: -extldflags -Wl,--strip-all has its linker "
+                         "drop the symbol table and the C code's DWARF."]
+    return new.command(), notes
 
 
 def cflags(binary, *words: str) -> tuple[str | None, list[str]]:
@@ -146,10 +161,19 @@ def musl(binary) -> str | None:
     gb = base(binary)
     if gb is None:
         return None
+    new = zig_musl(gb)
+    return static_link(new, pie=gb.buildmode == "pie").command() if new is not None else None
+
+
+def zig_musl(gb: GoBuild) -> GoBuild | None:
+    """``gb`` with zig's C compiler for the target's musl as CC, or None for a target zig has no musl for."""
     goarch = gb.getenv("GOARCH") or ""
     arch = _MUSL_ARCH.get(goarch)
     if arch is None:
         return None
-    target = f"{arch}-linux-musl" + ("eabihf" if goarch == "arm" else "")
-    new = gb.with_env(CC=f"zig cc -target {target}")
-    return static_link(new, pie=gb.buildmode == "pie").command()
+    return gb.with_env(CC=f"zig cc -target {arch}-linux-musl" + ("eabihf" if goarch == "arm" else ""))
+
+
+def zig_glibc(binary) -> bool:
+    """Linked by zig cc against glibc, which zig links only dynamically: a static link needs its musl."""
+    return binary.linker == "zig" and binary.linkage == "dynamic" and "ld-musl" not in (binary.interpreter or "")

@@ -146,22 +146,29 @@ def _pe(ev) -> tuple[str | None, list[str]]:
     return "external", [ver]
 
 
+NAMES = {
+    "go-internal": "Go's internal linker",
+    "zig": "zig cc (LLVM's lld)",
+    "lld": "LLVM's lld",
+    "gold": "GNU gold",
+    "mold": "mold",
+    "gcc": "GNU ld (BFD), driven by gcc",
+    "clang": "GNU ld, driven by clang",
+    "bfd": "GNU ld (BFD)",
+    "ld64": "Apple's ld64",
+    "external": "an external C toolchain's linker",
+}
+
+
+def phrase(linker: str) -> str:
+    """The linker ``analyze`` named, in words."""
+    return NAMES.get(linker, linker)
+
+
 def title(linker: str | None, is_go: bool) -> str | None:
-    names = {
-        "go-internal": "Go's internal linker",
-        "zig": "zig cc (LLVM's lld)",
-        "lld": "LLVM's lld",
-        "gold": "GNU gold",
-        "mold": "mold",
-        "gcc": "GNU ld (BFD), driven by gcc",
-        "clang": "GNU ld, driven by clang",
-        "bfd": "GNU ld (BFD)",
-        "ld64": "Apple's ld64",
-        "external": "an external C toolchain's linker",
-    }
     if linker is None:
         return None
-    what = names.get(linker, linker)
+    what = phrase(linker)
     if is_go and linker != "go-internal":
         return f"Linked by {what}: Go handed the link to the C toolchain (external linking)."
     return f"Linked by {what}."

@@ -128,9 +128,19 @@ def go_buildinfo_growth(go) -> int:
     return len("-s -w ") + (0 if any(c in flags for c in ' \t\r\n"`') else 2)
 
 
-def strip_saving(image, go=None, *, is_go: bool, go_internal: bool) -> int | None:
+def relink_replayed(image, *, is_go: bool, linker: str | None) -> bool:
+    """Whether the format's rules replay how the stripped copy is made: GNU strip for anything not
+    Go; for Go, the relink by ``linker`` (analysis.linker's name for the one that made it, which
+    -s -w runs again): Go's own, or an external linker the format lists (Image.GO_RELINKERS)."""
+    return not is_go or linker == "go-internal" or linker in image.GO_RELINKERS
+
+
+def strip_saving(image, go=None, *, is_go: bool, linker: str | None) -> int | None:
     """Bytes saved by relinking with ``-s -w`` (a Go binary: ``go`` is its build info, when read) or
-    by ``strip`` (anything else); None when there is nothing to strip."""
+    by ``strip`` (anything else); None when there is nothing to strip, or the relink is not one
+    the rules replay (:func:`relink_replayed`)."""
+    if not relink_replayed(image, is_go=is_go, linker=linker):
+        return None
     growth = go_buildinfo_growth(go)
-    return image.strip_saving(Relink(go=is_go, go_internal=go_internal, buildinfo_growth=growth,
+    return image.strip_saving(Relink(go=is_go, go_internal=linker == "go-internal", buildinfo_growth=growth,
                                      modinfo=modinfo_text(image) if is_go and growth else b""))

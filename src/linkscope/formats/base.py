@@ -139,6 +139,10 @@ class Image:
         called; a format calls it only where no section names the table."""
         return None
 
+    # The external linkers (as analysis.linker names them) whose -s -w relink of a Go binary
+    # strip_saving replays, besides Go's own: another lays the file out again by rules not followed here.
+    GO_RELINKERS: frozenset[str] = frozenset()
+
     def strip_saving(self, relink: Relink) -> int | None:
         """Bytes a copy made as ``relink`` says would be smaller (the linker's layout replayed without
         the symbol table and debug info); None when there is nothing to strip or the format's

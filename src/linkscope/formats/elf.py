@@ -248,6 +248,9 @@ class VersionDefinition:
 
 class ElfImage(Image):
     format = "elf"
+    # GNU ld (BFD), as gcc and clang drive it by default: strip_saving's external rule. lld (zig cc),
+    # gold and mold lay the relinked file out their own way (zig cc also ignores the -s Go passes it).
+    GO_RELINKERS = frozenset(("gcc", "clang", "external"))
 
     def __init__(self, view: ByteView):
         super().__init__(view)

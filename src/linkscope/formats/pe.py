@@ -245,6 +245,7 @@ class _Descriptor:
 
 class PEImage(Image):
     format = "pe"
+    GO_RELINKERS = frozenset(("bfd",))    # mingw's GNU ld: strip_saving's binutils rule
 
     def __init__(self, view: ByteView):
         super().__init__(view.with_endian(True))

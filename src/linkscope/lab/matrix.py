@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..analysis.gofix import PIE_PLATFORMS, static_link, static_pie
+from ..analysis.gofix import PIE_PLATFORMS, static_link, static_pie, with_extldflags
 from ..go.flags import GoBuild, words
 from ..record import record
 from .toolchains import host_goarch, zig_target
@@ -253,6 +253,11 @@ def variant(mode: str, recipes: tuple[Recipe, ...], target: str, base: GoBuild, 
         gb = gb.with_ldflags(add=["-w"])
         notes = ("-ldflags -w added: Go's linker would run the host's strip (which zig names, and which cannot "
                  "read Mach-O) to move the DWARF into the binary",)
+    if goos == "linux" and "-s" in words(gb.ldflags):
+        # zig cc does not act on the -s Go hands the external linker: its lld is asked directly.
+        gb = with_extldflags(gb, "-Wl,--strip-all")
+        notes += ("-extldflags -Wl,--strip-all added: zig cc does not pass on the -s Go gives it (the symbol table "
+                  "and the C code's DWARF would stay)",)
     return Variant(mode, target, gb, c_target=zt, macos_sdk=macos_sdk if goos == "darwin" else None, notes=notes)
 
 
