@@ -114,6 +114,51 @@ def test_strip_saving_on_at_least_five_programs_and_targets():
     assert exact == {"elf", "pe", "macho"} and len(unknown) <= 1, unknown
 
 
+def _ld_variants(path):
+    """The file's bytes, and copies whose writable PT_LOAD (and PT_GNU_RELRO) start 16 bytes after the
+    read-only segment holding .rodata, or with PT_GNU_RELRO gone (made PT_NULL)."""
+    import struct
+    data = path.read_bytes()
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    rows = [(phoff + i * phentsize, *struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)) for i in range(phnum)]
+    with open_image(str(path)) as (img, _st):
+        ro = img.section(".rodata").offset
+    seg_end = next(off + filesz for _, t, _f, off, _v, _p, filesz in rows if t == 1 and off <= ro < off + filesz)
+    nxt = min(off for _, t, _f, off, *_ in rows if t == 1 and off >= seg_end)
+    narrow, no_relro = bytearray(data), bytearray(data)
+    for at, t, _f, off, *_ in rows:
+        if off == nxt and t in (1, elf.PT_GNU_RELRO):
+            struct.pack_into("<Q", narrow, at + 8, seg_end + 16)
+        if t == elf.PT_GNU_RELRO:
+            struct.pack_into("<I", no_relro, at, 0)
+    return data, bytes(narrow), bytes(no_relro), nxt - seg_end
+
+
+def test_ld_relink_leaves_the_writable_segment_only_where_its_relro_padding_takes_the_growth():
+    """GNU ld relinking: .rodata's end moves by up to 32 bytes with the module text; the writable segment
+    stays where it was while the padding before it (its RELRO end put on a page) can take that. The real
+    pair shows it (predicted to the byte above); with 16 bytes of padding, or no PT_GNU_RELRO, where ld
+    puts the segment is not known: unknown. Nothing grows, nothing moves."""
+    from linkscope.formats.base import Relink
+    from linkscope.byteview import ByteView
+    plain = buildkit.build(PAIRS["cgoapp-external-static"][0])
+    rec = inspect(plain)
+    assert rec.linker == "gcc"
+    data, narrow, no_relro, gap = _ld_variants(plain)
+    assert gap >= 32
+    growth = sizes.go_buildinfo_growth(rec.go)
+    text = sizes.modinfo_text(elf.parse(ByteView(data)))     # the copies' data segment is not where it was
+    assert growth and text
+
+    def saving(b, grows=True):
+        return elf.parse(ByteView(b)).strip_saving(Relink(go=True, buildinfo_growth=growth if grows else 0,
+                                                          modinfo=text if grows else b""))
+    assert saving(data) == rec.strip_saving is not None
+    assert saving(narrow) is None and saving(no_relro) is None
+    assert saving(narrow, grows=False) is not None and saving(no_relro, grows=False) is not None
+
+
 # A Go binary zig cc linked: lld lays the relink out by its own rules (not replayed), and zig cc does
 # not act on the -s Go passes it, so -s -w alone keeps the symbol table and the C code's DWARF.
 ZIG_PAIR = go_pair("cgoapp-zig", "cgoapp", CC=buildkit.zig_cc("x86_64-linux-gnu"))

@@ -1279,7 +1279,14 @@ class ElfImage(Image):
                     return None
         # The module text in .rodata grows too, and may push the segments after its own by a page.
         rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
-        move = self._go_rodata_move(relink, rnd) if relink.go and relink.go_internal else 0
+        if not relink.go:
+            move = 0
+        elif relink.go_internal:
+            move = self._go_rodata_move(relink, rnd)
+        elif not self._ld_absorbs_rodata_growth(relink):
+            return None
+        else:
+            move = 0
         if move is None:
             return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
@@ -1343,6 +1350,40 @@ class ElfImage(Image):
         if not later:
             return 0
         return golink.segments_moved(after, ro.offset + ro.size, (grown, grown), seg[1], rnd)
+
+    def _ld_absorbs_rodata_growth(self, relink: Relink) -> bool:
+        """Whether GNU ld, relinking, leaves every later segment where it is although
+        runtime.modinfo.str, in .rodata, grows with the module text. The text is in Go's part of ld's
+        .rodata, which the C objects' read-only data may follow, so .rodata's end moves by 0 to the
+        growth rounded to 32 bytes (Maxalign), and each later section of its segment at its
+        alignment. ld starts the writable segment where the end of its RELRO part falls on a page
+        (DATA_SEGMENT_RELRO_END), so the padding before it (the file gap after this segment) takes
+        up a smaller move and leaves the segment where it was; a larger one, or a layout without
+        PT_GNU_RELRO there, moves it by rules not followed here: False."""
+        growth, text = relink.buildinfo_growth, relink.modinfo
+        ro = self.section(".rodata")
+        if not growth or not text or ro is None or ro.type == SHT_NOBITS:
+            return True
+        grown = golink.modinfo_string_growth(self.view, ro.offset, ro.size, text, growth)
+        if grown is None:
+            return False                     # the text is not in .rodata: where it is, it may move things
+        most = max(grown, align_up(growth, 32))
+        loads = sorted((p.offset, p.offset + p.filesz) for p in self.segments if p.type == PT_LOAD and p.filesz)
+        seg = next(((a, b) for a, b in loads if a <= ro.offset < b), None)
+        if seg is None:
+            return False
+        after = sorted((s.offset, s.size, self._section_align(i)) for i, s in enumerate(self.elf_sections)
+                       if s.type != SHT_NOBITS and ro.offset < s.offset < seg[1])
+        if max([ro.offset + ro.size] + [off + size for off, size, _ in after]) != seg[1]:
+            return False                     # bytes no section covers: not this layout
+        moved = golink.pushed_end(after, ro.offset + ro.size, most, False, 0) - seg[1]
+        if moved <= 0:
+            return True
+        nxt = min((a for a, _ in loads if a >= seg[1]), default=None)
+        if nxt is None:
+            return False
+        relro = any(p.type == PT_GNU_RELRO and p.offset == nxt for p in self.segments)
+        return relro and nxt - seg[1] >= moved
 
     def _buildinfo_content(self, bi: ElfSection) -> int | None:
         """Bytes of .go.buildinfo in use: the 32-byte header, then (inline form) two varint-prefixed strings."""
