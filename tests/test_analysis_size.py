@@ -400,6 +400,61 @@ def test_pe_strip_saving_where_the_module_text_may_grow_rdata_by_a_block(goarch)
     assert wrong_if_ignored, sorted(pads)
 
 
+def _data_layout(path):
+    """(runtime.edata within .data, the build-info blob's content end, .data's file alignment) of a Go PE."""
+    from linkscope.byteview import uvarint
+    with open_image(str(path)) as (img, _):
+        sec = img.section(".data")
+        num, edata = img._coff_symbol(b"runtime.edata")
+        assert num == img.pe_sections.index(sec) + 1 and sec.virtual_size > sec.raw_size
+        blob = img.view.bytes(sec.raw_offset, 4096)
+        falign = img.file_alignment
+    assert blob[:14] == b"\xff Go buildinf:"
+    pos = 32
+    for _ in range(2):
+        n, k = uvarint(blob[pos:pos + 10])
+        pos += k + n
+    return edata, pos, falign
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("goarch", ["386", "amd64"])
+def test_pe_strip_saving_where_the_build_info_blob_may_grow_data_by_a_block(goarch):
+    """.data starts with the build-info blob, whose inline module text grows with -s -w: what follows
+    it moves by 0 or 32 bytes (by 32 when the text's end crosses a multiple of 32), and so does the end
+    of the initialized data (runtime.edata), and .data's raw size by a 512-byte block when that
+    crosses one. Paddings from a probe put runtime.edata within a block's last 32 bytes with the
+    text's end crossing and not, and one step before: the prediction is the real rebuild's outside
+    the window, unknown within it, and the set holds a case where ignoring .data was a block wrong."""
+    from linkscope.formats.base import Relink, align_up
+
+    growth = len("-s -w ")              # the -X padding's -ldflags are recorded, with a space: quoted already
+    edata, content, falign = _data_layout(_padded_pair("windows", goarch, 1)[0])
+    # runtime.edata moves by 32 each time the text's end passes a multiple of 32: the steps to the window.
+    steps = max(0, -(-(align_up(edata, falign) - 32 - edata) // 32))
+    first = align_up(content, 32) + 32 * (steps - 1) - content + 2      # the pad whose text end starts that step
+    # pad: (in the window, the text's end crossing a multiple of 32 with the growth; None: either)
+    pads = {first + 4: (True, False), first + 31 - growth + 2: (True, True), first - 40: (False, None)}
+    wrong_if_ignored = 0
+    for pad, where in sorted(pads.items()):
+        plain, stripped = _padded_pair("windows", goarch, pad)
+        e, c, _ = _data_layout(plain)
+        in_window, crossing = -e % falign < 32, align_up(c + growth, 32) != align_up(c, 32)
+        assert in_window == where[0] and where[1] in (None, crossing), (pad, where, e, c)
+        rec = inspect(plain)
+        actual = os.path.getsize(plain) - os.path.getsize(stripped)
+        with open_image(str(plain)) as (img, _):
+            rdata_near = img._go_rdata_may_grow_a_block(growth, falign)
+            without = img.strip_saving(Relink(go=True, go_internal=True))
+        if in_window:
+            assert rec.strip_saving is None, (pad, where, rec.strip_saving, actual)
+            assert actual == (without - falign if crossing else without) or rdata_near, (pad, where, actual, without)
+            wrong_if_ignored += actual != without
+        elif not rdata_near:
+            assert rec.strip_saving == actual, (pad, where, rec.strip_saving, actual)
+    assert wrong_if_ignored, pads
+
+
 def _edge_outcomes(goos, goarch, end_of, page, pads_around):
     """Padded pairs around where the segment that holds the module string (its end: ``end_of(path)``)
     reaches a ``page``, found from two builds; each prediction must be the real rebuild's or unknown.

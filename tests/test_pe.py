@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import struct
 import sys
 import tracemalloc
@@ -203,6 +204,26 @@ GO_SPECS = {
 @pytest.fixture(scope="session")
 def go_pe() -> dict[str, Path]:
     return {k: buildkit.build(s) for k, s in GO_SPECS.items()}
+
+
+@reference.needs_tool(shutil.which("objdump"), "objdump (binutils)")
+@pytest.mark.parametrize("goarch", ["amd64", "386"])
+def test_coff_symbols_by_long_name_agree_with_objdump(go_pe, goarch):
+    """Go's runtime.edata and kin, read from the COFF symbol table, are objdump's; a name that is only
+    another's tail, or absent, or a stripped file's, is None."""
+    path = go_pe[goarch]
+    want = {}
+    for line in reference.run(["objdump", "-t", str(path)]).splitlines():
+        m = re.match(r"\[\s*\d+\]\(sec\s+(-?\d+)\).*\) 0x([0-9a-f]+) (\S+)$", line)
+        if m and m.group(3) not in want:
+            want[m.group(3)] = (int(m.group(1)), int(m.group(2), 16))
+    img = pe.parse(ByteView(path.read_bytes()))
+    names = ["runtime.edata", "runtime.enoptrdata", "runtime.text", "go:buildinfo"]
+    assert all(n in want for n in names)
+    assert {n: img._coff_symbol(n.encode()) for n in names} == {n: want[n] for n in names}
+    assert img._coff_symbol(b"time.edata") is None and img._coff_symbol(b"no.such.symbol") is None
+    stripped = pe.parse(ByteView(go_pe[f"{goarch}-sw"].read_bytes()))
+    assert stripped._coff_symbol(b"runtime.edata") is None
 
 
 GO_RECORDS = {

@@ -751,7 +751,8 @@ class PEImage(Image):
                 saving += max(0, min(coff[1], self.view.size) - coff[0])
         if not saving:
             return None
-        if relink.go and relink.buildinfo_growth and self._go_rdata_may_grow_a_block(relink.buildinfo_growth, falign):
+        if relink.go and relink.buildinfo_growth and (self._go_rdata_may_grow_a_block(relink.buildinfo_growth, falign)
+                                                      or self._go_data_may_grow_a_block(relink.buildinfo_growth, falign)):
             return None
         if not relink.go_internal and self.e_lfanew is not None and self.size_of_headers:
             # binutils rewrites the headers to fit the sections that remain, in its own layout: its
@@ -778,6 +779,57 @@ class PEImage(Image):
         rdata = self.section(".rdata")
         most = align_up(growth, 32)
         return rdata is not None and align_up(rdata.virtual_size + most, falign) != align_up(rdata.virtual_size, falign)
+
+    def _go_data_may_grow_a_block(self, growth: int, falign: int) -> bool:
+        """Whether a Go relink may add a file-alignment block to the raw data of the section that starts
+        with the build-info blob (.data), whose inline module text grows by ``growth``: what follows
+        the blob moves by 0 to the growth rounded to 32 bytes (Maxalign), and so does the end of the
+        initialized data, which is the section's virtual size where that holds no zero-fill (mingw),
+        else runtime.edata in the COFF symbol table (Go's linker counts .bss in .data's virtual
+        size). True when that end is within the move of a block, or not known."""
+        start = self.go_data_start()
+        sec = next((x for x in self.pe_sections if start and x.virtual_address == start[0] - self.image_base), None)
+        if sec is None or not sec.raw_offset:
+            return False
+        v = self.view
+        head = v.bytes(sec.raw_offset, max(0, min(sec.raw_size, 64 << 10, v.size - sec.raw_offset)))
+        at = head.find(b"\xff Go buildinf:")
+        while at > 0 and at % 16:                       # debug/buildinfo: the blob is 16-byte aligned
+            at = head.find(b"\xff Go buildinf:", at + 1)
+        if at < 0:
+            return False                                # not in this section: nothing here grows
+        if sec.virtual_size <= sec.raw_size:
+            end = sec.virtual_size
+        else:
+            index = self.pe_sections.index(sec) + 1     # COFF section numbers count from 1
+            ends = [val for name in (b"runtime.edata", b"runtime.enoptrdata")
+                    for num, val in [self._coff_symbol(name) or (0, 0)] if num == index]
+            if not ends:
+                return True
+            end = max(ends)
+        most = align_up(growth, 32)
+        return align_up(end + most, falign) != align_up(end, falign)
+
+    def _coff_symbol(self, name: bytes) -> tuple[int, int] | None:
+        """(section number, value) of the first COFF symbol whose long name (in the string table) is
+        ``name``, or None."""
+        strtab, count = self._strtab, self.symbol_count
+        if strtab is None or not count or self.symtab_offset + COFF_SYMBOL_SIZE * count > self.view.size:
+            return None
+        k = strtab.find(name + b"\0", 4)
+        while k > 4 and strtab.u8(k - 1):                # the tail of a longer name
+            k = strtab.find(name + b"\0", k + 1)
+        if k < 0:
+            return None
+        table = self.view.bytes(self.symtab_offset, COFF_SYMBOL_SIZE * count, "COFF symbol table")
+        key = b"\0\0\0\0" + struct.pack("<I", k)
+        i = table.find(key)
+        while i >= 0 and i % COFF_SYMBOL_SIZE:           # only at an entry's start (aux records too, harmless)
+            i = table.find(key, i + 1)
+        if i < 0:
+            return None
+        value, num = struct.unpack_from("<Ih", table, i + 8)
+        return num, value
 
     def facts(self, summary: bool = False) -> dict:
         a = self.attempt
