@@ -327,3 +327,20 @@ def test_no_static_fix_where_zig_has_no_musl_for_the_target():
     b = Binary(path="x", format="elf", linkage="dynamic", linker="zig", interpreter="/lib/ld-linux.so.2",
                go=goinfo(("GOARCH", "mips64")))
     assert cgo.rebuild(CgoInfo(True, True, ("c-code",)), b) is None
+
+
+def test_only_an_elf_zig_linked_glibc_binary_needs_zigs_musl():
+    from linkscope.analysis import gofix
+    elf = dict(path="x", linkage="dynamic", linker="zig", interpreter="/lib64/ld-linux-x86-64.so.2", go=goinfo())
+    assert gofix.zig_glibc(Binary(format="elf", **elf))
+    assert not gofix.zig_glibc(Binary(format="macho", **{**elf, "interpreter": None}))
+    assert not gofix.zig_glibc(Binary(format="elf", **{**elf, "linker": "lld"}))
+
+
+@pytest.mark.parametrize("fmt,linker,extra", [("elf", "zig", True), ("macho", "zig", False), ("elf", "lld", False),
+                                              ("pe", "lld", False)])
+def test_the_strip_fix_asks_zigs_elf_linker_to_strip(fmt, linker, extra):
+    from linkscope.analysis import gofix
+    fix, notes = gofix.strip(Binary(path="x", format=fmt, linker=linker, go=goinfo(EXTSTATIC)))
+    ld = "-linkmode external -extldflags " + ("'\"'\"'-static -Wl,--strip-all'\"'\"'" if extra else "-static")
+    assert fix == f"{PREFIX} '-ldflags={ld} -s -w'" and bool(notes) == extra, (fix, notes)

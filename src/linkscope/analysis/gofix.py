@@ -125,14 +125,14 @@ def relro(binary) -> tuple[str | None, list[str]]:
 
 def strip(binary) -> tuple[str | None, list[str]]:
     """``size.strip``: -s -w merged into the recorded -ldflags. zig cc does not act on the -s Go hands
-    the external linker (zig 0.17: the symbol table and the C code's DWARF stay), so a binary zig
-    linked gets ``-Wl,--strip-all`` in its -extldflags too, which its lld does."""
+    the external linker for an ELF target (zig 0.17: the symbol table and the C code's DWARF stay),
+    so an ELF binary zig linked gets ``-Wl,--strip-all`` in its -extldflags too, which its lld does."""
     gb = base(binary)
     if gb is None:
         return None, []
     new = gb.with_ldflags(add=["-s", "-w"])
     notes = unrecorded_note(gb, "-ldflags")
-    if binary.linker == "zig":
+    if binary.linker == "zig" and binary.format == "elf":   # (checked on ELF; zig's PE link honours -s)
         new = with_extldflags(new, "-Wl,--strip-all")
         notes = notes + ["zig cc does not pass on the -s Go gives it: -extldflags -Wl,--strip-all has its linker "
                          "drop the symbol table and the C code's DWARF."]
@@ -176,4 +176,5 @@ def zig_musl(gb: GoBuild) -> GoBuild | None:
 
 def zig_glibc(binary) -> bool:
     """Linked by zig cc against glibc, which zig links only dynamically: a static link needs its musl."""
-    return binary.linker == "zig" and binary.linkage == "dynamic" and "ld-musl" not in (binary.interpreter or "")
+    return (binary.format == "elf" and binary.linker == "zig" and binary.linkage == "dynamic"
+            and "ld-musl" not in (binary.interpreter or ""))
