@@ -344,3 +344,13 @@ def test_the_strip_fix_asks_zigs_elf_linker_to_strip(fmt, linker, extra):
     fix, notes = gofix.strip(Binary(path="x", format=fmt, linker=linker, go=goinfo(EXTSTATIC)))
     ld = "-linkmode external -extldflags " + ("'\"'\"'-static -Wl,--strip-all'\"'\"'" if extra else "-static")
     assert fix == f"{PREFIX} '-ldflags={ld} -s -w'" and bool(notes) == extra, (fix, notes)
+
+
+def test_a_recorded_cc_is_kept_and_is_not_zigs_musl():
+    """A build record naming its CC (Go records none; a hand-made record may): the static fix keeps it,
+    and the note about zig's musl belongs to zig's glibc only."""
+    res = CgoResult(CgoInfo(True, True, ("c-code",)), {"c-code": ["ev c-code"]}, [], [])
+    b = Binary(path="x", format="elf", linkage="dynamic", linker="gcc", interpreter="/lib64/ld-linux-x86-64.so.2",
+               go=goinfo(("CC", "clang")))
+    f, = cgo.findings(res, b)
+    assert f.fix == f"CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC=clang go build {EXT}" and "zig" not in f.title

@@ -220,8 +220,9 @@ def rebuild(info: CgoInfo, binary) -> GoBuild | None:
     if static and not add:
         return None
     if pie:
-        # Go's internal linker makes every PIE dynamic: static and PIE only through -static-pie.
-        return linked_static(tagged) if not static or add else None
+        # Go's internal linker makes every PIE dynamic: static and PIE only through -static-pie (here the
+        # binary is dynamic, or static with a tag to add).
+        return linked_static(tagged)
     # net and/or os/user only: the pure-Go implementations, Go's own linker.
     return tagged.with_ldflags(remove=("linkmode", "extldflags"))
 
