@@ -142,8 +142,9 @@ def _strip_saving(ev, linker_name: str | None, grows: bool = True) -> int | None
 
 def _size_finding(ev, breakdown, saving: int | None, linker_name: str | None = None,
                   without_growth=lambda: None) -> Finding | None:
-    """``without_growth()``: the saving as if the module text did not grow, asked only where that
-    alone could make the saving unknown (a Go binary with something to remove)."""
+    """``linker_name``: the linker analysis.linker named (its relink may be one the rules do not
+    replay); ``without_growth()``: the saving as if the module text did not grow, asked only where
+    that alone could make the saving unknown (a Go binary with something to remove)."""
     b = ev.binary
     size = ev.view.size
     parts = dict(breakdown or ())
@@ -169,7 +170,7 @@ def _size_finding(ev, breakdown, saving: int | None, linker_name: str | None = N
         if saving:
             title = f"{size_text(saving)} ({100 * saving / size:.1f}%) of the {size_text(size)} file is {removed} that {tool} would remove."
         else:
-            # The parts are known; where the rebuild's longer module text puts what follows is not.
+            # The parts are known; the exact saving is not, for the reason said.
             title = (f"{size_text(removable)} ({100 * removable / size:.1f}%) of the {size_text(size)} file is {removed} "
                      f"that {tool} would remove; the exact saving is unknown ({why}).")
         return Finding("size.strip", "info", " ".join([title] + notes), evidence, how)
