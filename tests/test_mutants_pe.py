@@ -693,3 +693,89 @@ def test_size_regions_of_a_bare_coff_image():
     sh = struct.pack("<8sIIIIIIHHI", b".text", 0, 0, 0x10, 60, 0, 0, 0, 0, TEXT_SCN)
     data = struct.pack("<HHIIIHH", 0x8664, 1, 0, 0, 0, 0, 0) + sh + b"\xc3" * 0x10
     assert load(data).size_regions() == [(0, 0, P_HEADER, "headers"), (60, 76, P_SECTION, "code")]
+
+
+# -- the COFF symbol table by long name, and the build-info blob's .data ---------------------------------
+def coff_image(symbols, strings=(), *, data: bytes = b"", vsize: int | None = None) -> bytearray:
+    """The one-section image of make_pe with COFF symbols: each (name, value, section number), the name
+    a short one (bytes) or the index of one of ``strings``, the string table's long names in order;
+    an entry may also be raw 18 bytes."""
+    strtab = b"".join(s + b"\0" for s in strings)
+    at, pos = [], 4
+    for s in strings:
+        at.append(pos)
+        pos += len(s) + 1
+    blob = Blob()
+    blob.data += data
+    out = make_pe(blob, vsize=vsize, strtab=strtab, nsyms=len(symbols))
+    symoff, = struct.unpack_from("<I", out, 0x40 + 4 + 8)
+    for n, sym in enumerate(symbols):
+        if isinstance(sym, bytes):
+            entry = sym
+        else:
+            name, value, num = sym
+            head = b"\0\0\0\0" + struct.pack("<I", at[name]) if isinstance(name, int) else name.ljust(8, b"\0")
+            entry = head + struct.pack("<IhHBB", value, num, 0, 2, 0)
+        out[symoff + 18 * n:symoff + 18 * n + 18] = entry
+    return out
+
+
+def test_coff_symbol_by_long_name_whole_names_only():
+    # "xruntime.edata" holds "runtime.edata" as its tail, at the string table's offset 5: not it.
+    img = load(coff_image([(0, 1, 1), (1, 0x1234, 2), (2, 7, 3)], [b"xruntime.edata", b"runtime.edata", b"first"]))
+    assert img._coff_symbol(b"runtime.edata") == (2, 0x1234)
+    assert img._coff_symbol(b"xruntime.edata") == (1, 1)          # the table's first string, at offset 4
+    assert img._coff_symbol(b"irst") is None and img._coff_symbol(b"nothing") is None
+    tail_only = load(coff_image([(0, 1, 1)], [b"xruntime.edata"]))
+    assert tail_only._coff_symbol(b"runtime.edata") is None
+
+
+def test_coff_symbol_first_entry_of_the_name_at_an_entrys_start():
+    strings = [b"runtime.edata"]
+    key = b"\0\0\0\0" + struct.pack("<I", 4)
+    # entry 0's value and section number hold the key's bytes (a match 8 bytes in, not an entry's start)
+    odd = b"sym0\0\0\0\0" + key + b"\2\0"
+    img = load(coff_image([odd, (0, 0xfffffff0, -1), (0, 5, 2)], strings))
+    assert img._coff_symbol(b"runtime.edata") == (-1, 0xfffffff0)   # unsigned value, signed section number
+    only_odd = load(coff_image([odd, (b"other", 3, 1)], strings))
+    assert only_odd._coff_symbol(b"runtime.edata") is None
+
+
+def test_coff_symbol_of_a_table_the_file_cannot_hold_or_none_at_all():
+    data = coff_image([(0, 9, 1)], [b"runtime.edata"])
+    assert load(data)._coff_symbol(b"runtime.edata") == (1, 9)
+    count_at = 0x40 + 4 + 12                                          # NumberOfSymbols
+    assert load(patched(data, count_at, "<I", 1 << 20))._coff_symbol(b"runtime.edata") is None
+    assert load(make_pe(Blob()))._coff_symbol(b"runtime.edata") is None
+
+
+GO_BLOB = b"\xff Go buildinf:\x08\x02" + bytes(16)
+
+
+@pytest.mark.parametrize("data,vsize,symbols,want", [
+    (GO_BLOB + bytes(0x200 - 32 - len(GO_BLOB)), None, [], False),     # 32 bytes before the block: 32 more reach it
+    (GO_BLOB + bytes(0x200 - 31 - len(GO_BLOB)), None, [], True),      # 31 before: the move may cross it
+    (GO_BLOB + bytes(0x100), None, [], False),
+    (b"\0" * 8 + GO_BLOB + bytes(0x1d0), None, [], False),             # no 16-byte-aligned blob: nothing grows
+    (bytes(0x1e8), None, [], False),                                   # no blob
+    # .bss inside the virtual size: the initialized data ends at runtime.edata, in section 1
+    (GO_BLOB + bytes(0x100), 0x2000, [(0, 0x1e8, 1)], True),
+    (GO_BLOB + bytes(0x100), 0x2000, [(0, 0x1e0, 1)], False),
+    (GO_BLOB + bytes(0x100), 0x2000, [(0, 0x1e8, 2)], True),           # another section's symbol: not known
+    (GO_BLOB + bytes(0x100), 0x2000, [], True),                        # no symbol: not known
+], ids=["block-32", "block-31", "far", "unaligned", "none", "edata-near", "edata-far", "other-section",
+        "no-symbol"])
+def test_go_data_may_grow_a_block(data, vsize, symbols, want):
+    img = load(coff_image(symbols, [b"runtime.edata"], data=data, vsize=vsize))
+    assert img.file_alignment == 0x200
+    assert img._go_data_may_grow_a_block(6, 0x200) is want
+
+
+def test_go_data_growth_is_rounded_to_32_and_makes_the_saving_unknown():
+    from linkscope.formats.base import Relink
+    data = GO_BLOB + bytes(0x200 - 48 - len(GO_BLOB))                   # 48 bytes before the block
+    img = load(coff_image([], [b"runtime.edata"], data=data))
+    assert not img._go_data_may_grow_a_block(32, 0x200) and img._go_data_may_grow_a_block(33, 0x200)
+    near = load(coff_image([], [b"runtime.edata"], data=GO_BLOB + bytes(0x1e8 - len(GO_BLOB))))
+    assert near._go_data_may_grow_a_block(6, 0x200)
+    assert near.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6)) is None

@@ -59,6 +59,7 @@ from ..lazy import cached_property
 from ..byteview import ByteView
 from ..errors import Malformed, Truncated, UnsupportedFormat
 from ..go import buildid
+from ..go.buildinfo import search_magic
 from ..model import LoadSegment, OsFloor, Section
 from .base import DEBUG_SECTION_PREFIXES, P_HEADER, P_INNER, P_SECTION, Image, Relink, align_up
 
@@ -456,11 +457,15 @@ class PEImage(Image):
         return None
 
     def go_data_start(self) -> tuple[int, int] | None:
+        s = self._go_data_section()
+        return (self.image_base + s.virtual_address, s.virtual_size) if s is not None else None
+
+    def _go_data_section(self) -> PeSection | None:
         # debug/buildinfo peExe.DataStart: the first initialized, read-write, non-executable section.
         want = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE
         for s in self.pe_sections:
             if s.virtual_address and s.raw_size and s.characteristics & ~IMAGE_SCN_ALIGN_32BYTES == want:
-                return self.image_base + s.virtual_address, s.virtual_size
+                return s
         return None
 
     def section(self, name: str) -> PeSection | None:
@@ -781,50 +786,40 @@ class PEImage(Image):
         return rdata is not None and align_up(rdata.virtual_size + most, falign) != align_up(rdata.virtual_size, falign)
 
     def _go_data_may_grow_a_block(self, growth: int, falign: int) -> bool:
-        """Whether a Go relink may add a file-alignment block to the raw data of the section that starts
-        with the build-info blob (.data), whose inline module text grows by ``growth``: what follows
-        the blob moves by 0 to the growth rounded to 32 bytes (Maxalign), and so does the end of the
-        initialized data, which is the section's virtual size where that holds no zero-fill (mingw),
-        else runtime.edata in the COFF symbol table (Go's linker counts .bss in .data's virtual
-        size). True when that end is within the move of a block, or not known."""
-        start = self.go_data_start()
-        sec = next((x for x in self.pe_sections if start and x.virtual_address == start[0] - self.image_base), None)
-        if sec is None or not sec.raw_offset:
-            return False
-        v = self.view
-        head = v.bytes(sec.raw_offset, max(0, min(sec.raw_size, 64 << 10, v.size - sec.raw_offset)))
-        at = head.find(b"\xff Go buildinf:")
-        while at > 0 and at % 16:                       # debug/buildinfo: the blob is 16-byte aligned
-            at = head.find(b"\xff Go buildinf:", at + 1)
-        if at < 0:
-            return False                                # not in this section: nothing here grows
+        """Whether a Go relink may add a file-alignment block to the raw data of the section that holds
+        the build-info blob (.data, where Go's linker puts it first), whose inline module text grows
+        by ``growth``: what follows the blob moves by 0 to the growth rounded to 32 bytes (Maxalign),
+        and so does the end of the initialized data: the section's virtual size where that holds no
+        zero-fill (mingw), else runtime.edata in the COFF symbol table (Go's linker counts .bss in
+        .data's virtual size). True when that end is within the move of a block, or not known."""
+        sec = self._go_data_section()
+        if sec is None or search_magic(self, self.image_base + sec.virtual_address, sec.virtual_size) is None:
+            return False                                # no blob there: nothing in it grows
         if sec.virtual_size <= sec.raw_size:
             end = sec.virtual_size
         else:
-            index = self.pe_sections.index(sec) + 1     # COFF section numbers count from 1
-            ends = [val for name in (b"runtime.edata", b"runtime.enoptrdata")
-                    for num, val in [self._coff_symbol(name) or (0, 0)] if num == index]
-            if not ends:
+            sym = self._coff_symbol(b"runtime.edata")
+            if sym is None or sym[0] != self.pe_sections.index(sec) + 1:   # COFF section numbers count from 1
                 return True
-            end = max(ends)
-        most = align_up(growth, 32)
-        return align_up(end + most, falign) != align_up(end, falign)
+            end = sym[1]
+        return align_up(end + align_up(growth, 32), falign) != align_up(end, falign)
 
     def _coff_symbol(self, name: bytes) -> tuple[int, int] | None:
         """(section number, value) of the first COFF symbol whose long name (in the string table) is
         ``name``, or None."""
-        strtab, count = self._strtab, self.symbol_count
-        if strtab is None or not count or self.symtab_offset + COFF_SYMBOL_SIZE * count > self.view.size:
+        strtab = self._strtab
+        size = COFF_SYMBOL_SIZE * self.symbol_count
+        if strtab is None or self.symtab_offset + size > self.view.size:
             return None
         k = strtab.find(name + b"\0", 4)
         while k > 4 and strtab.u8(k - 1):                # the tail of a longer name
             k = strtab.find(name + b"\0", k + 1)
         if k < 0:
             return None
-        table = self.view.bytes(self.symtab_offset, COFF_SYMBOL_SIZE * count, "COFF symbol table")
-        key = b"\0\0\0\0" + struct.pack("<I", k)
+        table = self.view.bytes(self.symtab_offset, size, "COFF symbol table")
+        key = b"\0\0\0\0" + struct.pack("<I", k)      # a long name: four zero bytes, its string's offset
         i = table.find(key)
-        while i >= 0 and i % COFF_SYMBOL_SIZE:           # only at an entry's start (aux records too, harmless)
+        while i >= 0 and i % COFF_SYMBOL_SIZE:           # not at an entry's start
             i = table.find(key, i + 1)
         if i < 0:
             return None
