@@ -2576,3 +2576,93 @@ def test_go_internal_relink_without_a_loaded_segment_is_unknown():
     for i in range(phnum):
         struct.pack_into("<I", data, phoff + 56 * i, 0)           # PT_NULL
     assert go_internal_saving(data, 0) is None
+
+
+# -- GNU ld relinking a Go binary: .rodata's growth and the writable segment -------------------------------
+LD_TEXT = b"path example.com/x\nmod example.com/x (devel)\n"     # the module text between its sentinels
+
+
+def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30, 4)), ro_tail: int = 0x40,
+             text_in_rodata: bool = True, uncovered: int = 0, nobits_inside: bool = False,
+             empty_load_at_end: bool = False, rodata: bool = True) -> bytes:
+    """A file laid out as GNU ld lays out an external Go link, reduced to what the rule reads: a read-only
+    PT_LOAD at 0x1000 holding .rodata (16 bytes, runtime.modinfo.str: a 16-byte sentinel, the text, a
+    16-byte sentinel and a NUL, then ``ro_tail`` bytes) and the ``after`` sections (size, alignment) each at
+    its alignment, ``uncovered`` bytes no section covers at its end; ``gap`` bytes on, the writable PT_LOAD
+    (.data) and, at ``relro`` bytes into it (None: none), PT_GNU_RELRO."""
+    secs = []                                  # name, type, flags, offset, size, align
+    ro = 0x1000
+    text = bytes(16) + b"\x30" * 16 + LD_TEXT + b"\xf9" * 16 + b"\0" if text_in_rodata else b"\x11" * 60
+    body = text + b"\x22" * ro_tail
+    if rodata:
+        secs.append((".rodata", SHT_PROGBITS, SHF_ALLOC, ro, len(body), 32))
+    at = ro + len(body)
+    for i, (size, align) in enumerate(after):
+        at = up(at, align)
+        secs.append((f".ro{i}", SHT_PROGBITS, SHF_ALLOC, at, size, align))
+        at += size
+    if nobits_inside:
+        secs.append((".tbss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, ro + 8, 0x4000, 8))
+    seg_end = at + uncovered
+    rw = seg_end + gap
+    secs.append((".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, rw, 0x100, 32))
+    end = rw + 0x100
+    names = b"\0" + b"".join(s[0].encode() + b"\0" for s in secs) + b".shstrtab\0"
+    secs.append((".shstrtab", SHT_STRTAB, 0, end, len(names), 1))
+    phdrs = [(PT_LOAD, 4, ro, seg_end - ro), (PT_LOAD, 6, rw, 0x100)]
+    if empty_load_at_end:
+        phdrs.append((PT_LOAD, 6, seg_end, 0))
+    if relro is not None:
+        phdrs.append((elf.PT_GNU_RELRO, 4, rw + relro, 0x40))
+    shoff = up(end + len(names), 8)
+    out = bytearray(shoff + 64 * (len(secs) + 1))
+    out[ro:ro + len(body)] = body
+    out[end:end + len(names)] = names
+    out[:64] = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8) + struct.pack(
+        "<HHIQQQIHHHHHH", ET_EXEC, 62, 1, 0x401000, 64, shoff, 0, 64, 56, len(phdrs), 64, len(secs) + 1, len(secs))
+    for i, (t, fl, off, fs) in enumerate(phdrs):
+        struct.pack_into("<IIQQQQQQ", out, 64 + 56 * i, t, fl, off, 0x400000 + off, 0x400000 + off, fs, fs, 0x1000)
+    name_off = 1
+    for i, (name, t, fl, off, sz, al) in enumerate(secs):
+        struct.pack_into("<IIQQQQIIQQ", out, shoff + 64 * (i + 1), name_off, t, fl, 0x400000 + off if fl else 0, off, sz,
+                         0, 0, al, 0)
+        name_off += len(name) + 1
+    return bytes(out)
+
+
+def ld_absorbs(data: bytes, growth: int = 6, text: bytes = LD_TEXT) -> bool:
+    from linkscope.formats.base import Relink
+    return load(data)._ld_absorbs_rodata_growth(Relink(go=True, buildinfo_growth=growth, modinfo=text))
+
+
+def test_ld_relro_padding_takes_the_rodata_move_up_to_its_size():
+    # .rodata's end moves by up to 32 (6 rounded to Maxalign); the sections after it at alignments 8 and 4
+    # pass that on whole: the writable segment stays while the padding before it is 32 bytes or more.
+    assert ld_absorbs(ld_image(gap=0x100))
+    assert ld_absorbs(ld_image(gap=32)) and not ld_absorbs(ld_image(gap=31))
+    assert ld_absorbs(ld_image(gap=64), growth=33) and not ld_absorbs(ld_image(gap=63), growth=33)   # 33 rounds to 64
+    assert not ld_absorbs(ld_image(relro=None)) and not ld_absorbs(ld_image(relro=8))   # RELRO not where it starts
+
+
+def test_ld_rule_when_nothing_moves_or_nothing_grows():
+    # A later section aligned to 256 takes the whole move before the segment's end: no RELRO needed.
+    assert ld_absorbs(ld_image(after=((0x40, 256),), relro=None, gap=0))
+    assert ld_absorbs(ld_image(gap=0, relro=None), growth=0) and ld_absorbs(ld_image(gap=0, relro=None), text=b"")
+    assert ld_absorbs(ld_image(gap=0, relro=None, rodata=False))
+
+
+def test_ld_rule_is_unknown_where_it_cannot_follow_the_layout():
+    assert not ld_absorbs(ld_image(text_in_rodata=False))               # the text is not in .rodata
+    assert not ld_absorbs(ld_image(uncovered=8))                        # bytes no section covers
+    assert not ld_absorbs(ld_image(), text=b"mod other\n")               # another text: not found
+    # an empty PT_LOAD at the segment's end is not the next segment; a NOBITS section holds no bytes
+    assert ld_absorbs(ld_image(empty_load_at_end=True)) and ld_absorbs(ld_image(nobits_inside=True))
+
+
+def test_ld_rule_without_a_later_segment_or_outside_any():
+    data = bytearray(ld_image())
+    struct.pack_into("<I", data, 64 + 56, 0)                             # the writable PT_LOAD made PT_NULL
+    assert not ld_absorbs(bytes(data))
+    data = bytearray(ld_image())
+    struct.pack_into("<Q", data, 64 + 8, 0x2000)                         # the read-only PT_LOAD moved past .rodata
+    assert not ld_absorbs(bytes(data))
