@@ -763,8 +763,10 @@ GO_BLOB = b"\xff Go buildinf:\x08\x02" + bytes(16)
     (GO_BLOB + bytes(0x100), 0x2000, [(0, 0x1e0, 1)], False),
     (GO_BLOB + bytes(0x100), 0x2000, [(0, 0x1e8, 2)], True),           # another section's symbol: not known
     (GO_BLOB + bytes(0x100), 0x2000, [], True),                        # no symbol: not known
+    # a virtual size of exactly the raw size holds no zero-fill: it is the end (on the block), not the symbol
+    (GO_BLOB + bytes(0x200 - len(GO_BLOB)), 0x200, [(0, 0x100, 1)], True),
 ], ids=["block-32", "block-31", "far", "unaligned", "none", "edata-near", "edata-far", "other-section",
-        "no-symbol"])
+        "no-symbol", "vsize-is-raw"])
 def test_go_data_may_grow_a_block(data, vsize, symbols, want):
     img = load(coff_image(symbols, [b"runtime.edata"], data=data, vsize=vsize))
     assert img.file_alignment == 0x200

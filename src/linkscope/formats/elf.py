@@ -1344,8 +1344,7 @@ class ElfImage(Image):
         secs = self.elf_sections
         after = sorted((s.offset, s.size, self._section_align(i)) for i, s in enumerate(secs)
                        if s.type != SHT_NOBITS and ro.offset < s.offset < seg[1])
-        last = max((off + size for off, size, _ in after), default=ro.offset + ro.size)
-        if max(last, ro.offset + ro.size) != seg[1]:
+        if max([ro.offset + ro.size] + [off + size for off, size, _ in after]) != seg[1]:
             return None                                       # bytes no section covers: not this layout
         if not later:
             return 0

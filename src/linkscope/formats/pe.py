@@ -807,16 +807,15 @@ class PEImage(Image):
     def _coff_symbol(self, name: bytes) -> tuple[int, int] | None:
         """(section number, value) of the first COFF symbol whose long name (in the string table) is
         ``name``, or None."""
-        strtab = self._strtab
-        size = COFF_SYMBOL_SIZE * self.symbol_count
-        if strtab is None or self.symtab_offset + size > self.view.size:
+        strtab = self._strtab           # None unless the symbol table before it is in the file
+        if strtab is None:
             return None
         k = strtab.find(name + b"\0", 4)
         while k > 4 and strtab.u8(k - 1):                # the tail of a longer name
             k = strtab.find(name + b"\0", k + 1)
         if k < 0:
             return None
-        table = self.view.bytes(self.symtab_offset, size, "COFF symbol table")
+        table = self.view.bytes(self.symtab_offset, COFF_SYMBOL_SIZE * self.symbol_count)
         key = b"\0\0\0\0" + struct.pack("<I", k)      # a long name: four zero bytes, its string's offset
         i = table.find(key)
         while i >= 0 and i % COFF_SYMBOL_SIZE:           # not at an entry's start
