@@ -781,3 +781,16 @@ def test_go_data_growth_is_rounded_to_32_and_makes_the_saving_unknown():
     near = load(coff_image([], [b"runtime.edata"], data=GO_BLOB + bytes(0x1e8 - len(GO_BLOB))))
     assert near._go_data_may_grow_a_block(6, 0x200)
     assert near.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6)) is None
+
+
+def test_coff_symbol_names_start_after_the_string_tables_size():
+    # The table's 4-byte size (here with a non-zero high byte, 'r': a table of 1.9 GB, as the field says)
+    # is not a name: a symbol pointing 3 bytes in, at "r" + "untime.edata", has no name "runtime.edata";
+    # the first string, at offset 4, follows the size whatever its bytes are.
+    data = coff_image([(0, 1, 1)], [b"untime.edata"])
+    symoff, = struct.unpack_from("<I", data, 0x40 + 4 + 8)
+    struct.pack_into("<I", data, symoff + 18, 0x72000000 | 17)          # the size field, after the one symbol
+    forged = bytearray(data)
+    struct.pack_into("<I", forged, symoff + 4, 3)                         # the symbol's name offset: 3
+    assert load(forged)._coff_symbol(b"runtime.edata") is None
+    assert load(data)._coff_symbol(b"untime.edata") == (1, 1)
