@@ -2334,33 +2334,46 @@ def go_external_saving(data, growth):
 
 
 # -- Go's relink: the module text grows in .rodata and may push the data segment by a page --------------
-def rodata_image(text: bytes, tail: int, to_page: int, *, gap: int = 0, align: int = 8, rw_at: int | None = None):
+def rodata_image(text: bytes, tail: int, to_page: int, *, gap: int = 0, align: int = 8, rw_at: int | None = None,
+                 rw: bool = True, seg_align: int = 0x1000, load_from: int | None = None, note: bool = False,
+                 after: bool = True, text_load: bool = False):
     """A read-only PT_LOAD at 0x1000: .rodata holds runtime.modinfo.str (16 sentinel bytes, ``text``,
     16 more and a NUL) then ``tail`` bytes; ``gap`` bytes on, a section of sh_addralign ``align``
-    runs to ``to_page`` bytes before 0x2000, where the data PT_LOAD starts (or at ``rw_at``)."""
+    runs to ``to_page`` bytes before 0x2000, where the data PT_LOAD starts (or at ``rw_at``). Without
+    ``after`` .rodata ends the segment; ``load_from``: where the read-only PT_LOAD starts instead;
+    ``note``: a PT_NOTE over .rodata's first bytes; ``seg_align``: the PT_LOADs' alignment;
+    ``text_load``: a PT_LOAD before, ending where .rodata's starts."""
     b = Elf(e_type=ET_EXEC)
     string = b"S" * 16 + text + b"E" * 16 + b"\0"
     ro = b.add(string + b"t" * tail, 0x1000)
     rodata_end = len(b.data)
-    nxt = b.add(bytes(gap), 1) + gap
-    assert nxt % align == 0, hex(nxt)
-    rest = 0x2000 - to_page - nxt
-    b.add(b"p" * rest, 1)
-    rw = b.add(b"d" * 16, 0x1000 if rw_at is None else rw_at)
+    seg_end = rodata_end
+    if after:
+        nxt = b.add(bytes(gap), 1) + gap
+        assert nxt % align == 0, hex(nxt)
+        rest = 0x2000 - to_page - nxt
+        b.add(b"p" * rest, 1)
+        b.sec(".gopclntab", SHT_PROGBITS, flags=SHF_ALLOC, addr=nxt, off=nxt, size=rest, align=align)
+        seg_end = nxt + rest
     b.sec(".rodata", SHT_PROGBITS, flags=SHF_ALLOC, addr=ro, off=ro, size=rodata_end - ro, align=32)
-    b.sec(".gopclntab", SHT_PROGBITS, flags=SHF_ALLOC, addr=nxt, off=nxt, size=rest, align=align)
-    b.sec(".data", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=rw, off=rw, size=16, align=32)
-    b.seg(PT_LOAD, ro, nxt + rest - ro, align=0x1000)
-    b.seg(PT_LOAD, rw, 16, flags=PF_R | PF_W, align=0x1000)
+    start = ro if load_from is None else load_from
+    if text_load:
+        b.seg(PT_LOAD, 0, ro, flags=PF_R | PF_X, align=seg_align)
+    b.seg(PT_LOAD, start, seg_end - start, align=seg_align)
+    if note:
+        b.seg(PT_NOTE, ro, 16)
+    if rw:
+        rwo = b.add(b"d" * 16, 0x1000 if rw_at is None else rw_at)
+        b.sec(".data", SHT_PROGBITS, flags=SHF_ALLOC | SHF_WRITE, addr=rwo, off=rwo, size=16, align=32)
+        b.seg(PT_LOAD, rwo, 16, flags=PF_R | PF_W, align=seg_align)
     debug = b.add(b"D" * 0x2000, 0x1000)           # what -w removes, where Go's linker puts it
     b.sec(".debug_info", SHT_PROGBITS, off=debug, size=0x2000)
     return load(b.build(load=False))
 
 
 def rodata_move(img, text: bytes, growth: int = 6):
-    from linkscope.formats.base import Relink
     rnd = max((p.align for p in img.segments if p.type == PT_LOAD), default=0)
-    return img._go_rodata_move(Relink(go=True, go_internal=True, buildinfo_growth=growth, modinfo=text), rnd)
+    return img._go_rodata_move(growth, text, rnd)
 
 
 LARGEST = b"path\tlargest!"        # 16 + 13 + 16 + 1 = 46 bytes, ending .rodata but for 2 bytes (the FIPS markers)
@@ -2427,6 +2440,30 @@ def test_go_rodata_move_needs_the_text_a_growth_and_gos_layout():
     assert img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6, modinfo=LARGEST)) == unaware - 0x1000
     assert img.strip_saving(Relink(go=True, go_internal=True, buildinfo_growth=6, modinfo=b"path\tnot there")) is None
     assert img.strip_saving(Relink(buildinfo_growth=6, modinfo=LARGEST)) == img.strip_saving(Relink())   # GNU strip
+
+
+def test_go_rodata_move_where_the_segment_ends_on_the_page_the_next_starts():
+    # .gopclntab runs to 0x2000, where the data PT_LOAD starts: the growth pushes the segment's end past
+    # it, and the data segment moves a page; .data, at that end, is the next segment's, not this one's.
+    assert rodata_move(rodata_image(LARGEST, 2, 0), LARGEST) == 0x1000
+
+
+def test_go_rodata_move_needs_a_segment_after_and_rodata_in_one():
+    assert rodata_move(rodata_image(LARGEST, 2, 4, rw=False), LARGEST) is None            # nothing after it
+    assert rodata_move(rodata_image(LARGEST, 2, 4, load_from=0x1030), LARGEST) is None     # .rodata in no PT_LOAD
+    assert rodata_move(rodata_image(LARGEST, 2, 4, note=True), LARGEST) == 0x1000         # a PT_NOTE is no segment
+    assert rodata_move(rodata_image(LARGEST, 2, 4, text_load=True), LARGEST) == 0x1000    # one ending at .rodata is not its
+
+
+def test_go_rodata_move_when_rodata_ends_its_segment():
+    # No section after .rodata: its end is the segment's, 0x1030; 6 more stay far from the page.
+    assert rodata_move(rodata_image(LARGEST, 2, 0, after=False), LARGEST) == 0
+
+
+def test_go_rodata_move_needs_a_rounding():
+    # -R of 1 is no layout of Go's: unknown; of 2, the data segment moves by the growth, rounded to 2.
+    assert rodata_move(rodata_image(LARGEST, 2, 0, align=1, seg_align=1), LARGEST) is None
+    assert rodata_move(rodata_image(LARGEST, 2, 0, align=2, seg_align=2), LARGEST) == 6
 
 
 @reference.needs_tool(shutil.which("strip"), "GNU strip (binutils)")
@@ -2584,12 +2621,14 @@ LD_TEXT = b"path example.com/x\nmod example.com/x (devel)\n"     # the module te
 
 def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30, 4)), ro_tail: int = 0x40,
              text_in_rodata: bool = True, uncovered: int = 0, nobits_inside: bool = False,
-             empty_load_at_end: bool = False, rodata: bool = True) -> bytes:
+             empty_load_at_end: bool = False, rodata: bool = True, third: int | None = None,
+             text_load: bool = False) -> bytes:
     """A file laid out as GNU ld lays out an external Go link, reduced to what the rule reads: a read-only
     PT_LOAD at 0x1000 holding .rodata (16 bytes, runtime.modinfo.str: a 16-byte sentinel, the text, a
     16-byte sentinel and a NUL, then ``ro_tail`` bytes) and the ``after`` sections (size, alignment) each at
     its alignment, ``uncovered`` bytes no section covers at its end; ``gap`` bytes on, the writable PT_LOAD
-    (.data) and, at ``relro`` bytes into it (None: none), PT_GNU_RELRO."""
+    (.data) and, at ``relro`` bytes into it (None: none), PT_GNU_RELRO; ``third``: a third PT_LOAD that
+    many bytes after the writable one, with PT_GNU_RELRO at its start (in place of the other)."""
     secs = []                                  # name, type, flags, offset, size, align
     ro = 0x1000
     text = bytes(16) + b"\x30" * 16 + LD_TEXT + b"\xf9" * 16 + b"\0" if text_in_rodata else b"\x11" * 60
@@ -2610,9 +2649,13 @@ def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30
     names = b"\0" + b"".join(s[0].encode() + b"\0" for s in secs) + b".shstrtab\0"
     secs.append((".shstrtab", SHT_STRTAB, 0, end, len(names), 1))
     phdrs = [(PT_LOAD, 4, ro, seg_end - ro), (PT_LOAD, 6, rw, 0x100)]
+    if text_load:                              # the code segment, ending where the read-only one starts
+        phdrs.insert(0, (PT_LOAD, 5, 0, ro))
     if empty_load_at_end:
         phdrs.append((PT_LOAD, 6, seg_end, 0))
-    if relro is not None:
+    if third is not None:
+        phdrs += [(PT_LOAD, 6, rw + third, 0x10), (elf.PT_GNU_RELRO, 4, rw + third, 0x10)]
+    elif relro is not None:
         phdrs.append((elf.PT_GNU_RELRO, 4, rw + relro, 0x40))
     shoff = up(end + len(names), 8)
     out = bytearray(shoff + 64 * (len(secs) + 1))
@@ -2631,14 +2674,13 @@ def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30
 
 
 def ld_absorbs(data: bytes, growth: int = 6, text: bytes = LD_TEXT) -> bool:
-    from linkscope.formats.base import Relink
-    return load(data)._ld_absorbs_rodata_growth(Relink(go=True, buildinfo_growth=growth, modinfo=text))
+    return load(data)._ld_absorbs_rodata_growth(growth, text)
 
 
 def test_ld_relro_padding_takes_the_rodata_move_up_to_its_size():
     # .rodata's end moves by up to 32 (6 rounded to Maxalign); the sections after it at alignments 8 and 4
     # pass that on whole: the writable segment stays while the padding before it is 32 bytes or more.
-    assert ld_absorbs(ld_image(gap=0x100))
+    assert ld_absorbs(ld_image(gap=0x100)) and ld_absorbs(ld_image(gap=0x100, text_load=True))
     assert ld_absorbs(ld_image(gap=32)) and not ld_absorbs(ld_image(gap=31))
     assert ld_absorbs(ld_image(gap=64), growth=33) and not ld_absorbs(ld_image(gap=63), growth=33)   # 33 rounds to 64
     assert not ld_absorbs(ld_image(relro=None)) and not ld_absorbs(ld_image(relro=8))   # RELRO not where it starts
@@ -2657,6 +2699,13 @@ def test_ld_rule_is_unknown_where_it_cannot_follow_the_layout():
     assert not ld_absorbs(ld_image(), text=b"mod other\n")               # another text: not found
     # an empty PT_LOAD at the segment's end is not the next segment; a NOBITS section holds no bytes
     assert ld_absorbs(ld_image(empty_load_at_end=True)) and ld_absorbs(ld_image(nobits_inside=True))
+
+
+def test_ld_rule_where_rodata_ends_its_segment_or_the_next_segment_starts_at_its_end():
+    assert ld_absorbs(ld_image(after=()))                                # .rodata's end is the segment's
+    assert not ld_absorbs(ld_image(after=(), gap=0))
+    # the writable segment right at the end (no padding), RELRO only on a third one further on: not absorbed
+    assert not ld_absorbs(ld_image(gap=0, third=0x1000))
 
 
 def test_ld_rule_without_a_later_segment_or_outside_any():

@@ -1279,18 +1279,13 @@ class ElfImage(Image):
                     return None
         # The module text in .rodata grows too, and may push the segments after its own by a page.
         rnd = max((p.align for p in self.segments if p.type == PT_LOAD), default=0)
-        if not relink.go:
-            move = 0
-        elif relink.go_internal:
-            move = self._go_rodata_move(relink, rnd)
-        elif not self._ld_absorbs_rodata_growth(relink):
-            return None
-        else:
-            move = 0
-        if move is None:
+        if not relink.go_internal and not self._ld_absorbs_rodata_growth(growth, relink.modinfo):
             return None
         keep_names = [s.name for i, s in enumerate(secs) if i and i not in removed]
         if relink.go_internal:
+            move = self._go_rodata_move(growth, relink.modinfo, rnd)
+            if move is None:
+                return None
             # Where the non-loaded part starts (Go on mips leaves .gnu.attributes inside a loaded
             # segment). Go's linker starts it at the data's end rounded to -R, which it also
             # writes as every PT_LOAD's alignment (4 KiB on x86, 64 KiB elsewhere); a file where
@@ -1323,13 +1318,13 @@ class ElfImage(Image):
             cursor = align_up(cursor, 8 if self.bits == 64 else 4) + (len(secs) - len(removed)) * self._shentsize
         return max(0, size - cursor)
 
-    def _go_rodata_move(self, relink: Relink, rnd: int) -> int | None:
+    def _go_rodata_move(self, growth: int, text: bytes, rnd: int) -> int | None:
         """Bytes by which Go's internal linker, relinking, moves the segments after the one that holds
-        .rodata, where runtime.modinfo.str grows with the module text (formats.golink): a page (its
-        -R, ``rnd``: the PT_LOADs' alignment) when the segment's end then crosses one. 0 when
-        nothing moves; None when the text is not in .rodata, the segments are not laid out that
-        way, or the bounds disagree."""
-        growth, text = relink.buildinfo_growth, relink.modinfo
+        .rodata, where runtime.modinfo.str (``text``) grows by ``growth`` with the module text
+        (formats.golink): a page (its -R, ``rnd``: the PT_LOADs' alignment) when the segment's end
+        then crosses one. 0 when nothing moves; None when the text is not in .rodata, the segments
+        are not laid out that way (another segment after it, at its end rounded to -R), or the
+        bounds disagree."""
         ro = self.section(".rodata")
         if not growth or not text or ro is None or ro.type == SHT_NOBITS:
             return 0
@@ -1339,27 +1334,24 @@ class ElfImage(Image):
         if grown is None or seg is None or rnd <= 1:
             return None
         later = [a for a, _ in loads if a >= seg[1]]
-        if later and min(later) != align_up(seg[1], rnd):
+        if not later or min(later) != align_up(seg[1], rnd):
             return None
         secs = self.elf_sections
         after = sorted((s.offset, s.size, self._section_align(i)) for i, s in enumerate(secs)
                        if s.type != SHT_NOBITS and ro.offset < s.offset < seg[1])
         if max([ro.offset + ro.size] + [off + size for off, size, _ in after]) != seg[1]:
             return None                                       # bytes no section covers: not this layout
-        if not later:
-            return 0
         return golink.segments_moved(after, ro.offset + ro.size, (grown, grown), seg[1], rnd)
 
-    def _ld_absorbs_rodata_growth(self, relink: Relink) -> bool:
+    def _ld_absorbs_rodata_growth(self, growth: int, text: bytes) -> bool:
         """Whether GNU ld, relinking, leaves every later segment where it is although
-        runtime.modinfo.str, in .rodata, grows with the module text. The text is in Go's part of ld's
+        runtime.modinfo.str (``text``), in .rodata, grows by ``growth`` with the module text. The text is in Go's part of ld's
         .rodata, which the C objects' read-only data may follow, so .rodata's end moves by 0 to the
         growth rounded to 32 bytes (Maxalign), and each later section of its segment at its
         alignment. ld starts the writable segment where the end of its RELRO part falls on a page
         (DATA_SEGMENT_RELRO_END), so the padding before it (the file gap after this segment) takes
         up a smaller move and leaves the segment where it was; a larger one, or a layout without
         PT_GNU_RELRO there, moves it by rules not followed here: False."""
-        growth, text = relink.buildinfo_growth, relink.modinfo
         ro = self.section(".rodata")
         if not growth or not text or ro is None or ro.type == SHT_NOBITS:
             return True
