@@ -2626,7 +2626,8 @@ def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30
     """A file laid out as GNU ld lays out an external Go link, reduced to what the rule reads: a read-only
     PT_LOAD at 0x1000 holding .rodata (16 bytes, runtime.modinfo.str: a 16-byte sentinel, the text, a
     16-byte sentinel and a NUL, then ``ro_tail`` bytes) and the ``after`` sections (size, alignment) each at
-    its alignment, ``uncovered`` bytes no section covers at its end; ``gap`` bytes on, the writable PT_LOAD
+    its alignment (and as many bytes past it as a third number says), ``uncovered`` bytes no section covers
+    at its end; ``gap`` bytes on, the writable PT_LOAD
     (.data) and, at ``relro`` bytes into it (None: none), PT_GNU_RELRO; ``third``: a third PT_LOAD that
     many bytes after the writable one, with PT_GNU_RELRO at its start (in place of the other)."""
     secs = []                                  # name, type, flags, offset, size, align
@@ -2636,8 +2637,8 @@ def ld_image(*, gap: int = 0x100, relro: int | None = 0, after=((0x40, 8), (0x30
     if rodata:
         secs.append((".rodata", SHT_PROGBITS, SHF_ALLOC, ro, len(body), 32))
     at = ro + len(body)
-    for i, (size, align) in enumerate(after):
-        at = up(at, align)
+    for i, (size, align, *skip) in enumerate(after):
+        at = up(at, align) + sum(skip)
         secs.append((f".ro{i}", SHT_PROGBITS, SHF_ALLOC, at, size, align))
         at += size
     if nobits_inside:
@@ -2691,6 +2692,15 @@ def test_ld_rule_when_nothing_moves_or_nothing_grows():
     assert ld_absorbs(ld_image(after=((0x40, 256),), relro=None, gap=0))
     assert ld_absorbs(ld_image(gap=0, relro=None), growth=0) and ld_absorbs(ld_image(gap=0, relro=None), text=b"")
     assert ld_absorbs(ld_image(gap=0, relro=None, rodata=False))
+
+
+def test_ld_rule_when_a_gap_the_alignment_does_not_explain_takes_all_but_a_byte():
+    # .rodata's end moves by 32, the section aligned to 8 after it too; the last one (alignment 1) sits 31
+    # bytes after that: it moves by one byte, which the padding before RELRO takes and nothing else does.
+    one = ((0x40, 8), (0x30, 1, 31))
+    assert not ld_absorbs(ld_image(after=one, relro=None)) and ld_absorbs(ld_image(after=one, gap=1))
+    assert not ld_absorbs(ld_image(after=one, gap=0))
+    assert ld_absorbs(ld_image(after=((0x40, 8), (0x30, 1, 32)), relro=None))   # 32 bytes take it all
 
 
 def test_ld_rule_is_unknown_where_it_cannot_follow_the_layout():
