@@ -104,6 +104,21 @@ def unknown_because_rdata_may_grow_a_block(path, rec, actual: int) -> None:
     assert actual in (without, without - falign), (actual, without, falign)
 
 
+@pytest.mark.parametrize("name", sorted(n for n in PAIRS if "darwin" in n))
+def test_macho_build_info_blob_grows_as_its_used_bytes_say(name):
+    """__go_buildinfo of a real Mach-O Go binary is cmd/link's blob, its used bytes padded to 16, so its
+    growth under -s -w is exact (no bounds), and it is what the real rebuild's section shows (none for
+    -trimpath, whose -ldflags cmd/go does not record)."""
+    plain, stripped = (buildkit.build(s) for s in PAIRS[name])
+    rec = inspect(plain)
+    growth = sizes.go_buildinfo_growth(rec.go)
+    with open_image(str(plain)) as (img, _), open_image(str(stripped)) as (new, _):
+        bi, after = img.section("__go_buildinfo"), new.section("__go_buildinfo")
+        low, high = img._go_buildinfo_growth(bi.offset, bi.size, growth)
+    assert (growth > 0) == ("trimpath" not in name), growth
+    assert low == high == after.size - bi.size, (growth, low, high, bi.size, after.size)
+
+
 def test_strip_saving_on_at_least_five_programs_and_targets():
     """Every format among the pairs, each with a pair predicted to the byte; "unknown" is left to
     the one rule that may say it (a regression to "unknown" everywhere cannot pass)."""

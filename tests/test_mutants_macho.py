@@ -684,7 +684,7 @@ def _segment_with(name: str, vmaddr: int, fileoff: int, filesize: int, sections:
 
 def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: int = 0x100, data_to_page: int = 0x800,
                  data_at: int = 0x2000, cpu: int = CPU_AMD64, const: bool = False, linkedit: bool = True,
-                 data_rodata: bool = False, bare_first: bool = False) -> MachOImage:
+                 data_rodata: bool = False, bare_first: bool = False, blob_used: int | None = None) -> MachOImage:
     """__TEXT (offset 0, its header inside) whose __rodata at 0x1000 holds runtime.modinfo.str then
     ``rodata_tail`` bytes; ``gap`` bytes on, __gopclntab (8-aligned) ends ``text_to_page`` bytes
     before 0x2000. With ``const``, a __DATA_CONST page of __go_type there (nothing in it grows), and
@@ -692,7 +692,8 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
     ``data_rodata``, a __rodata holding the string too, after it), then __data (32-aligned) to
     ``data_to_page`` bytes before the page after; __LINKEDIT (unless not ``linkedit``) on the next page.
     With ``bare_first``, the first load command is a segment of file data with no sections, after
-    the rest in the file."""
+    the rest in the file. With ``blob_used``, __go_buildinfo holds cmd/link's blob, that many bytes of
+    it in use (the rest zeros)."""
     if const:
         data_at += 0x1000
     string = b"S" * 16 + MODTEXT + b"E" * 16 + b"\0"
@@ -725,7 +726,20 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
     if data_rodata:
         at = data_at + bi_size + -bi_size % 32
         out[at:at + len(string)] = string
+    if blob_used is not None:
+        blob = _blob(blob_used)
+        assert len(blob) <= bi_size
+        out[data_at:data_at + len(blob)] = blob
     return parse(bytes(out))
+
+
+def _blob(used: int) -> bytes:
+    """cmd/link's inline build-info blob of ``used`` bytes: the header, "go1.24.0", a module text of 128
+    bytes or more (a two-byte uvarint)."""
+    head = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + bytes([8]) + b"go1.24.0"
+    n = used - len(head) - 2
+    assert 128 <= n < 1 << 14
+    return head + bytes([n & 0x7F | 0x80, n >> 7]) + b"m" * n
 
 
 def test_go_relink_move_of_the_largest_string():
@@ -747,6 +761,37 @@ def test_go_relink_move_of_the_build_info_blob():
     assert _go_segments(2, 17, bi_size=0x120, data_to_page=16)._go_relink_move(6, MODTEXT) is None
     assert _go_segments(2, 17, bi_size=0x11a, data_to_page=1)._go_relink_move(6, MODTEXT) == 0
     assert _go_segments(2, 17, bi_size=0x11a, data_to_page=1)._go_relink_move(7, MODTEXT) is None
+
+
+def test_go_relink_move_of_the_build_info_blob_read():
+    # The same layout with cmd/link's blob in __go_buildinfo (0x120 bytes, its used bytes padded to 16):
+    # the growth is exact. 0x11a used grows by 6 into its padding: nothing moves, where the bounds (0 to
+    # 16) said unknown; 0x11b grows to 0x130, __data (32-aligned) moves by 32, past the page.
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=16, blob_used=0x11a)._go_relink_move(6, MODTEXT) == 0
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=16, blob_used=0x11b)._go_relink_move(6, MODTEXT) == 0x1000
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=32, blob_used=0x11b)._go_relink_move(6, MODTEXT) == 0
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=31, blob_used=0x11b)._go_relink_move(6, MODTEXT) == 0x1000
+    # used bytes whose padding is not the section's size: not cmd/link's layout, the bounds again
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=16, blob_used=0x10f)._go_relink_move(6, MODTEXT) is None
+    assert _go_segments(2, 17, bi_size=0x120, data_to_page=40, blob_used=0x10f)._go_relink_move(6, MODTEXT) == 0
+    img = _go_segments(2, 17, bi_size=0x120, blob_used=0x11b)
+    assert img._go_buildinfo_growth(0x2000, 0x120, 6) == (16, 16)
+    assert img._go_buildinfo_growth(0x2000, 0x120, 5) == (0, 0)          # 0x120 used: its padding takes 5
+    assert img._go_buildinfo_growth(0x2010, 0x110, 6) == (0, 16)         # not a blob at its start: bounds
+    assert img._go_buildinfo_growth(img.view.size - 0x10, 0x20, 6) == (0, 16)   # past the file's end: bounds
+    # a blob that ends the file is read; one a byte past it is not
+    data = img.view.bytes(0, img.view.size) + _blob(0x11b) + bytes(5)
+    at_end = parse(data)
+    assert at_end._go_buildinfo_growth(img.view.size, 0x120, 6) == (16, 16)
+    assert at_end._go_buildinfo_growth(img.view.size, 0x121, 6) == (0, 15)
+    # only the first MiB is read: a blob whose used bytes go a little past it is bounded
+    head = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + bytes([8]) + b"go1.24.0"
+    n = (1 << 20) + 64 - len(head) - 3
+    big = head + bytes([n & 0x7F | 0x80, n >> 7 & 0x7F | 0x80, n >> 14]) + b"m" * n
+    assert len(big) == (1 << 20) + 64
+    huge = parse(img.view.bytes(0, img.view.size) + big)
+    assert huge._go_buildinfo_growth(img.view.size, len(big), 6) == (0, 16)
+    assert huge._go_buildinfo_growth(img.view.size, len(big), 0) == (0, 0)
 
 
 def test_go_relink_move_needs_the_string_and_gos_layout():

@@ -10,7 +10,7 @@ import struct
 from ..record import record
 from ..lazy import cached_property
 
-from ..byteview import ByteView, uvarint
+from ..byteview import ByteView
 from ..errors import Malformed, Truncated
 from ..model import LoadSegment, OsFloor, Section
 from .names import SHT
@@ -1377,22 +1377,11 @@ class ElfImage(Image):
         return relro and nxt - seg[1] >= moved
 
     def _buildinfo_content(self, bi: ElfSection) -> int | None:
-        """Bytes of .go.buildinfo in use: the 32-byte header, then (inline form) two varint-prefixed strings."""
+        """Bytes of .go.buildinfo in use (golink.buildinfo_used), None unless all of it is in the file."""
         v = self.view
         if bi.size < 32 or bi.offset + bi.size > v.size:
             return None
-        data = v.bytes(bi.offset, bi.size)
-        if data[:14] != b"\xff Go buildinf:" or not data[15] & 2:
-            return None
-        pos = 32
-        for _ in range(2):
-            n, k = uvarint(data[pos:pos + 10])
-            if k <= 0:                      # cut short, or more than 64 bits
-                return None
-            pos += k + n
-            if pos > len(data):
-                return None
-        return pos
+        return golink.buildinfo_used(v.bytes(bi.offset, bi.size))
 
 # -- size categories of sections ------------------------------------------------------------------
 _GO_METADATA = {".go.type", ".go.func", ".typelink", ".itablink", ".gosymtab", ".go.buildinfo", ".go.fipsinfo",

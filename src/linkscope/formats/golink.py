@@ -14,8 +14,26 @@ section's offset is a multiple of.
 """
 from __future__ import annotations
 
-from ..byteview import ByteView
+from ..byteview import ByteView, uvarint
+from ..go.buildinfo import BUILDINFO_MAGIC
 from .base import align_up
+
+
+def buildinfo_used(data: bytes) -> int | None:
+    """Bytes of a build-info blob in use (cmd/link's buildinfo: the 32-byte header, then, in the inline
+    form, the Go version and the module text, each uvarint-prefixed; then zeros to a multiple of 16,
+    which is the section's size); None when ``data`` is not such a blob or is cut short."""
+    if len(data) < 32 or data[:14] != BUILDINFO_MAGIC or not data[15] & 2:
+        return None
+    pos = 32
+    for _ in range(2):
+        n, k = uvarint(data[pos:pos + 10])
+        if k <= 0:                      # cut short, or more than 64 bits
+            return None
+        pos += k + n
+        if pos > len(data):
+            return None
+    return pos
 
 
 def modinfo_string_growth(view: ByteView, off: int, size: int, text: bytes, growth: int) -> int | None:

@@ -174,6 +174,10 @@ MAX_SECTIONS = 1 << 16
 # Darwin; the limit leaves room for odd but valid files).
 MAX_LC_STRING = 4096
 
+# __go_buildinfo read at most for its used bytes: the header, the Go version and the module text, a few
+# KiB even for a program of many modules.
+MAX_BUILDINFO_READ = 1 << 20
+
 
 _LC, _FILETYPE, _SECTION_TYPE = Names("LC_", _LC_NAMES), Names("MH_", _FILETYPE_NAMES), Names("S_", _SECTION_TYPES)
 
@@ -649,7 +653,7 @@ class MachOImage(Image):
     def vaddr_span(self, addr: int, size: int) -> tuple[int, int] | None:
         for s in self.segments:
             n = _mapped(s)
-            if s.name == "__PAGEZERO" or not n:
+            if s.name == "__PAGEZERO":
                 continue
             # A 64-bit fileoff plus the distance into the segment can pass 2**64: no file position, unmapped.
             if s.vmaddr <= addr < s.vmaddr + n and s.fileoff + (addr - s.vmaddr) < 1 << 64:
@@ -819,7 +823,7 @@ class MachOImage(Image):
             grows = []
             for j, (off, size, _a, name) in enumerate(secs):
                 if name == "__go_buildinfo":
-                    grows.append((j, (0, align_up(size + growth, 16) - size)))
+                    grows.append((j, self._go_buildinfo_growth(off, size, growth)))
                 elif name == "__rodata" and text:
                     grown = golink.modinfo_string_growth(self.view, off, size, text, growth)
                     if grown is not None:
@@ -838,6 +842,18 @@ class MachOImage(Image):
                 return None
             total += moved
         return total if found else None
+
+    def _go_buildinfo_growth(self, off: int, size: int, growth: int) -> tuple[int, int]:
+        """(at least, at most) how much __go_buildinfo (``size`` bytes at ``off``) grows when its module
+        text does by ``growth``: exactly, when it holds cmd/link's blob (its used bytes padded to 16, the
+        section's size); else bounded, by 0 (its padding takes it) and the growth rounded to 16."""
+        used = None
+        if off + size <= self.view.size:     # in the file: the read below cannot fail
+            used = golink.buildinfo_used(self.view.bytes(off, min(size, MAX_BUILDINFO_READ)))
+        if used is not None and align_up(used, 16) == size:
+            grown = align_up(used + growth, 16) - size
+            return grown, grown
+        return 0, align_up(size + growth, 16) - size
 
     # -- facts -----------------------------------------------------------------------------------
     def facts(self, summary: bool = False) -> dict:
