@@ -166,10 +166,15 @@ OWN_C = " Own C code needs cgo; a static external link keeps it"
 EXTSTATIC = ("-ldflags", "-linkmode external -extldflags -static")
 
 
+def cgo_findings(res, b):
+    """cgo.findings with the fix analyze makes once and passes to it."""
+    return cgo.findings(res, b, cgo.rebuild(res.info, b))
+
+
 def finding(causes, linkage="dynamic", go=None, evidence=None):
     res = CgoResult(CgoInfo(True, True, tuple(causes)), evidence if evidence is not None else {c: [f"ev {c}"] for c in causes},
                     ["function runtime/cgo.a (Go function table)"], ["build setting CGO_ENABLED=1"])
-    return cgo.findings(res, Binary(path="x", format="elf", linkage=linkage, go=go or goinfo()))
+    return cgo_findings(res, Binary(path="x", format="elf", linkage=linkage, go=go or goinfo()))
 
 
 def used(title, severity="warning", evidence=(), fix=None):
@@ -224,14 +229,14 @@ def test_disabled_unused_and_unknown_findings():
     unused = CgoResult(CgoInfo(True, False, ()), {}, [], ["build setting CGO_ENABLED=1"])
     unknown = CgoResult(CgoInfo(None, None, ()))
     b = Binary(path="x", format="elf", linkage="static", go=goinfo())
-    assert cgo.findings(disabled, b) == [Finding(
+    assert cgo_findings(disabled, b) == [Finding(
         "cgo.disabled", "info", "cgo was disabled for this build (CGO_ENABLED=0): no C code, no libc calls from Go.",
         ("build setting CGO_ENABLED=0",), None)]
-    assert cgo.findings(unused, b) == [Finding(
+    assert cgo_findings(unused, b) == [Finding(
         "cgo.enabled-unused", "info", "cgo was enabled (CGO_ENABLED=1) but nothing in the program uses it: no C code is "
         "linked in and the build does not depend on it.",
         ("build setting CGO_ENABLED=1", "no runtime/cgo functions in Go's function table"), None)]
-    assert cgo.findings(unknown, b) == []
+    assert cgo_findings(unknown, b) == []
 
 
 # -- the rebuild's edges ----------------------------------------------------------------------------------
@@ -282,11 +287,11 @@ def test_a_trimpath_static_external_build_keeps_or_says_it_drops_its_link():
     net alone, pure Go and Go's own static link, drops it and does not claim to keep it."""
     res = lambda *causes: CgoResult(CgoInfo(True, True, causes), {c: [f"ev {c}"] for c in causes}, [], [])
     b = Binary(path="x", format="elf", linkage="static", linker="gcc", go=goinfo(("-trimpath", "true")))
-    keep, = cgo.findings(res("net", "c-code"), b)
+    keep, = cgo_findings(res("net", "c-code"), b)
     assert keep.fix == f"{PREFIX} '-ldflags=-linkmode external -extldflags -static' -tags netgo -trimpath"
     assert keep.title.endswith("the command keeps the static external link the binary shows "
                                "(-ldflags='-linkmode external -extldflags -static'); add the other original ones.")
-    drop, = cgo.findings(res("net"), b)
+    drop, = cgo_findings(res("net"), b)
     assert drop.fix == f"{PREFIX} -tags netgo -trimpath"
     assert drop.title.endswith("Go does not record -ldflags for a -trimpath build: add the original ones to the command.")
 
@@ -308,7 +313,7 @@ def test_zig_linked_glibc_goes_static_through_zigs_musl(causes, go, fix, note):
     res = CgoResult(CgoInfo(True, True, causes), {c: [f"ev {c}"] for c in causes}, [], [])
     b = Binary(path="x", format="elf", linkage="dynamic", linker="zig", interpreter="/lib64/ld-linux-x86-64.so.2",
                go=go or goinfo())
-    f, = cgo.findings(res, b)
+    f, = cgo_findings(res, b)
     assert f.fix == fix and f.title.endswith(ZIG_NOTE) == note, (f.fix, f.title)
 
 
@@ -352,5 +357,5 @@ def test_a_recorded_cc_is_kept_and_is_not_zigs_musl():
     res = CgoResult(CgoInfo(True, True, ("c-code",)), {"c-code": ["ev c-code"]}, [], [])
     b = Binary(path="x", format="elf", linkage="dynamic", linker="gcc", interpreter="/lib64/ld-linux-x86-64.so.2",
                go=goinfo(("CC", "clang")))
-    f, = cgo.findings(res, b)
+    f, = cgo_findings(res, b)
     assert f.fix == f"CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CC=clang go build {EXT}" and "zig" not in f.title

@@ -64,14 +64,14 @@ def analyze(image, binary, *, capabilities=None) -> dict:
     # cgo
     res = guard(lambda: cgo.analyze(ev))
     cgo_used = res.info.used if res is not None else None
+    fix = guard(lambda: cgo.rebuild(res.info, binary)) if res is not None else None   # for cgo's and NSS's findings
     if res is not None:
         out["cgo"] = res.info
-        findings += guard(lambda: cgo.findings(res, binary), [])
+        findings += guard(lambda: cgo.findings(res, binary, fix), [])
     pure_go = ev.is_go and cgo_used is False
 
     # C library facts (the glibc module), the NSS hazard
     libc, floor = guard(lambda: portability.libc_facts(image, binary), (None, None))
-    fix = guard(lambda: cgo.rebuild(res.info, binary), None) if res is not None else None
     f = guard(lambda: nss.finding(ev, libc, res.info.causes if res else (), fix.command() if fix else None))
     if f is not None:
         findings.append(f)

@@ -237,7 +237,9 @@ _WHY = {
 }
 
 
-def findings(res: CgoResult | None, binary) -> list[Finding]:
+def findings(res: CgoResult | None, binary, fix: GoBuild | None) -> list[Finding]:
+    """The cgo finding of ``binary``; ``fix`` is :func:`rebuild`'s, made once by the caller (the NSS
+    finding offers the same command)."""
     if res is None:
         return []
     info = res.info
@@ -257,7 +259,6 @@ def findings(res: CgoResult | None, binary) -> list[Finding]:
         title += " That is why the binary is dynamically linked against the C library."
     else:
         title += " The binary is still statically linked."
-    fix = rebuild(info, binary)
     causes = set(info.causes)
     if fix is not None:
         pie = fix.buildmode == "pie"
