@@ -20,6 +20,7 @@ import pytest
 import buildkit
 import reference
 import samples
+from crafted import leb
 
 from linkscope.byteview import ByteView
 from linkscope.errors import Malformed, Truncated
@@ -734,12 +735,11 @@ def _go_segments(rodata_tail: int, text_to_page: int, *, gap: int = 0, bi_size: 
 
 
 def _blob(used: int) -> bytes:
-    """cmd/link's inline build-info blob of ``used`` bytes: the header, "go1.24.0", a module text of 128
-    bytes or more (a two-byte uvarint)."""
-    head = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + bytes([8]) + b"go1.24.0"
-    n = used - len(head) - 2
-    assert 128 <= n < 1 << 14
-    return head + bytes([n & 0x7F | 0x80, n >> 7]) + b"m" * n
+    """cmd/link's inline build-info blob of ``used`` bytes: the header, "go1.24.0", a module text that
+    fills the rest (after its uvarint length)."""
+    head = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + leb(8) + b"go1.24.0"
+    n = next(n for k in range(1, 10) if len(leb(n := used - len(head) - k)) == k)
+    return head + leb(n) + b"m" * n
 
 
 def test_go_relink_move_of_the_largest_string():
@@ -785,9 +785,7 @@ def test_go_relink_move_of_the_build_info_blob_read():
     assert at_end._go_buildinfo_growth(img.view.size, 0x120, 6) == (16, 16)
     assert at_end._go_buildinfo_growth(img.view.size, 0x121, 6) == (0, 15)
     # only the first MiB is read: a blob whose used bytes go a little past it is bounded
-    head = b"\xff Go buildinf:" + bytes([8, 2]) + bytes(16) + bytes([8]) + b"go1.24.0"
-    n = (1 << 20) + 64 - len(head) - 3
-    big = head + bytes([n & 0x7F | 0x80, n >> 7 & 0x7F | 0x80, n >> 14]) + b"m" * n
+    big = _blob((1 << 20) + 64)
     assert len(big) == (1 << 20) + 64
     huge = parse(img.view.bytes(0, img.view.size) + big)
     assert huge._go_buildinfo_growth(img.view.size, len(big), 6) == (0, 16)

@@ -1272,7 +1272,7 @@ class ElfImage(Image):
                     nxt_off, align = nxt[0], self._section_align(nxt[1])
                 else:
                     nxt_off, align = bi.offset + bi.size, 1
-                shift = max(0, align_up(bi.offset + align_up(content + growth, 16), align) - nxt_off)
+                shift = max(0, align_up(bi.offset + golink.buildinfo_size(content + growth), align) - nxt_off)
                 # A segment that would move too is placed again by the linker (its file offset and
                 # address agree modulo the page size) in a way no rule here follows: unknown.
                 if shift and any(p.type == PT_LOAD and p.offset >= nxt_off for p in self.segments):
@@ -1379,7 +1379,7 @@ class ElfImage(Image):
     def _buildinfo_content(self, bi: ElfSection) -> int | None:
         """Bytes of .go.buildinfo in use (golink.buildinfo_used), None unless all of it is in the file."""
         v = self.view
-        if bi.size < 32 or bi.offset + bi.size > v.size:
+        if bi.offset + bi.size > v.size:
             return None
         return golink.buildinfo_used(v.bytes(bi.offset, bi.size))
 

@@ -36,6 +36,12 @@ def buildinfo_used(data: bytes) -> int | None:
     return pos
 
 
+def buildinfo_size(used: int) -> int:
+    """The bytes cmd/link gives a build-info blob of ``used`` bytes: zeros to a multiple of 16 (for
+    Apple's tools, and on every format)."""
+    return align_up(used, 16)
+
+
 def modinfo_string_growth(view: ByteView, off: int, size: int, text: bytes, growth: int) -> int | None:
     """Bytes by which what follows runtime.modinfo.str in the section at ``off`` (``size`` bytes) moves
     when its ``text`` grows by ``growth``; None when the string is not in the section."""

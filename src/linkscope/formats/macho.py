@@ -850,10 +850,10 @@ class MachOImage(Image):
         used = None
         if off + size <= self.view.size:     # in the file: the read below cannot fail
             used = golink.buildinfo_used(self.view.bytes(off, min(size, MAX_BUILDINFO_READ)))
-        if used is not None and align_up(used, 16) == size:
-            grown = align_up(used + growth, 16) - size
+        if used is not None and golink.buildinfo_size(used) == size:
+            grown = golink.buildinfo_size(used + growth) - size
             return grown, grown
-        return 0, align_up(size + growth, 16) - size
+        return 0, golink.buildinfo_size(size + growth) - size
 
     # -- facts -----------------------------------------------------------------------------------
     def facts(self, summary: bool = False) -> dict:
